@@ -1,0 +1,13 @@
+DROP TABLE redirects;
+DROP TABLE action_tokens;
+DROP TABLE reply_subscriptions;
+DROP TABLE subscribers;
+DROP TABLE outbox;
+DROP TABLE comment_revisions;
+DROP TABLE comments;
+DROP TABLE post_categories;
+DROP TABLE posts;
+DROP TABLE categories;
+DROP TABLE settings;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,259 @@
+//! Settings from flags > environment > optional TOML file (SPEC §1). Every value
+//! is parsed here, once; a bad one is a `ConfigError` that `main` turns into a
+//! one-line message and exit code 2.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::db::{DatabaseUrl, DatabaseUrlError};
+
+/// The settings every part of ferropress reads.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: DatabaseUrl,
+    /// Absolute base for links, without a trailing slash: `https://blog.example`.
+    pub site_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// When unset, a key is generated on first start and kept in the database.
+    pub secret_key: Option<String>,
+    pub trust_proxy: bool,
+    pub log_filter: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("invalid bind address {0:?}: expected HOST:PORT such as 127.0.0.1:8080")]
+    Bind(String),
+    #[error("invalid DATABASE_URL: {0}")]
+    DatabaseUrl(#[from] DatabaseUrlError),
+    #[error("invalid FERROPRESS_SITE_URL {0:?}: expected an absolute http:// or https:// URL")]
+    SiteUrl(String),
+    #[error("invalid FERROPRESS_SMTP_URL: expected smtp://, smtp+starttls:// or smtps://")]
+    SmtpUrl,
+    #[error("invalid FERROPRESS_TRUST_PROXY {0:?}: expected true or false")]
+    TrustProxy(String),
+    #[error("FERROPRESS_SECRET_KEY must be at least 32 characters")]
+    SecretKey,
+}
+
+/// Values as given, before parsing; one per source so the sources can be layered.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub site_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub secret_key: Option<String>,
+    pub trust_proxy: Option<TomlBool>,
+    pub rust_log: Option<String>,
+}
+
+/// `trust_proxy` may be written `true` or `"true"` in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TomlBool {
+    Bool(bool),
+    Text(String),
+}
+
+impl RawConfig {
+    /// Reads the variables of SPEC §1 through `lookup` (the process environment in production).
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            bind: lookup("FERROPRESS_BIND"),
+            database_url: lookup("DATABASE_URL"),
+            site_url: lookup("FERROPRESS_SITE_URL"),
+            smtp_url: lookup("FERROPRESS_SMTP_URL"),
+            mail_from: lookup("FERROPRESS_MAIL_FROM"),
+            secret_key: lookup("FERROPRESS_SECRET_KEY"),
+            trust_proxy: lookup("FERROPRESS_TRUST_PROXY").map(TomlBool::Text),
+            rust_log: lookup("RUST_LOG"),
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
+        toml::from_str(&text).map_err(|error| ConfigError::ParseFile {
+            path: path.to_owned(),
+            message: error.message().to_owned(),
+        })
+    }
+
+    /// `self` wins over `lower` wherever it has a value.
+    pub fn over(self, lower: RawConfig) -> RawConfig {
+        RawConfig {
+            bind: self.bind.or(lower.bind),
+            database_url: self.database_url.or(lower.database_url),
+            site_url: self.site_url.or(lower.site_url),
+            smtp_url: self.smtp_url.or(lower.smtp_url),
+            mail_from: self.mail_from.or(lower.mail_from),
+            secret_key: self.secret_key.or(lower.secret_key),
+            trust_proxy: self.trust_proxy.or(lower.trust_proxy),
+            rust_log: self.rust_log.or(lower.rust_log),
+        }
+    }
+}
+
+impl Config {
+    /// Layers flags over the environment over the optional file, then parses.
+    pub fn load(
+        flags: RawConfig,
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = match config_file {
+            Some(path) => RawConfig::from_file(path)?,
+            None => RawConfig::default(),
+        };
+        Config::parse(flags.over(RawConfig::from_env(env).over(file)))
+    }
+
+    pub fn parse(raw: RawConfig) -> Result<Config, ConfigError> {
+        let bind_text = non_empty(raw.bind).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| ConfigError::Bind(bind_text.clone()))?;
+        let database_url = DatabaseUrl::parse(
+            &non_empty(raw.database_url).unwrap_or_else(|| "sqlite://ferropress.db".to_owned()),
+        )?;
+        let site_url = match non_empty(raw.site_url) {
+            Some(url) => parse_site_url(&url)?,
+            None => format!("http://{bind}"),
+        };
+        let smtp_url = non_empty(raw.smtp_url);
+        if let Some(url) = &smtp_url {
+            if !["smtp://", "smtp+starttls://", "smtps://"].iter().any(|scheme| url.starts_with(scheme)) {
+                return Err(ConfigError::SmtpUrl);
+            }
+        }
+        let mail_from = non_empty(raw.mail_from)
+            .unwrap_or_else(|| format!("ferropress@{}", host_of(&site_url)));
+        let secret_key = non_empty(raw.secret_key);
+        if secret_key.as_ref().is_some_and(|key| key.len() < 32) {
+            return Err(ConfigError::SecretKey);
+        }
+        let trust_proxy = match raw.trust_proxy {
+            None => false,
+            Some(TomlBool::Bool(value)) => value,
+            Some(TomlBool::Text(text)) => parse_bool(&text).ok_or(ConfigError::TrustProxy(text))?,
+        };
+        Ok(Config {
+            bind,
+            database_url,
+            site_url,
+            smtp_url,
+            mail_from,
+            secret_key,
+            trust_proxy,
+            log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.site_url.starts_with("https://")
+    }
+
+    /// An absolute URL for a site path such as `/2024/01/02/hello/`.
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{}", self.site_url, path)
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_site_url(url: &str) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| ConfigError::SiteUrl(url.to_owned()))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::SiteUrl(url.to_owned()));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The host of an absolute URL, without port or credentials.
+fn host_of(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if let Some(bracketed) = host_port.strip_prefix('[') {
+        return bracketed.split(']').next().unwrap_or_default().to_owned();
+    }
+    host_port.split(':').next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let config = Config::load(RawConfig::default(), None, env(&[])).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.site_url, "http://127.0.0.1:8080");
+        assert_eq!(config.mail_from, "ferropress@127.0.0.1");
+        assert_eq!(config.database_url.target, "ferropress.db");
+        assert!(!config.trust_proxy);
+    }
+
+    #[test]
+    fn flags_beat_environment_which_beats_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ferropress.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:7000\"\nsite_url = \"https://file.example/\"\ntrust_proxy = true\nmail_from = \"file@example.org\"\n").unwrap();
+        let environment = env(&[("FERROPRESS_BIND", "127.0.0.1:7001"), ("FERROPRESS_SITE_URL", "https://env.example")]);
+        let flags = RawConfig { bind: Some("127.0.0.1:7002".into()), ..RawConfig::default() };
+        let config = Config::load(flags, Some(&file), environment).unwrap();
+        assert_eq!(config.bind.port(), 7002);
+        assert_eq!(config.site_url, "https://env.example");
+        assert_eq!(config.mail_from, "file@example.org");
+        assert!(config.trust_proxy);
+        assert!(config.is_https());
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        let bad = |pairs: &[(&str, &str)]| Config::load(RawConfig::default(), None, env(pairs)).unwrap_err().to_string();
+        assert!(bad(&[("FERROPRESS_BIND", "nowhere")]).contains("invalid bind address"));
+        assert!(bad(&[("DATABASE_URL", "mysql://x")]).contains("sqlite:// or postgres://"));
+        assert!(bad(&[("FERROPRESS_SITE_URL", "ftp://x")]).contains("FERROPRESS_SITE_URL"));
+        assert!(bad(&[("FERROPRESS_SMTP_URL", "http://x")]).contains("FERROPRESS_SMTP_URL"));
+        assert!(bad(&[("FERROPRESS_TRUST_PROXY", "maybe")]).contains("FERROPRESS_TRUST_PROXY"));
+        assert!(bad(&[("FERROPRESS_SECRET_KEY", "short")]).contains("32 characters"));
+    }
+
+    #[test]
+    fn mail_from_defaults_to_the_site_host() {
+        let config = Config::load(RawConfig::default(), None, env(&[("FERROPRESS_SITE_URL", "https://user@blog.example:8443/")])).unwrap();
+        assert_eq!(config.mail_from, "ferropress@blog.example");
+        assert_eq!(config.absolute_url("/feed/"), "https://user@blog.example:8443/feed/");
+    }
+}

@@ -1,0 +1,168 @@
+//! Database access for both backends: one connection enum (diesel's
+//! `MultiConnection`), its r2d2 pool, and the embedded migrations of each backend.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names. Queries written with
+/// diesel's DSL run on both; where the SQL differs, match on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got {0:?})")]
+    UnknownScheme(String),
+    #[error("DATABASE_URL has an empty SQLite path")]
+    EmptySqlitePath,
+}
+
+/// A parsed `DATABASE_URL`: the backend and the string its driver understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// For SQLite the file path; for PostgreSQL the URL itself.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(DatabaseUrlError::EmptySqlitePath);
+            }
+            return Ok(Self { backend: Backend::Sqlite, target: path.to_owned() });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self { backend: Backend::Postgres, target: url.to_owned() });
+        }
+        // Never echo a URL that may carry a password; the scheme is enough.
+        let scheme = url.split("://").next().unwrap_or_default();
+        Err(DatabaseUrlError::UnknownScheme(scheme.to_owned()))
+    }
+}
+
+/// Opens connections of the backend the URL chose (never guessing by trial,
+/// as the derive's own `establish` would).
+#[derive(Debug, Clone)]
+pub struct AnyConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for AnyConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        let connection = match self.url.backend {
+            Backend::Sqlite => AnyConnection::Sqlite(
+                diesel::SqliteConnection::establish(&self.url.target)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+            Backend::Postgres => AnyConnection::Postgresql(
+                diesel::PgConnection::establish(&self.url.target)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+        };
+        Ok(connection)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        ConnectionManager::<AnyConnection>::new("").is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        ConnectionManager::<AnyConnection>::new("").has_broken(conn)
+    }
+}
+
+/// SQLite's per-connection settings: WAL so readers never wait on the writer,
+/// a busy timeout so writers queue instead of failing, and foreign keys on.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(conn) = conn {
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+pub type DbPool = Pool<AnyConnectionManager>;
+pub type DbConnection = PooledConnection<AnyConnectionManager>;
+
+/// Builds the pool, failing fast when the database cannot be reached.
+pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(AnyConnectionManager { url: url.clone() })?;
+    Ok(pool)
+}
+
+/// Applies the pending migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+    let applied = match conn {
+        AnyConnection::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS),
+        AnyConnection::Postgresql(conn) => conn.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|error| anyhow::anyhow!("migrations failed: {error}"))?;
+    Ok(applied.len())
+}
+
+impl AnyConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+            AnyConnection::Postgresql(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_choose_their_backend() {
+        let sqlite = DatabaseUrl::parse("sqlite://ferropress.db").unwrap();
+        assert_eq!(sqlite.backend, Backend::Sqlite);
+        assert_eq!(sqlite.target, "ferropress.db");
+        let postgres = DatabaseUrl::parse("postgres://u:p@localhost/db").unwrap();
+        assert_eq!(postgres.backend, Backend::Postgres);
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn unknown_scheme_error_never_echoes_credentials() {
+        let message = DatabaseUrl::parse("mysql://user:secret@host/db").unwrap_err().to_string();
+        assert!(!message.contains("secret"), "{message}");
+    }
+}

@@ -1,0 +1,187 @@
+// The tables of migrations/{sqlite,postgres}; both backends share these types.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        notify_comments -> Bool,
+        wp_login -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        parent_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        post_type -> Text,
+        slug -> Text,
+        title -> Text,
+        body_source -> Text,
+        body_format -> Text,
+        body_html -> Text,
+        excerpt -> Text,
+        status -> Text,
+        status_before_trash -> Nullable<Text>,
+        published_at -> BigInt,
+        author_id -> Nullable<BigInt>,
+        allow_comments -> Bool,
+        comment_count -> BigInt,
+        wp_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    post_categories (post_id, category_id) {
+        post_id -> BigInt,
+        category_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_email -> Text,
+        author_url -> Text,
+        author_ip -> Text,
+        user_agent -> Text,
+        user_id -> Nullable<BigInt>,
+        body_source -> Text,
+        body_html -> Text,
+        status -> Text,
+        status_before_trash -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        wp_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    comment_revisions (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        editor_id -> Nullable<BigInt>,
+        previous_body -> Text,
+        edited_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        extra_headers -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> BigInt,
+        locked_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> BigInt,
+        email -> Text,
+        confirmed_at -> Nullable<BigInt>,
+        unsubscribed_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reply_subscriptions (comment_id) {
+        comment_id -> BigInt,
+        subscriber_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    action_tokens (id) {
+        id -> Text,
+        purpose -> Text,
+        comment_id -> Nullable<BigInt>,
+        subscriber_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> BigInt,
+        from_path -> Text,
+        post_id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(post_categories -> posts (post_id));
+diesel::joinable!(post_categories -> categories (category_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comment_revisions -> comments (comment_id));
+diesel::joinable!(reply_subscriptions -> comments (comment_id));
+diesel::joinable!(reply_subscriptions -> subscribers (subscriber_id));
+diesel::joinable!(redirects -> posts (post_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    settings,
+    categories,
+    posts,
+    post_categories,
+    comments,
+    comment_revisions,
+    outbox,
+    subscribers,
+    reply_subscriptions,
+    action_tokens,
+    redirects,
+);

@@ -1,0 +1,51 @@
+//! Post bodies: Markdown (or imported HTML) rendered once, at save time, to
+//! HTML that has been through ammonia's allow-list.
+
+use pulldown_cmark::{html, Options, Parser};
+
+/// Renders a staff member's Markdown to sanitised HTML.
+pub fn render_post_markdown(source: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
+    sanitize_post_html(&unsafe_html)
+}
+
+/// Sanitises post HTML (imported from WordPress, or rendered from Markdown):
+/// no scripts, event handlers, `javascript:` URLs or styles survive.
+pub fn sanitize_post_html(unsafe_html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener"))
+        .add_tags(["figure", "figcaption"])
+        .add_tag_attributes("td", ["align"])
+        .add_tag_attributes("th", ["align"])
+        .clean(unsafe_html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_to_html() {
+        let html = render_post_markdown("# Title\n\nSome *emphasis* and a [link](https://example.org).\n\n- one\n- two\n");
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("<em>emphasis</em>"));
+        assert!(html.contains(r#"<a href="https://example.org" rel="noopener">link</a>"#), "{html}");
+        assert!(html.contains("<li>one</li>"));
+    }
+
+    #[test]
+    fn active_content_is_removed() {
+        let html = render_post_markdown(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<a href=\"javascript:alert(1)\">y</a>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}

@@ -1,0 +1,4 @@
+//! Turning stored text into HTML: Markdown, sanitising, excerpts, dates.
+
+pub mod markdown;
+pub mod text;

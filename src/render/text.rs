@@ -1,0 +1,102 @@
+//! Small text helpers for pages: excerpts, comment counts, dates.
+
+use chrono::{DateTime, Datelike, Utc};
+
+/// Words in an automatic excerpt, as WordPress's `excerpt_length`.
+const EXCERPT_WORDS: usize = 55;
+
+/// The excerpt a listing shows: the author's, or the first words of the body.
+pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
+    if !author_excerpt.trim().is_empty() {
+        return author_excerpt.trim().to_owned();
+    }
+    let text = strip_tags(body_html);
+    let mut words = text.split_whitespace();
+    let first: Vec<&str> = words.by_ref().take(EXCERPT_WORDS).collect();
+    let mut excerpt = first.join(" ");
+    if words.next().is_some() {
+        excerpt.push_str(" […]");
+    }
+    excerpt
+}
+
+/// Text content of sanitised HTML, entities decoded for the few ammonia emits.
+fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for character in html.chars() {
+        match character {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(character),
+            _ => {}
+        }
+    }
+    text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+}
+
+/// "No Comments", "1 Comment", "12 Comments", as WordPress writes them.
+pub fn comment_count_label(count: i64) -> String {
+    match count {
+        0 => "No Comments".to_owned(),
+        1 => "1 Comment".to_owned(),
+        n => format!("{n} Comments"),
+    }
+}
+
+pub fn datetime(unix_seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_seconds, 0).unwrap_or_default()
+}
+
+/// "March 14, 2022", WordPress's default date format.
+pub fn human_date(unix_seconds: i64) -> String {
+    datetime(unix_seconds).format("%B %-d, %Y").to_string()
+}
+
+/// Machine-readable form for `<time datetime>`.
+pub fn iso_date(unix_seconds: i64) -> String {
+    datetime(unix_seconds).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `/YYYY/MM/DD/slug/` for a post published at `unix_seconds` (UTC).
+pub fn permalink_path(unix_seconds: i64, slug: &str) -> String {
+    let date = datetime(unix_seconds);
+    format!("/{:04}/{:02}/{:02}/{slug}/", date.year(), date.month(), date.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_excerpts_take_the_first_words() {
+        let body = format!("<p>{}</p>", "word ".repeat(60));
+        let excerpt = excerpt("", &body);
+        assert_eq!(excerpt.split_whitespace().count(), EXCERPT_WORDS + 1);
+        assert!(excerpt.ends_with("[…]"));
+        assert_eq!(super::excerpt("", "<p>Short &amp; sweet.</p>"), "Short & sweet.");
+        assert_eq!(super::excerpt(" Mine. ", "<p>Body</p>"), "Mine.");
+    }
+
+    #[test]
+    fn comment_counts_read_like_wordpress() {
+        assert_eq!(comment_count_label(0), "No Comments");
+        assert_eq!(comment_count_label(1), "1 Comment");
+        assert_eq!(comment_count_label(5), "5 Comments");
+    }
+
+    #[test]
+    fn permalinks_use_the_publish_date() {
+        // 2022-03-14T12:00:00Z
+        assert_eq!(permalink_path(1_647_259_200, "hello"), "/2022/03/14/hello/");
+        assert_eq!(human_date(1_647_259_200), "March 14, 2022");
+    }
+}
