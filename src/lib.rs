@@ -1,1 +1,14 @@
+//! ferropress: a blog engine in one binary. `main.rs` parses the command line
+//! and calls into the modules below.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod render;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

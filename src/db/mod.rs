@@ -104,7 +104,8 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
         if let AnyConnection::Sqlite(conn) = conn {
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                // busy_timeout first: switching a new file to WAL takes a lock.
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
@@ -120,6 +121,8 @@ pub type DbConnection = PooledConnection<AnyConnectionManager>;
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
     let pool = Pool::builder()
         .max_size(max_size)
+        // Open connections as they are needed: a fast start, no thundering herd.
+        .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(AnyConnectionManager { url: url.clone() })?;

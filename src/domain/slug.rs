@@ -41,6 +41,11 @@ impl Slug {
         Ok(Slug(slug))
     }
 
+    /// The slug used when a title has no letters or digits at all ("???").
+    pub fn fallback(word: &'static str) -> Slug {
+        Slug::from_text(word).unwrap_or_else(|_| Slug("untitled".to_owned()))
+    }
+
     /// The slug with a numeric suffix, for clashes: `hello` → `hello-2`.
     pub fn with_suffix(&self, number: u32) -> Slug {
         Slug(format!("{}-{number}", self.0))

@@ -1,0 +1,79 @@
+//! The command line (SPEC §1): one file per subcommand.
+
+pub mod migrate;
+pub mod serve;
+pub mod user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, RawConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "ferropress", version, about = "A fast, private blog engine in one binary.")]
+pub struct Cli {
+    /// Optional TOML file with any of the settings (keys in lower case, without the FERROPRESS_ prefix)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen address, overriding FERROPRESS_BIND
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub bind: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site and deliver mail (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Manage staff accounts
+    User {
+        #[command(subcommand)]
+        action: user::UserCommand,
+    },
+}
+
+/// Why a command failed, and so which exit code it gets.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A bad value from the user: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else (database unreachable, port taken): exit code 1.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Parses the command line and runs it; errors become one line on stderr.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let flags = RawConfig { bind: cli.bind.clone(), ..RawConfig::default() };
+    let config = match Config::load(flags, cli.config.as_deref(), |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("ferropress: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&config.log_filter);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::serve(config),
+        Command::Migrate => migrate::migrate(&config),
+        Command::User { action } => user::run(&config, action),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            eprintln!("ferropress: {message}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(error)) => {
+            eprintln!("ferropress: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

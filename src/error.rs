@@ -1,0 +1,113 @@
+//! Errors of the reader pages, and the one place every error answer becomes a
+//! themed page with the right status.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::models::setting::SiteSettings;
+use crate::render::layout::Layout;
+use crate::startup::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("page not found")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for PageError {
+    fn from(error: diesel::result::Error) -> PageError {
+        PageError::Unexpected(error.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    // The themed body is written by `themed_errors`, which can reach the site's settings.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    message: &'a str,
+    offer_search: bool,
+}
+
+/// What a reader is told for each status.
+fn wording(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        404 => ("Oops! That page can’t be found.", "It looks like nothing was found at this location. Maybe try a search?"),
+        403 => ("Forbidden", "You are not allowed to do that."),
+        405 => ("Method not allowed", "This address does not accept that kind of request."),
+        413 => ("Too large", "What you sent is larger than this site accepts."),
+        429 => ("Slow down", "Too many requests from your address. Please wait a moment and try again."),
+        400..=499 => ("Bad request", "The request could not be understood."),
+        503 => ("Unavailable", "The site is temporarily unavailable. Please try again in a moment."),
+        _ => ("Something went wrong", "The site could not show this page. Please try again in a moment."),
+    }
+}
+
+/// Renders the themed page for an error status.
+pub fn error_page_html(site: &SiteSettings, status: StatusCode) -> String {
+    let (heading, message) = wording(status);
+    let mut layout = Layout::new(site, Some(heading));
+    layout.robots = Some("noindex");
+    let page = ErrorPage { layout, heading, message, offer_search: status == StatusCode::NOT_FOUND };
+    page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
+}
+
+/// Middleware: any answer that carries an error (ours or actix's own, such as
+/// a malformed path) is logged once and given the themed page for its status.
+pub async fn themed_errors(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(request).await?;
+    let status = response.status();
+    let Some(error) = response.response().error() else {
+        return Ok(response.map_into_boxed_body());
+    };
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), error = %format_chain(error), "request failed");
+    }
+    let site = match &state {
+        Some(state) => state.site(),
+        None => std::sync::Arc::new(SiteSettings::load_defaults()),
+    };
+    let html = error_page_html(&site, status);
+    let (request, old) = response.into_parts();
+    let mut themed = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            themed.append_header((name.clone(), value.clone()));
+        }
+    }
+    themed.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
+    themed.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    Ok(ServiceResponse::new(request, themed.body(html)))
+}
+
+fn format_chain(error: &actix_web::Error) -> String {
+    match error.as_error::<PageError>() {
+        Some(PageError::Unexpected(cause)) => format!("{cause:#}"),
+        _ => error.to_string(),
+    }
+}

@@ -1,0 +1,21 @@
+//! One file per table: its row types and its queries, written once with
+//! diesel's DSL for both backends.
+
+pub mod category;
+pub mod post;
+pub mod redirect;
+pub mod setting;
+pub mod user;
+
+/// The current time as UTC Unix seconds, the unit of every stored time.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Whether a diesel error is a unique-constraint violation (a row already there).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

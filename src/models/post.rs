@@ -1,0 +1,257 @@
+//! Posts (and pages): saving renders the Markdown once; reading lists only
+//! what readers may see.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::{categories, post_categories, posts};
+use crate::db::AnyConnection;
+use crate::domain::Slug;
+use crate::models::category::{uncategorized, Category};
+use crate::models::now;
+use crate::render::markdown::render_post_markdown;
+use crate::render::text::permalink_path;
+
+pub const PUBLISHED: &str = "published";
+const POST: &str = "post";
+
+/// Where a post stands. A published post dated in the future is scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostStatus {
+    Draft,
+    Published,
+    Private,
+    Trash,
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Draft => "draft",
+            PostStatus::Published => PUBLISHED,
+            PostStatus::Private => "private",
+            PostStatus::Trash => "trash",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub post_type: String,
+    pub slug: String,
+    pub title: String,
+    pub body_source: String,
+    pub body_format: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub status: String,
+    pub status_before_trash: Option<String>,
+    pub published_at: i64,
+    pub author_id: Option<i64>,
+    pub allow_comments: bool,
+    pub comment_count: i64,
+    pub wp_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Post {
+    /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
+    pub fn permalink(&self) -> String {
+        permalink_path(self.published_at, &self.slug)
+    }
+
+    /// Whether a reader may see it now: published and not scheduled.
+    pub fn is_public(&self, at: i64) -> bool {
+        self.status == PUBLISHED && self.published_at <= at
+    }
+}
+
+/// A post as the editor (or a test) submits it.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub title: String,
+    /// Typed by hand, or `None` to derive it from the title.
+    pub slug: Option<Slug>,
+    pub body_markdown: String,
+    pub excerpt: String,
+    pub status: PostStatus,
+    pub published_at: i64,
+    pub author_id: Option<i64>,
+    pub allow_comments: bool,
+    /// Empty files the post under "Uncategorized".
+    pub category_ids: Vec<i64>,
+}
+
+impl NewPost {
+    /// A published post dated now, with comments open, filed under "Uncategorized".
+    pub fn published(title: &str, body_markdown: &str) -> NewPost {
+        NewPost {
+            title: title.to_owned(),
+            slug: None,
+            body_markdown: body_markdown.to_owned(),
+            excerpt: String::new(),
+            status: PostStatus::Published,
+            published_at: now(),
+            author_id: None,
+            allow_comments: true,
+            category_ids: Vec::new(),
+        }
+    }
+}
+
+/// Saves a new post: a unique slug (`-2`, `-3`… on a clash), its Markdown
+/// rendered to sanitised HTML, and its categories, in one transaction.
+pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<Post> {
+    let base = match &new_post.slug {
+        Some(slug) => slug.clone(),
+        None => Slug::from_text(&new_post.title).unwrap_or_else(|_| Slug::fallback("untitled")),
+    };
+    let body_html = render_post_markdown(&new_post.body_markdown);
+    let created_at = now();
+    conn.transaction(|conn| {
+        let slug = free_slug(conn, &base)?;
+        diesel::insert_into(posts::table)
+            .values((
+                posts::post_type.eq(POST),
+                posts::slug.eq(slug.as_str()),
+                posts::title.eq(new_post.title.trim()),
+                posts::body_source.eq(&new_post.body_markdown),
+                posts::body_format.eq("markdown"),
+                posts::body_html.eq(&body_html),
+                posts::excerpt.eq(new_post.excerpt.trim()),
+                posts::status.eq(new_post.status.as_str()),
+                posts::published_at.eq(new_post.published_at),
+                posts::author_id.eq(new_post.author_id),
+                posts::allow_comments.eq(new_post.allow_comments),
+                posts::created_at.eq(created_at),
+                posts::updated_at.eq(created_at),
+            ))
+            .execute(conn)?;
+        let post: Post = posts::table
+            .filter(posts::post_type.eq(POST))
+            .filter(posts::slug.eq(slug.as_str()))
+            .select(Post::as_select())
+            .first(conn)?;
+        let mut category_ids = new_post.category_ids.clone();
+        if category_ids.is_empty() {
+            category_ids.push(uncategorized(conn)?.id);
+        }
+        category_ids.sort_unstable();
+        category_ids.dedup();
+        // One row at a time: MultiConnection has no batch insert.
+        for category_id in category_ids {
+            diesel::insert_into(post_categories::table)
+                .values((post_categories::post_id.eq(post.id), post_categories::category_id.eq(category_id)))
+                .execute(conn)?;
+        }
+        Ok(post)
+    })
+}
+
+fn free_slug(conn: &mut AnyConnection, base: &Slug) -> QueryResult<Slug> {
+    let mut candidate = base.clone();
+    let mut suffix = 2;
+    loop {
+        let taken: i64 = posts::table
+            .filter(posts::post_type.eq(POST))
+            .filter(posts::slug.eq(candidate.as_str()))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            return Ok(candidate);
+        }
+        candidate = base.with_suffix(suffix);
+        suffix += 1;
+    }
+}
+
+/// One page of what readers see, newest first, and whether an older page exists.
+/// `category_id` narrows it to one category.
+pub fn published_page(
+    conn: &mut AnyConnection,
+    category_id: Option<i64>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Post>, bool)> {
+    let offset = (page.max(1) - 1) * per_page;
+    let mut query = posts::table
+        .filter(posts::post_type.eq(POST))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .limit(per_page + 1)
+        .offset(offset)
+        .select(Post::as_select())
+        .into_boxed();
+    if let Some(category_id) = category_id {
+        let in_category = post_categories::table
+            .filter(post_categories::category_id.eq(category_id))
+            .select(post_categories::post_id);
+        query = query.filter(posts::id.eq_any(in_category));
+    }
+    let mut page_posts = query.load(conn)?;
+    let has_older = page_posts.len() as i64 > per_page;
+    page_posts.truncate(per_page as usize);
+    Ok((page_posts, has_older))
+}
+
+/// The published, not scheduled, post with this slug.
+pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::post_type.eq(POST))
+        .filter(posts::slug.eq(slug))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The published post with this id (WordPress's `/?p=ID`).
+pub fn find_public_post_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Post>> {
+    posts::table
+        .find(id)
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Changes a post's status (trash keeps the status to restore).
+pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: PostStatus) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let current: String = posts::table.find(post_id).select(posts::status).first(conn)?;
+        let before_trash = (status == PostStatus::Trash && current != "trash").then_some(current);
+        diesel::update(posts::table.find(post_id))
+            .set((
+                posts::status.eq(status.as_str()),
+                posts::status_before_trash.eq(before_trash),
+                posts::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The categories of each post, by post id, in name order.
+pub fn categories_of_posts(
+    conn: &mut AnyConnection,
+    post_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<Category>>> {
+    let rows: Vec<(i64, Category)> = post_categories::table
+        .inner_join(categories::table)
+        .filter(post_categories::post_id.eq_any(post_ids))
+        .order(categories::name.asc())
+        .select((post_categories::post_id, Category::as_select()))
+        .load(conn)?;
+    let mut by_post: HashMap<i64, Vec<Category>> = HashMap::new();
+    for (post_id, category) in rows {
+        by_post.entry(post_id).or_default().push(category);
+    }
+    Ok(by_post)
+}

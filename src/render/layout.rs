@@ -1,0 +1,89 @@
+//! What `base.html` needs on every page, and the small views pages share.
+
+use crate::models::category::Category;
+use crate::models::post::Post;
+use crate::models::setting::SiteSettings;
+use crate::render::assets::STYLESHEET;
+use crate::render::text::{comment_count_label, excerpt, human_date, iso_date};
+
+/// The frame around every page: site identity, `<title>`, canonical link.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub site_title: String,
+    pub tagline: String,
+    pub page_title: String,
+    pub stylesheet: &'static str,
+    pub canonical: Option<String>,
+    /// `noindex` for pages search engines should skip (errors).
+    pub robots: Option<&'static str>,
+    /// The front page shows the site title as its `<h1>`.
+    pub is_front: bool,
+    pub search_query: String,
+}
+
+impl Layout {
+    /// A page titled `page_title` ("Hello world – Site"); `None` for the front page.
+    pub fn new(site: &SiteSettings, page_title: Option<&str>) -> Layout {
+        let full_title = match page_title {
+            Some(title) => format!("{title} – {}", site.title),
+            None if site.tagline.is_empty() => site.title.clone(),
+            None => format!("{} – {}", site.title, site.tagline),
+        };
+        Layout {
+            site_title: site.title.clone(),
+            tagline: site.tagline.clone(),
+            page_title: full_title,
+            stylesheet: STYLESHEET.path.as_str(),
+            canonical: None,
+            robots: None,
+            is_front: page_title.is_none(),
+            search_query: String::new(),
+        }
+    }
+
+    pub fn with_canonical(mut self, absolute_url: String) -> Layout {
+        self.canonical = Some(absolute_url);
+        self
+    }
+}
+
+/// A link to a category.
+#[derive(Debug, Clone)]
+pub struct CategoryLink {
+    pub name: String,
+    pub path: String,
+}
+
+impl From<&Category> for CategoryLink {
+    fn from(category: &Category) -> CategoryLink {
+        CategoryLink { name: category.name.clone(), path: category.path() }
+    }
+}
+
+/// A post as listings (front page, categories) show it.
+#[derive(Debug, Clone)]
+pub struct PostSummary {
+    pub id: i64,
+    pub title: String,
+    pub permalink: String,
+    pub date_human: String,
+    pub date_iso: String,
+    pub excerpt: String,
+    pub categories: Vec<CategoryLink>,
+    pub comments_label: String,
+}
+
+impl PostSummary {
+    pub fn new(post: &Post, categories: &[Category]) -> PostSummary {
+        PostSummary {
+            id: post.id,
+            title: post.title.clone(),
+            permalink: post.permalink(),
+            date_human: human_date(post.published_at),
+            date_iso: iso_date(post.published_at),
+            excerpt: excerpt(&post.excerpt, &post.body_html),
+            categories: categories.iter().map(CategoryLink::from).collect(),
+            comments_label: comment_count_label(post.comment_count),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The embedded stylesheet.
+
+pub mod get;

@@ -1,0 +1,76 @@
+//! The front page and its older pages: `/`, `/page/N/`, and WordPress's `/?p=ID`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html_page, load_summaries, moved_permanently, page_number, pagination_links};
+use crate::error::PageError;
+use crate::models::post::find_public_post_by_id;
+use crate::models::redirect::find_redirect_target;
+use crate::render::layout::{Layout, PostSummary};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "blog/home.html")]
+struct HomePage {
+    layout: Layout,
+    posts: Vec<PostSummary>,
+    page_number: i64,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FrontQuery {
+    p: Option<String>,
+}
+
+pub async fn front_page(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let query = web::Query::<FrontQuery>::from_query(request.query_string()).ok();
+    if let Some(id) = query.and_then(|query| query.p.clone()) {
+        return old_post_link(&state, &id).await;
+    }
+    render(&state, 1).await
+}
+
+pub async fn older_page(state: web::Data<AppState>, page: web::Path<String>) -> Result<HttpResponse, PageError> {
+    match page_number(&page) {
+        Some(1) => Ok(moved_permanently("/")),
+        Some(page) => render(&state, page).await,
+        None => Err(PageError::NotFound),
+    }
+}
+
+async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> {
+    let (posts, has_older) = load_summaries(state, None, page).await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    let (older, newer) = pagination_links("/", page, has_older);
+    let site = state.site();
+    let layout = if page == 1 {
+        Layout::new(&site, None).with_canonical(state.config.absolute_url("/"))
+    } else {
+        let path = format!("/page/{page}/");
+        let mut layout = Layout::new(&site, Some(&format!("Page {page}"))).with_canonical(state.config.absolute_url(&path));
+        layout.is_front = true;
+        layout
+    };
+    let page = HomePage { layout, posts, page_number: page, older, newer };
+    Ok(html_page(page.render().map_err(anyhow::Error::from)?))
+}
+
+/// `/?p=ID`: an imported WordPress id (recorded as a redirect) or our own id.
+async fn old_post_link(state: &AppState, id: &str) -> Result<HttpResponse, PageError> {
+    let id: i64 = id.trim().parse().map_err(|_| PageError::NotFound)?;
+    let old_path = format!("/?p={id}");
+    let post = state
+        .db(move |conn| match find_redirect_target(conn, &old_path)? {
+            Some(post) => Ok(Some(post)),
+            None => find_public_post_by_id(conn, id),
+        })
+        .await?
+        .ok_or(PageError::NotFound)?;
+    Ok(moved_permanently(&post.permalink()))
+}

@@ -1,0 +1,91 @@
+//! Reader pages (SPEC §2): front page, permalinks, categories, robots.txt and
+//! the themed 404 with its redirects.
+
+pub mod category;
+pub mod home;
+pub mod not_found;
+pub mod post;
+pub mod robots;
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+
+use crate::error::PageError;
+use crate::models::post::{categories_of_posts, published_page};
+use crate::render::layout::PostSummary;
+use crate::startup::AppState;
+
+/// One page of post summaries, newest first, and whether an older page exists.
+async fn load_summaries(
+    state: &AppState,
+    category_id: Option<i64>,
+    page: i64,
+) -> Result<(Vec<PostSummary>, bool), PageError> {
+    let per_page = state.site().posts_per_page;
+    state
+        .db(move |conn| {
+            let (posts, has_older) = published_page(conn, category_id, page, per_page)?;
+            let ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
+            let categories = categories_of_posts(conn, &ids)?;
+            let summaries = posts
+                .iter()
+                .map(|post| PostSummary::new(post, categories.get(&post.id).map(Vec::as_slice).unwrap_or_default()))
+                .collect();
+            Ok((summaries, has_older))
+        })
+        .await
+}
+
+/// Older/newer links for page `page` of a listing rooted at `base` ("/" or
+/// "/category/x/"); page 1 is the base itself, never `/page/1/`.
+fn pagination_links(base: &str, page: i64, has_older: bool) -> (Option<String>, Option<String>) {
+    let older = has_older.then(|| format!("{base}page/{}/", page + 1));
+    let newer = match page {
+        ..=1 => None,
+        2 => Some(base.to_owned()),
+        _ => Some(format!("{base}page/{}/", page - 1)),
+    };
+    (older, newer)
+}
+
+/// A `301` to `location`, the canonical form of what was asked for.
+pub fn moved_permanently(location: &str) -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// An HTML page that readers may cache briefly.
+fn html_page(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"))
+        .body(body)
+}
+
+/// A page number from the URL: `None` for 0 or one too large to mean anything.
+fn page_number(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|page| (1..=1_000_000).contains(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_links_never_point_at_page_one() {
+        assert_eq!(pagination_links("/", 1, true), (Some("/page/2/".into()), None));
+        assert_eq!(pagination_links("/", 2, false), (None, Some("/".into())));
+        assert_eq!(
+            pagination_links("/category/neck/", 3, true),
+            (Some("/category/neck/page/4/".into()), Some("/category/neck/page/2/".into()))
+        );
+    }
+
+    #[test]
+    fn page_numbers_are_positive_and_bounded() {
+        assert_eq!(page_number("3"), Some(3));
+        assert_eq!(page_number("0"), None);
+        assert_eq!(page_number("99999999999999999999"), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! `/healthz` for load balancers and monitors.
+
+pub mod get;

@@ -1,0 +1,43 @@
+//! Every URL, one folder per area; each endpoint in its own file.
+
+pub mod assets;
+pub mod blog;
+pub mod health;
+
+use actix_web::guard;
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web::{self, ServiceConfig};
+
+/// Content-Security-Policy: everything from this site only; no inline scripts.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+     script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// GET, and HEAD answered the same way without a body.
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .route("/healthz", get_or_head().to(health::get::healthz))
+        .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
+        .route("/static/{file}", get_or_head().to(assets::get::stylesheet))
+        .route("/", get_or_head().to(blog::home::front_page))
+        .route("/page/{page:\\d+}/", get_or_head().to(blog::home::older_page))
+        .route("/category/{slug}/", get_or_head().to(blog::category::first_page))
+        .route("/category/{slug}/page/{page:\\d+}/", get_or_head().to(blog::category::older_page))
+        .route(
+            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/",
+            get_or_head().to(blog::post::permalink),
+        )
+        .default_service(web::to(blog::not_found::fallback));
+}

@@ -1,0 +1,153 @@
+//! Builds the application: database pool and migrations, shared state, the
+//! actix `App` with its middleware, and the listening server.
+
+use std::net::TcpListener;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress, Next};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use diesel::QueryResult;
+
+use crate::config::Config;
+use crate::db::{self, AnyConnection, DbPool};
+use crate::error::{themed_errors, PageError};
+use crate::models::setting::{secret_key, SiteSettings};
+use crate::models::user::count_users;
+use crate::routes;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+    /// Signs cookies and links; configured or generated on first start.
+    pub secret_key: String,
+    site: RwLock<Arc<SiteSettings>>,
+}
+
+impl AppState {
+    /// The site settings pages show (title, tagline, posts per page).
+    pub fn site(&self) -> Arc<SiteSettings> {
+        match self.site.read() {
+            Ok(site) => site.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Rereads the site settings after a change.
+    pub async fn reload_site(&self) -> Result<(), PageError> {
+        let fresh = self.db(SiteSettings::load).await?;
+        match self.site.write() {
+            Ok(mut site) => *site = Arc::new(fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+        }
+        Ok(())
+    }
+
+    /// Runs blocking database work on actix's thread pool.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, PageError>
+    where
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let outcome = web::block(move || -> anyhow::Result<T> {
+            let mut conn = pool.get().context("no database connection available")?;
+            Ok(work(&mut conn)?)
+        })
+        .await
+        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("database task failed: {error}")))?;
+        outcome.map_err(PageError::Unexpected)
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds the listen address
+    /// (port 0 picks a free port, as tests do).
+    pub fn build(mut config: Config) -> anyhow::Result<Application> {
+        let started = Instant::now();
+        let pool = db::connect(&config.database_url, 16)
+            .with_context(|| format!("cannot open the {:?} database", config.database_url.backend))?;
+        let mut conn = pool.get().context("cannot open a database connection")?;
+        let applied = db::run_migrations(&mut conn)?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrated");
+        }
+        let secret = secret_key(&mut conn, config.secret_key.as_deref()).context("cannot read the secret key")?;
+        let site = SiteSettings::load(&mut conn).context("cannot read the settings")?;
+        let users = count_users(&mut conn).context("cannot count users")?;
+        drop(conn);
+
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let address = listener.local_addr()?;
+        // A site URL derived from `--bind 127.0.0.1:0` names the real port.
+        if config.site_url == format!("http://{}", config.bind) {
+            config.site_url = format!("http://{address}");
+        }
+        tracing::info!(address = %address, backend = ?config.database_url.backend,
+            elapsed_ms = started.elapsed().as_millis() as u64, "listening");
+        if users == 0 {
+            tracing::info!("no user yet: create the first admin at {}", config.absolute_url("/admin/setup"));
+            println!("ferropress: create the first admin at {}", config.absolute_url("/admin/setup"));
+        }
+        let state = web::Data::new(AppState { pool, config, secret_key: secret, site: RwLock::new(Arc::new(site)) });
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(server_state.clone())
+                .wrap(from_fn(themed_errors))
+                .wrap(routes::security_headers())
+                .wrap(Compress::default())
+                .wrap(from_fn(log_request))
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Application { port: address.port(), server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// One `info` line per request: method, path (never the query, which may
+/// carry what a reader typed), status, duration.
+async fn log_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.path().to_owned();
+    let response = next.call(request).await?;
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    Ok(response)
+}

@@ -1,0 +1,141 @@
+//! `TestApp`: the real application on `127.0.0.1:0` over a fresh database,
+//! plus helpers that keep each test a few lines of intent.
+
+use actix_web::web;
+use diesel::{Connection, RunQueryDsl};
+use ferropress::config::{Config, RawConfig};
+use ferropress::db::{Backend, DbConnection};
+use ferropress::domain::{EmailAddress, Role};
+use ferropress::models::category::{create_category, Category};
+use ferropress::models::post::{create_post, NewPost, Post};
+use ferropress::models::user::{create_user, NewUser, User};
+use ferropress::startup::{AppState, Application};
+use rand::Rng;
+use reqwest::StatusCode;
+
+/// Whether this run is CI, where a missing PostgreSQL or Chromium is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// Skips (prints why) outside CI; fails in CI.
+pub fn missing(what: &str) {
+    if in_ci() {
+        panic!("{what} is required in CI but is not available");
+    }
+    eprintln!("skipped: {what} is not available");
+}
+
+/// A new, empty PostgreSQL database next to the one `FERROPRESS_TEST_DATABASE_URL` names.
+pub fn fresh_postgres_url() -> Option<String> {
+    let Ok(base_url) = std::env::var("FERROPRESS_TEST_DATABASE_URL") else {
+        missing("PostgreSQL (FERROPRESS_TEST_DATABASE_URL)");
+        return None;
+    };
+    let name = format!("ferropress_test_{:016x}", rand::thread_rng().gen::<u64>());
+    let mut admin = match diesel::PgConnection::establish(&base_url) {
+        Ok(conn) => conn,
+        Err(error) => {
+            missing(&format!("PostgreSQL at FERROPRESS_TEST_DATABASE_URL ({error})"));
+            return None;
+        }
+    };
+    if let Err(error) = diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin) {
+        panic!("cannot create the test database: {error}");
+    }
+    let (without_query, query) = match base_url.split_once('?') {
+        Some((url, query)) => (url, format!("?{query}")),
+        None => (base_url.as_str(), String::new()),
+    };
+    let server = without_query.rsplit_once('/').map(|(server, _)| server).unwrap_or(without_query);
+    Some(format!("{server}/{name}{query}"))
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: web::Data<AppState>,
+    /// Follows no redirects, so tests see each `301`.
+    pub client: reqwest::Client,
+    _directory: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts the app over a fresh database of `backend`; `None` when that
+    /// backend is not available here (never in CI).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        if std::env::var("TEST_LOG").is_ok() {
+            ferropress::telemetry::init("info");
+        }
+        let directory = tempfile::tempdir().expect("temp dir");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
+            Backend::Postgres => fresh_postgres_url()?,
+        };
+        let raw = RawConfig {
+            bind: Some("127.0.0.1:0".into()),
+            database_url: Some(database_url),
+            secret_key: Some("a-test-secret-key-that-is-long-enough-0123456789".into()),
+            ..RawConfig::default()
+        };
+        let config = Config::parse(raw).expect("test config");
+        let application = Application::build(config).expect("application builds");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let state = application.state();
+        tokio::spawn(application.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Some(TestApp { address, state, client, _directory: directory })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A connection to the app's database, for arranging and checking state.
+    pub fn conn(&self) -> DbConnection {
+        self.state.pool.get().expect("database connection")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Status and body of a GET.
+    pub async fn get_page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Where a `301` points; panics on any other answer.
+    pub async fn redirect_target(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY, "GET {path}");
+        response.headers()["location"].to_str().expect("location").to_owned()
+    }
+
+    pub fn create_post(&self, new_post: NewPost) -> Post {
+        create_post(&mut self.conn(), &new_post).expect("post created")
+    }
+
+    /// A published post dated `days_ago` days back, in the given categories.
+    pub fn publish(&self, title: &str, body: &str, days_ago: i64, category_ids: &[i64]) -> Post {
+        let mut new_post = NewPost::published(title, body);
+        new_post.published_at -= days_ago * 86_400;
+        new_post.category_ids = category_ids.to_vec();
+        self.create_post(new_post)
+    }
+
+    pub fn create_category(&self, name: &str, description: &str) -> Category {
+        create_category(&mut self.conn(), name, None, description).expect("category created")
+    }
+
+    pub fn create_user(&self, email: &str, name: &str, role: Role) -> User {
+        let email = EmailAddress::parse(email).expect("email");
+        create_user(&mut self.conn(), &NewUser { email: &email, display_name: name, password_hash: None, role })
+            .expect("user created")
+    }
+}

@@ -1,0 +1,36 @@
+//! End-to-end tests: the real server on an ephemeral port over a fresh
+//! database, driven over HTTP (and through headless Chromium).
+
+/// Defines a test that runs once on SQLite (`name::sqlite`) and once on
+/// PostgreSQL (`name::postgres`, skipped outside CI without a database).
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(app) = crate::helpers::TestApp::spawn(ferropress::db::Backend::Sqlite).await {
+                    scenario(app).await
+                }
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::helpers::TestApp::spawn(ferropress::db::Backend::Postgres).await {
+                    scenario(app).await
+                }
+            }
+        }
+    };
+}
+
+mod browser;
+mod cli;
+mod health;
+mod helpers;
+mod reader_pages;

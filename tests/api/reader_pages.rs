@@ -1,0 +1,262 @@
+//! SPEC §2: the pages readers see, their URLs, and what is hidden from them.
+
+use ferropress::domain::Role;
+use ferropress::models::post::{set_post_status, NewPost, PostStatus};
+use ferropress::models::redirect::record_redirect;
+use ferropress::models::setting::set_setting;
+use reqwest::StatusCode;
+
+/// 2022-03-14 10:00 UTC, the date of the seed blog's post.
+const MARCH_14_2022: i64 = 1_647_252_000;
+
+on_both_backends! {
+    async fn permalink_page_reads_like_the_wordpress_post(app) {
+        let neck = app.create_category("Neck", "Neck pain and its treatment.");
+        let author = app.create_user("doctor@example.com", "Dr. Ann Lee", Role::Admin);
+        let mut new_post = NewPost::published(
+            "Failed Post-Cervical Laminectomy Fusion Pains -What can you do?",
+            "Failed cervical laminectomy/fusions are considered a *difficult* situation.\n\n- Epidurals\n- Rhizotomies",
+        );
+        new_post.published_at = MARCH_14_2022;
+        new_post.author_id = Some(author.id);
+        new_post.category_ids = vec![neck.id];
+        let post = app.create_post(new_post);
+        let permalink = "/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/";
+        assert_eq!(post.permalink(), permalink);
+
+        let (status, html) = app.get_page(permalink).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("<h1 class=\"entry-title\">Failed Post-Cervical Laminectomy Fusion Pains -What can you do?</h1>"), "{html}");
+        assert!(html.contains("March 14, 2022"));
+        assert!(html.contains("Dr. Ann Lee"));
+        assert!(html.contains("considered a <em>difficult</em> situation"));
+        assert!(html.contains("<li>Rhizotomies</li>"));
+        assert!(html.contains(&format!(
+            "This entry was posted in <a href=\"/category/neck/\" rel=\"category tag\">Neck</a>. \
+             Bookmark the <a href=\"{permalink}\" rel=\"bookmark\">permalink</a>."
+        )), "{html}");
+        assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{}\">", app.url(permalink))));
+        assert!(!html.contains("doctor@example.com"), "an author's email is not shown");
+    }
+}
+
+on_both_backends! {
+    async fn front_page_lists_newest_first_with_excerpt_categories_and_counts(app) {
+        let neck = app.create_category("Neck", "");
+        let back = app.create_category("Back", "");
+        app.publish("Older post", "The older body.", 3, &[neck.id]);
+        let long_body = (1..=80).map(|n| format!("word{n}")).collect::<Vec<_>>().join(" ");
+        app.publish("Newer post", &long_body, 1, &[neck.id, back.id]);
+
+        let (status, html) = app.get_page("/").await;
+        assert_eq!(status, StatusCode::OK);
+        let newer = html.find("Newer post").expect("newer listed");
+        let older = html.find("Older post").expect("older listed");
+        assert!(newer < older, "newest first");
+        assert!(html.contains("word55 […]") && !html.contains("word56"), "55-word excerpt");
+        assert!(html.contains("<a href=\"/category/back/\" rel=\"category tag\">Back</a>, <a href=\"/category/neck/\" rel=\"category tag\">Neck</a>"));
+        assert!(html.contains("No Comments"));
+        assert!(html.contains("<h1 class=\"site-title\">"));
+    }
+}
+
+on_both_backends! {
+    async fn front_page_paginates_by_the_posts_per_page_setting(app) {
+        set_setting(&mut app.conn(), "posts_per_page", "3").unwrap();
+        app.state.reload_site().await.unwrap();
+        for day in 1..=7 {
+            app.publish(&format!("Post number {day}"), "Body.", day, &[]);
+        }
+        let (_, first) = app.get_page("/").await;
+        assert!(first.contains("Post number 1") && first.contains("Post number 3") && !first.contains("Post number 4"));
+        assert!(first.contains("href=\"/page/2/\">← Older posts"));
+        assert!(!first.contains("Newer posts"));
+
+        let (status, second) = app.get_page("/page/2/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(second.contains("Post number 4") && second.contains("Post number 6"));
+        assert!(second.contains("href=\"/page/3/\">← Older posts") && second.contains("href=\"/\">Newer posts"));
+
+        let (_, third) = app.get_page("/page/3/").await;
+        assert!(third.contains("Post number 7") && !third.contains("Older posts"));
+        assert!(third.contains("href=\"/page/2/\">Newer posts"));
+
+        assert_eq!(app.get_page("/page/4/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get_page("/page/0/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.redirect_target("/page/1/").await, "/");
+    }
+}
+
+on_both_backends! {
+    async fn category_pages_show_name_description_and_only_their_posts(app) {
+        set_setting(&mut app.conn(), "posts_per_page", "2").unwrap();
+        app.state.reload_site().await.unwrap();
+        let neck = app.create_category("Neck", "Everything about necks.");
+        let back = app.create_category("Back", "");
+        app.publish("Neck one", "Body.", 3, &[neck.id]);
+        app.publish("Neck two", "Body.", 2, &[neck.id]);
+        app.publish("Neck three", "Body.", 1, &[neck.id]);
+        app.publish("Back only", "Body.", 1, &[back.id]);
+
+        let (status, html) = app.get_page("/category/neck/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Category: <span>Neck</span>") && html.contains("Everything about necks."));
+        assert!(html.contains("Neck three") && html.contains("Neck two") && !html.contains("Neck one"));
+        assert!(!html.contains("Back only"));
+        assert!(html.contains("href=\"/category/neck/page/2/\">← Older posts"));
+
+        let (status, second) = app.get_page("/category/neck/page/2/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(second.contains("Neck one") && second.contains("href=\"/category/neck/\">Newer posts"));
+        assert_eq!(app.redirect_target("/category/neck/page/1/").await, "/category/neck/");
+        assert_eq!(app.get_page("/category/neck/page/3/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get_page("/category/no-such-thing/").await.0, StatusCode::NOT_FOUND);
+    }
+}
+
+on_both_backends! {
+    async fn posts_without_a_category_are_uncategorized(app) {
+        let post = app.publish("Loose thoughts", "Body.", 0, &[]);
+        let (_, html) = app.get_page(&post.permalink()).await;
+        assert!(html.contains("This entry was posted in <a href=\"/category/uncategorized/\" rel=\"category tag\">Uncategorized</a>."));
+        assert_eq!(app.get_page("/category/uncategorized/").await.0, StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn drafts_scheduled_private_and_trashed_posts_are_404_and_unlisted(app) {
+        let visible = app.publish("Visible post", "Body.", 1, &[]);
+        let mut draft = NewPost::published("Draft post", "Body.");
+        draft.status = PostStatus::Draft;
+        let draft = app.create_post(draft);
+        let mut scheduled = NewPost::published("Scheduled post", "Body.");
+        scheduled.published_at += 86_400;
+        let scheduled = app.create_post(scheduled);
+        let mut private = NewPost::published("Private post", "Body.");
+        private.status = PostStatus::Private;
+        let private = app.create_post(private);
+        let trashed = app.publish("Trashed post", "Body.", 2, &[]);
+        set_post_status(&mut app.conn(), trashed.id, PostStatus::Trash).unwrap();
+
+        for hidden in [&draft, &scheduled, &private, &trashed] {
+            let (status, html) = app.get_page(&hidden.permalink()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}", hidden.title);
+            assert!(!html.contains(&hidden.title));
+            let (status, _) = app.get_page(&format!("/?p={}", hidden.id)).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "/?p= for {}", hidden.title);
+        }
+        let (_, home) = app.get_page("/").await;
+        assert!(home.contains("Visible post"));
+        for title in ["Draft post", "Scheduled post", "Private post", "Trashed post"] {
+            assert!(!home.contains(title), "{title} listed");
+        }
+        let (_, category) = app.get_page("/category/uncategorized/").await;
+        assert!(category.contains("Visible post") && !category.contains("Trashed post"));
+        assert_eq!(app.get_page(&visible.permalink()).await.0, StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn other_forms_of_a_url_answer_301_to_the_canonical_one(app) {
+        let post = app.publish("Hello world", "Body.", 0, &[]);
+        let permalink = post.permalink();
+        let slashless = permalink.trim_end_matches('/');
+        assert_eq!(app.redirect_target(slashless).await, permalink);
+        assert_eq!(app.redirect_target("/category/uncategorized").await, "/category/uncategorized/");
+        assert_eq!(app.redirect_target("/page/2").await, "/page/2/");
+        // A wrong date leads to the real one.
+        assert_eq!(app.redirect_target("/1999/01/01/hello-world/").await, permalink);
+        // WordPress's own short link.
+        assert_eq!(app.redirect_target(&format!("/?p={}", post.id)).await, permalink);
+        // An old address recorded by a rename or an import.
+        record_redirect(&mut app.conn(), "/old-blog/hello.html", post.id).unwrap();
+        record_redirect(&mut app.conn(), "/?p=4242", post.id).unwrap();
+        assert_eq!(app.redirect_target("/old-blog/hello.html").await, permalink);
+        assert_eq!(app.redirect_target("/?p=4242").await, permalink);
+        record_redirect(&mut app.conn(), "/2001/02/03/old-slug/", post.id).unwrap();
+        assert_eq!(app.redirect_target("/2001/02/03/old-slug/").await, permalink);
+    }
+}
+
+on_both_backends! {
+    async fn unknown_paths_get_the_themed_404_with_a_search_box(app) {
+        for path in ["/no-such-page/", "/2022/03/14/never-written/", "/wp-login.php", "/category/x/page/abc/"] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Oops! That page can’t be found."), "{path}: {html}");
+            assert!(html.contains("<form role=\"search\" method=\"get\" class=\"search-form\" action=\"/search\">"));
+            assert!(html.contains("name=\"q\""));
+            assert!(html.contains("<link rel=\"stylesheet\" href=\"/static/style."), "themed");
+            assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+        }
+    }
+}
+
+on_both_backends! {
+    async fn post_bodies_are_sanitised_markdown_rendered_once(app) {
+        let post = app.publish(
+            "Tricky <b>title</b>",
+            "Hello <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>\n\n```\ncode <here>\n```",
+            0,
+            &[],
+        );
+        assert!(!post.body_html.contains("<script"), "sanitised when saved: {}", post.body_html);
+        let (_, html) = app.get_page(&post.permalink()).await;
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"));
+        assert!(!html.contains("onerror"));
+        assert!(html.contains("Tricky &lt;b&gt;title&lt;/b&gt;"), "titles are escaped");
+        assert!(html.contains("code &lt;here&gt;"));
+    }
+}
+
+on_both_backends! {
+    async fn every_page_carries_security_headers_and_the_hashed_stylesheet(app) {
+        app.publish("Styled", "Body.", 0, &[]);
+        let response = app.get("/").await;
+        let headers = response.headers().clone();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers.contains_key("referrer-policy"));
+        let html = response.text().await.unwrap();
+        let start = html.find("/static/style.").unwrap();
+        let stylesheet = &html[start..start + html[start..].find('"').unwrap()];
+
+        let css = app.get(stylesheet).await;
+        assert_eq!(css.status(), StatusCode::OK);
+        assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+        assert_eq!(css.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert!(css.text().await.unwrap().contains(".site-header"));
+        assert_eq!(app.get("/static/style.0000.css").await.status(), StatusCode::NOT_FOUND);
+
+        let head = app.client.head(app.url("/")).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn robots_txt_keeps_crawlers_out_of_the_admin_panel(app) {
+        let (status, body) = app.get_page("/robots.txt").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("User-agent: *") && body.contains("Disallow: /admin/"));
+    }
+}
+
+on_both_backends! {
+    async fn pages_link_nothing_from_other_hosts(app) {
+        let post = app.publish("Links", "See [an external site](https://example.org/).", 0, &[]);
+        for path in ["/", post.permalink().as_str(), "/category/uncategorized/", "/nowhere/"] {
+            let (_, html) = app.get_page(path).await;
+            for attribute in ["src=\"http", "href=\"//", "@import"] {
+                assert!(!html.contains(attribute), "{path} loads {attribute}");
+            }
+            let stylesheets = html.matches("rel=\"stylesheet\"").count();
+            assert_eq!(stylesheets, 1, "{path}");
+            assert!(!html.contains("<script"), "{path} needs no JavaScript");
+        }
+    }
+}
