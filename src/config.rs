@@ -27,7 +27,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    ReadFile { path: PathBuf, source: std::io::Error },
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid TOML: {message}")]
     ParseFile { path: PathBuf, message: String },
     #[error("invalid bind address {0:?}: expected HOST:PORT such as 127.0.0.1:8080")]
@@ -82,8 +85,10 @@ impl RawConfig {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
         toml::from_str(&text).map_err(|error| ConfigError::ParseFile {
             path: path.to_owned(),
             message: error.message().to_owned(),
@@ -121,7 +126,9 @@ impl Config {
 
     pub fn parse(raw: RawConfig) -> Result<Config, ConfigError> {
         let bind_text = non_empty(raw.bind).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let bind: SocketAddr = bind_text.parse().map_err(|_| ConfigError::Bind(bind_text.clone()))?;
+        let bind: SocketAddr = bind_text
+            .parse()
+            .map_err(|_| ConfigError::Bind(bind_text.clone()))?;
         let database_url = DatabaseUrl::parse(
             &non_empty(raw.database_url).unwrap_or_else(|| "sqlite://ferropress.db".to_owned()),
         )?;
@@ -131,7 +138,10 @@ impl Config {
         };
         let smtp_url = non_empty(raw.smtp_url);
         if let Some(url) = &smtp_url {
-            if !["smtp://", "smtp+starttls://", "smtps://"].iter().any(|scheme| url.starts_with(scheme)) {
+            if !["smtp://", "smtp+starttls://", "smtps://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
+            {
                 return Err(ConfigError::SmtpUrl);
             }
         }
@@ -170,7 +180,9 @@ impl Config {
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+    value
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -209,8 +221,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 
@@ -229,8 +243,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("ferropress.toml");
         std::fs::write(&file, "bind = \"127.0.0.1:7000\"\nsite_url = \"https://file.example/\"\ntrust_proxy = true\nmail_from = \"file@example.org\"\n").unwrap();
-        let environment = env(&[("FERROPRESS_BIND", "127.0.0.1:7001"), ("FERROPRESS_SITE_URL", "https://env.example")]);
-        let flags = RawConfig { bind: Some("127.0.0.1:7002".into()), ..RawConfig::default() };
+        let environment = env(&[
+            ("FERROPRESS_BIND", "127.0.0.1:7001"),
+            ("FERROPRESS_SITE_URL", "https://env.example"),
+        ]);
+        let flags = RawConfig {
+            bind: Some("127.0.0.1:7002".into()),
+            ..RawConfig::default()
+        };
         let config = Config::load(flags, Some(&file), environment).unwrap();
         assert_eq!(config.bind.port(), 7002);
         assert_eq!(config.site_url, "https://env.example");
@@ -241,7 +261,11 @@ mod tests {
 
     #[test]
     fn bad_values_are_clear_errors() {
-        let bad = |pairs: &[(&str, &str)]| Config::load(RawConfig::default(), None, env(pairs)).unwrap_err().to_string();
+        let bad = |pairs: &[(&str, &str)]| {
+            Config::load(RawConfig::default(), None, env(pairs))
+                .unwrap_err()
+                .to_string()
+        };
         assert!(bad(&[("FERROPRESS_BIND", "nowhere")]).contains("invalid bind address"));
         assert!(bad(&[("DATABASE_URL", "mysql://x")]).contains("sqlite:// or postgres://"));
         assert!(bad(&[("FERROPRESS_SITE_URL", "ftp://x")]).contains("FERROPRESS_SITE_URL"));
@@ -252,8 +276,16 @@ mod tests {
 
     #[test]
     fn mail_from_defaults_to_the_site_host() {
-        let config = Config::load(RawConfig::default(), None, env(&[("FERROPRESS_SITE_URL", "https://user@blog.example:8443/")])).unwrap();
+        let config = Config::load(
+            RawConfig::default(),
+            None,
+            env(&[("FERROPRESS_SITE_URL", "https://user@blog.example:8443/")]),
+        )
+        .unwrap();
         assert_eq!(config.mail_from, "ferropress@blog.example");
-        assert_eq!(config.absolute_url("/feed/"), "https://user@blog.example:8443/feed/");
+        assert_eq!(
+            config.absolute_url("/feed/"),
+            "https://user@blog.example:8443/feed/"
+        );
     }
 }

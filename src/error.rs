@@ -53,14 +53,32 @@ struct ErrorPage<'a> {
 /// What a reader is told for each status.
 fn wording(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        404 => ("Oops! That page can’t be found.", "It looks like nothing was found at this location. Maybe try a search?"),
+        404 => (
+            "Oops! That page can’t be found.",
+            "It looks like nothing was found at this location. Maybe try a search?",
+        ),
         403 => ("Forbidden", "You are not allowed to do that."),
-        405 => ("Method not allowed", "This address does not accept that kind of request."),
-        413 => ("Too large", "What you sent is larger than this site accepts."),
-        429 => ("Slow down", "Too many requests from your address. Please wait a moment and try again."),
+        405 => (
+            "Method not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        413 => (
+            "Too large",
+            "What you sent is larger than this site accepts.",
+        ),
+        429 => (
+            "Slow down",
+            "Too many requests from your address. Please wait a moment and try again.",
+        ),
         400..=499 => ("Bad request", "The request could not be understood."),
-        503 => ("Unavailable", "The site is temporarily unavailable. Please try again in a moment."),
-        _ => ("Something went wrong", "The site could not show this page. Please try again in a moment."),
+        503 => (
+            "Unavailable",
+            "The site is temporarily unavailable. Please try again in a moment.",
+        ),
+        _ => (
+            "Something went wrong",
+            "The site could not show this page. Please try again in a moment.",
+        ),
     }
 }
 
@@ -69,8 +87,15 @@ pub fn error_page_html(site: &SiteSettings, status: StatusCode) -> String {
     let (heading, message) = wording(status);
     let mut layout = Layout::new(site, Some(heading));
     layout.robots = Some("noindex");
-    let page = ErrorPage { layout, heading, message, offer_search: status == StatusCode::NOT_FOUND };
-    page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
+    let page = ErrorPage {
+        layout,
+        heading,
+        message,
+        offer_search: status == StatusCode::NOT_FOUND,
+    };
+    page.render().unwrap_or_else(|_| {
+        format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>")
+    })
 }
 
 /// Middleware: any answer that carries an error (ours or actix's own, such as
@@ -100,7 +125,10 @@ pub async fn themed_errors(
             themed.append_header((name.clone(), value.clone()));
         }
     }
-    themed.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
+    themed.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    ));
     themed.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Ok(ServiceResponse::new(request, themed.body(html)))
 }

@@ -76,14 +76,16 @@ impl Application {
     /// (port 0 picks a free port, as tests do).
     pub fn build(mut config: Config) -> anyhow::Result<Application> {
         let started = Instant::now();
-        let pool = db::connect(&config.database_url, 16)
-            .with_context(|| format!("cannot open the {:?} database", config.database_url.backend))?;
+        let pool = db::connect(&config.database_url, 16).with_context(|| {
+            format!("cannot open the {:?} database", config.database_url.backend)
+        })?;
         let mut conn = pool.get().context("cannot open a database connection")?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, "database migrated");
         }
-        let secret = secret_key(&mut conn, config.secret_key.as_deref()).context("cannot read the secret key")?;
+        let secret = secret_key(&mut conn, config.secret_key.as_deref())
+            .context("cannot read the secret key")?;
         let site = SiteSettings::load(&mut conn).context("cannot read the settings")?;
         let users = count_users(&mut conn).context("cannot count users")?;
         drop(conn);
@@ -98,10 +100,21 @@ impl Application {
         tracing::info!(address = %address, backend = ?config.database_url.backend,
             elapsed_ms = started.elapsed().as_millis() as u64, "listening");
         if users == 0 {
-            tracing::info!("no user yet: create the first admin at {}", config.absolute_url("/admin/setup"));
-            println!("ferropress: create the first admin at {}", config.absolute_url("/admin/setup"));
+            tracing::info!(
+                "no user yet: create the first admin at {}",
+                config.absolute_url("/admin/setup")
+            );
+            println!(
+                "ferropress: create the first admin at {}",
+                config.absolute_url("/admin/setup")
+            );
         }
-        let state = web::Data::new(AppState { pool, config, secret_key: secret, site: RwLock::new(Arc::new(site)) });
+        let state = web::Data::new(AppState {
+            pool,
+            config,
+            secret_key: secret,
+            site: RwLock::new(Arc::new(site)),
+        });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -115,7 +128,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        Ok(Application { port: address.port(), server, state })
+        Ok(Application {
+            port: address.port(),
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

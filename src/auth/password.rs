@@ -26,7 +26,11 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
 /// Whether `password` matches the stored PHC string; a malformed hash never matches.
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -37,7 +41,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("correct horse battery staple").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("correct horse battery staple", &hash));
         assert!(!verify_password("wrong", &hash));
         assert!(!verify_password("anything", "not a hash"));

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, RawConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "ferropress", version, about = "A fast, private blog engine in one binary.")]
+#[command(
+    name = "ferropress",
+    version,
+    about = "A fast, private blog engine in one binary."
+)]
 pub struct Cli {
     /// Optional TOML file with any of the settings (keys in lower case, without the FERROPRESS_ prefix)
     #[arg(long, global = true, value_name = "FILE")]
@@ -51,8 +55,13 @@ pub enum CliError {
 /// Parses the command line and runs it; errors become one line on stderr.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let flags = RawConfig { bind: cli.bind.clone(), ..RawConfig::default() };
-    let config = match Config::load(flags, cli.config.as_deref(), |name| std::env::var(name).ok()) {
+    let flags = RawConfig {
+        bind: cli.bind.clone(),
+        ..RawConfig::default()
+    };
+    let config = match Config::load(flags, cli.config.as_deref(), |name| {
+        std::env::var(name).ok()
+    }) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("ferropress: {error}");

@@ -7,7 +7,10 @@ use crate::startup::Application;
 pub fn serve(config: Config) -> Result<(), CliError> {
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config)?;
-        application.run_until_stopped().await.map_err(anyhow::Error::from)?;
+        application
+            .run_until_stopped()
+            .await
+            .map_err(anyhow::Error::from)?;
         tracing::info!("stopped");
         Ok(())
     })

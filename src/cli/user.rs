@@ -37,31 +37,48 @@ pub fn run(config: &Config, command: UserCommand) -> Result<(), CliError> {
 }
 
 fn add_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(), CliError> {
-    let email = EmailAddress::parse(email).map_err(|_| CliError::Usage(format!("invalid email address {email:?}")))?;
-    let role: Role = role.parse().map_err(|error| CliError::Usage(format!("{error}")))?;
+    let email = EmailAddress::parse(email)
+        .map_err(|_| CliError::Usage(format!("invalid email address {email:?}")))?;
+    let role: Role = role
+        .parse()
+        .map_err(|error| CliError::Usage(format!("{error}")))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(CliError::Usage("--name must be 1 to 100 characters".to_owned()));
+        return Err(CliError::Usage(
+            "--name must be 1 to 100 characters".to_owned(),
+        ));
     }
     let password = read_password()?;
     if password.chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(CliError::Usage(format!("the password must be at least {MIN_PASSWORD_LENGTH} characters")));
+        return Err(CliError::Usage(format!(
+            "the password must be at least {MIN_PASSWORD_LENGTH} characters"
+        )));
     }
     let password_hash = hash_password(&password).map_err(anyhow::Error::from)?;
 
     let pool = db::connect(&config.database_url, 1).context("cannot open the database")?;
     let mut conn = pool.get().context("cannot open a database connection")?;
     db::run_migrations(&mut conn)?;
-    let new_user = NewUser { email: &email, display_name: name, password_hash: Some(&password_hash), role };
+    let new_user = NewUser {
+        email: &email,
+        display_name: name,
+        password_hash: Some(&password_hash),
+        role,
+    };
     match create_user(&mut conn, &new_user) {
         Ok(user) => {
-            println!("Created {} {} ({}).", user.role, user.email, user.display_name);
+            println!(
+                "Created {} {} ({}).",
+                user.role, user.email, user.display_name
+            );
             Ok(())
         }
-        Err(error) if is_unique_violation(&error) => {
-            Err(CliError::Usage(format!("a user with the email {email} already exists")))
-        }
-        Err(error) => Err(CliError::Failed(anyhow::Error::from(error).context("cannot create the user"))),
+        Err(error) if is_unique_violation(&error) => Err(CliError::Usage(format!(
+            "a user with the email {email} already exists"
+        ))),
+        Err(error) => Err(CliError::Failed(
+            anyhow::Error::from(error).context("cannot create the user"),
+        )),
     }
 }
 
@@ -69,13 +86,17 @@ fn add_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(), 
 fn read_password() -> Result<String, CliError> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-        let second = rpassword::prompt_password("Password again: ").context("cannot read the password")?;
+        let second =
+            rpassword::prompt_password("Password again: ").context("cannot read the password")?;
         if first != second {
             return Err(CliError::Usage("the passwords do not match".to_owned()));
         }
         return Ok(first);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

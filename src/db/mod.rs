@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -46,14 +48,23 @@ pub struct DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(DatabaseUrlError::EmptySqlitePath);
             }
-            return Ok(Self { backend: Backend::Sqlite, target: path.to_owned() });
+            return Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self { backend: Backend::Postgres, target: url.to_owned() });
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
         }
         // Never echo a URL that may carry a password; the scheme is enough.
         let scheme = url.split("://").next().unwrap_or_default();
@@ -165,7 +176,9 @@ mod tests {
 
     #[test]
     fn unknown_scheme_error_never_echoes_credentials() {
-        let message = DatabaseUrl::parse("mysql://user:secret@host/db").unwrap_err().to_string();
+        let message = DatabaseUrl::parse("mysql://user:secret@host/db")
+            .unwrap_err()
+            .to_string();
         assert!(!message.contains("secret"), "{message}");
     }
 }

@@ -19,12 +19,15 @@ impl EmailAddress {
             return Err(InvalidEmail);
         }
         let (local, domain) = text.rsplit_once('@').ok_or(InvalidEmail)?;
-        let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c);
+        let forbidden =
+            |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c);
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         if local.is_empty() || local.contains('@') || local.chars().any(forbidden) || !domain_ok {
             return Err(InvalidEmail);
         }
@@ -49,13 +52,29 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_the_domain() {
-        assert_eq!(EmailAddress::parse(" Ann.Lee+blog@Example.COM ").unwrap().as_str(), "Ann.Lee+blog@example.com");
+        assert_eq!(
+            EmailAddress::parse(" Ann.Lee+blog@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "Ann.Lee+blog@example.com"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_address() {
-        for bad in ["", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a@exa mple.com",
-            "a@example..com", "a@.example.com", "a@example.com\r\nBcc: x@y.z", "<a@example.com>"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@example..com",
+            "a@.example.com",
+            "a@example.com\r\nBcc: x@y.z",
+            "<a@example.com>",
+        ] {
             assert_eq!(EmailAddress::parse(bad), Err(InvalidEmail), "{bad:?}");
         }
     }

@@ -133,6 +133,9 @@ mod tests {
     fn slugs_are_bounded_and_suffixable() {
         let long = "word ".repeat(100);
         assert!(slug(&long).len() <= MAX_SLUG_LENGTH + 5);
-        assert_eq!(Slug::from_text("hello").unwrap().with_suffix(2).as_str(), "hello-2");
+        assert_eq!(
+            Slug::from_text("hello").unwrap().with_suffix(2).as_str(),
+            "hello-2"
+        );
     }
 }

@@ -59,7 +59,10 @@ fn free_slug(conn: &mut AnyConnection, base: &Slug) -> QueryResult<Slug> {
     Ok(candidate)
 }
 
-pub fn find_category_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Category>> {
+pub fn find_category_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> QueryResult<Option<Category>> {
     categories::table
         .filter(categories::slug.eq(slug))
         .select(Category::as_select())

@@ -145,7 +145,10 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
         // One row at a time: MultiConnection has no batch insert.
         for category_id in category_ids {
             diesel::insert_into(post_categories::table)
-                .values((post_categories::post_id.eq(post.id), post_categories::category_id.eq(category_id)))
+                .values((
+                    post_categories::post_id.eq(post.id),
+                    post_categories::category_id.eq(category_id),
+                ))
                 .execute(conn)?;
         }
         Ok(post)
@@ -223,9 +226,16 @@ pub fn find_public_post_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<
 }
 
 /// Changes a post's status (trash keeps the status to restore).
-pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: PostStatus) -> QueryResult<()> {
+pub fn set_post_status(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    status: PostStatus,
+) -> QueryResult<()> {
     conn.transaction(|conn| {
-        let current: String = posts::table.find(post_id).select(posts::status).first(conn)?;
+        let current: String = posts::table
+            .find(post_id)
+            .select(posts::status)
+            .first(conn)?;
         let before_trash = (status == PostStatus::Trash && current != "trash").then_some(current);
         diesel::update(posts::table.find(post_id))
             .set((

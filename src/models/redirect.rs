@@ -31,7 +31,10 @@ pub fn record_redirect(conn: &mut AnyConnection, from_path: &str, post_id: i64) 
 }
 
 /// The published post an old path leads to, if any.
-pub fn find_redirect_target(conn: &mut AnyConnection, from_path: &str) -> QueryResult<Option<Post>> {
+pub fn find_redirect_target(
+    conn: &mut AnyConnection,
+    from_path: &str,
+) -> QueryResult<Option<Post>> {
     redirects::table
         .inner_join(posts::table)
         .filter(redirects::from_path.eq(from_path))

@@ -14,5 +14,8 @@ pub struct Stylesheet {
 pub static STYLESHEET: LazyLock<Stylesheet> = LazyLock::new(|| {
     let body = include_str!("../../templates/static/style.css");
     let hash = hex::encode(&Sha256::digest(body.as_bytes())[..6]);
-    Stylesheet { path: format!("/static/style.{hash}.css"), body }
+    Stylesheet {
+        path: format!("/static/style.{hash}.css"),
+        body,
+    }
 });

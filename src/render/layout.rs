@@ -56,7 +56,10 @@ pub struct CategoryLink {
 
 impl From<&Category> for CategoryLink {
     fn from(category: &Category) -> CategoryLink {
-        CategoryLink { name: category.name.clone(), path: category.path() }
+        CategoryLink {
+            name: category.name.clone(),
+            path: category.path(),
+        }
     }
 }
 

@@ -32,10 +32,15 @@ mod tests {
 
     #[test]
     fn markdown_renders_to_html() {
-        let html = render_post_markdown("# Title\n\nSome *emphasis* and a [link](https://example.org).\n\n- one\n- two\n");
+        let html = render_post_markdown(
+            "# Title\n\nSome *emphasis* and a [link](https://example.org).\n\n- one\n- two\n",
+        );
         assert!(html.contains("<h1>Title</h1>"), "{html}");
         assert!(html.contains("<em>emphasis</em>"));
-        assert!(html.contains(r#"<a href="https://example.org" rel="noopener">link</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://example.org" rel="noopener">link</a>"#),
+            "{html}"
+        );
         assert!(html.contains("<li>one</li>"));
     }
 

@@ -63,13 +63,20 @@ pub fn human_date(unix_seconds: i64) -> String {
 
 /// Machine-readable form for `<time datetime>`.
 pub fn iso_date(unix_seconds: i64) -> String {
-    datetime(unix_seconds).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    datetime(unix_seconds)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// `/YYYY/MM/DD/slug/` for a post published at `unix_seconds` (UTC).
 pub fn permalink_path(unix_seconds: i64, slug: &str) -> String {
     let date = datetime(unix_seconds);
-    format!("/{:04}/{:02}/{:02}/{slug}/", date.year(), date.month(), date.day())
+    format!(
+        "/{:04}/{:02}/{:02}/{slug}/",
+        date.year(),
+        date.month(),
+        date.day()
+    )
 }
 
 #[cfg(test)]
@@ -82,7 +89,10 @@ mod tests {
         let excerpt = excerpt("", &body);
         assert_eq!(excerpt.split_whitespace().count(), EXCERPT_WORDS + 1);
         assert!(excerpt.ends_with("[…]"));
-        assert_eq!(super::excerpt("", "<p>Short &amp; sweet.</p>"), "Short & sweet.");
+        assert_eq!(
+            super::excerpt("", "<p>Short &amp; sweet.</p>"),
+            "Short & sweet."
+        );
         assert_eq!(super::excerpt(" Mine. ", "<p>Body</p>"), "Mine.");
     }
 

@@ -32,9 +32,18 @@ pub fn configure(config: &mut ServiceConfig) {
         .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
         .route("/static/{file}", get_or_head().to(assets::get::stylesheet))
         .route("/", get_or_head().to(blog::home::front_page))
-        .route("/page/{page:\\d+}/", get_or_head().to(blog::home::older_page))
-        .route("/category/{slug}/", get_or_head().to(blog::category::first_page))
-        .route("/category/{slug}/page/{page:\\d+}/", get_or_head().to(blog::category::older_page))
+        .route(
+            "/page/{page:\\d+}/",
+            get_or_head().to(blog::home::older_page),
+        )
+        .route(
+            "/category/{slug}/",
+            get_or_head().to(blog::category::first_page),
+        )
+        .route(
+            "/category/{slug}/page/{page:\\d+}/",
+            get_or_head().to(blog::category::older_page),
+        )
         .route(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/",
             get_or_head().to(blog::post::permalink),

@@ -20,21 +20,31 @@ pub struct Browser {
 }
 
 fn find_program(candidates: &[&str]) -> Option<PathBuf> {
-    candidates.iter().map(PathBuf::from).find(|path| path.exists())
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
 }
 
 impl Browser {
     /// `None` (skipped) when Chromium or chromedriver is not installed, outside CI.
     pub async fn start() -> Option<Browser> {
-        let Some(driver_path) = find_program(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]) else {
+        let Some(driver_path) =
+            find_program(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
+        else {
             missing("chromedriver (apt-get install chromium-driver)");
             return None;
         };
-        let Some(chromium) = find_program(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]) else {
+        let Some(chromium) = find_program(&["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        else {
             missing("Chromium (apt-get install chromium)");
             return None;
         };
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let driver = Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -43,7 +53,10 @@ impl Browser {
             .expect("chromedriver starts");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not listen");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not listen"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = tempfile::tempdir().expect("profile dir");
@@ -59,13 +72,19 @@ impl Browser {
                 ],
             },
         });
-        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("chromedriver session");
-        Some(Browser { client, driver, _profile: profile })
+        Some(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
     }
 
     /// Saves a PNG of the current page as `target/screenshots/NAME.png`.
@@ -94,7 +113,9 @@ impl Drop for Browser {
 
 #[tokio::test]
 async fn home_and_post_pages_render_in_chromium() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
     let neck = app.create_category("Neck", "");
     let mut new_post = NewPost::published(
         "Failed Post-Cervical Laminectomy Fusion Pains -What can you do?",
@@ -106,12 +127,29 @@ async fn home_and_post_pages_render_in_chromium() {
     new_post.category_ids = vec![neck.id];
     let post = app.create_post(new_post);
     app.publish("An older note", "Something written a week ago.", 7, &[]);
-    let Some(browser) = Browser::start().await else { return };
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
 
-    browser.client.goto(&app.url("/")).await.expect("home opens");
-    let site_title = browser.client.find(Locator::Css("h1.site-title")).await.expect("site title").text().await.unwrap();
+    browser
+        .client
+        .goto(&app.url("/"))
+        .await
+        .expect("home opens");
+    let site_title = browser
+        .client
+        .find(Locator::Css("h1.site-title"))
+        .await
+        .expect("site title")
+        .text()
+        .await
+        .unwrap();
     assert_eq!(site_title, "ferropress");
-    let titles = browser.client.find_all(Locator::Css("h2.entry-title")).await.unwrap();
+    let titles = browser
+        .client
+        .find_all(Locator::Css("h2.entry-title"))
+        .await
+        .unwrap();
     assert_eq!(titles.len(), 2);
     // The stylesheet applied: the page is laid out by it, not the browser's defaults.
     let font = browser
@@ -119,25 +157,62 @@ async fn home_and_post_pages_render_in_chromium() {
         .execute("return getComputedStyle(document.body).fontFamily", vec![])
         .await
         .unwrap();
-    assert!(font.as_str().unwrap_or_default().contains("system-ui"), "{font:?}");
+    assert!(
+        font.as_str().unwrap_or_default().contains("system-ui"),
+        "{font:?}"
+    );
     browser.screenshot("home").await;
 
-    browser.client.find(Locator::LinkText(&post.title)).await.expect("post link").click().await.unwrap();
-    let heading = browser.client.find(Locator::Css("h1.entry-title")).await.expect("post heading").text().await.unwrap();
+    browser
+        .client
+        .find(Locator::LinkText(&post.title))
+        .await
+        .expect("post link")
+        .click()
+        .await
+        .unwrap();
+    let heading = browser
+        .client
+        .find(Locator::Css("h1.entry-title"))
+        .await
+        .expect("post heading")
+        .text()
+        .await
+        .unwrap();
     assert_eq!(heading, post.title);
-    let footer = browser.client.find(Locator::Css(".entry-footer")).await.unwrap().text().await.unwrap();
-    assert_eq!(footer, "This entry was posted in Neck. Bookmark the permalink.");
-    assert_eq!(browser.client.current_url().await.unwrap().path(), post.permalink());
+    let footer = browser
+        .client
+        .find(Locator::Css(".entry-footer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        footer,
+        "This entry was posted in Neck. Bookmark the permalink."
+    );
+    assert_eq!(
+        browser.client.current_url().await.unwrap().path(),
+        post.permalink()
+    );
     browser.screenshot("post").await;
 
     // Readable on a phone: nothing wider than the screen.
     browser.client.set_window_size(390, 844).await.unwrap();
     let overflow = browser
         .client
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
         .await
         .unwrap();
-    assert_eq!(overflow, serde_json::Value::Bool(true), "no horizontal scrolling on a phone");
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(true),
+        "no horizontal scrolling on a phone"
+    );
     browser.screenshot("post-phone").await;
     browser.close().await;
 }

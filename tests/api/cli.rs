@@ -8,8 +8,15 @@ use crate::helpers::fresh_postgres_url;
 
 fn ferropress() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ferropress"));
-    for variable in ["FERROPRESS_BIND", "DATABASE_URL", "FERROPRESS_SITE_URL", "FERROPRESS_SMTP_URL",
-        "FERROPRESS_MAIL_FROM", "FERROPRESS_SECRET_KEY", "FERROPRESS_TRUST_PROXY"] {
+    for variable in [
+        "FERROPRESS_BIND",
+        "DATABASE_URL",
+        "FERROPRESS_SITE_URL",
+        "FERROPRESS_SMTP_URL",
+        "FERROPRESS_MAIL_FROM",
+        "FERROPRESS_SECRET_KEY",
+        "FERROPRESS_TRUST_PROXY",
+    ] {
         command.env_remove(variable);
     }
     command.env("RUST_LOG", "warn");
@@ -19,9 +26,19 @@ fn ferropress() -> Command {
 /// Runs with `args` and `env`, returning exit code, stdout and stderr.
 fn run(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String, String) {
     let mut command = ferropress();
-    command.args(args).envs(env.iter().copied()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = command.spawn().expect("binary starts");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
     let output = child.wait_with_output().expect("binary finishes");
     (
         output.status.code().unwrap_or(-1),
@@ -40,26 +57,75 @@ fn assert_config_error(args: &[&str], env: &[(&str, &str)], expected: &str) {
 
 #[test]
 fn bad_configuration_values_exit_2_with_one_line() {
-    assert_config_error(&["migrate"], &[("DATABASE_URL", "mysql://root:hunter2@db/blog")], "invalid DATABASE_URL");
-    let (_, _, stderr) = run(&["migrate"], &[("DATABASE_URL", "mysql://root:hunter2@db/blog")], "");
-    assert!(!stderr.contains("hunter2"), "credentials never echoed: {stderr}");
-    assert_config_error(&["--bind", "not-an-address", "migrate"], &[], "invalid bind address");
-    assert_config_error(&["migrate"], &[("FERROPRESS_BIND", "127.0.0.1:99999")], "invalid bind address");
-    assert_config_error(&["migrate"], &[("FERROPRESS_SITE_URL", "ftp://blog")], "FERROPRESS_SITE_URL");
-    assert_config_error(&["migrate"], &[("FERROPRESS_SMTP_URL", "imap://mail")], "FERROPRESS_SMTP_URL");
-    assert_config_error(&["migrate"], &[("FERROPRESS_TRUST_PROXY", "perhaps")], "FERROPRESS_TRUST_PROXY");
-    assert_config_error(&["migrate"], &[("FERROPRESS_SECRET_KEY", "short")], "FERROPRESS_SECRET_KEY");
-    assert_config_error(&["--config", "/nonexistent/ferropress.toml", "migrate"], &[], "cannot read config file");
+    assert_config_error(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root:hunter2@db/blog")],
+        "invalid DATABASE_URL",
+    );
+    let (_, _, stderr) = run(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root:hunter2@db/blog")],
+        "",
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "credentials never echoed: {stderr}"
+    );
+    assert_config_error(
+        &["--bind", "not-an-address", "migrate"],
+        &[],
+        "invalid bind address",
+    );
+    assert_config_error(
+        &["migrate"],
+        &[("FERROPRESS_BIND", "127.0.0.1:99999")],
+        "invalid bind address",
+    );
+    assert_config_error(
+        &["migrate"],
+        &[("FERROPRESS_SITE_URL", "ftp://blog")],
+        "FERROPRESS_SITE_URL",
+    );
+    assert_config_error(
+        &["migrate"],
+        &[("FERROPRESS_SMTP_URL", "imap://mail")],
+        "FERROPRESS_SMTP_URL",
+    );
+    assert_config_error(
+        &["migrate"],
+        &[("FERROPRESS_TRUST_PROXY", "perhaps")],
+        "FERROPRESS_TRUST_PROXY",
+    );
+    assert_config_error(
+        &["migrate"],
+        &[("FERROPRESS_SECRET_KEY", "short")],
+        "FERROPRESS_SECRET_KEY",
+    );
+    assert_config_error(
+        &["--config", "/nonexistent/ferropress.toml", "migrate"],
+        &[],
+        "cannot read config file",
+    );
 
     let directory = tempfile::tempdir().unwrap();
     let file = directory.path().join("ferropress.toml");
     std::fs::write(&file, "bnid = \"127.0.0.1:1\"\n").unwrap();
-    assert_config_error(&["--config", file.to_str().unwrap(), "migrate"], &[], "not valid TOML");
+    assert_config_error(
+        &["--config", file.to_str().unwrap(), "migrate"],
+        &[],
+        "not valid TOML",
+    );
 }
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["user", "--help"], &["user", "add", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+        &["user", "--help"],
+        &["user", "add", "--help"],
+    ] {
         let (code, stdout, _) = run(args, &[], "");
         assert_eq!(code, 0, "{args:?}");
         assert!(stdout.contains("Usage:"), "{args:?}: {stdout}");
@@ -91,7 +157,15 @@ fn check_migrate_and_user_add(url: &str) {
     assert_eq!(code, 0);
     assert!(stdout.contains("0 migration(s) applied"), "{stdout}");
 
-    let add = ["user", "add", "ann@example.com", "--name", "Ann Lee", "--role", "admin"];
+    let add = [
+        "user",
+        "add",
+        "ann@example.com",
+        "--name",
+        "Ann Lee",
+        "--role",
+        "admin",
+    ];
     let (code, stdout, stderr) = run(&add, &env, "correct horse battery\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Created admin ann@example.com"), "{stdout}");
@@ -100,13 +174,52 @@ fn check_migrate_and_user_add(url: &str) {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("already exists"), "{stderr}");
 
-    let (code, _, stderr) = run(&["user", "add", "bo@example.com", "--name", "Bo", "--role", "king"], &env, "long enough\n");
+    let (code, _, stderr) = run(
+        &[
+            "user",
+            "add",
+            "bo@example.com",
+            "--name",
+            "Bo",
+            "--role",
+            "king",
+        ],
+        &env,
+        "long enough\n",
+    );
     assert_eq!(code, 2);
-    assert!(stderr.contains("role must be admin, editor or moderator"), "{stderr}");
-    let (code, _, stderr) = run(&["user", "add", "not-an-email", "--name", "Bo", "--role", "editor"], &env, "long enough\n");
+    assert!(
+        stderr.contains("role must be admin, editor or moderator"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        &[
+            "user",
+            "add",
+            "not-an-email",
+            "--name",
+            "Bo",
+            "--role",
+            "editor",
+        ],
+        &env,
+        "long enough\n",
+    );
     assert_eq!(code, 2);
     assert!(stderr.contains("invalid email address"), "{stderr}");
-    let (code, _, stderr) = run(&["user", "add", "bo@example.com", "--name", "Bo", "--role", "editor"], &env, "short\n");
+    let (code, _, stderr) = run(
+        &[
+            "user",
+            "add",
+            "bo@example.com",
+            "--name",
+            "Bo",
+            "--role",
+            "editor",
+        ],
+        &env,
+        "short\n",
+    );
     assert_eq!(code, 2);
     assert!(stderr.contains("at least 8 characters"), "{stderr}");
 }
@@ -124,10 +237,17 @@ fn serve_prints_the_setup_url_and_stops_cleanly_on_sigterm() {
         .expect("serve starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let line = lines.next().expect("a line").expect("utf-8");
-    assert!(line.contains("create the first admin at http://127.0.0.1:"), "{line}");
+    assert!(
+        line.contains("create the first admin at http://127.0.0.1:"),
+        "{line}"
+    );
     let setup_url = line.split("at ").nth(1).expect("url").trim().to_owned();
     assert!(setup_url.ends_with("/admin/setup"), "{setup_url}");
-    let port: u16 = setup_url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/admin/setup").parse().expect("port");
+    let port: u16 = setup_url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/admin/setup")
+        .parse()
+        .expect("port");
 
     // The server answers, then SIGTERM makes it exit 0.
     let started = Instant::now();
@@ -138,11 +258,20 @@ fn serve_prints_the_setup_url_and_stops_cleanly_on_sigterm() {
             std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
             break response;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "server never answered");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "server never answered"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(answered.starts_with("HTTP/1.0 200") && answered.ends_with("ok"), "{answered}");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(
+        answered.starts_with("HTTP/1.0 200") && answered.ends_with("ok"),
+        "{answered}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(40);
     let status = loop {
@@ -160,12 +289,29 @@ fn flags_beat_the_environment_which_beats_the_file() {
     let directory = tempfile::tempdir().unwrap();
     let file = directory.path().join("ferropress.toml");
     // The file names a bad bind address; the environment fixes it; a bad flag then wins again.
-    std::fs::write(&file, format!("bind = \"file-bind\"\ndatabase_url = \"sqlite://{}\"\n",
-        directory.path().join("f.db").display())).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "bind = \"file-bind\"\ndatabase_url = \"sqlite://{}\"\n",
+            directory.path().join("f.db").display()
+        ),
+    )
+    .unwrap();
     let config = file.to_str().unwrap();
     assert_config_error(&["--config", config, "migrate"], &[], "\"file-bind\"");
-    let (code, _, stderr) = run(&["--config", config, "migrate"], &[("FERROPRESS_BIND", "127.0.0.1:8081")], "");
+    let (code, _, stderr) = run(
+        &["--config", config, "migrate"],
+        &[("FERROPRESS_BIND", "127.0.0.1:8081")],
+        "",
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert!(directory.path().join("f.db").exists(), "the file's database_url was used");
-    assert_config_error(&["--config", config, "--bind", "flag-bind", "migrate"], &[("FERROPRESS_BIND", "127.0.0.1:8081")], "\"flag-bind\"");
+    assert!(
+        directory.path().join("f.db").exists(),
+        "the file's database_url was used"
+    );
+    assert_config_error(
+        &["--config", config, "--bind", "flag-bind", "migrate"],
+        &[("FERROPRESS_BIND", "127.0.0.1:8081")],
+        "\"flag-bind\"",
+    );
 }

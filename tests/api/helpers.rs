@@ -36,7 +36,9 @@ pub fn fresh_postgres_url() -> Option<String> {
     let mut admin = match diesel::PgConnection::establish(&base_url) {
         Ok(conn) => conn,
         Err(error) => {
-            missing(&format!("PostgreSQL at FERROPRESS_TEST_DATABASE_URL ({error})"));
+            missing(&format!(
+                "PostgreSQL at FERROPRESS_TEST_DATABASE_URL ({error})"
+            ));
             return None;
         }
     };
@@ -47,7 +49,10 @@ pub fn fresh_postgres_url() -> Option<String> {
         Some((url, query)) => (url, format!("?{query}")),
         None => (base_url.as_str(), String::new()),
     };
-    let server = without_query.rsplit_once('/').map(|(server, _)| server).unwrap_or(without_query);
+    let server = without_query
+        .rsplit_once('/')
+        .map(|(server, _)| server)
+        .unwrap_or(without_query);
     Some(format!("{server}/{name}{query}"))
 }
 
@@ -87,7 +92,12 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .expect("client");
-        Some(TestApp { address, state, client, _directory: directory })
+        Some(TestApp {
+            address,
+            state,
+            client,
+            _directory: directory,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -100,7 +110,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Status and body of a GET.
@@ -113,8 +127,15 @@ impl TestApp {
     /// Where a `301` points; panics on any other answer.
     pub async fn redirect_target(&self, path: &str) -> String {
         let response = self.get(path).await;
-        assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY, "GET {path}");
-        response.headers()["location"].to_str().expect("location").to_owned()
+        assert_eq!(
+            response.status(),
+            StatusCode::MOVED_PERMANENTLY,
+            "GET {path}"
+        );
+        response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned()
     }
 
     pub fn create_post(&self, new_post: NewPost) -> Post {
@@ -135,7 +156,15 @@ impl TestApp {
 
     pub fn create_user(&self, email: &str, name: &str, role: Role) -> User {
         let email = EmailAddress::parse(email).expect("email");
-        create_user(&mut self.conn(), &NewUser { email: &email, display_name: name, password_hash: None, role })
-            .expect("user created")
+        create_user(
+            &mut self.conn(),
+            &NewUser {
+                email: &email,
+                display_name: name,
+                password_hash: None,
+                role,
+            },
+        )
+        .expect("user created")
     }
 }

@@ -20,7 +20,10 @@ struct CategoryPage {
     newer: Option<String>,
 }
 
-pub async fn first_page(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn first_page(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     render(&state, slug.into_inner(), 1).await
 }
 
@@ -47,9 +50,25 @@ async fn render(state: &AppState, slug: String, page: i64) -> Result<HttpRespons
     }
     let base = category.path();
     let (older, newer) = pagination_links(&base, page, has_older);
-    let canonical = if page == 1 { base.clone() } else { format!("{base}page/{page}/") };
-    let title = if page == 1 { category.name.clone() } else { format!("{} – Page {page}", category.name) };
-    let layout = Layout::new(&state.site(), Some(&title)).with_canonical(state.config.absolute_url(&canonical));
-    let page = CategoryPage { layout, name: category.name, description: category.description, posts, older, newer };
+    let canonical = if page == 1 {
+        base.clone()
+    } else {
+        format!("{base}page/{page}/")
+    };
+    let title = if page == 1 {
+        category.name.clone()
+    } else {
+        format!("{} – Page {page}", category.name)
+    };
+    let layout = Layout::new(&state.site(), Some(&title))
+        .with_canonical(state.config.absolute_url(&canonical));
+    let page = CategoryPage {
+        layout,
+        name: category.name,
+        description: category.description,
+        posts,
+        older,
+        newer,
+    };
     Ok(html_page(page.render().map_err(anyhow::Error::from)?))
 }

@@ -26,7 +26,10 @@ struct FrontQuery {
     p: Option<String>,
 }
 
-pub async fn front_page(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+pub async fn front_page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
     let query = web::Query::<FrontQuery>::from_query(request.query_string()).ok();
     if let Some(id) = query.and_then(|query| query.p.clone()) {
         return old_post_link(&state, &id).await;
@@ -34,7 +37,10 @@ pub async fn front_page(request: HttpRequest, state: web::Data<AppState>) -> Res
     render(&state, 1).await
 }
 
-pub async fn older_page(state: web::Data<AppState>, page: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn older_page(
+    state: web::Data<AppState>,
+    page: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     match page_number(&page) {
         Some(1) => Ok(moved_permanently("/")),
         Some(page) => render(&state, page).await,
@@ -53,11 +59,18 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
         Layout::new(&site, None).with_canonical(state.config.absolute_url("/"))
     } else {
         let path = format!("/page/{page}/");
-        let mut layout = Layout::new(&site, Some(&format!("Page {page}"))).with_canonical(state.config.absolute_url(&path));
+        let mut layout = Layout::new(&site, Some(&format!("Page {page}")))
+            .with_canonical(state.config.absolute_url(&path));
         layout.is_front = true;
         layout
     };
-    let page = HomePage { layout, posts, page_number: page, older, newer };
+    let page = HomePage {
+        layout,
+        posts,
+        page_number: page,
+        older,
+        newer,
+    };
     Ok(html_page(page.render().map_err(anyhow::Error::from)?))
 }
 

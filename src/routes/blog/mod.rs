@@ -29,7 +29,15 @@ async fn load_summaries(
             let categories = categories_of_posts(conn, &ids)?;
             let summaries = posts
                 .iter()
-                .map(|post| PostSummary::new(post, categories.get(&post.id).map(Vec::as_slice).unwrap_or_default()))
+                .map(|post| {
+                    PostSummary::new(
+                        post,
+                        categories
+                            .get(&post.id)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    )
+                })
                 .collect();
             Ok((summaries, has_older))
         })
@@ -65,7 +73,9 @@ fn html_page(body: String) -> HttpResponse {
 
 /// A page number from the URL: `None` for 0 or one too large to mean anything.
 fn page_number(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().filter(|page| (1..=1_000_000).contains(page))
+    text.parse::<i64>()
+        .ok()
+        .filter(|page| (1..=1_000_000).contains(page))
 }
 
 #[cfg(test)]
@@ -74,11 +84,17 @@ mod tests {
 
     #[test]
     fn pagination_links_never_point_at_page_one() {
-        assert_eq!(pagination_links("/", 1, true), (Some("/page/2/".into()), None));
+        assert_eq!(
+            pagination_links("/", 1, true),
+            (Some("/page/2/".into()), None)
+        );
         assert_eq!(pagination_links("/", 2, false), (None, Some("/".into())));
         assert_eq!(
             pagination_links("/category/neck/", 3, true),
-            (Some("/category/neck/page/4/".into()), Some("/category/neck/page/2/".into()))
+            (
+                Some("/category/neck/page/4/".into()),
+                Some("/category/neck/page/2/".into())
+            )
         );
     }
 

@@ -9,19 +9,33 @@ use crate::error::PageError;
 use crate::models::redirect::find_redirect_target;
 use crate::startup::AppState;
 
-pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+pub async fn fallback(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return Err(PageError::NotFound);
     }
     let path = request.path().to_owned();
     let query = request.query_string();
     if let Some(slashed) = canonical_slash_form(&path) {
-        let location = if query.is_empty() { slashed } else { format!("{slashed}?{query}") };
+        let location = if query.is_empty() {
+            slashed
+        } else {
+            format!("{slashed}?{query}")
+        };
         return Ok(moved_permanently(&location));
     }
-    let old_address = if query.is_empty() { path } else { format!("{path}?{query}") };
+    let old_address = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
     if old_address.len() <= 2048 {
-        if let Some(post) = state.db(move |conn| find_redirect_target(conn, &old_address)).await? {
+        if let Some(post) = state
+            .db(move |conn| find_redirect_target(conn, &old_address))
+            .await?
+        {
             return Ok(moved_permanently(&post.permalink()));
         }
     }
@@ -35,17 +49,24 @@ pub fn canonical_slash_form(path: &str) -> Option<String> {
         return None;
     }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let is_number = |text: &str| !text.is_empty() && text.len() <= 7 && text.bytes().all(|b| b.is_ascii_digit());
+    let is_number = |text: &str| {
+        !text.is_empty() && text.len() <= 7 && text.bytes().all(|b| b.is_ascii_digit())
+    };
     let is_slug = |text: &str| !text.is_empty() && !text.contains('.');
-    let digits = |text: &str, count: usize| text.len() == count && text.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |text: &str, count: usize| text.len() == count && text.bytes().all(|b| b.is_ascii_digit());
     let known = match segments.as_slice() {
         ["page", n] => is_number(n),
         ["category", slug] => is_slug(slug),
         ["category", slug, "page", n] => is_slug(slug) && is_number(n),
         ["category", slug, "feed"] => is_slug(slug),
         ["feed"] | ["feed", "atom"] | ["comments", "feed"] | ["admin"] => true,
-        [year, month, day, slug] => digits(year, 4) && digits(month, 2) && digits(day, 2) && is_slug(slug),
-        [year, month, day, slug, "feed"] => digits(year, 4) && digits(month, 2) && digits(day, 2) && is_slug(slug),
+        [year, month, day, slug] => {
+            digits(year, 4) && digits(month, 2) && digits(day, 2) && is_slug(slug)
+        }
+        [year, month, day, slug, "feed"] => {
+            digits(year, 4) && digits(month, 2) && digits(day, 2) && is_slug(slug)
+        }
         _ => false,
     };
     known.then(|| format!("{path}/"))
@@ -57,14 +78,33 @@ mod tests {
 
     #[test]
     fn reader_urls_without_their_slash_gain_it() {
-        for path in ["/page/2", "/category/neck", "/category/neck/page/3", "/2022/03/14/a-post", "/feed", "/2022/03/14/a-post/feed"] {
-            assert_eq!(canonical_slash_form(path), Some(format!("{path}/")), "{path}");
+        for path in [
+            "/page/2",
+            "/category/neck",
+            "/category/neck/page/3",
+            "/2022/03/14/a-post",
+            "/feed",
+            "/2022/03/14/a-post/feed",
+        ] {
+            assert_eq!(
+                canonical_slash_form(path),
+                Some(format!("{path}/")),
+                "{path}"
+            );
         }
     }
 
     #[test]
     fn other_paths_are_left_alone() {
-        for path in ["/", "/page/2/", "/nothing-here", "/favicon.ico", "/2022/3/14/a-post", "/category/a.php", "/page/x"] {
+        for path in [
+            "/",
+            "/page/2/",
+            "/nothing-here",
+            "/favicon.ico",
+            "/2022/3/14/a-post",
+            "/category/a.php",
+            "/page/x",
+        ] {
             assert_eq!(canonical_slash_form(path), None, "{path}");
         }
     }

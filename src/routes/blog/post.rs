@@ -35,13 +35,17 @@ pub async fn permalink(
         .db(move |conn| {
             let Some(post) = find_public_post_by_slug(conn, &slug)? else {
                 // A renamed slug or an imported WordPress URL.
-                return Ok(find_redirect_target(conn, &lookup_path)?.map(|post| (post, None, Vec::new())));
+                return Ok(
+                    find_redirect_target(conn, &lookup_path)?.map(|post| (post, None, Vec::new()))
+                );
             };
             let author = match post.author_id {
                 Some(author_id) => display_name(conn, author_id)?,
                 None => None,
             };
-            let categories = categories_of_posts(conn, &[post.id])?.remove(&post.id).unwrap_or_default();
+            let categories = categories_of_posts(conn, &[post.id])?
+                .remove(&post.id)
+                .unwrap_or_default();
             Ok(Some((post, author, categories)))
         })
         .await?;
@@ -51,7 +55,8 @@ pub async fn permalink(
         // The date in the URL is not the post's (changed date, or a redirect).
         return Ok(moved_permanently(&permalink));
     }
-    let layout = Layout::new(&state.site(), Some(&post.title)).with_canonical(state.config.absolute_url(&permalink));
+    let layout = Layout::new(&state.site(), Some(&post.title))
+        .with_canonical(state.config.absolute_url(&permalink));
     let page = PostPage {
         layout,
         date_human: human_date(post.published_at),

@@ -10,9 +10,17 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         .db(|conn| diesel::sql_query("SELECT 1").execute(conn))
         .await
         .is_ok();
-    let mut response = if answered { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    let mut response = if answered {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
     response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/plain; charset=utf-8")
-        .body(if answered { "ok" } else { "database unavailable" })
+        .body(if answered {
+            "ok"
+        } else {
+            "database unavailable"
+        })
 }
