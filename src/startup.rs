@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use diesel::QueryResult;
 
+use crate::auth::throttle::Throttle;
 use crate::config::Config;
 use crate::db::{self, AnyConnection, DbPool};
 use crate::error::{themed_errors, PageError};
@@ -26,6 +27,7 @@ pub struct AppState {
     /// Signs cookies and links; configured or generated on first start.
     pub secret_key: String,
     site: RwLock<Arc<SiteSettings>>,
+    comment_throttle: RwLock<Arc<Throttle>>,
 }
 
 impl AppState {
@@ -40,11 +42,20 @@ impl AppState {
     /// Rereads the site settings after a change.
     pub async fn reload_site(&self) -> Result<(), PageError> {
         let fresh = self.db(SiteSettings::load).await?;
-        match self.site.write() {
-            Ok(mut site) => *site = Arc::new(fresh),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+        let rate = fresh.discussion.comments_per_minute;
+        replace(&self.site, Arc::new(fresh));
+        if self.comment_throttle().rate() != rate {
+            replace(&self.comment_throttle, Arc::new(Throttle::per_minute(rate)));
         }
         Ok(())
+    }
+
+    /// The limit on comments per client address.
+    pub fn comment_throttle(&self) -> Arc<Throttle> {
+        match self.comment_throttle.read() {
+            Ok(throttle) => throttle.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Runs blocking database work on actix's thread pool.
@@ -61,6 +72,13 @@ impl AppState {
         .await
         .map_err(|error| PageError::Unexpected(anyhow::anyhow!("database task failed: {error}")))?;
         outcome.map_err(PageError::Unexpected)
+    }
+}
+
+fn replace<T>(lock: &RwLock<T>, value: T) {
+    match lock.write() {
+        Ok(mut guard) => *guard = value,
+        Err(poisoned) => *poisoned.into_inner() = value,
     }
 }
 
@@ -109,11 +127,13 @@ impl Application {
                 config.absolute_url("/admin/setup")
             );
         }
+        let throttle = Throttle::per_minute(site.discussion.comments_per_minute);
         let state = web::Data::new(AppState {
             pool,
             config,
             secret_key: secret,
             site: RwLock::new(Arc::new(site)),
+            comment_throttle: RwLock::new(Arc::new(throttle)),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -1,4 +1,6 @@
-//! Who someone is: password hashing now; sessions, CSRF and roles with the
-//! admin panel.
+//! Who someone is and what they may do: passwords, signatures with the site
+//! secret, rate limits; sessions, CSRF and roles with the admin panel.
 
 pub mod password;
+pub mod signing;
+pub mod throttle;

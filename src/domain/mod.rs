@@ -1,6 +1,9 @@
-//! Types that parse input at the edge: once a value is one of these, it is valid.
+//! Types that parse input at the edge, and the pure rules applied to them:
+//! once a value is one of these, it is valid.
 
+pub mod comment;
 pub mod email;
+pub mod moderation;
 pub mod role;
 pub mod slug;
 

@@ -2,6 +2,7 @@
 //! diesel's DSL for both backends.
 
 pub mod category;
+pub mod comment;
 pub mod post;
 pub mod redirect;
 pub mod setting;

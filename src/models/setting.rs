@@ -5,6 +5,7 @@ use rand::RngCore;
 
 use crate::db::schema::settings;
 use crate::db::AnyConnection;
+use crate::domain::moderation::{word_list, ModerationRules};
 use crate::models::is_unique_violation;
 
 /// The key under which a generated secret is kept.
@@ -64,6 +65,58 @@ pub struct SiteSettings {
     pub title: String,
     pub tagline: String,
     pub posts_per_page: i64,
+    pub discussion: DiscussionSettings,
+}
+
+/// Settings > Discussion (SPEC §3), with WordPress's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscussionSettings {
+    pub rules: ModerationRules,
+    /// Close comments on posts older than this many days; 0 = never.
+    pub close_after_days: i64,
+    /// Replies nest this deep; deeper ones attach at the deepest level.
+    pub thread_depth: usize,
+    /// Comments accepted per client address per minute; 0 = no limit.
+    pub comments_per_minute: u32,
+}
+
+impl Default for DiscussionSettings {
+    fn default() -> DiscussionSettings {
+        DiscussionSettings {
+            rules: ModerationRules::default(),
+            close_after_days: 0,
+            thread_depth: 5,
+            comments_per_minute: 5,
+        }
+    }
+}
+
+/// The settings keys of the discussion rules, as the admin panel stores them.
+pub mod keys {
+    pub const SITE_TITLE: &str = "site_title";
+    pub const TAGLINE: &str = "tagline";
+    pub const POSTS_PER_PAGE: &str = "posts_per_page";
+    pub const HOLD_ALL: &str = "comment_hold_all";
+    pub const REQUIRE_PREVIOUSLY_APPROVED: &str = "comment_previously_approved";
+    pub const LINK_LIMIT: &str = "comment_max_links";
+    pub const MODERATION_WORDS: &str = "moderation_keys";
+    pub const DISALLOWED_WORDS: &str = "disallowed_keys";
+    pub const CLOSE_AFTER_DAYS: &str = "close_comments_days_old";
+    pub const THREAD_DEPTH: &str = "thread_comments_depth";
+    pub const COMMENTS_PER_MINUTE: &str = "comments_per_minute";
+}
+
+fn parse_flag(value: &str) -> bool {
+    matches!(value.trim(), "1" | "true" | "on" | "yes")
+}
+
+fn parse_number<T: std::str::FromStr + PartialOrd>(value: &str, min: T, max: T, default: T) -> T {
+    value
+        .trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= min && *n <= max)
+        .unwrap_or(default)
 }
 
 impl SiteSettings {
@@ -77,25 +130,37 @@ impl SiteSettings {
             title: Self::DEFAULT_TITLE.to_owned(),
             tagline: Self::DEFAULT_TAGLINE.to_owned(),
             posts_per_page: Self::DEFAULT_POSTS_PER_PAGE,
+            discussion: DiscussionSettings::default(),
         }
     }
 
     pub fn load(conn: &mut AnyConnection) -> QueryResult<SiteSettings> {
         let rows: Vec<(String, String)> = settings::table
-            .filter(settings::key.eq_any(["site_title", "tagline", "posts_per_page"]))
+            .filter(settings::key.ne(SECRET_KEY))
             .select((settings::key, settings::value))
             .load(conn)?;
         let mut site = Self::load_defaults();
+        let discussion = &mut site.discussion;
         for (key, value) in rows {
             match key.as_str() {
-                "site_title" => site.title = value,
-                "tagline" => site.tagline = value,
-                "posts_per_page" => {
-                    site.posts_per_page = value
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|n| (1..=100).contains(n))
-                        .unwrap_or(Self::DEFAULT_POSTS_PER_PAGE)
+                keys::SITE_TITLE => site.title = value,
+                keys::TAGLINE => site.tagline = value,
+                keys::POSTS_PER_PAGE => {
+                    site.posts_per_page = parse_number(&value, 1, 100, Self::DEFAULT_POSTS_PER_PAGE)
+                }
+                keys::HOLD_ALL => discussion.rules.hold_all = parse_flag(&value),
+                keys::REQUIRE_PREVIOUSLY_APPROVED => {
+                    discussion.rules.require_previously_approved = parse_flag(&value)
+                }
+                keys::LINK_LIMIT => discussion.rules.link_limit = parse_number(&value, 0, 1000, 2),
+                keys::MODERATION_WORDS => discussion.rules.moderation_words = word_list(&value),
+                keys::DISALLOWED_WORDS => discussion.rules.disallowed_words = word_list(&value),
+                keys::CLOSE_AFTER_DAYS => {
+                    discussion.close_after_days = parse_number(&value, 0, 100_000, 0)
+                }
+                keys::THREAD_DEPTH => discussion.thread_depth = parse_number(&value, 1, 10, 5),
+                keys::COMMENTS_PER_MINUTE => {
+                    discussion.comments_per_minute = parse_number(&value, 0, 100_000, 5)
                 }
                 _ => {}
             }

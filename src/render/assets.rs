@@ -1,21 +1,49 @@
-//! The theme's stylesheet, compiled into the binary and served under a URL
-//! carrying its content hash, so browsers may cache it for a year.
+//! The theme's files, compiled into the binary and served under URLs
+//! carrying their content hash, so browsers may cache them for a year.
 
 use std::sync::LazyLock;
 
 use sha2::{Digest, Sha256};
 
-pub struct Stylesheet {
-    /// `/static/style.<hash>.css`
+pub struct Asset {
+    /// `/static/NAME.<hash>.EXT`
     pub path: String,
     pub body: &'static str,
+    pub content_type: &'static str,
 }
 
-pub static STYLESHEET: LazyLock<Stylesheet> = LazyLock::new(|| {
-    let body = include_str!("../../templates/static/style.css");
+fn asset(name: &str, extension: &str, body: &'static str, content_type: &'static str) -> Asset {
     let hash = hex::encode(&Sha256::digest(body.as_bytes())[..6]);
-    Stylesheet {
-        path: format!("/static/style.{hash}.css"),
+    Asset {
+        path: format!("/static/{name}.{hash}.{extension}"),
         body,
+        content_type,
     }
+}
+
+pub static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "style",
+        "css",
+        include_str!("../../templates/static/style.css"),
+        "text/css; charset=utf-8",
+    )
 });
+
+/// Moves the comment form under the comment being answered; the reply links
+/// work without it.
+pub static COMMENT_REPLY_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "comment-reply",
+        "js",
+        include_str!("../../templates/static/comment-reply.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
+/// The asset served at `path`, if any.
+pub fn find_asset(path: &str) -> Option<&'static Asset> {
+    [&*STYLESHEET, &*COMMENT_REPLY_SCRIPT]
+        .into_iter()
+        .find(|asset| asset.path == path)
+}

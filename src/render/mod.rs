@@ -1,7 +1,10 @@
-//! Turning stored text into HTML: Markdown, sanitising, excerpts, dates, and
-//! the pieces every page template shares.
+//! Turning stored text into HTML: Markdown, sanitising, excerpts, dates,
+//! identicons, and the pieces every page template shares.
 
 pub mod assets;
+pub mod comment;
+pub mod identicon;
 pub mod layout;
 pub mod markdown;
 pub mod text;
+pub mod thread;

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod blog;
+pub mod comments;
 pub mod health;
 
 use actix_web::guard;
@@ -12,6 +13,9 @@ use actix_web::web::{self, ServiceConfig};
 /// Content-Security-Policy: everything from this site only; no inline scripts.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
      script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// A comment submission larger than this is refused with `413`.
+pub const COMMENT_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
@@ -30,7 +34,7 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .route("/healthz", get_or_head().to(health::get::healthz))
         .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
-        .route("/static/{file}", get_or_head().to(assets::get::stylesheet))
+        .route("/static/{file}", get_or_head().to(assets::get::asset))
         .route("/", get_or_head().to(blog::home::front_page))
         .route(
             "/page/{page:\\d+}/",
@@ -44,9 +48,11 @@ pub fn configure(config: &mut ServiceConfig) {
             "/category/{slug}/page/{page:\\d+}/",
             get_or_head().to(blog::category::older_page),
         )
-        .route(
-            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/",
-            get_or_head().to(blog::post::permalink),
+        .service(
+            web::resource("/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/")
+                .app_data(web::FormConfig::default().limit(COMMENT_BODY_LIMIT))
+                .route(get_or_head().to(blog::post::permalink))
+                .route(web::post().to(comments::post::submit)),
         )
         .default_service(web::to(blog::not_found::fallback));
 }

@@ -2,13 +2,17 @@
 //! plus helpers that keep each test a few lines of intent.
 
 use actix_web::web;
-use diesel::{Connection, RunQueryDsl};
+use diesel::prelude::*;
 use ferropress::config::{Config, RawConfig};
 use ferropress::db::{Backend, DbConnection};
 use ferropress::domain::{EmailAddress, Role};
 use ferropress::models::category::{create_category, Category};
+use ferropress::models::comment::Comment;
+use ferropress::models::now;
 use ferropress::models::post::{create_post, NewPost, Post};
+use ferropress::models::setting::{keys, set_setting};
 use ferropress::models::user::{create_user, NewUser, User};
+use ferropress::routes::comments::view::form_token;
 use ferropress::startup::{AppState, Application};
 use rand::Rng;
 use reqwest::StatusCode;
@@ -68,6 +72,14 @@ impl TestApp {
     /// Starts the app over a fresh database of `backend`; `None` when that
     /// backend is not available here (never in CI).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// As `spawn`, with the configuration adjusted first.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut RawConfig),
+    ) -> Option<TestApp> {
         if std::env::var("TEST_LOG").is_ok() {
             ferropress::telemetry::init("info");
         }
@@ -76,12 +88,13 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
             Backend::Postgres => fresh_postgres_url()?,
         };
-        let raw = RawConfig {
+        let mut raw = RawConfig {
             bind: Some("127.0.0.1:0".into()),
             database_url: Some(database_url),
             secret_key: Some("a-test-secret-key-that-is-long-enough-0123456789".into()),
             ..RawConfig::default()
         };
+        adjust(&mut raw);
         let config = Config::parse(raw).expect("test config");
         let application = Application::build(config).expect("application builds");
         let address = format!("http://127.0.0.1:{}", application.port());
@@ -148,6 +161,83 @@ impl TestApp {
         new_post.published_at -= days_ago * 86_400;
         new_post.category_ids = category_ids.to_vec();
         self.create_post(new_post)
+    }
+
+    /// Stores a setting and makes the running app read it.
+    pub async fn set_setting(&self, key: &str, value: &str) {
+        set_setting(&mut self.conn(), key, value).expect("setting stored");
+        self.state.reload_site().await.expect("settings reloaded");
+    }
+
+    /// Moderation off: every comment that passes the form is approved.
+    pub async fn approve_comments_automatically(&self) {
+        self.set_setting(keys::HOLD_ALL, "0").await;
+        self.set_setting(keys::REQUIRE_PREVIOUSLY_APPROVED, "0")
+            .await;
+    }
+
+    /// A valid comment form, as a person would send it a minute after opening the page.
+    pub fn comment_fields(&self, comment: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("comment", comment.to_owned()),
+            ("author", "Ann Reader".to_owned()),
+            ("email", "ann.reader@example.com".to_owned()),
+            ("url", String::new()),
+            ("parent", String::new()),
+            ("fp_ts", form_token(&self.state.secret_key, now() - 60)),
+            ("fp_hp", String::new()),
+        ]
+    }
+
+    /// Submits a comment form to the post's permalink.
+    pub async fn post_comment(&self, post: &Post, fields: &[(&str, String)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&post.permalink()))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Submits with a client of its own (no cookies: another visitor).
+    pub async fn post_comment_as_stranger(
+        &self,
+        post: &Post,
+        fields: &[(&str, String)],
+    ) -> reqwest::Response {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(self.url(&post.permalink()))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A page as a visitor without cookies sees it.
+    pub async fn get_page_as_stranger(&self, path: &str) -> (StatusCode, String) {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub fn comments_of(&self, post: &Post) -> Vec<Comment> {
+        use ferropress::db::schema::comments;
+        comments::table
+            .filter(comments::post_id.eq(post.id))
+            .order(comments::id.asc())
+            .select(Comment::as_select())
+            .load(&mut self.conn())
+            .expect("comments")
     }
 
     pub fn create_category(&self, name: &str, description: &str) -> Category {

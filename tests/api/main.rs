@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 
 mod browser;
 mod cli;
+mod comments;
 mod health;
 mod helpers;
 mod reader_pages;

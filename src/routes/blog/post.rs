@@ -1,34 +1,74 @@
-//! The permalink page, `/YYYY/MM/DD/slug/`.
+//! The permalink page, `/YYYY/MM/DD/slug/`: the post, its comment thread and
+//! the comment form. The comment submission renders through here too.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{html_page, moved_permanently};
+use super::moved_permanently;
 use crate::error::PageError;
+use crate::models::category::Category;
+use crate::models::comment::{comments_for_post_page, Comment, APPROVED};
 use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
 use crate::models::redirect::find_redirect_target;
+use crate::models::setting::DiscussionSettings;
 use crate::models::user::display_name;
+use crate::render::assets::COMMENT_REPLY_SCRIPT;
 use crate::render::layout::{CategoryLink, Layout};
-use crate::render::text::{human_date, iso_date};
+use crate::render::text::{comment_count_label, human_date, iso_date};
+use crate::routes::comments::held::held_comment_ids;
+use crate::routes::comments::view::{thread_items, CommentForm, CommentItem};
 use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "blog/post.html")]
-struct PostPage {
+struct PostPage<'a> {
     layout: Layout,
-    post: Post,
+    post: &'a Post,
     permalink: String,
     date_human: String,
     date_iso: String,
-    author: Option<String>,
+    author: Option<&'a str>,
     categories: Vec<CategoryLink>,
+    comments_label: String,
+    comments_heading: String,
+    thread: Vec<CommentItem>,
+    form: CommentForm,
+    reply_script: &'static str,
 }
 
-pub async fn permalink(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
-) -> Result<HttpResponse, PageError> {
-    let (year, month, day, slug) = path.into_inner();
+/// A post found by its permalink, with everything its page shows.
+pub struct PostPageData {
+    pub post: Post,
+    pub author: Option<String>,
+    pub categories: Vec<Category>,
+    /// Approved comments, and the visitor's own held ones.
+    pub comments: Vec<Comment>,
+}
+
+impl PostPageData {
+    /// An approved comment of this post that a reply may answer.
+    pub fn replyable_comment(&self, comment_id: i64) -> Option<&Comment> {
+        self.comments
+            .iter()
+            .find(|comment| comment.id == comment_id && comment.status == APPROVED)
+    }
+}
+
+pub enum PostLookup {
+    Found(Box<PostPageData>),
+    /// The post lives at another address now (date changed, slug renamed).
+    Moved(String),
+}
+
+/// The post at `/year/month/day/slug/`, with the comments `held_ids` lets
+/// this visitor see.
+pub async fn load_post_page(
+    state: &AppState,
+    (year, month, day, slug): (String, String, String, String),
+    held_ids: Vec<i64>,
+) -> Result<PostLookup, PageError> {
     let requested = format!("/{year}/{month}/{day}/{slug}/");
     let lookup_path = requested.clone();
     let found = state
@@ -36,9 +76,12 @@ pub async fn permalink(
             let Some(post) = find_public_post_by_slug(conn, &slug)? else {
                 // A renamed slug or an imported WordPress URL.
                 return Ok(
-                    find_redirect_target(conn, &lookup_path)?.map(|post| (post, None, Vec::new()))
+                    find_redirect_target(conn, &lookup_path)?.map(|post| Err(post.permalink()))
                 );
             };
+            if post.permalink() != lookup_path {
+                return Ok(Some(Err(post.permalink())));
+            }
             let author = match post.author_id {
                 Some(author_id) => display_name(conn, author_id)?,
                 None => None,
@@ -46,25 +89,116 @@ pub async fn permalink(
             let categories = categories_of_posts(conn, &[post.id])?
                 .remove(&post.id)
                 .unwrap_or_default();
-            Ok(Some((post, author, categories)))
+            let comments = comments_for_post_page(conn, post.id, &held_ids)?;
+            Ok(Some(Ok(PostPageData {
+                post,
+                author,
+                categories,
+                comments,
+            })))
         })
         .await?;
-    let (post, author, categories) = found.ok_or(PageError::NotFound)?;
-    let permalink = post.permalink();
-    if permalink != requested {
-        // The date in the URL is not the post's (changed date, or a redirect).
-        return Ok(moved_permanently(&permalink));
+    match found.ok_or(PageError::NotFound)? {
+        Ok(data) => Ok(PostLookup::Found(Box::new(data))),
+        Err(permalink) => Ok(PostLookup::Moved(permalink)),
     }
-    let layout = Layout::new(&state.site(), Some(&post.title))
-        .with_canonical(state.config.absolute_url(&permalink));
+}
+
+/// Whether readers may comment now: the post's switch, and the setting that
+/// closes comments on old posts.
+pub fn comments_open(post: &Post, discussion: &DiscussionSettings, at: i64) -> bool {
+    post.allow_comments
+        && (discussion.close_after_days <= 0
+            || at - post.published_at <= discussion.close_after_days * 86_400)
+}
+
+#[derive(Deserialize)]
+struct PermalinkQuery {
+    replytocom: Option<String>,
+}
+
+pub async fn permalink(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let held_ids = held_comment_ids(&request, &state.secret_key);
+    let data = match load_post_page(&state, path.into_inner(), held_ids).await? {
+        PostLookup::Found(data) => data,
+        PostLookup::Moved(permalink) => return Ok(moved_permanently(&permalink)),
+    };
+    let open = comments_open(&data.post, &state.site().discussion, crate::models::now());
+    let reply_to = web::Query::<PermalinkQuery>::from_query(request.query_string())
+        .ok()
+        .and_then(|query| {
+            query
+                .replytocom
+                .as_deref()
+                .and_then(|id| id.parse::<i64>().ok())
+        })
+        .and_then(|id| data.replyable_comment(id))
+        .filter(|_| open)
+        .map(|comment| (comment.id, comment.author_name.as_str()));
+    let noindex = reply_to.is_some();
+    let form = CommentForm::blank(open, reply_to, &state.secret_key);
+    render_post_page(&state, &data, form, noindex, StatusCode::OK)
+}
+
+/// The post page with `form` as given, answered with `status`.
+pub fn render_post_page(
+    state: &AppState,
+    data: &PostPageData,
+    form: CommentForm,
+    noindex: bool,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let site = state.site();
+    let post = &data.post;
+    let permalink = post.permalink();
+    let mut layout =
+        Layout::new(&site, Some(&post.title)).with_canonical(state.config.absolute_url(&permalink));
+    if noindex {
+        layout.robots = Some("noindex");
+    }
+    let thread = thread_items(
+        &data.comments,
+        &state.secret_key,
+        site.discussion.thread_depth,
+        form.open,
+        &permalink,
+    );
+    let shows_own_held = thread.iter().any(|item| item.awaiting);
+    let comments_heading = match post.comment_count {
+        0 => "Comments".to_owned(),
+        _ => format!(
+            "{} on “{}”",
+            comment_count_label(post.comment_count),
+            post.title
+        ),
+    };
     let page = PostPage {
         layout,
+        post,
         date_human: human_date(post.published_at),
         date_iso: iso_date(post.published_at),
+        author: data.author.as_deref(),
+        categories: data.categories.iter().map(CategoryLink::from).collect(),
+        comments_label: comment_count_label(post.comment_count),
+        comments_heading,
+        thread,
+        form,
+        reply_script: COMMENT_REPLY_SCRIPT.path.as_str(),
         permalink,
-        author,
-        categories: categories.iter().map(CategoryLink::from).collect(),
-        post,
     };
-    Ok(html_page(page.render().map_err(anyhow::Error::from)?))
+    let body = page.render().map_err(anyhow::Error::from)?;
+    // A page showing a visitor's own held comment is theirs alone.
+    let cache_control = if shows_own_held {
+        "private, no-store"
+    } else {
+        "public, max-age=0, must-revalidate"
+    };
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .body(body))
 }

@@ -1,0 +1,153 @@
+//! Comment text: a safe subset of Markdown (paragraphs, emphasis, inline
+//! code, quotes, lists, links). Anything else a reader types comes out as
+//! text; links carry `rel="nofollow ugc noopener"`.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Renders a reader's comment to HTML safe to show anyone.
+pub fn render_comment(source: &str) -> String {
+    let events = Parser::new_ext(source, Options::ENABLE_STRIKETHROUGH).map(restrict);
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut unsafe_html, events);
+    sanitize_comment_html(&unsafe_html)
+}
+
+/// Turns what the subset does not allow into plain text or a paragraph.
+fn restrict(event: Event<'_>) -> Event<'_> {
+    match event {
+        // Raw HTML is text, shown as typed.
+        Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+        // Headings read as paragraphs; images as links, so no image loads from elsewhere.
+        Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
+        Event::Start(Tag::Image {
+            dest_url,
+            title,
+            id,
+            ..
+        }) => Event::Start(Tag::Link {
+            link_type: pulldown_cmark::LinkType::Inline,
+            dest_url,
+            title,
+            id,
+        }),
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+        Event::Rule => Event::Text(CowStr::Borrowed("---")),
+        other => other,
+    }
+}
+
+fn sanitize_comment_html(unsafe_html: &str) -> String {
+    let tags: HashSet<&str> = [
+        "p",
+        "br",
+        "em",
+        "strong",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+    ]
+    .into_iter()
+    .collect();
+    ammonia::Builder::default()
+        .tags(tags)
+        .generic_attributes(HashSet::new())
+        .tag_attributes(
+            [
+                ("a", ["href"].into_iter().collect()),
+                ("ol", ["start"].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("nofollow ugc noopener"))
+        .clean(unsafe_html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subset_renders() {
+        let html = render_comment("*Thanks* **doctor**, `code`\n\n> quoted\n\n- one\n- two\n\n1. first\n\n[site](https://a.example)");
+        assert!(
+            html.contains("<em>Thanks</em> <strong>doctor</strong>, <code>code</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<blockquote>\n<p>quoted</p>\n</blockquote>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<li>two</li>") && html.contains("<ol>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://a.example\" rel=\"nofollow ugc noopener\">site</a>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn html_is_shown_as_text_never_run() {
+        let html = render_comment(
+            "<script>alert(1)</script> <b onclick=x>bold</b> <img src=x onerror=alert(2)>",
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<b") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn dangerous_links_lose_their_href() {
+        for source in [
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](data:text/html,<script>)",
+            "[x](vbscript:msgbox)",
+            "<javascript:alert(1)>",
+            "[x]( javascript:alert(1) )",
+            "[x](&#106;avascript:alert(1))",
+        ] {
+            let html = render_comment(source);
+            assert!(
+                !html.to_lowercase().contains("javascript:") || !html.contains("href"),
+                "{source}: {html}"
+            );
+            assert!(
+                !html.contains("href=\"javascript")
+                    && !html.contains("href=\"data")
+                    && !html.contains("href=\"vbscript"),
+                "{source}: {html}"
+            );
+        }
+    }
+
+    #[test]
+    fn headings_and_images_are_tamed() {
+        let html = render_comment("# Big\n\n![alt](https://tracker.example/p.gif)");
+        assert!(
+            !html.contains("<h1") && html.contains("<p>Big</p>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<img") && html.contains("href=\"https://tracker.example/p.gif\""),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Reader comments (SPEC §3): the form on each post, the submission and its
+//! every outcome, and the held-comment cookie that lets an author see their
+//! own comment while it waits.
+
+pub mod held;
+pub mod post;
+pub mod view;

@@ -1,0 +1,267 @@
+//! `POST /YYYY/MM/DD/slug/`: a reader's comment, and every answer of SPEC §3's
+//! table. Whatever the answer, what the reader typed is shown again.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::signing::sign;
+use crate::auth::throttle::client_address;
+use crate::domain::comment::{CommentSubmission, ValidComment};
+use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
+use crate::error::PageError;
+use crate::models::comment::{
+    create_comment, has_approved_comment, CreateCommentError, NewComment,
+};
+use crate::models::now;
+use crate::render::comment::render_comment;
+use crate::routes::blog::post::{
+    comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
+};
+use crate::routes::comments::held::{held_comment_ids, held_cookie};
+use crate::routes::comments::view::{sent_too_fast, CommentForm};
+use crate::startup::AppState;
+
+pub const DUPLICATE_MESSAGE: &str =
+    "Duplicate comment detected; it looks as though you've already said that!";
+pub const CLOSED_MESSAGE: &str = "Comments are closed.";
+pub const TOO_MANY_MESSAGE: &str = "You are posting comments too quickly. Slow down.";
+pub const FIX_FIELDS_MESSAGE: &str =
+    "Your comment could not be posted. Please correct the fields marked below.";
+pub const PARENT_GONE_MESSAGE: &str =
+    "The comment you replied to is no longer available. Your comment was not posted; you may post it as a new comment.";
+const MAX_USER_AGENT_CHARS: usize = 255;
+
+/// The form's fields, all optional so that a missing one is a `422` with a
+/// message rather than a bare `400`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCommentForm {
+    comment: Option<String>,
+    author: Option<String>,
+    email: Option<String>,
+    url: Option<String>,
+    subscribe: Option<String>,
+    parent: Option<String>,
+    /// When the form was shown (signed).
+    fp_ts: Option<String>,
+    /// The honeypot: hidden from people, filled by bots.
+    fp_hp: Option<String>,
+}
+
+impl RawCommentForm {
+    fn submission(&self) -> CommentSubmission {
+        CommentSubmission {
+            comment: self.comment.clone().unwrap_or_default(),
+            author: self.author.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            url: self.url.clone().unwrap_or_default(),
+            subscribe: self.subscribe.is_some(),
+            parent: self
+                .parent
+                .as_deref()
+                .and_then(|id| id.trim().parse::<i64>().ok())
+                .filter(|id| *id > 0),
+        }
+    }
+}
+
+pub async fn submit(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+    form: web::Form<RawCommentForm>,
+) -> Result<HttpResponse, PageError> {
+    let held_ids = held_comment_ids(&request, &state.secret_key);
+    let data = match load_post_page(&state, path.into_inner(), held_ids.clone()).await? {
+        PostLookup::Found(data) => data,
+        PostLookup::Moved(_) => return Err(PageError::NotFound),
+    };
+    let form = form.into_inner();
+    let submission = form.submission();
+    let secret = state.secret_key.as_str();
+    let reply_name = submission
+        .parent
+        .and_then(|id| data.replyable_comment(id))
+        .map(|comment| comment.author_name.clone());
+    let refill = |open: bool, notice: &'static str, values: CommentSubmission| {
+        let mut form = CommentForm::refilled(open, values, reply_name.as_deref(), secret);
+        form.notice = Some(notice);
+        form
+    };
+
+    let site = state.site();
+    let received_at = now();
+    if !comments_open(&data.post, &site.discussion, received_at) {
+        return render_post_page(
+            &state,
+            &data,
+            refill(false, CLOSED_MESSAGE, submission),
+            true,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let valid = match submission.parse() {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let mut form = refill(true, FIX_FIELDS_MESSAGE, submission);
+            form.errors = errors;
+            return render_post_page(&state, &data, form, true, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    if valid.parent.is_some() && reply_name.is_none() {
+        let mut values = submission;
+        values.parent = None;
+        return render_post_page(
+            &state,
+            &data,
+            refill(true, PARENT_GONE_MESSAGE, values),
+            true,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let address = client_address(&request, state.config.trust_proxy);
+    if let Err(wait) = state.comment_throttle().check(address) {
+        let mut response = render_post_page(
+            &state,
+            &data,
+            refill(true, TOO_MANY_MESSAGE, submission),
+            true,
+            StatusCode::TOO_MANY_REQUESTS,
+        )?;
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(seconds.max(1)),
+        );
+        return Ok(response);
+    }
+
+    let user_agent: String = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_USER_AGENT_CHARS)
+        .collect();
+    let signals = BotSignals {
+        honeypot_filled: form.fp_hp.as_deref().is_some_and(|value| !value.is_empty()),
+        too_fast: sent_too_fast(
+            secret,
+            form.fp_ts.as_deref().unwrap_or_default(),
+            received_at,
+        ),
+    };
+    let new_comment = judge(
+        &state,
+        &data,
+        &valid,
+        address.to_string(),
+        user_agent,
+        signals,
+    )
+    .await?;
+    let verdict = new_comment.verdict;
+    let outcome = state
+        .db(move |conn| match create_comment(conn, &new_comment) {
+            Ok(comment) => Ok(Ok(comment)),
+            Err(CreateCommentError::Duplicate) => Ok(Err(())),
+            Err(CreateCommentError::Database(error)) => Err(error),
+        })
+        .await?;
+    let Ok(comment) = outcome else {
+        return render_post_page(
+            &state,
+            &data,
+            refill(true, DUPLICATE_MESSAGE, submission),
+            true,
+            StatusCode::CONFLICT,
+        );
+    };
+    tracing::info!(
+        comment_id = comment.id,
+        post_id = data.post.id,
+        status = verdict.as_status(),
+        "comment received"
+    );
+
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((
+        header::LOCATION,
+        format!("{}#comment-{}", data.post.permalink(), comment.id),
+    ));
+    if verdict != Verdict::Approved {
+        // Held and spam look the same to their author: "awaiting moderation".
+        response.cookie(held_cookie(
+            held_ids,
+            comment.id,
+            secret,
+            state.config.is_https(),
+        ));
+    }
+    Ok(response.finish())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BotSignals {
+    honeypot_filled: bool,
+    too_fast: bool,
+}
+
+/// Applies the moderation rules and renders the text: the comment as stored.
+async fn judge(
+    state: &AppState,
+    data: &PostPageData,
+    valid: &ValidComment,
+    author_ip: String,
+    user_agent: String,
+    signals: BotSignals,
+) -> Result<NewComment, PageError> {
+    let email = valid.email.as_str().to_owned();
+    let lookup_email = email.clone();
+    let has_approved = state
+        .db(move |conn| has_approved_comment(conn, &lookup_email))
+        .await?;
+    let author_url = valid
+        .url
+        .as_ref()
+        .map(|url| url.as_str().to_owned())
+        .unwrap_or_default();
+    let facts = CommentFacts {
+        body: &valid.body,
+        author: &valid.author,
+        email: &email,
+        url: &author_url,
+        ip: &author_ip,
+        user_agent: &user_agent,
+        honeypot_filled: signals.honeypot_filled,
+        too_fast: signals.too_fast,
+    };
+    let verdict = decide(
+        &facts,
+        &state.site().discussion.rules,
+        AuthorHistory {
+            has_approved_comment: has_approved,
+        },
+    );
+    // Keyed, so the stored key says nothing about the email to anyone without the secret.
+    let dedupe_key = sign(
+        &state.secret_key,
+        "comment-dedupe",
+        &format!("{}\n{}", email.to_lowercase(), valid.body),
+    );
+    Ok(NewComment {
+        post_id: data.post.id,
+        parent_id: valid.parent,
+        author_name: valid.author.clone(),
+        author_email: email,
+        author_url,
+        author_ip,
+        user_agent,
+        user_id: None,
+        body_source: valid.body.clone(),
+        body_html: render_comment(&valid.body),
+        verdict,
+        dedupe_key: Some(dedupe_key),
+    })
+}

@@ -1,0 +1,169 @@
+//! What the comment templates show: the thread, and the form with what the
+//! reader typed and a message at each field.
+
+use crate::auth::signing::{open_signed_value, signed_value};
+use crate::domain::comment::{AuthorUrl, CommentSubmission, FieldErrors};
+use crate::models::comment::{Comment, APPROVED};
+use crate::models::now;
+use crate::render::identicon::{avatar_key, identicon_svg};
+use crate::render::text::{datetime, iso_date};
+use crate::render::thread::thread;
+
+/// Seconds a person needs at least between seeing the form and sending it.
+pub const MIN_SECONDS_TO_TYPE: i64 = 3;
+const FORM_TOKEN_PURPOSE: &str = "comment-form";
+
+/// One comment in the nested list.
+#[derive(Debug, Clone)]
+pub struct CommentItem {
+    pub id: i64,
+    pub author_name: String,
+    pub author_url: Option<String>,
+    pub avatar: String,
+    pub date_human: String,
+    pub date_iso: String,
+    pub body_html: String,
+    /// The visitor's own comment, not yet approved.
+    pub awaiting: bool,
+    pub reply_link: Option<String>,
+    pub depth: usize,
+    pub has_children: bool,
+    pub closes: usize,
+}
+
+/// "March 14, 2022 at 10:22 am", as WordPress dates comments.
+pub fn comment_date(unix_seconds: i64) -> String {
+    datetime(unix_seconds)
+        .format("%B %-d, %Y at %-I:%M %P")
+        .to_string()
+}
+
+/// The thread of a post page, oldest first; reply links only where a reply
+/// can be made (approved comments on an open post).
+pub fn thread_items(
+    comments: &[Comment],
+    secret: &str,
+    max_depth: usize,
+    replies_open: bool,
+    permalink: &str,
+) -> Vec<CommentItem> {
+    let pairs: Vec<(i64, Option<i64>)> = comments
+        .iter()
+        .map(|comment| (comment.id, comment.parent_id))
+        .collect();
+    thread(&pairs, max_depth)
+        .into_iter()
+        .map(|slot| {
+            let comment = &comments[slot.index];
+            let approved = comment.status == APPROVED;
+            CommentItem {
+                id: comment.id,
+                author_name: comment.author_name.clone(),
+                author_url: AuthorUrl::parse(&comment.author_url)
+                    .map(|url| url.as_str().to_owned()),
+                avatar: identicon_svg(&avatar_key(secret, &comment.author_email), 48),
+                date_human: comment_date(comment.created_at),
+                date_iso: iso_date(comment.created_at),
+                body_html: comment.body_html.clone(),
+                awaiting: !approved,
+                reply_link: (approved && replies_open)
+                    .then(|| format!("{permalink}?replytocom={}#respond", comment.id)),
+                depth: slot.depth,
+                has_children: slot.has_children,
+                closes: slot.closes,
+            }
+        })
+        .collect()
+}
+
+/// The comment form, as first shown or as shown again after a refusal.
+#[derive(Debug, Clone)]
+pub struct CommentForm {
+    pub open: bool,
+    /// "Leave a Reply", or "Leave a Reply to Ann".
+    pub title: String,
+    pub values: CommentSubmission,
+    pub errors: FieldErrors,
+    /// A message above the form (duplicate, too fast, closed…); static text.
+    pub notice: Option<&'static str>,
+    /// Signed time the form was shown, to spot bots that post at once.
+    pub token: String,
+}
+
+impl CommentForm {
+    pub fn blank(open: bool, reply_to: Option<(i64, &str)>, secret: &str) -> CommentForm {
+        let values = CommentSubmission {
+            parent: reply_to.map(|(id, _)| id),
+            ..CommentSubmission::default()
+        };
+        CommentForm {
+            open,
+            title: reply_title(reply_to.map(|(_, name)| name)),
+            values,
+            errors: FieldErrors::default(),
+            notice: None,
+            token: form_token(secret, now()),
+        }
+    }
+
+    /// The form shown again with what was typed.
+    pub fn refilled(
+        open: bool,
+        values: CommentSubmission,
+        reply_to_name: Option<&str>,
+        secret: &str,
+    ) -> CommentForm {
+        CommentForm {
+            open,
+            title: reply_title(reply_to_name),
+            values,
+            errors: FieldErrors::default(),
+            notice: None,
+            token: form_token(secret, now()),
+        }
+    }
+}
+
+fn reply_title(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("Leave a Reply to {name}"),
+        None => "Leave a Reply".to_owned(),
+    }
+}
+
+/// A signed "shown at" time for the form.
+pub fn form_token(secret: &str, shown_at: i64) -> String {
+    signed_value(secret, FORM_TOKEN_PURPOSE, &shown_at.to_string())
+}
+
+/// Whether the form came back sooner than a person could have filled it, or
+/// without a genuine token at all.
+pub fn sent_too_fast(secret: &str, token: &str, at: i64) -> bool {
+    match open_signed_value(secret, FORM_TOKEN_PURPOSE, token)
+        .and_then(|text| text.parse::<i64>().ok())
+    {
+        Some(shown_at) => at - shown_at < MIN_SECONDS_TO_TYPE,
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_form_sent_within_seconds_or_without_a_token_is_too_fast() {
+        let now = 1_700_000_000;
+        assert!(sent_too_fast(SECRET, &form_token(SECRET, now - 1), now));
+        assert!(!sent_too_fast(SECRET, &form_token(SECRET, now - 30), now));
+        assert!(sent_too_fast(SECRET, "", now));
+        assert!(sent_too_fast(SECRET, &format!("{}.00", now - 30), now));
+    }
+
+    #[test]
+    fn comment_dates_read_like_wordpress() {
+        assert_eq!(comment_date(1_647_253_320), "March 14, 2022 at 10:22 am");
+    }
+}
