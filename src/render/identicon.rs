@@ -12,7 +12,7 @@ pub fn avatar_key(secret: &str, email: &str) -> String {
 pub fn identicon_svg(avatar_key: &str, size: u32) -> String {
     let bytes = hex::decode(avatar_key).unwrap_or_default();
     let byte = |index: usize| bytes.get(index).copied().unwrap_or(0);
-    let hue = (u16::from(byte(0)) * 360 / 256) as u32;
+    let hue = u32::from(byte(0)) * 360 / 256;
     let mut cells = String::new();
     for row in 0..5u32 {
         for column in 0..3u32 {
@@ -57,6 +57,14 @@ mod tests {
             avatar_key(SECRET, "ann@example.com"),
             avatar_key("another secret of enough length!!", "ann@example.com")
         );
+    }
+
+    #[test]
+    fn every_hash_draws_without_overflow() {
+        for first in 0..=255u8 {
+            let key = format!("{first:02x}{}", "ff".repeat(31));
+            assert!(identicon_svg(&key, 48).contains("hsl("));
+        }
     }
 
     #[test]

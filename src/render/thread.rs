@@ -50,9 +50,9 @@ pub fn thread(comments: &[(i64, Option<i64>)], max_depth: usize) -> Vec<ThreadSl
     }
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); comments.len()];
     let mut roots = Vec::new();
-    for index in 0..comments.len() {
-        match display_parent[index] {
-            Some(parent) => children[parent].push(index),
+    for (index, parent) in display_parent.iter().enumerate() {
+        match parent {
+            Some(parent) => children[*parent].push(index),
             None => roots.push(index),
         }
     }

@@ -1,6 +1,8 @@
 //! `TestApp`: the real application on `127.0.0.1:0` over a fresh database,
 //! plus helpers that keep each test a few lines of intent.
 
+use std::sync::{Mutex, Once};
+
 use actix_web::web;
 use diesel::prelude::*;
 use ferropress::config::{Config, RawConfig};
@@ -60,6 +62,45 @@ pub fn fresh_postgres_url() -> Option<String> {
     Some(format!("{server}/{name}{query}"))
 }
 
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// Everything the app logged at `info` and above in this test process.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        .into_owned()
+}
+
+struct LogCapture;
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stderr().write_all(bytes)?;
+        }
+        LOGS.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs, once, a global `info` subscriber writing into `LOGS`, as
+/// production writes to stderr.
+fn capture_logs() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_ansi(false)
+            .with_writer(|| LogCapture)
+            .try_init();
+    });
+}
+
 pub struct TestApp {
     pub address: String,
     pub state: web::Data<AppState>,
@@ -80,9 +121,7 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut RawConfig),
     ) -> Option<TestApp> {
-        if std::env::var("TEST_LOG").is_ok() {
-            ferropress::telemetry::init("info");
-        }
+        capture_logs();
         let directory = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),

@@ -34,4 +34,5 @@ mod cli;
 mod comments;
 mod health;
 mod helpers;
+mod privacy;
 mod reader_pages;
