@@ -17,6 +17,15 @@ use crate::startup::AppState;
 pub enum PageError {
     #[error("page not found")]
     NotFound,
+    /// Signed in, but the role does not reach this area or action.
+    #[error("forbidden")]
+    Forbidden,
+    /// A state-changing form without the session's CSRF token.
+    #[error("missing or wrong CSRF token")]
+    CsrfRejected,
+    /// Not signed in: off to the login page, then back to `return_to`.
+    #[error("login required")]
+    LoginRequired { return_to: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -31,14 +40,37 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden | PageError::CsrfRejected => StatusCode::FORBIDDEN,
+            PageError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     // The themed body is written by `themed_errors`, which can reach the site's settings.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).finish()
+        match self {
+            PageError::LoginRequired { return_to } => HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/admin/login?redirect_to={}", percent_encode(return_to)),
+                ))
+                .finish(),
+            _ => HttpResponse::build(self.status_code()).finish(),
+        }
     }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 #[derive(Template)]
@@ -51,7 +83,22 @@ struct ErrorPage<'a> {
 }
 
 /// What a reader is told for each status.
-fn wording(status: StatusCode) -> (&'static str, &'static str) {
+fn wording(status: StatusCode, error: Option<&PageError>) -> (&'static str, &'static str) {
+    match error {
+        Some(PageError::CsrfRejected) => {
+            return (
+                "The link you followed has expired.",
+                "Please go back, reload the page and try again.",
+            )
+        }
+        Some(PageError::Forbidden) => {
+            return (
+                "Forbidden",
+                "Sorry, you are not allowed to access this page.",
+            )
+        }
+        _ => {}
+    }
     match status.as_u16() {
         404 => (
             "Oops! That page can’t be found.",
@@ -83,8 +130,12 @@ fn wording(status: StatusCode) -> (&'static str, &'static str) {
 }
 
 /// Renders the themed page for an error status.
-pub fn error_page_html(site: &SiteSettings, status: StatusCode) -> String {
-    let (heading, message) = wording(status);
+pub fn error_page_html(
+    site: &SiteSettings,
+    status: StatusCode,
+    error: Option<&PageError>,
+) -> String {
+    let (heading, message) = wording(status, error);
     let mut layout = Layout::new(site, Some(heading));
     layout.robots = Some("noindex");
     let page = ErrorPage {
@@ -110,6 +161,9 @@ pub async fn themed_errors(
     let Some(error) = response.response().error() else {
         return Ok(response.map_into_boxed_body());
     };
+    if status.is_redirection() {
+        return Ok(response.map_into_boxed_body());
+    }
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), error = %format_chain(error), "request failed");
     }
@@ -117,7 +171,7 @@ pub async fn themed_errors(
         Some(state) => state.site(),
         None => std::sync::Arc::new(SiteSettings::load_defaults()),
     };
-    let html = error_page_html(&site, status);
+    let html = error_page_html(&site, status, error.as_error::<PageError>());
     let (request, old) = response.into_parts();
     let mut themed = HttpResponse::build(status);
     for (name, value) in old.headers() {

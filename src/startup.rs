@@ -28,6 +28,9 @@ pub struct AppState {
     pub secret_key: String,
     site: RwLock<Arc<SiteSettings>>,
     comment_throttle: RwLock<Arc<Throttle>>,
+    /// Failed-login guards: per account (by email) and per client address.
+    pub login_by_account: Throttle<String>,
+    pub login_by_address: Throttle,
 }
 
 impl AppState {
@@ -134,6 +137,8 @@ impl Application {
             secret_key: secret,
             site: RwLock::new(Arc::new(site)),
             comment_throttle: RwLock::new(Arc::new(throttle)),
+            login_by_account: Throttle::with_burst(5, std::time::Duration::from_secs(60)),
+            login_by_address: Throttle::with_burst(20, std::time::Duration::from_secs(6)),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

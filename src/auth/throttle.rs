@@ -1,6 +1,7 @@
 //! Rate limits per client address (governor), and where that address comes
 //! from: the socket, or `X-Forwarded-For` behind a trusted proxy.
 
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -12,14 +13,15 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 /// Addresses remembered before idle ones are forgotten.
 const MAX_TRACKED_ADDRESSES: usize = 50_000;
 
-/// At most `per_minute` events per address per minute; 0 means no limit.
-pub struct Throttle {
+/// At most `per_minute` events per key (an address, an account) per
+/// minute; 0 means no limit.
+pub struct Throttle<K: Hash + Eq + Clone = IpAddr> {
     per_minute: u32,
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    limiter: Option<DefaultKeyedRateLimiter<K>>,
 }
 
-impl Throttle {
-    pub fn per_minute(per_minute: u32) -> Throttle {
+impl<K: Hash + Eq + Clone> Throttle<K> {
+    pub fn per_minute(per_minute: u32) -> Throttle<K> {
         let limiter =
             NonZeroU32::new(per_minute).map(|rate| RateLimiter::keyed(Quota::per_minute(rate)));
         Throttle {
@@ -28,12 +30,23 @@ impl Throttle {
         }
     }
 
+    /// A burst of `burst`, then one more every `period`.
+    pub fn with_burst(burst: u32, period: Duration) -> Throttle<K> {
+        let limiter = NonZeroU32::new(burst)
+            .and_then(|burst| Quota::with_period(period).map(|quota| quota.allow_burst(burst)))
+            .map(RateLimiter::keyed);
+        Throttle {
+            per_minute: burst,
+            limiter,
+        }
+    }
+
     pub fn rate(&self) -> u32 {
         self.per_minute
     }
 
-    /// Counts one event for `address`; `Err` holds how long until the next is allowed.
-    pub fn check(&self, address: IpAddr) -> Result<(), Duration> {
+    /// Counts one event for `key`; `Err` holds how long until the next is allowed.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -41,7 +54,7 @@ impl Throttle {
             limiter.retain_recent();
         }
         limiter
-            .check_key(&address)
+            .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
@@ -79,7 +92,7 @@ mod tests {
 
     #[test]
     fn a_throttle_allows_its_rate_then_says_how_long_to_wait() {
-        let throttle = Throttle::per_minute(2);
+        let throttle: Throttle = Throttle::per_minute(2);
         let address: IpAddr = "203.0.113.9".parse().unwrap();
         assert!(throttle.check(address).is_ok());
         assert!(throttle.check(address).is_ok());
@@ -96,7 +109,7 @@ mod tests {
 
     #[test]
     fn zero_means_no_limit() {
-        let throttle = Throttle::per_minute(0);
+        let throttle: Throttle = Throttle::per_minute(0);
         for _ in 0..100 {
             assert!(throttle.check(IpAddr::V4(Ipv4Addr::LOCALHOST)).is_ok());
         }

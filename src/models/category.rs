@@ -96,3 +96,83 @@ pub fn all_categories(conn: &mut AnyConnection) -> QueryResult<Vec<Category>> {
         .select(Category::as_select())
         .load(conn)
 }
+
+pub fn find_category(conn: &mut AnyConnection, category_id: i64) -> QueryResult<Option<Category>> {
+    categories::table
+        .find(category_id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Renames a category; a slug clash with another category gets `-2`, `-3`…
+pub fn update_category(
+    conn: &mut AnyConnection,
+    category_id: i64,
+    name: &str,
+    slug: &Slug,
+    description: &str,
+) -> QueryResult<Category> {
+    conn.transaction(|conn| {
+        let mut candidate = slug.clone();
+        let mut suffix = 2;
+        while find_category_by_slug(conn, candidate.as_str())?
+            .is_some_and(|other| other.id != category_id)
+        {
+            candidate = slug.with_suffix(suffix);
+            suffix += 1;
+        }
+        diesel::update(categories::table.find(category_id))
+            .set((
+                categories::name.eq(name.trim()),
+                categories::slug.eq(candidate.as_str()),
+                categories::description.eq(description.trim()),
+            ))
+            .execute(conn)?;
+        categories::table
+            .find(category_id)
+            .select(Category::as_select())
+            .first(conn)
+    })
+}
+
+/// Deletes a category; its posts left without any go to "Uncategorized".
+/// "Uncategorized" itself cannot be deleted (returns `false`).
+pub fn delete_category(conn: &mut AnyConnection, category_id: i64) -> QueryResult<bool> {
+    use crate::db::schema::post_categories;
+    conn.transaction(|conn| {
+        let fallback = uncategorized(conn)?;
+        if fallback.id == category_id {
+            return Ok(false);
+        }
+        let post_ids: Vec<i64> = post_categories::table
+            .filter(post_categories::category_id.eq(category_id))
+            .select(post_categories::post_id)
+            .load(conn)?;
+        diesel::delete(categories::table.find(category_id)).execute(conn)?;
+        for post_id in post_ids {
+            let remaining: i64 = post_categories::table
+                .filter(post_categories::post_id.eq(post_id))
+                .count()
+                .get_result(conn)?;
+            if remaining == 0 {
+                diesel::insert_into(post_categories::table)
+                    .values((
+                        post_categories::post_id.eq(post_id),
+                        post_categories::category_id.eq(fallback.id),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// How many posts each category holds, by category id.
+pub fn post_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, i64)>> {
+    use crate::db::schema::post_categories;
+    post_categories::table
+        .group_by(post_categories::category_id)
+        .select((post_categories::category_id, diesel::dsl::count_star()))
+        .load(conn)
+}

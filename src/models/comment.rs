@@ -216,3 +216,288 @@ pub fn count_comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryRe
         .count()
         .get_result(conn)
 }
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, on both backends, for case-insensitive search.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A comment as the admin panel lists it, with its post.
+#[derive(Debug, Clone)]
+pub struct AdminComment {
+    pub comment: Comment,
+    pub post_title: String,
+    pub post_slug: String,
+    pub post_published_at: i64,
+}
+
+/// Which comments a panel tab shows.
+#[derive(Debug, Clone, Default)]
+pub struct CommentQuery {
+    /// `None` is the "All" tab: pending and approved, as WordPress shows it.
+    pub status: Option<String>,
+    /// Matched against text, name, email and IP, ignoring case.
+    pub search: Option<String>,
+    /// Keyset pagination: only comments with a smaller id (older).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of the comments screen, newest first, and whether more follow.
+pub fn list_admin_comments(
+    conn: &mut AnyConnection,
+    query: &CommentQuery,
+) -> QueryResult<(Vec<AdminComment>, bool)> {
+    let mut select = comments::table
+        .inner_join(posts::table)
+        .order(comments::id.desc())
+        .limit(query.limit + 1)
+        .select((
+            Comment::as_select(),
+            posts::title,
+            posts::slug,
+            posts::published_at,
+        ))
+        .into_boxed();
+    select = match query.status.as_deref() {
+        Some(status) => select.filter(comments::status.eq(status.to_owned())),
+        None => select.filter(comments::status.eq_any([PENDING, APPROVED])),
+    };
+    if let Some(before_id) = query.before_id {
+        select = select.filter(comments::id.lt(before_id));
+    }
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .filter(|search| !search.trim().is_empty())
+    {
+        let pattern = like_pattern(search);
+        select = select.filter(
+            lower(comments::body_source)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(comments::author_name)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(comments::author_email)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(comments::author_ip.like(pattern).escape('\\')),
+        );
+    }
+    let rows: Vec<(Comment, String, String, i64)> = select.load(conn)?;
+    let has_more = rows.len() as i64 > query.limit;
+    let page = rows
+        .into_iter()
+        .take(query.limit as usize)
+        .map(
+            |(comment, post_title, post_slug, post_published_at)| AdminComment {
+                comment,
+                post_title,
+                post_slug,
+                post_published_at,
+            },
+        )
+        .collect();
+    Ok((page, has_more))
+}
+
+/// How many comments each status holds.
+pub fn count_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+    comments::table
+        .group_by(comments::status)
+        .select((comments::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn count_with_status(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
+/// Creation times of the comments (not spam) since `since`, for the dashboard chart.
+pub fn comment_times_since(conn: &mut AnyConnection, since: i64) -> QueryResult<Vec<i64>> {
+    comments::table
+        .filter(comments::created_at.ge(since))
+        .filter(comments::status.ne(SPAM))
+        .select(comments::created_at)
+        .load(conn)
+}
+
+/// Deletes a comment for good; replies to it stay, without a parent.
+pub fn delete_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let post_id: i64 = comments::table
+            .find(comment_id)
+            .select(comments::post_id)
+            .first(conn)?;
+        diesel::update(comments::table.filter(comments::parent_id.eq(comment_id)))
+            .set(comments::parent_id.eq(None::<i64>))
+            .execute(conn)?;
+        diesel::delete(comments::table.find(comment_id)).execute(conn)?;
+        recount_approved(conn, post_id)
+    })
+}
+
+/// What a moderator may change in a comment.
+#[derive(Debug, Clone)]
+pub struct CommentEdit {
+    pub body_source: String,
+    pub body_html: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+}
+
+/// Changes a comment, keeping its previous text in `comment_revisions`.
+pub fn edit_comment(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+    editor_id: i64,
+    edit: &CommentEdit,
+) -> QueryResult<()> {
+    use crate::db::schema::comment_revisions;
+    conn.transaction(|conn| {
+        let previous: String = comments::table
+            .find(comment_id)
+            .select(comments::body_source)
+            .first(conn)?;
+        if previous != edit.body_source {
+            diesel::insert_into(comment_revisions::table)
+                .values((
+                    comment_revisions::comment_id.eq(comment_id),
+                    comment_revisions::editor_id.eq(editor_id),
+                    comment_revisions::previous_body.eq(previous),
+                    comment_revisions::edited_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+        diesel::update(comments::table.find(comment_id))
+            .set((
+                comments::body_source.eq(&edit.body_source),
+                comments::body_html.eq(&edit.body_html),
+                comments::author_name.eq(&edit.author_name),
+                comments::author_email.eq(&edit.author_email),
+                comments::author_url.eq(&edit.author_url),
+                comments::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Earlier texts of an edited comment, newest first: (previous text, edited at).
+pub fn comment_revisions(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    use crate::db::schema::comment_revisions;
+    comment_revisions::table
+        .filter(comment_revisions::comment_id.eq(comment_id))
+        .order(comment_revisions::id.desc())
+        .select((
+            comment_revisions::previous_body,
+            comment_revisions::edited_at,
+        ))
+        .load(conn)
+}
+
+/// Every comment written with this email, oldest first, with its post's title.
+pub fn comments_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> QueryResult<Vec<(Comment, String)>> {
+    comments::table
+        .inner_join(posts::table)
+        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .order(comments::id.asc())
+        .select((Comment::as_select(), posts::title))
+        .load(conn)
+}
+
+/// Anonymises every comment written with this email, as WordPress's eraser
+/// does: the text stays, who wrote it goes. Returns how many were changed.
+pub fn erase_comments_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
+    let ids: Vec<i64> = comments::table
+        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .select(comments::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(comments::table.filter(comments::id.eq_any(&ids)))
+        .set((
+            comments::author_name.eq("Anonymous"),
+            comments::author_email.eq("deleted@anonymous.invalid"),
+            comments::author_url.eq(""),
+            comments::author_ip.eq("0.0.0.0"),
+            comments::user_agent.eq(""),
+            comments::dedupe_key.eq(None::<String>),
+            comments::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// A staff member's reply from the panel: published at once, and the
+/// comment it answers is approved with it.
+pub fn reply_as_staff(
+    conn: &mut AnyConnection,
+    parent_id: i64,
+    author: &crate::models::user::User,
+    body: &str,
+) -> QueryResult<Comment> {
+    conn.transaction(|conn| {
+        let parent: Comment = comments::table
+            .find(parent_id)
+            .select(Comment::as_select())
+            .first(conn)?;
+        if parent.status != APPROVED {
+            set_comment_status(conn, parent_id, APPROVED)?;
+        }
+        let reply = NewComment {
+            post_id: parent.post_id,
+            parent_id: Some(parent_id),
+            author_name: author.display_name.clone(),
+            author_email: author.email.clone(),
+            author_url: String::new(),
+            author_ip: String::new(),
+            user_agent: String::new(),
+            user_id: Some(author.id),
+            body_source: body.trim().to_owned(),
+            body_html: crate::render::comment::render_comment(body.trim()),
+            verdict: Verdict::Approved,
+            dedupe_key: None,
+        };
+        match create_comment(conn, &reply) {
+            Ok(comment) => Ok(comment),
+            Err(CreateCommentError::Duplicate) => Err(diesel::result::Error::RollbackTransaction),
+            Err(CreateCommentError::Database(error)) => Err(error),
+        }
+    })
+}
+
+/// Brings a trashed comment back with the status it had (pending if unknown).
+pub fn restore_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Comment> {
+    let before: Option<String> = comments::table
+        .find(comment_id)
+        .select(comments::status_before_trash)
+        .first(conn)?;
+    let status = match before.as_deref() {
+        Some(APPROVED) => APPROVED,
+        Some(SPAM) => SPAM,
+        _ => PENDING,
+    };
+    set_comment_status(conn, comment_id, status)
+}

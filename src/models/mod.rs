@@ -5,6 +5,7 @@ pub mod category;
 pub mod comment;
 pub mod post;
 pub mod redirect;
+pub mod session;
 pub mod setting;
 pub mod user;
 

@@ -156,12 +156,22 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
 }
 
 fn free_slug(conn: &mut AnyConnection, base: &Slug) -> QueryResult<Slug> {
+    free_slug_except(conn, base, None)
+}
+
+/// The first of `base`, `base-2`, `base-3`… no other post uses.
+fn free_slug_except(
+    conn: &mut AnyConnection,
+    base: &Slug,
+    except_id: Option<i64>,
+) -> QueryResult<Slug> {
     let mut candidate = base.clone();
     let mut suffix = 2;
     loop {
         let taken: i64 = posts::table
             .filter(posts::post_type.eq(POST))
             .filter(posts::slug.eq(candidate.as_str()))
+            .filter(posts::id.ne(except_id.unwrap_or(0)))
             .count()
             .get_result(conn)?;
         if taken == 0 {
@@ -264,4 +274,131 @@ pub fn categories_of_posts(
         by_post.entry(post_id).or_default().push(category);
     }
     Ok(by_post)
+}
+
+pub fn find_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Option<Post>> {
+    posts::table
+        .find(post_id)
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The ids of a post's categories.
+pub fn category_ids_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<i64>> {
+    post_categories::table
+        .filter(post_categories::post_id.eq(post_id))
+        .select(post_categories::category_id)
+        .load(conn)
+}
+
+fn replace_categories(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    category_ids: &[i64],
+) -> QueryResult<()> {
+    let mut ids = category_ids.to_vec();
+    if ids.is_empty() {
+        ids.push(uncategorized(conn)?.id);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    diesel::delete(post_categories::table.filter(post_categories::post_id.eq(post_id)))
+        .execute(conn)?;
+    for category_id in ids {
+        diesel::insert_into(post_categories::table)
+            .values((
+                post_categories::post_id.eq(post_id),
+                post_categories::category_id.eq(category_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Saves an edited post. A changed slug or date leaves a redirect from the
+/// old permalink, so links to it keep working.
+pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> QueryResult<Post> {
+    let body_html = render_post_markdown(&edited.body_markdown);
+    conn.transaction(|conn| {
+        let before: Post = posts::table
+            .find(post_id)
+            .select(Post::as_select())
+            .first(conn)?;
+        let base = match &edited.slug {
+            Some(slug) => slug.clone(),
+            None => Slug::from_text(&edited.title).unwrap_or_else(|_| Slug::fallback("untitled")),
+        };
+        let slug = free_slug_except(conn, &base, Some(post_id))?;
+        diesel::update(posts::table.find(post_id))
+            .set((
+                posts::slug.eq(slug.as_str()),
+                posts::title.eq(edited.title.trim()),
+                posts::body_source.eq(&edited.body_markdown),
+                posts::body_format.eq("markdown"),
+                posts::body_html.eq(&body_html),
+                posts::excerpt.eq(edited.excerpt.trim()),
+                posts::status.eq(edited.status.as_str()),
+                posts::published_at.eq(edited.published_at),
+                posts::allow_comments.eq(edited.allow_comments),
+                posts::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        replace_categories(conn, post_id, &edited.category_ids)?;
+        let after: Post = posts::table
+            .find(post_id)
+            .select(Post::as_select())
+            .first(conn)?;
+        if before.permalink() != after.permalink() {
+            crate::models::redirect::record_redirect(conn, &before.permalink(), post_id)?;
+        }
+        Ok(after)
+    })
+}
+
+/// Puts a trashed post back with the status it had.
+pub fn restore_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    let before: Option<String> = posts::table
+        .find(post_id)
+        .select(posts::status_before_trash)
+        .first(conn)?;
+    let status = match before.as_deref() {
+        Some("published") => PostStatus::Published,
+        Some("private") => PostStatus::Private,
+        _ => PostStatus::Draft,
+    };
+    set_post_status(conn, post_id, status)
+}
+
+/// One page of the posts screen (newest first), optionally of one status;
+/// `scheduled` is a published post dated in the future.
+pub fn list_posts_admin(
+    conn: &mut AnyConnection,
+    status: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Post>, bool)> {
+    let mut query = posts::table
+        .filter(posts::post_type.eq(POST))
+        .order(posts::id.desc())
+        .limit(limit + 1)
+        .select(Post::as_select())
+        .into_boxed();
+    query = match status {
+        Some("scheduled") => query
+            .filter(posts::status.eq(PUBLISHED))
+            .filter(posts::published_at.gt(now())),
+        Some("published") => query
+            .filter(posts::status.eq(PUBLISHED))
+            .filter(posts::published_at.le(now())),
+        Some(other) => query.filter(posts::status.eq(other.to_owned())),
+        None => query.filter(posts::status.ne("trash")),
+    };
+    if let Some(before_id) = before_id {
+        query = query.filter(posts::id.lt(before_id));
+    }
+    let mut rows = query.load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, has_more))
 }

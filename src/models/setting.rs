@@ -66,6 +66,7 @@ pub struct SiteSettings {
     pub tagline: String,
     pub posts_per_page: i64,
     pub discussion: DiscussionSettings,
+    pub notifications: NotificationSettings,
 }
 
 /// Settings > Discussion (SPEC §3), with WordPress's defaults.
@@ -104,6 +105,30 @@ pub mod keys {
     pub const CLOSE_AFTER_DAYS: &str = "close_comments_days_old";
     pub const THREAD_DEPTH: &str = "thread_comments_depth";
     pub const COMMENTS_PER_MINUTE: &str = "comments_per_minute";
+    pub const NOTIFY_EMAIL: &str = "notify_email";
+    pub const NOTIFY_MODERATORS: &str = "notify_moderators";
+    pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
+}
+
+/// Who is told about comments (SPEC §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationSettings {
+    /// An extra address told about every comment to moderate; empty = none.
+    pub email: String,
+    /// Staff who can moderate (and have notifications on) get moderation mail.
+    pub moderators: bool,
+    /// A post's author hears when a comment on it is approved.
+    pub post_author: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> NotificationSettings {
+        NotificationSettings {
+            email: String::new(),
+            moderators: true,
+            post_author: true,
+        }
+    }
 }
 
 fn parse_flag(value: &str) -> bool {
@@ -131,6 +156,7 @@ impl SiteSettings {
             tagline: Self::DEFAULT_TAGLINE.to_owned(),
             posts_per_page: Self::DEFAULT_POSTS_PER_PAGE,
             discussion: DiscussionSettings::default(),
+            notifications: NotificationSettings::default(),
         }
     }
 

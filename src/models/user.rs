@@ -63,3 +63,79 @@ pub fn display_name(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Optio
         .first(conn)
         .optional()
 }
+
+impl User {
+    /// The account's role; an unknown stored value grants the least.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Moderator)
+    }
+}
+
+pub fn find_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(user_id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_users(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .order(users::display_name.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
+pub fn set_password_hash(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_role(conn: &mut AnyConnection, user_id: i64, role: Role) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::role.eq(role.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_notify_comments(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    notify: bool,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::notify_comments.eq(notify))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes an account; its posts stay, without an author.
+pub fn delete_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<()> {
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn count_admins(conn: &mut AnyConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// A user by email, ignoring case (people type their address differently).
+pub fn find_user_by_email_ignoring_case(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(crate::models::comment::lower(users::email).eq(email.trim().to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}

@@ -30,6 +30,16 @@ pub static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The admin panel's own rules, on top of the theme's.
+pub static ADMIN_STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "admin",
+        "css",
+        include_str!("../../templates/static/admin.css"),
+        "text/css; charset=utf-8",
+    )
+});
+
 /// Moves the comment form under the comment being answered; the reply links
 /// work without it.
 pub static COMMENT_REPLY_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
@@ -43,7 +53,7 @@ pub static COMMENT_REPLY_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
 
 /// The asset served at `path`, if any.
 pub fn find_asset(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET, &*COMMENT_REPLY_SCRIPT]
+    [&*STYLESHEET, &*ADMIN_STYLESHEET, &*COMMENT_REPLY_SCRIPT]
         .into_iter()
         .find(|asset| asset.path == path)
 }

@@ -1,5 +1,6 @@
 //! Every URL, one folder per area; each endpoint in its own file.
 
+pub mod admin;
 pub mod assets;
 pub mod blog;
 pub mod comments;
@@ -35,6 +36,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .route("/healthz", get_or_head().to(health::get::healthz))
         .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
         .route("/static/{file}", get_or_head().to(assets::get::asset))
+        .configure(admin::configure)
         .route("/", get_or_head().to(blog::home::front_page))
         .route(
             "/page/{page:\\d+}/",

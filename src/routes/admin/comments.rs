@@ -1,0 +1,485 @@
+//! `/admin/comments`: the moderation queue. Tabs by status, search, keyset
+//! pages of 20, per-comment and bulk actions, reply and edit.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::{
+    admin_page, admin_page_with_status, safe_return, see_other, with_notice, AdminLayout, FieldMap,
+    NoticeQuery,
+};
+use crate::auth::roles::Area;
+use crate::auth::staff::{AdminForm, Staff};
+use crate::domain::comment::AuthorUrl;
+use crate::domain::EmailAddress;
+use crate::error::PageError;
+use crate::models::comment::{
+    comment_revisions, count_by_status, delete_comment, edit_comment, find_comment,
+    list_admin_comments, reply_as_staff, restore_comment, set_comment_status, Comment, CommentEdit,
+    CommentQuery, APPROVED, PENDING, SPAM, TRASH,
+};
+use crate::render::comment::render_comment;
+use crate::render::text::permalink_path;
+use crate::routes::comments::view::comment_date;
+use crate::startup::AppState;
+
+pub const PAGE_SIZE: i64 = 20;
+
+#[derive(Template)]
+#[template(path = "admin/comments.html")]
+struct CommentsPage {
+    layout: AdminLayout,
+    tabs: Vec<Tab>,
+    status: String,
+    search: String,
+    rows: Vec<Row>,
+    this_page: String,
+    next_page: Option<String>,
+    first_page: Option<String>,
+}
+
+struct Tab {
+    label: &'static str,
+    href: String,
+    count: Option<i64>,
+    current: bool,
+}
+
+struct Row {
+    id: i64,
+    status: String,
+    author_name: String,
+    author_email: String,
+    author_url: String,
+    author_ip: String,
+    body_html: String,
+    post_title: String,
+    permalink: String,
+    date: String,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    can_edit: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    s: Option<String>,
+    before: Option<i64>,
+    done: Option<String>,
+    n: Option<usize>,
+}
+
+/// The actions a comment in `status` offers: (action, label, destructive).
+fn actions_for(status: &str) -> Vec<(&'static str, &'static str, bool)> {
+    match status {
+        PENDING => vec![
+            ("approve", "Approve", false),
+            ("spam", "Spam", true),
+            ("trash", "Trash", true),
+        ],
+        APPROVED => vec![
+            ("unapprove", "Unapprove", false),
+            ("spam", "Spam", true),
+            ("trash", "Trash", true),
+        ],
+        SPAM => vec![
+            ("notspam", "Not spam", false),
+            ("delete", "Delete permanently", true),
+        ],
+        _ => vec![
+            ("restore", "Restore", false),
+            ("delete", "Delete permanently", true),
+        ],
+    }
+}
+
+fn list_path(status: &str, search: &str) -> String {
+    let mut path = String::from("/admin/comments");
+    let mut parts = Vec::new();
+    if !status.is_empty() {
+        parts.push(format!("status={status}"));
+    }
+    if !search.is_empty() {
+        parts.push(format!("s={}", crate::error::percent_encode(search)));
+    }
+    if !parts.is_empty() {
+        path.push('?');
+        path.push_str(&parts.join("&"));
+    }
+    path
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Comments)?;
+    let status = query
+        .status
+        .clone()
+        .filter(|status| [PENDING, APPROVED, SPAM, TRASH].contains(&status.as_str()));
+    let search = query.s.clone().unwrap_or_default().trim().to_owned();
+    let comment_query = CommentQuery {
+        status: status.clone(),
+        search: Some(search.clone()).filter(|search| !search.is_empty()),
+        before_id: query.before,
+        limit: PAGE_SIZE,
+    };
+    let ((rows, has_more), counts) = state
+        .db(move |conn| {
+            Ok((
+                list_admin_comments(conn, &comment_query)?,
+                count_by_status(conn)?,
+            ))
+        })
+        .await?;
+    let count = |name: &str| {
+        counts
+            .iter()
+            .find(|(status, _)| status == name)
+            .map(|(_, count)| *count)
+            .unwrap_or(0)
+    };
+    let status_text = status.clone().unwrap_or_default();
+    let tabs = [
+        ("All", ""),
+        ("Pending", PENDING),
+        ("Approved", APPROVED),
+        ("Spam", SPAM),
+        ("Trash", TRASH),
+    ]
+    .into_iter()
+    .map(|(label, tab_status)| Tab {
+        label,
+        href: list_path(tab_status, ""),
+        count: match tab_status {
+            "" => None,
+            other => Some(count(other)),
+        },
+        current: tab_status == status_text,
+    })
+    .collect();
+    let this_page = match query.before {
+        Some(before) => {
+            let base = list_path(&status_text, &search);
+            format!(
+                "{base}{}before={before}",
+                if base.contains('?') { '&' } else { '?' }
+            )
+        }
+        None => list_path(&status_text, &search),
+    };
+    let next_page = match (has_more, rows.last()) {
+        (true, Some(last)) => {
+            let base = list_path(&status_text, &search);
+            Some(format!(
+                "{base}{}before={}",
+                if base.contains('?') { '&' } else { '?' },
+                last.comment.id
+            ))
+        }
+        _ => None,
+    };
+    let first_page = query.before.map(|_| list_path(&status_text, &search));
+    let rows = rows
+        .into_iter()
+        .map(|row| Row {
+            id: row.comment.id,
+            actions: actions_for(&row.comment.status),
+            can_edit: row.comment.status == PENDING || row.comment.status == APPROVED,
+            status: row.comment.status,
+            author_name: row.comment.author_name,
+            author_email: row.comment.author_email,
+            author_url: row.comment.author_url,
+            author_ip: row.comment.author_ip,
+            body_html: row.comment.body_html,
+            post_title: row.post_title,
+            permalink: permalink_path(row.post_published_at, &row.post_slug),
+            date: comment_date(row.comment.created_at),
+        })
+        .collect();
+    let title = if search.is_empty() {
+        "Comments".to_owned()
+    } else {
+        format!("Comments matching “{search}”")
+    };
+    let notice = NoticeQuery {
+        done: query.done.clone(),
+        n: query.n,
+    }
+    .text();
+    let layout = AdminLayout::new(&state, &staff, &title, "Comments")
+        .await?
+        .with_notice(notice);
+    admin_page(&CommentsPage {
+        layout,
+        tabs,
+        status: status_text,
+        search,
+        rows,
+        this_page,
+        next_page,
+        first_page,
+    })
+}
+
+/// Applies `action` to one comment. Returns whether it applied (delete is
+/// only for spam and trash).
+fn apply(
+    conn: &mut crate::db::AnyConnection,
+    comment: &Comment,
+    action: &str,
+) -> diesel::QueryResult<bool> {
+    match action {
+        "approve" => set_comment_status(conn, comment.id, APPROVED).map(|_| true),
+        "unapprove" | "notspam" => set_comment_status(conn, comment.id, PENDING).map(|_| true),
+        "spam" => set_comment_status(conn, comment.id, SPAM).map(|_| true),
+        "trash" => set_comment_status(conn, comment.id, TRASH).map(|_| true),
+        "restore" => restore_comment(conn, comment.id).map(|_| true),
+        "delete" if comment.status == SPAM || comment.status == TRASH => {
+            delete_comment(conn, comment.id).map(|_| true)
+        }
+        _ => Ok(false),
+    }
+}
+
+const ACTIONS: [&str; 7] = [
+    "approve",
+    "unapprove",
+    "spam",
+    "notspam",
+    "trash",
+    "restore",
+    "delete",
+];
+
+async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize, PageError> {
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let mut done = 0;
+                for id in ids {
+                    if let Some(comment) = find_comment(conn, id)? {
+                        if apply(conn, &comment, &action)? {
+                            done += 1;
+                        }
+                    }
+                }
+                Ok(done)
+            })
+        })
+        .await
+}
+
+pub async fn single_action(
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    form.staff.require(Area::Comments)?;
+    let (id, action) = path.into_inner();
+    if !ACTIONS.contains(&action.as_str()) {
+        return Err(PageError::NotFound);
+    }
+    let done = act_on(&state, vec![id], action.clone()).await?;
+    let back = safe_return(form.form.get("return_to"), "/admin/comments");
+    Ok(see_other(&with_notice(&back, &action, done)))
+}
+
+pub async fn bulk_action(
+    state: web::Data<AppState>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    form.staff.require(Area::Comments)?;
+    let action = form.form.text("action");
+    let back = safe_return(form.form.get("return_to"), "/admin/comments");
+    if !ACTIONS.contains(&action.as_str()) {
+        return Ok(see_other(&back));
+    }
+    let ids = form.form.ids_with_prefix("c");
+    let done = act_on(&state, ids, action.clone()).await?;
+    Ok(see_other(&with_notice(&back, &action, done)))
+}
+
+#[derive(Template)]
+#[template(path = "admin/comment_reply.html")]
+struct ReplyPage {
+    layout: AdminLayout,
+    comment: Comment,
+    text: String,
+    error: Option<&'static str>,
+}
+
+async fn load_comment(state: &AppState, id: i64) -> Result<Comment, PageError> {
+    state
+        .db(move |conn| find_comment(conn, id))
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn reply_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Comments)?;
+    let comment = load_comment(&state, path.into_inner()).await?;
+    let layout = AdminLayout::new(
+        &state,
+        &staff,
+        &format!("Reply to {}", comment.author_name),
+        "Comments",
+    )
+    .await?;
+    admin_page(&ReplyPage {
+        layout,
+        comment,
+        text: String::new(),
+        error: None,
+    })
+}
+
+pub async fn reply(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let staff = form.staff;
+    staff.require(Area::Comments)?;
+    let comment = load_comment(&state, path.into_inner()).await?;
+    let text = form.form.text("reply");
+    if text.trim().is_empty() || text.chars().count() > 10_000 {
+        let layout = AdminLayout::new(
+            &state,
+            &staff,
+            &format!("Reply to {}", comment.author_name),
+            "Comments",
+        )
+        .await?;
+        let page = ReplyPage {
+            layout,
+            comment,
+            text,
+            error: Some("Please type a reply (at most 10,000 characters)."),
+        };
+        return admin_page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let user = staff.user.clone();
+    let parent_id = comment.id;
+    state
+        .db(move |conn| reply_as_staff(conn, parent_id, &user, &text))
+        .await?;
+    Ok(see_other(&with_notice("/admin/comments", "replied", 1)))
+}
+
+#[derive(Template)]
+#[template(path = "admin/comment_edit.html")]
+struct EditPage {
+    layout: AdminLayout,
+    comment: Comment,
+    errors: Vec<(&'static str, &'static str)>,
+    revisions: Vec<(String, String)>,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| *message)
+    }
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Comments)?;
+    let id = path.into_inner();
+    let comment = load_comment(&state, id).await?;
+    let revisions = state.db(move |conn| comment_revisions(conn, id)).await?;
+    let layout = AdminLayout::new(&state, &staff, "Edit Comment", "Comments").await?;
+    let revisions = revisions
+        .into_iter()
+        .map(|(text, at)| (text, comment_date(at)))
+        .collect();
+    admin_page(&EditPage {
+        layout,
+        comment,
+        errors: Vec::new(),
+        revisions,
+    })
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let staff = form.staff;
+    staff.require(Area::Comments)?;
+    let id = path.into_inner();
+    let mut comment = load_comment(&state, id).await?;
+    let fields = form.form;
+    let body = fields.text("comment").trim().replace("\r\n", "\n");
+    let name = fields.text("author").trim().to_owned();
+    let email = EmailAddress::parse(&fields.text("email"));
+    let url_text = fields.text("url").trim().to_owned();
+    let url = if url_text.is_empty() {
+        Some(String::new())
+    } else {
+        AuthorUrl::parse(&url_text).map(|url| url.as_str().to_owned())
+    };
+    let mut errors = Vec::new();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        errors.push((
+            "comment",
+            "Please type the comment (at most 10,000 characters).",
+        ));
+    }
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        errors.push(("author", "Please enter a name (at most 100 characters)."));
+    }
+    if email.is_err() {
+        errors.push(("email", "Please enter a valid email address."));
+    }
+    if url.is_none() {
+        errors.push((
+            "url",
+            "Please enter a website address starting with http:// or https://.",
+        ));
+    }
+    let (Ok(email), Some(url), true) = (email, url, errors.is_empty()) else {
+        comment.body_source = body;
+        comment.author_name = name;
+        comment.author_email = fields.text("email");
+        comment.author_url = url_text;
+        let layout = AdminLayout::new(&state, &staff, "Edit Comment", "Comments").await?;
+        return admin_page_with_status(
+            &EditPage {
+                layout,
+                comment,
+                errors,
+                revisions: Vec::new(),
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let edit = CommentEdit {
+        body_html: render_comment(&body),
+        body_source: body,
+        author_name: name,
+        author_email: email.as_str().to_owned(),
+        author_url: url,
+    };
+    let editor_id = staff.user.id;
+    state
+        .db(move |conn| edit_comment(conn, id, editor_id, &edit))
+        .await?;
+    Ok(see_other(&with_notice("/admin/comments", "edited", 1)))
+}

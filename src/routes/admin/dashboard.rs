@@ -1,0 +1,172 @@
+//! `/admin/`: what needs doing (pending comments), the latest comments, and
+//! comments per day over 30 days, drawn here as inline SVG.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{admin_page, AdminLayout, NoticeQuery};
+use crate::auth::roles::Area;
+use crate::auth::staff::Staff;
+use crate::error::PageError;
+use crate::models::comment::{
+    comment_times_since, count_with_status, list_admin_comments, CommentQuery, PENDING,
+};
+use crate::models::now;
+use crate::render::text::datetime;
+use crate::routes::comments::view::comment_date;
+use crate::startup::AppState;
+
+const CHART_DAYS: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    layout: AdminLayout,
+    pending: i64,
+    latest: Vec<LatestComment>,
+    chart: Chart,
+}
+
+struct LatestComment {
+    author: String,
+    post_title: String,
+    date: String,
+    excerpt: String,
+    status: String,
+}
+
+/// A bar chart of comments per day, in SVG user units.
+pub struct Chart {
+    pub bars: Vec<Bar>,
+    pub total: usize,
+    pub max: usize,
+    pub width: usize,
+    pub height: usize,
+    pub labels: Vec<(usize, String)>,
+}
+
+pub struct Bar {
+    pub x: usize,
+    pub y: usize,
+    pub width: usize,
+    pub height: usize,
+    pub title: String,
+}
+
+const PLOT_HEIGHT: usize = 120;
+const BAR_STEP: usize = 20;
+
+/// Counts `times` into `days` daily buckets ending today (UTC) and lays out bars.
+pub fn chart(times: &[i64], today_start: i64, days: i64) -> Chart {
+    let first_day = today_start - (days - 1) * 86_400;
+    let mut counts = vec![0usize; days as usize];
+    for time in times {
+        let index = (time - first_day).div_euclid(86_400);
+        if (0..days).contains(&index) {
+            counts[index as usize] += 1;
+        }
+    }
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let bars = counts
+        .iter()
+        .enumerate()
+        .map(|(index, count)| {
+            let height = count * PLOT_HEIGHT / max;
+            let day = datetime(first_day + index as i64 * 86_400).format("%b %-d");
+            let noun = if *count == 1 { "comment" } else { "comments" };
+            Bar {
+                x: index * BAR_STEP + 2,
+                y: PLOT_HEIGHT - height,
+                width: BAR_STEP - 4,
+                height,
+                title: format!("{day}: {count} {noun}"),
+            }
+        })
+        .collect();
+    let labels = [0, days as usize / 2, days as usize - 1]
+        .into_iter()
+        .map(|index| {
+            (
+                index * BAR_STEP + 2,
+                datetime(first_day + index as i64 * 86_400)
+                    .format("%b %-d")
+                    .to_string(),
+            )
+        })
+        .collect();
+    Chart {
+        bars,
+        total: counts.iter().sum(),
+        max,
+        width: days as usize * BAR_STEP,
+        height: PLOT_HEIGHT + 16,
+        labels,
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    notice: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Dashboard)?;
+    let today_start = now() - now().rem_euclid(86_400);
+    let since = today_start - (CHART_DAYS - 1) * 86_400;
+    let (pending, latest, times) = state
+        .db(move |conn| {
+            let pending = count_with_status(conn, PENDING)?;
+            let query = CommentQuery {
+                limit: 5,
+                ..CommentQuery::default()
+            };
+            let (latest, _) = list_admin_comments(conn, &query)?;
+            let times = comment_times_since(conn, since)?;
+            Ok((pending, latest, times))
+        })
+        .await?;
+    let latest = latest
+        .into_iter()
+        .map(|row| LatestComment {
+            author: row.comment.author_name.clone(),
+            post_title: row.post_title.clone(),
+            date: comment_date(row.comment.created_at),
+            excerpt: crate::render::text::excerpt("", &row.comment.body_html)
+                .chars()
+                .take(160)
+                .collect(),
+            status: row.comment.status.clone(),
+        })
+        .collect();
+    let layout = AdminLayout::new(&state, &staff, "Dashboard", "Dashboard")
+        .await?
+        .with_notice(notice.text());
+    admin_page(&DashboardPage {
+        layout,
+        pending,
+        latest,
+        chart: chart(&times, today_start, CHART_DAYS),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_fall_into_their_day() {
+        let today = 1_700_006_400 - 1_700_006_400 % 86_400;
+        let times = [
+            today + 5,
+            today + 80_000,
+            today - 10,
+            today - 29 * 86_400,
+            today - 30 * 86_400,
+        ];
+        let chart = chart(&times, today, 30);
+        assert_eq!(chart.total, 4, "the day before the window is left out");
+        assert_eq!(chart.bars[29].title.split(": ").nth(1), Some("2 comments"));
+        assert_eq!(chart.bars[28].title.split(": ").nth(1), Some("1 comment"));
+        assert_eq!(chart.bars[29].height, PLOT_HEIGHT);
+        assert_eq!(chart.bars[0].height, PLOT_HEIGHT / 2);
+    }
+}

@@ -1,0 +1,340 @@
+//! The admin panel (SPEC §5): one file per area, each handler checking the
+//! role on the server and every state-changing form's CSRF token.
+
+pub mod categories;
+pub mod comments;
+pub mod dashboard;
+pub mod login;
+pub mod personal_data;
+pub mod posts;
+pub mod settings;
+pub mod setup;
+pub mod users;
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::HttpResponse;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::roles::Area;
+use crate::auth::staff::{CsrfForm, Staff};
+use crate::error::PageError;
+use crate::models::comment::{count_with_status, PENDING};
+use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
+use crate::routes::get_or_head;
+use crate::startup::AppState;
+
+/// Admin forms are small; a post body is the largest thing sent.
+const ADMIN_FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(
+        web::scope("/admin")
+            .app_data(web::FormConfig::default().limit(ADMIN_FORM_LIMIT))
+            .route(
+                "",
+                web::get().to(|| async {
+                    HttpResponse::MovedPermanently()
+                        .insert_header((header::LOCATION, "/admin/"))
+                        .finish()
+                }),
+            )
+            .route("/", get_or_head().to(dashboard::show))
+            .route("/setup", get_or_head().to(setup::show))
+            .route("/setup", web::post().to(setup::create_first_admin))
+            .route("/login", get_or_head().to(login::show))
+            .route("/login", web::post().to(login::log_in))
+            .route("/logout", web::post().to(login::log_out))
+            .route("/comments", get_or_head().to(comments::list))
+            .route("/comments/bulk", web::post().to(comments::bulk_action))
+            .route(
+                "/comments/{id}/reply",
+                get_or_head().to(comments::reply_form),
+            )
+            .route("/comments/{id}/reply", web::post().to(comments::reply))
+            .route("/comments/{id}/edit", get_or_head().to(comments::edit_form))
+            .route("/comments/{id}/edit", web::post().to(comments::edit))
+            .route(
+                "/comments/{id}/{action}",
+                web::post().to(comments::single_action),
+            )
+            .route("/posts", get_or_head().to(posts::list))
+            .route("/posts/new", get_or_head().to(posts::new_form))
+            .route("/posts/new", web::post().to(posts::create))
+            .route("/posts/{id}/edit", get_or_head().to(posts::edit_form))
+            .route("/posts/{id}/edit", web::post().to(posts::update))
+            .route("/posts/{id}/trash", web::post().to(posts::trash))
+            .route("/posts/{id}/restore", web::post().to(posts::restore))
+            .route("/categories", get_or_head().to(categories::list))
+            .route("/categories", web::post().to(categories::create))
+            .route(
+                "/categories/{id}/edit",
+                get_or_head().to(categories::edit_form),
+            )
+            .route("/categories/{id}/edit", web::post().to(categories::update))
+            .route(
+                "/categories/{id}/delete",
+                web::post().to(categories::delete),
+            )
+            .route("/settings", get_or_head().to(settings::show))
+            .route("/settings", web::post().to(settings::save))
+            .route("/users", get_or_head().to(users::list))
+            .route("/users", web::post().to(users::create))
+            .route("/users/{id}/role", web::post().to(users::change_role))
+            .route(
+                "/users/{id}/password",
+                web::post().to(users::reset_password),
+            )
+            .route("/users/{id}/delete", web::post().to(users::remove))
+            .route("/profile", get_or_head().to(users::profile))
+            .route("/profile", web::post().to(users::update_profile))
+            .route("/personal-data", get_or_head().to(personal_data::show))
+            .route(
+                "/personal-data/export",
+                web::post().to(personal_data::export),
+            )
+            .route("/personal-data/erase", web::post().to(personal_data::erase)),
+    );
+}
+
+/// A link in the panel's menu.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+    pub badge: Option<i64>,
+}
+
+/// The frame of every panel page.
+#[derive(Debug, Clone)]
+pub struct AdminLayout {
+    pub site_title: String,
+    pub page_title: String,
+    pub stylesheet: &'static str,
+    pub admin_stylesheet: &'static str,
+    pub user_name: String,
+    pub csrf_token: String,
+    pub nav: Vec<NavItem>,
+    pub notice: Option<String>,
+}
+
+const MENU: [(&str, &str, Area); 7] = [
+    ("Dashboard", "/admin/", Area::Dashboard),
+    ("Posts", "/admin/posts", Area::Posts),
+    ("Comments", "/admin/comments", Area::Comments),
+    ("Categories", "/admin/categories", Area::Categories),
+    ("Users", "/admin/users", Area::Users),
+    ("Settings", "/admin/settings", Area::Settings),
+    ("Personal data", "/admin/personal-data", Area::PersonalData),
+];
+
+impl AdminLayout {
+    /// The frame for `staff` on a page titled `page_title` under menu entry `current`.
+    pub async fn new(
+        state: &AppState,
+        staff: &Staff,
+        page_title: &str,
+        current: &str,
+    ) -> Result<AdminLayout, PageError> {
+        let pending = state.db(|conn| count_with_status(conn, PENDING)).await?;
+        let nav = MENU
+            .iter()
+            .filter(|(_, _, area)| staff.can(*area))
+            .map(|(label, href, _)| NavItem {
+                label,
+                href,
+                current: *label == current,
+                badge: (*label == "Comments" && pending > 0).then_some(pending),
+            })
+            .collect();
+        Ok(AdminLayout {
+            site_title: state.site().title.clone(),
+            page_title: page_title.to_owned(),
+            stylesheet: STYLESHEET.path.as_str(),
+            admin_stylesheet: ADMIN_STYLESHEET.path.as_str(),
+            user_name: staff.user.display_name.clone(),
+            csrf_token: staff.csrf_token.clone(),
+            nav,
+            notice: None,
+        })
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> AdminLayout {
+        self.notice = notice;
+        self
+    }
+}
+
+/// An admin page: never cached, anywhere.
+pub fn admin_page(template: &impl Template) -> Result<HttpResponse, PageError> {
+    admin_page_with_status(template, actix_web::http::StatusCode::OK)
+}
+
+pub fn admin_page_with_status(
+    template: &impl Template,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let body = template.render().map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// `303` to `location`, the answer to every successful admin form.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// A panel path to come back to, only ever inside the panel.
+pub fn safe_return(path: Option<&str>, fallback: &str) -> String {
+    match path {
+        Some(path)
+            if path.starts_with("/admin") && !path.contains("//") && !path.contains('\\') =>
+        {
+            path.to_owned()
+        }
+        _ => fallback.to_owned(),
+    }
+}
+
+/// `path` with `done=CODE&n=COUNT` added: the next page says what happened.
+pub fn with_notice(path: &str, done: &str, count: usize) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}done={done}&n={count}")
+}
+
+/// The notice for a `done` code, as WordPress words them. Only known codes
+/// produce text, so nothing from the URL is ever echoed.
+pub fn notice_text(done: Option<&str>, count: Option<usize>) -> Option<String> {
+    let count = count.unwrap_or(1);
+    let comments = |verb: &str| {
+        if count == 1 {
+            format!("1 comment {verb}.")
+        } else {
+            format!("{count} comments {verb}.")
+        }
+    };
+    let text = match done? {
+        "approved" => comments("approved"),
+        "unapproved" => comments("unapproved"),
+        "spam" => comments("marked as spam"),
+        "notspam" => comments("restored from the spam"),
+        "trash" => comments("moved to the Trash"),
+        "restore" => comments("restored from the Trash"),
+        "delete" => comments("permanently deleted"),
+        "replied" => "Reply published.".to_owned(),
+        "edited" => "Comment updated.".to_owned(),
+        "post_saved" => "Post saved.".to_owned(),
+        "post_trashed" => "Post moved to the Trash.".to_owned(),
+        "post_restored" => "Post restored from the Trash.".to_owned(),
+        "category_added" => "Category added.".to_owned(),
+        "category_updated" => "Category updated.".to_owned(),
+        "category_deleted" => "Category deleted.".to_owned(),
+        "settings_saved" => "Settings saved.".to_owned(),
+        "user_added" => "User added.".to_owned(),
+        "role_changed" => "Role changed.".to_owned(),
+        "user_removed" => "User removed.".to_owned(),
+        "password_reset" => "Password changed; that user's sessions were ended.".to_owned(),
+        "profile_saved" => "Profile updated.".to_owned(),
+        "erased" if count == 1 => "1 comment anonymised.".to_owned(),
+        "erased" => format!("{count} comments anonymised."),
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// The `done`/`n` pair every panel page reads.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    pub done: Option<String>,
+    pub n: Option<usize>,
+}
+
+impl NoticeQuery {
+    pub fn text(&self) -> Option<String> {
+        notice_text(self.done.as_deref(), self.n)
+    }
+}
+
+/// A form read as name → value, for fields named by id (`c12`, `cat_3`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct FieldMap(pub HashMap<String, String>);
+
+impl FieldMap {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_owned()
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// The ids of fields named `prefix` + id.
+    pub fn ids_with_prefix(&self, prefix: &str) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .0
+            .keys()
+            .filter_map(|name| name.strip_prefix(prefix))
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+impl CsrfForm for FieldMap {
+    fn csrf_token(&self) -> &str {
+        self.get("csrf_token").unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_count_like_wordpress_and_ignore_unknown_codes() {
+        assert_eq!(
+            notice_text(Some("approved"), Some(1)).as_deref(),
+            Some("1 comment approved.")
+        );
+        assert_eq!(
+            notice_text(Some("approved"), Some(3)).as_deref(),
+            Some("3 comments approved.")
+        );
+        assert_eq!(notice_text(Some("<script>"), Some(3)), None);
+        assert_eq!(notice_text(None, None), None);
+    }
+
+    #[test]
+    fn return_paths_stay_inside_the_panel() {
+        assert_eq!(
+            safe_return(Some("/admin/comments?status=spam"), "/admin/"),
+            "/admin/comments?status=spam"
+        );
+        assert_eq!(
+            safe_return(Some("https://evil.example/"), "/admin/"),
+            "/admin/"
+        );
+        assert_eq!(
+            safe_return(Some("/admin//evil.example"), "/admin/"),
+            "/admin/"
+        );
+        assert_eq!(
+            with_notice("/admin/comments?status=pending", "approved", 2),
+            "/admin/comments?status=pending&done=approved&n=2"
+        );
+    }
+}

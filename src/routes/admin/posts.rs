@@ -1,0 +1,474 @@
+//! `/admin/posts`: the list by status, and the editor (Title, Slug, Body in
+//! Markdown with a preview that needs no JavaScript, Excerpt, Categories,
+//! Status, Publish date, Allow comments), trash and restore.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use super::{
+    admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
+};
+use crate::auth::roles::Area;
+use crate::auth::staff::{AdminForm, Staff};
+use crate::domain::Slug;
+use crate::error::PageError;
+use crate::models::category::{all_categories, Category};
+use crate::models::now;
+use crate::models::post::{
+    category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
+    update_post, NewPost, Post, PostStatus,
+};
+use crate::render::markdown::render_post_markdown;
+use crate::render::text::{datetime, human_date};
+use crate::startup::AppState;
+
+const PAGE_SIZE: i64 = 20;
+const DATE_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+#[derive(Template)]
+#[template(path = "admin/posts.html")]
+struct PostsPage {
+    layout: AdminLayout,
+    tabs: Vec<(&'static str, String, bool)>,
+    rows: Vec<PostRow>,
+    next_page: Option<String>,
+}
+
+struct PostRow {
+    id: i64,
+    title: String,
+    state: &'static str,
+    date: String,
+    comments: i64,
+    permalink: String,
+    trashed: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    before: Option<i64>,
+    done: Option<String>,
+    n: Option<usize>,
+}
+
+fn state_label(post: &Post, at: i64) -> &'static str {
+    match post.status.as_str() {
+        "published" if post.published_at > at => "Scheduled",
+        "published" => "Published",
+        "private" => "Private",
+        "trash" => "Trash",
+        _ => "Draft",
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Posts)?;
+    let status = query.status.clone().filter(|status| {
+        ["published", "scheduled", "draft", "private", "trash"].contains(&status.as_str())
+    });
+    let filter = status.clone();
+    let before = query.before;
+    let (posts, has_more) = state
+        .db(move |conn| list_posts_admin(conn, filter.as_deref(), before, PAGE_SIZE))
+        .await?;
+    let at = now();
+    let current = status.clone().unwrap_or_default();
+    let tabs = [
+        ("All", ""),
+        ("Published", "published"),
+        ("Scheduled", "scheduled"),
+        ("Drafts", "draft"),
+        ("Private", "private"),
+        ("Trash", "trash"),
+    ]
+    .into_iter()
+    .map(|(label, tab)| {
+        let href = if tab.is_empty() {
+            "/admin/posts".to_owned()
+        } else {
+            format!("/admin/posts?status={tab}")
+        };
+        (label, href, tab == current)
+    })
+    .collect();
+    let next_page = match (has_more, posts.last()) {
+        (true, Some(last)) if current.is_empty() => {
+            Some(format!("/admin/posts?before={}", last.id))
+        }
+        (true, Some(last)) => Some(format!("/admin/posts?status={current}&before={}", last.id)),
+        _ => None,
+    };
+    let rows = posts
+        .iter()
+        .map(|post| PostRow {
+            id: post.id,
+            title: if post.title.is_empty() {
+                "(no title)".to_owned()
+            } else {
+                post.title.clone()
+            },
+            state: state_label(post, at),
+            date: human_date(post.published_at),
+            comments: post.comment_count,
+            permalink: post.permalink(),
+            trashed: post.status == "trash",
+        })
+        .collect();
+    let notice = NoticeQuery {
+        done: query.done.clone(),
+        n: query.n,
+    }
+    .text();
+    let layout = AdminLayout::new(&state, &staff, "Posts", "Posts")
+        .await?
+        .with_notice(notice);
+    admin_page(&PostsPage {
+        layout,
+        tabs,
+        rows,
+        next_page,
+    })
+}
+
+/// The editor's fields as typed.
+#[derive(Debug, Clone, Default)]
+struct PostValues {
+    title: String,
+    slug: String,
+    body: String,
+    excerpt: String,
+    status: String,
+    published_at: String,
+    allow_comments: bool,
+    category_ids: Vec<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/post_edit.html")]
+struct EditorPage {
+    layout: AdminLayout,
+    action: String,
+    permalink: Option<String>,
+    values: PostValues,
+    categories: Vec<Category>,
+    errors: Vec<(&'static str, &'static str)>,
+    preview: Option<String>,
+}
+
+impl EditorPage {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| *message)
+    }
+
+    fn checked(&self, category_id: &i64) -> bool {
+        self.values.category_ids.contains(category_id)
+    }
+}
+
+async fn editor(
+    state: &AppState,
+    staff: &Staff,
+    post: Option<&Post>,
+    values: PostValues,
+    errors: Vec<(&'static str, &'static str)>,
+    preview: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let categories = state.db(all_categories).await?;
+    let title = if post.is_some() {
+        "Edit Post"
+    } else {
+        "Add New Post"
+    };
+    let layout = AdminLayout::new(state, staff, title, "Posts").await?;
+    let page = EditorPage {
+        layout,
+        action: match post {
+            Some(post) => format!("/admin/posts/{}/edit", post.id),
+            None => "/admin/posts/new".to_owned(),
+        },
+        permalink: post
+            .filter(|post| post.is_public(now()))
+            .map(Post::permalink),
+        values,
+        categories,
+        errors,
+        preview,
+    };
+    admin_page_with_status(&page, status)
+}
+
+pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Posts)?;
+    let values = PostValues {
+        status: "draft".to_owned(),
+        published_at: datetime(now()).format(DATE_INPUT_FORMAT).to_string(),
+        allow_comments: true,
+        ..PostValues::default()
+    };
+    editor(
+        &state,
+        &staff,
+        None,
+        values,
+        Vec::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Posts)?;
+    let id = path.into_inner();
+    let (post, category_ids) = state
+        .db(move |conn| {
+            let Some(post) = find_post(conn, id)? else {
+                return Ok(None);
+            };
+            let category_ids = category_ids_of_post(conn, id)?;
+            Ok(Some((post, category_ids)))
+        })
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let values = PostValues {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        body: post.body_source.clone(),
+        excerpt: post.excerpt.clone(),
+        status: if post.status == "trash" {
+            post.status_before_trash.clone().unwrap_or_default()
+        } else {
+            post.status.clone()
+        },
+        published_at: datetime(post.published_at)
+            .format(DATE_INPUT_FORMAT)
+            .to_string(),
+        allow_comments: post.allow_comments,
+        category_ids,
+    };
+    editor(
+        &state,
+        &staff,
+        Some(&post),
+        values,
+        Vec::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn values_from(fields: &FieldMap) -> PostValues {
+    PostValues {
+        title: fields.text("title"),
+        slug: fields.text("slug"),
+        body: fields.text("body").replace("\r\n", "\n"),
+        excerpt: fields.text("excerpt"),
+        status: fields.text("status"),
+        published_at: fields.text("published_at"),
+        allow_comments: fields.checked("allow_comments"),
+        category_ids: fields.ids_with_prefix("cat_"),
+    }
+}
+
+/// The editor's values as a post to save, or a message at each bad field.
+fn parse(values: &PostValues) -> Result<NewPost, Vec<(&'static str, &'static str)>> {
+    let mut errors = Vec::new();
+    if values.title.trim().is_empty() {
+        errors.push(("title", "Please enter a title."));
+    }
+    let slug = match values.slug.trim() {
+        "" => None,
+        typed => match Slug::from_text(typed) {
+            Ok(slug) => Some(slug),
+            Err(_) => {
+                errors.push(("slug", "A slug needs at least one letter or digit."));
+                None
+            }
+        },
+    };
+    let status = match values.status.as_str() {
+        "draft" => PostStatus::Draft,
+        "published" => PostStatus::Published,
+        "private" => PostStatus::Private,
+        _ => {
+            errors.push(("status", "Please choose a status."));
+            PostStatus::Draft
+        }
+    };
+    let published_at = match values.published_at.trim() {
+        "" => now(),
+        typed => match NaiveDateTime::parse_from_str(typed, DATE_INPUT_FORMAT)
+            .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
+        {
+            Ok(date) => date.and_utc().timestamp(),
+            Err(_) => {
+                errors.push((
+                    "published_at",
+                    "Please enter a date such as 2024-03-14T10:00.",
+                ));
+                now()
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewPost {
+        title: values.title.trim().to_owned(),
+        slug,
+        body_markdown: values.body.clone(),
+        excerpt: values.excerpt.trim().to_owned(),
+        status,
+        published_at,
+        author_id: None,
+        allow_comments: values.allow_comments,
+        category_ids: values.category_ids.clone(),
+    })
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let staff = form.staff;
+    staff.require(Area::Posts)?;
+    let values = values_from(&form.form);
+    if form.form.get("intent") == Some("preview") {
+        let preview = render_post_markdown(&values.body);
+        return editor(
+            &state,
+            &staff,
+            None,
+            values,
+            Vec::new(),
+            Some(preview),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let mut new_post = match parse(&values) {
+        Ok(new_post) => new_post,
+        Err(errors) => {
+            return editor(
+                &state,
+                &staff,
+                None,
+                values,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    new_post.author_id = Some(staff.user.id);
+    let post = state.db(move |conn| create_post(conn, &new_post)).await?;
+    tracing::info!(post_id = post.id, "post created");
+    Ok(see_other(&with_notice(
+        &format!("/admin/posts/{}/edit", post.id),
+        "post_saved",
+        1,
+    )))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let staff = form.staff;
+    staff.require(Area::Posts)?;
+    let id = path.into_inner();
+    let post = state
+        .db(move |conn| find_post(conn, id))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let values = values_from(&form.form);
+    if form.form.get("intent") == Some("preview") {
+        let preview = render_post_markdown(&values.body);
+        return editor(
+            &state,
+            &staff,
+            Some(&post),
+            values,
+            Vec::new(),
+            Some(preview),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let edited = match parse(&values) {
+        Ok(edited) => edited,
+        Err(errors) => {
+            return editor(
+                &state,
+                &staff,
+                Some(&post),
+                values,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    state.db(move |conn| update_post(conn, id, &edited)).await?;
+    Ok(see_other(&with_notice(
+        &format!("/admin/posts/{id}/edit"),
+        "post_saved",
+        1,
+    )))
+}
+
+pub async fn trash(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    form.staff.require(Area::Posts)?;
+    let id = path.into_inner();
+    state
+        .db(move |conn| find_post(conn, id))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    state
+        .db(move |conn| set_post_status(conn, id, PostStatus::Trash))
+        .await?;
+    Ok(see_other(&with_notice("/admin/posts", "post_trashed", 1)))
+}
+
+pub async fn restore(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    form.staff.require(Area::Posts)?;
+    let id = path.into_inner();
+    state
+        .db(move |conn| find_post(conn, id))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    state.db(move |conn| restore_post(conn, id)).await?;
+    Ok(see_other(&with_notice(
+        "/admin/posts?status=trash",
+        "post_restored",
+        1,
+    )))
+}

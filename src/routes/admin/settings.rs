@@ -1,0 +1,205 @@
+//! `/admin/settings`: General (title, tagline, posts per page), Discussion
+//! (every moderation rule of SPEC §3) and Notifications.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+
+use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
+use crate::auth::roles::Area;
+use crate::auth::staff::{AdminForm, Staff};
+use crate::domain::EmailAddress;
+use crate::error::PageError;
+use crate::models::setting::{keys, set_setting, SiteSettings};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage {
+    layout: AdminLayout,
+    values: SettingsValues,
+    errors: Vec<(&'static str, &'static str)>,
+}
+
+impl SettingsPage {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| *message)
+    }
+}
+
+/// The form's fields as text, as typed or as stored.
+#[derive(Debug, Clone)]
+struct SettingsValues {
+    site_title: String,
+    tagline: String,
+    posts_per_page: String,
+    hold_all: bool,
+    require_previously_approved: bool,
+    link_limit: String,
+    moderation_words: String,
+    disallowed_words: String,
+    close_after_days: String,
+    thread_depth: String,
+    comments_per_minute: String,
+    notify_email: String,
+    notify_moderators: bool,
+    notify_post_author: bool,
+}
+
+impl SettingsValues {
+    fn from_site(site: &SiteSettings) -> SettingsValues {
+        let discussion = &site.discussion;
+        SettingsValues {
+            site_title: site.title.clone(),
+            tagline: site.tagline.clone(),
+            posts_per_page: site.posts_per_page.to_string(),
+            hold_all: discussion.rules.hold_all,
+            require_previously_approved: discussion.rules.require_previously_approved,
+            link_limit: discussion.rules.link_limit.to_string(),
+            moderation_words: discussion.rules.moderation_words.join("\n"),
+            disallowed_words: discussion.rules.disallowed_words.join("\n"),
+            close_after_days: discussion.close_after_days.to_string(),
+            thread_depth: discussion.thread_depth.to_string(),
+            comments_per_minute: discussion.comments_per_minute.to_string(),
+            notify_email: site.notifications.email.clone(),
+            notify_moderators: site.notifications.moderators,
+            notify_post_author: site.notifications.post_author,
+        }
+    }
+
+    fn from_form(fields: &FieldMap) -> SettingsValues {
+        SettingsValues {
+            site_title: fields.text("site_title").trim().to_owned(),
+            tagline: fields.text("tagline").trim().to_owned(),
+            posts_per_page: fields.text("posts_per_page").trim().to_owned(),
+            hold_all: fields.checked("hold_all"),
+            require_previously_approved: fields.checked("require_previously_approved"),
+            link_limit: fields.text("link_limit").trim().to_owned(),
+            moderation_words: fields.text("moderation_words").replace("\r\n", "\n"),
+            disallowed_words: fields.text("disallowed_words").replace("\r\n", "\n"),
+            close_after_days: fields.text("close_after_days").trim().to_owned(),
+            thread_depth: fields.text("thread_depth").trim().to_owned(),
+            comments_per_minute: fields.text("comments_per_minute").trim().to_owned(),
+            notify_email: fields.text("notify_email").trim().to_owned(),
+            notify_moderators: fields.checked("notify_moderators"),
+            notify_post_author: fields.checked("notify_post_author"),
+        }
+    }
+
+    fn errors(&self) -> Vec<(&'static str, &'static str)> {
+        let in_range = |text: &str, min: i64, max: i64| {
+            text.parse::<i64>().is_ok_and(|n| (min..=max).contains(&n))
+        };
+        let mut errors = Vec::new();
+        if self.site_title.is_empty() {
+            errors.push(("site_title", "Please enter a site title."));
+        }
+        if !in_range(&self.posts_per_page, 1, 100) {
+            errors.push(("posts_per_page", "Enter a number from 1 to 100."));
+        }
+        if !in_range(&self.link_limit, 0, 1000) {
+            errors.push(("link_limit", "Enter a number from 0 (no limit) to 1000."));
+        }
+        if !in_range(&self.close_after_days, 0, 100_000) {
+            errors.push((
+                "close_after_days",
+                "Enter a number of days, or 0 to keep comments open.",
+            ));
+        }
+        if !in_range(&self.thread_depth, 1, 10) {
+            errors.push(("thread_depth", "Enter a depth from 1 to 10."));
+        }
+        if !in_range(&self.comments_per_minute, 0, 100_000) {
+            errors.push(("comments_per_minute", "Enter a number, or 0 for no limit."));
+        }
+        if !self.notify_email.is_empty() && EmailAddress::parse(&self.notify_email).is_err() {
+            errors.push(("notify_email", "Please enter a valid email address."));
+        }
+        errors
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
+        vec![
+            (keys::SITE_TITLE, self.site_title.clone()),
+            (keys::TAGLINE, self.tagline.clone()),
+            (keys::POSTS_PER_PAGE, self.posts_per_page.clone()),
+            (keys::HOLD_ALL, flag(self.hold_all)),
+            (
+                keys::REQUIRE_PREVIOUSLY_APPROVED,
+                flag(self.require_previously_approved),
+            ),
+            (keys::LINK_LIMIT, self.link_limit.clone()),
+            (keys::MODERATION_WORDS, self.moderation_words.clone()),
+            (keys::DISALLOWED_WORDS, self.disallowed_words.clone()),
+            (keys::CLOSE_AFTER_DAYS, self.close_after_days.clone()),
+            (keys::THREAD_DEPTH, self.thread_depth.clone()),
+            (keys::COMMENTS_PER_MINUTE, self.comments_per_minute.clone()),
+            (keys::NOTIFY_EMAIL, self.notify_email.clone()),
+            (keys::NOTIFY_MODERATORS, flag(self.notify_moderators)),
+            (keys::NOTIFY_POST_AUTHOR, flag(self.notify_post_author)),
+        ]
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    notice: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Settings)?;
+    let layout = AdminLayout::new(&state, &staff, "Settings", "Settings")
+        .await?
+        .with_notice(notice.text());
+    let values = SettingsValues::from_site(&state.site());
+    admin_page_with_status(
+        &SettingsPage {
+            layout,
+            values,
+            errors: Vec::new(),
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let staff = form.staff;
+    staff.require(Area::Settings)?;
+    let values = SettingsValues::from_form(&form.form);
+    let errors = values.errors();
+    if !errors.is_empty() {
+        let layout = AdminLayout::new(&state, &staff, "Settings", "Settings").await?;
+        return admin_page_with_status(
+            &SettingsPage {
+                layout,
+                values,
+                errors,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let pairs = values.pairs();
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                for (key, value) in &pairs {
+                    set_setting(conn, key, value)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    state.reload_site().await?;
+    Ok(see_other(&with_notice(
+        "/admin/settings",
+        "settings_saved",
+        1,
+    )))
+}

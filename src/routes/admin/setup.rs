@@ -1,0 +1,181 @@
+//! `/admin/setup`: creates the first admin, and exists only while the site
+//! has no user at all.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::{admin_page_with_status, see_other};
+use crate::auth::password::hash_password;
+use crate::auth::staff::{form_token, form_token_matches, session_cookie};
+use crate::cli::user::MIN_PASSWORD_LENGTH;
+use crate::domain::{EmailAddress, Role};
+use crate::error::PageError;
+use crate::models::session::create_session;
+use crate::models::setting::{keys, set_setting};
+use crate::models::user::{count_users, create_user, NewUser};
+use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/setup.html")]
+struct SetupPage {
+    site_title: String,
+    page_title: &'static str,
+    stylesheet: &'static str,
+    admin_stylesheet: &'static str,
+    csrf_token: String,
+    values: SetupForm,
+    errors: Vec<(&'static str, &'static str)>,
+}
+
+impl SetupPage {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| *message)
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    site_title: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn no_user_yet(state: &AppState) -> Result<bool, PageError> {
+    Ok(state.db(count_users).await? == 0)
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    if !no_user_yet(&state).await? {
+        return Err(PageError::NotFound);
+    }
+    let values = SetupForm {
+        site_title: state.site().title.clone(),
+        ..SetupForm::default()
+    };
+    page(&request, &state, values, Vec::new(), StatusCode::OK)
+}
+
+fn page(
+    request: &HttpRequest,
+    state: &AppState,
+    values: SetupForm,
+    errors: Vec<(&'static str, &'static str)>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let (csrf_token, cookie) = form_token(request, state.config.is_https());
+    let page = SetupPage {
+        site_title: state.site().title.clone(),
+        page_title: "Welcome",
+        stylesheet: STYLESHEET.path.as_str(),
+        admin_stylesheet: ADMIN_STYLESHEET.path.as_str(),
+        csrf_token,
+        values: SetupForm {
+            password: String::new(),
+            ..values
+        },
+        errors,
+    };
+    let mut response = admin_page_with_status(&page, status)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(anyhow::Error::from)?;
+    }
+    Ok(response)
+}
+
+pub async fn create_first_admin(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, PageError> {
+    if !no_user_yet(&state).await? {
+        return Err(PageError::NotFound);
+    }
+    let form = form.into_inner();
+    if !form_token_matches(&request, &form.csrf_token) {
+        return Err(PageError::CsrfRejected);
+    }
+    let mut errors = Vec::new();
+    let site_title = form.site_title.trim().to_owned();
+    if site_title.is_empty() {
+        errors.push(("site_title", "Please enter a site title."));
+    }
+    let name = form.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(("name", "Please enter your name (at most 100 characters)."));
+    }
+    let email = EmailAddress::parse(&form.email);
+    if email.is_err() {
+        errors.push(("email", "Please enter a valid email address."));
+    }
+    if form.password.chars().count() < MIN_PASSWORD_LENGTH {
+        errors.push(("password", "The password must be at least 8 characters."));
+    }
+    let Ok(email) = email.map_err(|_| ()).and_then(|email| {
+        if errors.is_empty() {
+            Ok(email)
+        } else {
+            Err(())
+        }
+    }) else {
+        return page(
+            &request,
+            &state,
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let password = form.password.clone();
+    let password_hash = web::block(move || hash_password(&password))
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+        .map_err(anyhow::Error::from)?;
+    let token = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                // Checked again inside the transaction: only the first setup wins.
+                if count_users(conn)? > 0 {
+                    return Ok(None);
+                }
+                let user = create_user(
+                    conn,
+                    &NewUser {
+                        email: &email,
+                        display_name: &name,
+                        password_hash: Some(&password_hash),
+                        role: Role::Admin,
+                    },
+                )?;
+                set_setting(conn, keys::SITE_TITLE, &site_title)?;
+                Ok(Some(create_session(conn, user.id)?))
+            })
+        })
+        .await?;
+    let Some(token) = token else {
+        return Err(PageError::NotFound);
+    };
+    state.reload_site().await?;
+    tracing::info!("first admin created");
+    let mut response = see_other("/admin/");
+    response
+        .add_cookie(&session_cookie(token, state.config.is_https()))
+        .map_err(anyhow::Error::from)?;
+    Ok(response)
+}
