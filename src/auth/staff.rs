@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
@@ -121,7 +121,17 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for AdminForm<T> {
         let form = web::Form::<T>::from_request(request, payload);
         Box::pin(async move {
             let staff = staff.await?;
-            let form = form.await?.into_inner();
+            // A body that is not a form at all carries no token either: 403,
+            // except a body too large, which keeps its 413.
+            let form = match form.await {
+                Ok(form) => form.into_inner(),
+                Err(error)
+                    if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    return Err(error)
+                }
+                Err(_) => return Err(PageError::CsrfRejected.into()),
+            };
             if !staff.csrf_matches(form.csrf_token()) {
                 return Err(PageError::CsrfRejected.into());
             }

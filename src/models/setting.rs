@@ -188,6 +188,9 @@ impl SiteSettings {
                 keys::COMMENTS_PER_MINUTE => {
                     discussion.comments_per_minute = parse_number(&value, 0, 100_000, 5)
                 }
+                keys::NOTIFY_EMAIL => site.notifications.email = value.trim().to_owned(),
+                keys::NOTIFY_MODERATORS => site.notifications.moderators = parse_flag(&value),
+                keys::NOTIFY_POST_AUTHOR => site.notifications.post_author = parse_flag(&value),
                 _ => {}
             }
         }

@@ -101,6 +101,18 @@ fn capture_logs() {
     });
 }
 
+/// The password every staff account made by the tests has.
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
+/// The value of the first `csrf_token` field in a page.
+pub fn csrf_token_in(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub struct TestApp {
     pub address: String,
     pub state: web::Data<AppState>,
@@ -281,6 +293,93 @@ impl TestApp {
 
     pub fn create_category(&self, name: &str, description: &str) -> Category {
         create_category(&mut self.conn(), name, None, description).expect("category created")
+    }
+
+    /// A staff account with a password, ready to log in.
+    pub async fn create_staff(&self, email: &str, role: Role) -> User {
+        let password_hash =
+            ferropress::auth::password::hash_password(STAFF_PASSWORD).expect("hash");
+        let email = EmailAddress::parse(email).expect("email");
+        let name = format!(
+            "{} {}",
+            role,
+            email.as_str().split('@').next().unwrap_or_default()
+        );
+        create_user(
+            &mut self.conn(),
+            &NewUser {
+                email: &email,
+                display_name: &name,
+                password_hash: Some(&password_hash),
+                role,
+            },
+        )
+        .expect("user created")
+    }
+
+    /// Logs `client` in with email and password; returns the answer to the POST.
+    pub async fn log_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let login = client
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
+        let token = csrf_token_in(&login);
+        client
+            .post(self.url("/admin/login"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+                ("redirect_to", ""),
+            ])
+            .send()
+            .await
+            .expect("login")
+    }
+
+    /// A new staff member of `role`, logged in on the app's own client.
+    pub async fn log_in_as(&self, role: Role) -> User {
+        let email = format!("{}-{}@example.com", role, rand::thread_rng().gen::<u32>());
+        let user = self.create_staff(&email, role).await;
+        let response = self.log_in_with(&self.client, &email, STAFF_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "logged in");
+        user
+    }
+
+    /// The CSRF token of an admin page (the session's).
+    pub async fn csrf_token(&self) -> String {
+        let page = self
+            .client
+            .get(self.url("/admin/profile"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body");
+        csrf_token_in(&page)
+    }
+
+    /// POSTs a panel form with the session's CSRF token added.
+    pub async fn admin_post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&fields)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub fn create_user(&self, email: &str, name: &str, role: Role) -> User {

@@ -29,6 +29,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod admin;
 mod browser;
 mod cli;
 mod comments;

@@ -222,8 +222,8 @@ pub fn notice_text(done: Option<&str>, count: Option<usize>) -> Option<String> {
         }
     };
     let text = match done? {
-        "approved" => comments("approved"),
-        "unapproved" => comments("unapproved"),
+        "approve" => comments("approved"),
+        "unapprove" => comments("unapproved"),
         "spam" => comments("marked as spam"),
         "notspam" => comments("restored from the spam"),
         "trash" => comments("moved to the Trash"),

@@ -184,6 +184,7 @@ async fn editor(
     errors: Vec<(&'static str, &'static str)>,
     preview: Option<String>,
     status: StatusCode,
+    notice: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let categories = state.db(all_categories).await?;
     let title = if post.is_some() {
@@ -191,7 +192,9 @@ async fn editor(
     } else {
         "Add New Post"
     };
-    let layout = AdminLayout::new(state, staff, title, "Posts").await?;
+    let layout = AdminLayout::new(state, staff, title, "Posts")
+        .await?
+        .with_notice(notice);
     let page = EditorPage {
         layout,
         action: match post {
@@ -225,6 +228,7 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         Vec::new(),
         None,
         StatusCode::OK,
+        None,
     )
     .await
 }
@@ -233,6 +237,7 @@ pub async fn edit_form(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<i64>,
+    notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     staff.require(Area::Posts)?;
     let id = path.into_inner();
@@ -270,6 +275,7 @@ pub async fn edit_form(
         Vec::new(),
         None,
         StatusCode::OK,
+        notice.text(),
     )
     .await
 }
@@ -360,6 +366,7 @@ pub async fn create(
             Vec::new(),
             Some(preview),
             StatusCode::OK,
+            None,
         )
         .await;
     }
@@ -374,6 +381,7 @@ pub async fn create(
                 errors,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -411,6 +419,7 @@ pub async fn update(
             Vec::new(),
             Some(preview),
             StatusCode::OK,
+            None,
         )
         .await;
     }
@@ -425,6 +434,7 @@ pub async fn update(
                 errors,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }

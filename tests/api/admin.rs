@@ -1,0 +1,522 @@
+//! SPEC §5: the admin panel — accounts, roles, CSRF, the moderation queue,
+//! posts, categories, settings, users and personal data.
+
+use ferropress::domain::Role;
+use ferropress::models::comment::find_comment;
+use ferropress::models::post::find_post;
+use ferropress::models::setting::keys;
+use ferropress::models::user::count_users;
+use reqwest::StatusCode;
+
+use crate::helpers::{csrf_token_in, TestApp, STAFF_PASSWORD};
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// A post with `count` comments by different readers, held for moderation.
+async fn post_with_pending_comments(
+    app: &TestApp,
+    count: usize,
+) -> (ferropress::models::post::Post, Vec<i64>) {
+    app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+    let post = app.publish("Moderated post", "Body.", 1, &[]);
+    for n in 0..count {
+        let mut fields = app.comment_fields(&format!("Reader comment number {n}"));
+        fields[1].1 = format!("Reader {n}");
+        fields[2].1 = format!("reader{n}@example.org");
+        assert_eq!(
+            app.post_comment_as_stranger(&post, &fields).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let ids = app
+        .comments_of(&post)
+        .iter()
+        .map(|comment| comment.id)
+        .collect();
+    (post, ids)
+}
+
+fn status_of(app: &TestApp, id: i64) -> Option<String> {
+    find_comment(&mut app.conn(), id)
+        .unwrap()
+        .map(|comment| comment.status)
+}
+
+on_both_backends! {
+    async fn setup_creates_the_first_admin_then_disappears(app) {
+        let page = app.client.get(app.url("/admin/setup")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let token = csrf_token_in(&page.text().await.unwrap());
+        let fields = [("site_title", "Dr. Lee's Blog"), ("name", "Ann Lee"), ("email", "ann@example.com"), ("password", "long enough pass")];
+
+        let mut forged = fields.to_vec();
+        forged.push(("csrf_token", "0000"));
+        let refused = app.client.post(app.url("/admin/setup")).form(&forged).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(count_users(&mut app.conn()).unwrap(), 0, "nothing created");
+
+        let mut short = fields.to_vec();
+        short[3] = ("password", "short");
+        short.push(("csrf_token", &token));
+        let refused = app.client.post(app.url("/admin/setup")).form(&short).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("at least 8 characters") && html.contains("value=\"ann@example.com\""));
+
+        let mut good = fields.to_vec();
+        good.push(("csrf_token", &token));
+        let created = app.client.post(app.url("/admin/setup")).form(&good).send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&created), "/admin/");
+        let dashboard = app.client.get(app.url("/admin/")).send().await.unwrap();
+        assert_eq!(dashboard.status(), StatusCode::OK);
+        assert!(dashboard.text().await.unwrap().contains("Howdy, <a href=\"/admin/profile\">Ann Lee</a>"));
+        assert_eq!(app.client.get(app.url("/admin/setup")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let (_, home) = app.get_page("/").await;
+        assert!(home.contains("Dr. Lee&#39;s Blog") || home.contains("Dr. Lee&#x27;s Blog"), "site title set");
+    }
+}
+
+on_both_backends! {
+    async fn anonymous_visitors_go_to_the_login_page_and_come_back(app) {
+        app.create_staff("mod@example.com", Role::Moderator).await;
+        let response = app.get("/admin/comments?status=pending").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let target = location(&response);
+        assert_eq!(target, "/admin/login?redirect_to=/admin/comments%3Fstatus%3Dpending");
+        let page = app.client.get(app.url(&target)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("<label for=\"email\">Email</label>") && page.contains("<label for=\"password\">Password</label>"));
+        assert!(page.contains(">Log in</button>"));
+        let token = csrf_token_in(&page);
+        let login = app
+            .client
+            .post(app.url("/admin/login"))
+            .form(&[("email", "mod@example.com"), ("password", STAFF_PASSWORD), ("csrf_token", &token), ("redirect_to", "/admin/comments?status=pending")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&login), "/admin/comments?status=pending");
+        let cookie = login.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("ferropress_session=")).unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "{cookie}");
+        // Anonymous POSTs are refused too.
+        let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let post = anonymous.post(app.url("/admin/settings")).form(&[("site_title", "x")]).send().await.unwrap();
+        assert_eq!(post.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+on_both_backends! {
+    async fn unknown_email_and_wrong_password_get_the_same_answer(app) {
+        app.create_staff("ed@example.com", Role::Editor).await;
+        let wrong_password = app.log_in_with(&app.client, "ed@example.com", "not the password").await;
+        let unknown_email = app.log_in_with(&app.client, "nobody@example.com", "not the password").await;
+        assert_eq!(wrong_password.status(), unknown_email.status());
+        let (first, second) = (wrong_password.text().await.unwrap(), unknown_email.text().await.unwrap());
+        assert!(first.contains("The email address or password is incorrect."));
+        assert!(second.contains("The email address or password is incorrect."));
+        assert_eq!(app.get("/admin/").await.status(), StatusCode::SEE_OTHER, "not logged in");
+        let right = app.log_in_with(&app.client, "ED@example.com", STAFF_PASSWORD).await;
+        assert_eq!(right.status(), StatusCode::SEE_OTHER, "emails ignore case");
+    }
+}
+
+on_both_backends! {
+    async fn login_is_throttled_per_account_and_per_address(app) {
+        app.create_staff("victim@example.com", Role::Admin).await;
+        for _ in 0..5 {
+            let response = app.log_in_with(&app.client, "victim@example.com", "guess").await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let throttled = app.log_in_with(&app.client, "victim@example.com", STAFF_PASSWORD).await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(throttled.headers().contains_key("retry-after"));
+        assert!(throttled.text().await.unwrap().contains("Too many failed login attempts."));
+        // Many accounts from one address: the address limit.
+        let mut statuses = Vec::new();
+        for n in 0..20 {
+            statuses.push(app.log_in_with(&app.client, &format!("other{n}@example.com"), "guess").await.status());
+        }
+        assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    }
+}
+
+on_both_backends! {
+    async fn a_new_session_id_is_issued_at_login_and_logout_ends_it(app) {
+        let user = app.create_staff("ann@example.com", Role::Admin).await;
+        let first = app.log_in_with(&app.client, &user.email, STAFF_PASSWORD).await;
+        let session = |response: &reqwest::Response| {
+            response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned())
+                .find(|c| c.starts_with("ferropress_session=")).unwrap().split(';').next().unwrap().to_owned()
+        };
+        let first_cookie = session(&first);
+        let second = app.log_in_with(&app.client, &user.email, STAFF_PASSWORD).await;
+        let second_cookie = session(&second);
+        assert_ne!(first_cookie, second_cookie);
+        let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let old = replay.get(app.url("/admin/")).header("cookie", &first_cookie).send().await.unwrap();
+        assert_eq!(old.status(), StatusCode::SEE_OTHER, "the old session is gone");
+        let current = replay.get(app.url("/admin/")).header("cookie", &second_cookie).send().await.unwrap();
+        assert_eq!(current.status(), StatusCode::OK);
+
+        let logout_without_token = app.client.post(app.url("/admin/logout")).send().await.unwrap();
+        assert_eq!(logout_without_token.status(), StatusCode::FORBIDDEN);
+        let logout = app.admin_post("/admin/logout", &[]).await;
+        assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+        let after = replay.get(app.url("/admin/")).header("cookie", &second_cookie).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::SEE_OTHER, "logged out");
+    }
+}
+
+on_both_backends! {
+    async fn each_role_reaches_its_areas_and_gets_403_elsewhere(app) {
+        let areas = ["/admin/", "/admin/comments", "/admin/posts", "/admin/posts/new", "/admin/categories", "/admin/settings", "/admin/users", "/admin/personal-data", "/admin/profile"];
+        let expected = [
+            (Role::Admin, [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            (Role::Editor, [200, 200, 200, 200, 200, 403, 403, 403, 200]),
+            (Role::Moderator, [200, 200, 403, 403, 403, 403, 403, 403, 200]),
+        ];
+        for (role, statuses) in expected {
+            app.log_in_as(role).await;
+            for (path, status) in areas.iter().zip(statuses) {
+                let response = app.get(path).await;
+                assert_eq!(response.status().as_u16(), status, "{role} GET {path}");
+                if status == 403 {
+                    assert!(response.text().await.unwrap().contains("Sorry, you are not allowed to access this page."));
+                }
+            }
+            // Menus show only what the role may open.
+            let dashboard = app.get("/admin/").await.text().await.unwrap();
+            assert_eq!(dashboard.contains("href=\"/admin/settings\""), role == Role::Admin, "{role} menu");
+        }
+        // Actions are checked too, not just pages: a moderator cannot save settings or posts.
+        let before = app.state.site().title.clone();
+        let refused = app.admin_post("/admin/settings", &[("site_title", "Taken over"), ("posts_per_page", "10")]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let refused = app.admin_post("/admin/posts/new", &[("title", "Sneaky"), ("status", "published"), ("intent", "save")]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.state.site().title, before);
+        let (_, home) = app.get_page("/").await;
+        assert!(!home.contains("Sneaky"));
+    }
+}
+
+on_both_backends! {
+    async fn a_missing_or_wrong_csrf_token_is_refused_and_changes_nothing(app) {
+        let (_, ids) = post_with_pending_comments(&app, 1).await;
+        app.log_in_as(Role::Moderator).await;
+        let path = format!("/admin/comments/{}/approve", ids[0]);
+        let missing = app.client.post(app.url(&path)).form(&[("return_to", "/admin/comments")]).send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+        assert!(missing.text().await.unwrap().contains("The link you followed has expired."));
+        let wrong = app.client.post(app.url(&path)).form(&[("csrf_token", "f".repeat(64).as_str())]).send().await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        let bulk = app.client.post(app.url("/admin/comments/bulk")).form(&[("action", "approve"), (&format!("c{}", ids[0]), "1")]).send().await.unwrap();
+        assert_eq!(bulk.status(), StatusCode::FORBIDDEN);
+        assert_eq!(status_of(&app, ids[0]).as_deref(), Some("pending"), "nothing changed");
+        let right = app.admin_post(&path, &[]).await;
+        assert_eq!(right.status(), StatusCode::SEE_OTHER);
+        assert_eq!(status_of(&app, ids[0]).as_deref(), Some("approved"));
+    }
+}
+
+on_both_backends! {
+    async fn every_comment_action_moves_the_comment_where_it_says(app) {
+        let (post, ids) = post_with_pending_comments(&app, 1).await;
+        app.log_in_as(Role::Moderator).await;
+        let id = ids[0];
+        let steps = [
+            ("approve", Some("approved"), "1 comment approved."),
+            ("unapprove", Some("pending"), "1 comment unapproved."),
+            ("spam", Some("spam"), "1 comment marked as spam."),
+            ("notspam", Some("pending"), "1 comment restored from the spam."),
+            ("approve", Some("approved"), "1 comment approved."),
+            ("trash", Some("trash"), "1 comment moved to the Trash."),
+            ("restore", Some("approved"), "1 comment restored from the Trash."),
+            ("delete", Some("approved"), "0 comments permanently deleted."),
+            ("trash", Some("trash"), "1 comment moved to the Trash."),
+            ("delete", None, "1 comment permanently deleted."),
+        ];
+        for (action, expected, notice) in steps {
+            let response = app.admin_post(&format!("/admin/comments/{id}/{action}"), &[("return_to", "/admin/comments?status=pending")]).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{action}");
+            let back = location(&response);
+            assert!(back.starts_with("/admin/comments?status=pending&done="), "{back}");
+            assert_eq!(status_of(&app, id).as_deref(), expected, "after {action}");
+            let page = app.get(&back).await.text().await.unwrap();
+            assert!(page.contains(notice), "{action}: {notice}");
+            let count = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap().comment_count;
+            assert_eq!(count, i64::from(expected == Some("approved")), "count after {action}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn bulk_actions_tabs_search_and_pages_of_twenty(app) {
+        let (_, ids) = post_with_pending_comments(&app, 25).await;
+        app.log_in_as(Role::Moderator).await;
+        let pending = app.get("/admin/comments?status=pending").await.text().await.unwrap();
+        assert!(pending.contains("Pending (25)"), "tab count");
+        assert_eq!(pending.matches("class=\"status-pending\"").count(), 20, "20 a page");
+        let older = pending.split("href=\"").filter_map(|rest| rest.split('"').next()).find(|href| href.contains("before=")).unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        let second = app.get(&older).await.text().await.unwrap();
+        assert_eq!(second.matches("class=\"status-pending\"").count(), 5);
+        assert!(second.contains("Reader comment number 0") && !second.contains("Reader comment number 24"));
+
+        let mut fields: Vec<(String, String)> = ids[..3].iter().map(|id| (format!("c{id}"), "1".to_owned())).collect();
+        fields.push(("action".into(), "approve".into()));
+        fields.push(("return_to".into(), "/admin/comments?status=pending".into()));
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let response = app.admin_post("/admin/comments/bulk", &borrowed).await;
+        let page = app.get(&location(&response)).await.text().await.unwrap();
+        assert!(page.contains("3 comments approved."));
+        assert!(page.contains("Pending (22)") && page.contains("Approved (3)"));
+        for id in &ids[..3] {
+            assert_eq!(status_of(&app, *id).as_deref(), Some("approved"));
+        }
+
+        for (query, expected) in [("reader7@example.org", "Reader comment number 7"), ("READER 12", "Reader comment number 12"), ("number 19", "Reader comment number 19")] {
+            let found = app.get(&format!("/admin/comments?s={}", query.replace(' ', "+"))).await.text().await.unwrap();
+            assert!(found.contains(expected), "{query}");
+            assert_eq!(found.matches("<tr id=\"comment-").count(), 1, "{query}");
+        }
+        let by_ip = app.get("/admin/comments?s=127.0.0.1").await.text().await.unwrap();
+        assert_eq!(by_ip.matches("<tr id=\"comment-").count(), 20);
+        let percent = app.get("/admin/comments?s=%25").await.text().await.unwrap();
+        assert_eq!(percent.matches("<tr id=\"comment-").count(), 0, "wildcards are literal");
+    }
+}
+
+on_both_backends! {
+    async fn a_reply_from_the_panel_is_published_and_approves_its_parent(app) {
+        let (post, ids) = post_with_pending_comments(&app, 1).await;
+        let staff = app.log_in_as(Role::Moderator).await;
+        let form = app.get(&format!("/admin/comments/{}/reply", ids[0])).await.text().await.unwrap();
+        assert!(form.contains("Approve and Reply"));
+        let response = app.admin_post(&format!("/admin/comments/{}/reply", ids[0]), &[("reply", "Thank you, *glad* it helped.")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let rows = app.comments_of(&post);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].status, "approved");
+        assert_eq!(rows[1].status, "approved");
+        assert_eq!(rows[1].parent_id, Some(ids[0]));
+        assert_eq!(rows[1].user_id, Some(staff.id));
+        let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
+        assert!(page.contains("Thank you, <em>glad</em> it helped.") && page.contains("depth-2"));
+        assert!(!page.contains(&staff.email), "staff emails stay private too");
+    }
+}
+
+on_both_backends! {
+    async fn editing_a_comment_keeps_the_original_in_an_audit_note(app) {
+        let (_, ids) = post_with_pending_comments(&app, 1).await;
+        app.log_in_as(Role::Moderator).await;
+        let path = format!("/admin/comments/{}/edit", ids[0]);
+        let bad = app.admin_post(&path, &[("comment", "Edited text."), ("author", "Reader 0"), ("email", "nope"), ("url", "")]).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().await.unwrap().contains(">Edited text.</textarea>"));
+        let good = app.admin_post(&path, &[("comment", "Edited text."), ("author", "Reader Zero"), ("email", "reader0@example.org"), ("url", "https://zero.example/")]).await;
+        assert_eq!(good.status(), StatusCode::SEE_OTHER);
+        let comment = find_comment(&mut app.conn(), ids[0]).unwrap().unwrap();
+        assert_eq!(comment.body_source, "Edited text.");
+        assert_eq!(comment.author_name, "Reader Zero");
+        let edit_page = app.get(&path).await.text().await.unwrap();
+        assert!(edit_page.contains("Earlier versions") && edit_page.contains("Reader comment number 0"));
+    }
+}
+
+on_both_backends! {
+    async fn posts_are_written_previewed_published_and_renamed_with_redirects(app) {
+        let editor = app.log_in_as(Role::Editor).await;
+        app.publish("Hello world", "Taken slug.", 3, &[]);
+        let neck = app.create_category("Neck", "");
+        let preview = app.admin_post("/admin/posts/new", &[("title", "Hello world"), ("body", "Some *bold* words."), ("status", "published"), ("intent", "preview")]).await;
+        assert_eq!(preview.status(), StatusCode::OK);
+        let html = preview.text().await.unwrap();
+        assert!(html.contains("Some <em>bold</em> words.") && html.contains(">Some *bold* words.</textarea>"));
+        let (_, home) = app.get_page("/").await;
+        assert_eq!(home.matches("<article").count(), 1, "a preview saves nothing");
+
+        let cat = format!("cat_{}", neck.id);
+        let saved = app.admin_post("/admin/posts/new", &[("title", "Hello world"), ("body", "Some *bold* words."), ("status", "published"), ("allow_comments", "1"), (&cat, "1"), ("published_at", ""), ("intent", "save")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let edit_path = location(&saved);
+        let id: i64 = edit_path.split('/').nth(3).unwrap().parse().unwrap();
+        let post = find_post(&mut app.conn(), id).unwrap().unwrap();
+        assert_eq!(post.slug, "hello-world-2", "a clash gets -2");
+        assert_eq!(post.author_id, Some(editor.id));
+        let (status, page) = app.get_page(&post.permalink()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Some <em>bold</em> words.") && page.contains(">Neck</a>"));
+        assert!(app.get(&edit_path).await.text().await.unwrap().contains("Post saved."));
+
+        let renamed = app.admin_post(&format!("/admin/posts/{id}/edit"), &[("title", "Hello again"), ("slug", "hello-again"), ("body", "Some *bold* words."), ("status", "published"), ("allow_comments", "1"), ("published_at", "2024-03-14T10:00"), ("intent", "save")]).await;
+        assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.redirect_target(&post.permalink()).await, "/2024/03/14/hello-again/");
+        assert_eq!(app.get_page("/2024/03/14/hello-again/").await.0, StatusCode::OK);
+        let (_, uncategorized) = app.get_page("/category/uncategorized/").await;
+        assert!(uncategorized.contains("Hello again"), "no category ticked: Uncategorized");
+
+        let invalid = app.admin_post(&format!("/admin/posts/{id}/edit"), &[("title", ""), ("body", "Kept body"), ("status", "published"), ("published_at", "yesterday"), ("intent", "save")]).await;
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = invalid.text().await.unwrap();
+        assert!(html.contains("Please enter a title.") && html.contains("Please enter a date") && html.contains(">Kept body</textarea>"));
+
+        let scheduled = app.admin_post("/admin/posts/new", &[("title", "Future post"), ("body", "Later."), ("status", "published"), ("published_at", "2099-01-01T09:00"), ("intent", "save")]).await;
+        let future_id: i64 = location(&scheduled).split('/').nth(3).unwrap().parse().unwrap();
+        assert_eq!(app.get_page("/2099/01/01/future-post/").await.0, StatusCode::NOT_FOUND);
+        assert!(app.get("/admin/posts?status=scheduled").await.text().await.unwrap().contains("Future post"));
+
+        assert_eq!(app.admin_post(&format!("/admin/posts/{id}/trash"), &[]).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_page("/2024/03/14/hello-again/").await.0, StatusCode::NOT_FOUND);
+        assert!(app.get("/admin/posts?status=trash").await.text().await.unwrap().contains("Hello again"));
+        app.admin_post(&format!("/admin/posts/{id}/restore"), &[]).await;
+        assert_eq!(app.get_page("/2024/03/14/hello-again/").await.0, StatusCode::OK, "restored as published");
+        assert!(future_id > id);
+    }
+}
+
+on_both_backends! {
+    async fn categories_are_added_edited_and_deleted_with_orphans_uncategorized(app) {
+        app.log_in_as(Role::Editor).await;
+        let added = app.admin_post("/admin/categories", &[("name", "Neck Pain"), ("slug", ""), ("description", "About necks.")]).await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER);
+        let duplicate = app.admin_post("/admin/categories", &[("name", "Neck Pain"), ("slug", ""), ("description", "")]).await;
+        assert_eq!(duplicate.status(), StatusCode::SEE_OTHER);
+        let neck = ferropress::models::category::find_category_by_slug(&mut app.conn(), "neck-pain").unwrap().unwrap();
+        assert!(ferropress::models::category::find_category_by_slug(&mut app.conn(), "neck-pain-2").unwrap().is_some());
+        let empty = app.admin_post("/admin/categories", &[("name", " "), ("slug", ""), ("description", "kept")]).await;
+        assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let post = app.publish("Filed post", "Body.", 1, &[neck.id]);
+        let edited = app.admin_post(&format!("/admin/categories/{}/edit", neck.id), &[("name", "Neck"), ("slug", "neck"), ("description", "Necks.")]).await;
+        assert_eq!(edited.status(), StatusCode::SEE_OTHER);
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains("<a href=\"/category/neck/\" rel=\"category tag\">Neck</a>"));
+
+        let deleted = app.admin_post(&format!("/admin/categories/{}/delete", neck.id), &[]).await;
+        assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains(">Uncategorized</a>"), "orphans go to Uncategorized");
+        let uncategorized = ferropress::models::category::uncategorized(&mut app.conn()).unwrap();
+        let refused = app.admin_post(&format!("/admin/categories/{}/delete", uncategorized.id), &[]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+on_both_backends! {
+    async fn settings_are_saved_validated_and_applied(app) {
+        app.log_in_as(Role::Admin).await;
+        let page = app.get("/admin/settings").await.text().await.unwrap();
+        assert!(page.contains("Comment must be manually approved") && page.contains("name=\"hold_all\" type=\"checkbox\" value=\"1\" checked"));
+        let fields = [("site_title", "Spine Notes"), ("tagline", "Pain, explained"), ("posts_per_page", "5"), ("link_limit", "3"), ("moderation_words", "casino"), ("disallowed_words", "viagra"), ("close_after_days", "0"), ("thread_depth", "4"), ("comments_per_minute", "9"), ("notify_email", "desk@example.com"), ("notify_moderators", "1")];
+        let saved = app.admin_post("/admin/settings", &fields).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let site = app.state.site();
+        assert_eq!(site.title, "Spine Notes");
+        assert_eq!(site.posts_per_page, 5);
+        assert!(!site.discussion.rules.hold_all, "unticked");
+        assert_eq!(site.discussion.rules.disallowed_words, ["viagra"]);
+        assert_eq!(site.discussion.thread_depth, 4);
+        assert!(!site.notifications.post_author && site.notifications.moderators);
+        let (_, home) = app.get_page("/").await;
+        assert!(home.contains("Spine Notes") && home.contains("Pain, explained"));
+
+        let mut bad = fields.to_vec();
+        bad[2] = ("posts_per_page", "0");
+        bad[9] = ("notify_email", "desk");
+        let refused = app.admin_post("/admin/settings", &bad).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("Enter a number from 1 to 100.") && html.contains("Please enter a valid email address."));
+        assert!(html.contains("value=\"desk\""));
+        assert_eq!(app.state.site().posts_per_page, 5, "nothing saved");
+    }
+}
+
+on_both_backends! {
+    async fn admins_add_users_change_roles_reset_passwords_and_remove_them(app) {
+        let me = app.log_in_as(Role::Admin).await;
+        let added = app.admin_post("/admin/users", &[("email", "new@example.com"), ("name", "New Person"), ("role", "moderator"), ("password", "a fine password")]).await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER);
+        let again = app.admin_post("/admin/users", &[("email", "new@example.com"), ("name", "Twin"), ("role", "moderator"), ("password", "a fine password")]).await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        let new_user = ferropress::models::user::find_user_by_email(&mut app.conn(), "new@example.com").unwrap().unwrap();
+
+        let other = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        assert_eq!(app.log_in_with(&other, "new@example.com", "a fine password").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(other.get(app.url("/admin/posts")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        app.admin_post(&format!("/admin/users/{}/role", new_user.id), &[("role", "editor")]).await;
+        assert_eq!(other.get(app.url("/admin/posts")).send().await.unwrap().status(), StatusCode::OK, "the new role applies at once");
+
+        app.admin_post(&format!("/admin/users/{}/password", new_user.id), &[("password", "another password")]).await;
+        assert_eq!(other.get(app.url("/admin/posts")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "sessions ended");
+        assert_eq!(app.log_in_with(&other, "new@example.com", "another password").await.status(), StatusCode::SEE_OTHER);
+
+        let demote_self = app.admin_post(&format!("/admin/users/{}/role", me.id), &[("role", "editor")]).await;
+        assert_eq!(demote_self.status(), StatusCode::FORBIDDEN, "the last admin stays an admin");
+        assert_eq!(app.admin_post(&format!("/admin/users/{}/delete", me.id), &[]).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.admin_post(&format!("/admin/users/{}/delete", new_user.id), &[]).await.status(), StatusCode::SEE_OTHER);
+        assert!(ferropress::models::user::find_user(&mut app.conn(), new_user.id).unwrap().is_none());
+    }
+}
+
+on_both_backends! {
+    async fn everyone_changes_their_own_password(app) {
+        let me = app.log_in_as(Role::Moderator).await;
+        let wrong = app.admin_post("/admin/profile", &[("current_password", "wrong"), ("new_password", "brand new secret")]).await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.text().await.unwrap().contains("Your current password is incorrect."));
+        let changed = app.admin_post("/admin/profile", &[("current_password", STAFF_PASSWORD), ("new_password", "brand new secret"), ("notify_comments", "1")]).await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get("/admin/profile").await.status(), StatusCode::OK, "this session was renewed, not ended");
+        let other = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        assert_eq!(app.log_in_with(&other, &me.email, "brand new secret").await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+on_both_backends! {
+    async fn personal_data_is_exported_as_json_and_erased(app) {
+        app.approve_comments_automatically().await;
+        let (post, _) = post_with_pending_comments(&app, 3).await;
+        app.log_in_as(Role::Admin).await;
+        let export = app.admin_post("/admin/personal-data/export", &[("email", "READER1@example.org")]).await;
+        assert_eq!(export.status(), StatusCode::OK);
+        assert!(export.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+        let json: serde_json::Value = serde_json::from_str(&export.text().await.unwrap()).unwrap();
+        let comments = json["comments"].as_array().unwrap();
+        assert_eq!(comments.len(), 1);
+        assert_eq!(comments[0]["author_email"], "reader1@example.org");
+        assert_eq!(comments[0]["text"], "Reader comment number 1");
+        assert_eq!(comments[0]["post"], "Moderated post");
+
+        let erased = app.admin_post("/admin/personal-data/erase", &[("email", "reader1@example.org")]).await;
+        assert!(app.get(&location(&erased)).await.text().await.unwrap().contains("1 comment anonymised."));
+        let rows = app.comments_of(&post);
+        let anonymised = rows.iter().find(|comment| comment.body_source == "Reader comment number 1").unwrap();
+        assert_eq!(anonymised.author_name, "Anonymous");
+        assert_ne!(anonymised.author_email, "reader1@example.org");
+        assert_eq!(anonymised.author_ip, "0.0.0.0");
+        assert!(rows.iter().any(|comment| comment.author_email == "reader2@example.org"), "others untouched");
+        let again = app.admin_post("/admin/personal-data/export", &[("email", "reader1@example.org")]).await;
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&again.text().await.unwrap()).unwrap()["comments"].as_array().unwrap().len(), 0);
+    }
+}
+
+on_both_backends! {
+    async fn admin_pages_are_never_cached_or_framed(app) {
+        app.log_in_as(Role::Admin).await;
+        let response = app.get("/admin/").await;
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<svg class=\"chart\""), "the chart is drawn here");
+        assert!(!html.contains("<script"), "the panel needs no JavaScript");
+    }
+}
