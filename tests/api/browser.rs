@@ -369,3 +369,197 @@ async fn reply_links_move_the_form_under_the_comment_with_javascript() {
     browser.screenshot("comment-reply-form").await;
     browser.close().await;
 }
+
+/// Logs in through the form, as a person does.
+async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
+    let client = &browser.client;
+    client.goto(&app.url("/admin/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::helpers::STAFF_PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".admin-main h1"))
+        .await
+        .expect("logged in");
+}
+
+#[tokio::test]
+async fn a_moderator_approves_a_pending_comment_from_the_pending_tab() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let post = app.publish("A post with a question", "Body.", 1, &[]);
+    app.post_comment_as_stranger(&post, &app.comment_fields("Is this still true in 2026?"))
+        .await;
+    app.create_staff("mod@example.com", ferropress::domain::Role::Moderator)
+        .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in(&browser, &app, "mod@example.com").await;
+    let heading = client
+        .find(Locator::Css(".admin-main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Dashboard");
+    browser.screenshot("admin-dashboard").await;
+
+    client
+        .find(Locator::LinkText("Open the queue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("tr.status-pending"))
+        .await
+        .unwrap();
+    browser.screenshot("admin-comments").await;
+    client
+        .find(Locator::Css("tr.status-pending button[value=approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = client
+        .wait()
+        .for_element(Locator::Css(".admin-notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(notice, "1 comment approved.");
+    assert_eq!(app.comments_of(&post)[0].status, "approved");
+    let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
+    assert!(page.contains("Is this still true in 2026?"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_editor_writes_and_publishes_a_post_that_appears_on_the_home_page() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    app.create_category("Neck", "");
+    app.create_staff("editor@example.com", ferropress::domain::Role::Editor)
+        .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in(&browser, &app, "editor@example.com").await;
+    client.goto(&app.url("/admin/posts/new")).await.unwrap();
+    client
+        .find(Locator::Id("title"))
+        .await
+        .unwrap()
+        .send_keys("Cervical stimulators, revisited")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("A stimulator was **much easier** to place than thought.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("label[for^=cat_]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[value=preview]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let preview = client
+        .wait()
+        .for_element(Locator::Css(".preview strong"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(preview, "much easier");
+    browser.screenshot("admin-post-preview").await;
+    let status = client.find(Locator::Id("status")).await.unwrap();
+    status.select_by_value("published").await.unwrap();
+    client
+        .find(Locator::Css("button[value=save]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = client
+        .wait()
+        .for_element(Locator::Css(".admin-notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(notice, "Post saved.");
+
+    client.goto(&app.url("/")).await.unwrap();
+    let title = client
+        .find(Locator::Css("h2.entry-title"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Cervical stimulators, revisited");
+    client
+        .find(Locator::LinkText("Cervical stimulators, revisited"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let footer = client
+        .wait()
+        .for_element(Locator::Css(".entry-footer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        footer,
+        "This entry was posted in Neck. Bookmark the permalink."
+    );
+    browser.close().await;
+}

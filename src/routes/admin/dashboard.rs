@@ -40,9 +40,12 @@ pub struct Chart {
     pub bars: Vec<Bar>,
     pub total: usize,
     pub max: usize,
+    /// "1 comment", "12 comments".
+    pub total_label: String,
     pub width: usize,
     pub height: usize,
-    pub labels: Vec<(usize, String)>,
+    /// x, text, SVG text-anchor.
+    pub labels: Vec<(usize, String, &'static str)>,
 }
 
 pub struct Bar {
@@ -83,20 +86,27 @@ pub fn chart(times: &[i64], today_start: i64, days: i64) -> Chart {
             }
         })
         .collect();
-    let labels = [0, days as usize / 2, days as usize - 1]
-        .into_iter()
-        .map(|index| {
-            (
-                index * BAR_STEP + 2,
-                datetime(first_day + index as i64 * 86_400)
-                    .format("%b %-d")
-                    .to_string(),
-            )
-        })
-        .collect();
+    let label = |index: usize| {
+        datetime(first_day + index as i64 * 86_400)
+            .format("%b %-d")
+            .to_string()
+    };
+    let middle = days as usize / 2;
+    let labels = vec![
+        (0, label(0), "start"),
+        (middle * BAR_STEP + BAR_STEP / 2, label(middle), "middle"),
+        (days as usize * BAR_STEP, label(days as usize - 1), "end"),
+    ];
+    let total: usize = counts.iter().sum();
+    let total_label = if total == 1 {
+        "1 comment".to_owned()
+    } else {
+        format!("{total} comments")
+    };
     Chart {
         bars,
-        total: counts.iter().sum(),
+        total,
+        total_label,
         max,
         width: days as usize * BAR_STEP,
         height: PLOT_HEIGHT + 16,
@@ -154,7 +164,7 @@ mod tests {
 
     #[test]
     fn comments_fall_into_their_day() {
-        let today = 1_700_006_400 - 1_700_006_400 % 86_400;
+        let today = 19_675 * 86_400;
         let times = [
             today + 5,
             today + 80_000,

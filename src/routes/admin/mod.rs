@@ -307,11 +307,11 @@ mod tests {
     #[test]
     fn notices_count_like_wordpress_and_ignore_unknown_codes() {
         assert_eq!(
-            notice_text(Some("approved"), Some(1)).as_deref(),
+            notice_text(Some("approve"), Some(1)).as_deref(),
             Some("1 comment approved.")
         );
         assert_eq!(
-            notice_text(Some("approved"), Some(3)).as_deref(),
+            notice_text(Some("approve"), Some(3)).as_deref(),
             Some("3 comments approved.")
         );
         assert_eq!(notice_text(Some("<script>"), Some(3)), None);

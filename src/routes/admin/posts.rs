@@ -176,15 +176,21 @@ impl EditorPage {
     }
 }
 
+/// What the editor shows besides the post itself.
+#[derive(Default)]
+struct EditorContent {
+    values: PostValues,
+    errors: Vec<(&'static str, &'static str)>,
+    preview: Option<String>,
+    notice: Option<String>,
+}
+
 async fn editor(
     state: &AppState,
     staff: &Staff,
     post: Option<&Post>,
-    values: PostValues,
-    errors: Vec<(&'static str, &'static str)>,
-    preview: Option<String>,
+    content: EditorContent,
     status: StatusCode,
-    notice: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let categories = state.db(all_categories).await?;
     let title = if post.is_some() {
@@ -192,6 +198,12 @@ async fn editor(
     } else {
         "Add New Post"
     };
+    let EditorContent {
+        values,
+        errors,
+        preview,
+        notice,
+    } = content;
     let layout = AdminLayout::new(state, staff, title, "Posts")
         .await?
         .with_notice(notice);
@@ -224,11 +236,13 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         &state,
         &staff,
         None,
-        values,
-        Vec::new(),
-        None,
+        EditorContent {
+            values,
+            errors: Vec::new(),
+            preview: None,
+            notice: None,
+        },
         StatusCode::OK,
-        None,
     )
     .await
 }
@@ -271,11 +285,13 @@ pub async fn edit_form(
         &state,
         &staff,
         Some(&post),
-        values,
-        Vec::new(),
-        None,
+        EditorContent {
+            values,
+            errors: Vec::new(),
+            preview: None,
+            notice: notice.text(),
+        },
         StatusCode::OK,
-        notice.text(),
     )
     .await
 }
@@ -362,11 +378,13 @@ pub async fn create(
             &state,
             &staff,
             None,
-            values,
-            Vec::new(),
-            Some(preview),
+            EditorContent {
+                values,
+                errors: Vec::new(),
+                preview: Some(preview),
+                notice: None,
+            },
             StatusCode::OK,
-            None,
         )
         .await;
     }
@@ -377,11 +395,13 @@ pub async fn create(
                 &state,
                 &staff,
                 None,
-                values,
-                errors,
-                None,
+                EditorContent {
+                    values,
+                    errors,
+                    preview: None,
+                    notice: None,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
             )
             .await
         }
@@ -415,11 +435,13 @@ pub async fn update(
             &state,
             &staff,
             Some(&post),
-            values,
-            Vec::new(),
-            Some(preview),
+            EditorContent {
+                values,
+                errors: Vec::new(),
+                preview: Some(preview),
+                notice: None,
+            },
             StatusCode::OK,
-            None,
         )
         .await;
     }
@@ -430,11 +452,13 @@ pub async fn update(
                 &state,
                 &staff,
                 Some(&post),
-                values,
-                errors,
-                None,
+                EditorContent {
+                    values,
+                    errors,
+                    preview: None,
+                    notice: None,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
             )
             .await
         }
