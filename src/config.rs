@@ -22,6 +22,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     pub trust_proxy: bool,
     pub log_filter: String,
+    /// Delivery pacing; not configurable from outside, tests shorten it.
+    pub mail_tuning: crate::mail::worker::MailTuning,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +167,7 @@ impl Config {
             secret_key,
             trust_proxy,
             log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
+            mail_tuning: crate::mail::worker::MailTuning::default(),
         })
     }
 

@@ -53,6 +53,17 @@ impl AppState {
         Ok(())
     }
 
+    /// What mail composition needs to know about the site now.
+    pub fn mail_context(&self) -> crate::mail::MailContext {
+        let site = self.site();
+        crate::mail::MailContext {
+            site_url: self.config.site_url.clone(),
+            site_title: site.title.clone(),
+            secret: self.secret_key.clone(),
+            notifications: site.notifications.clone(),
+        }
+    }
+
     /// The limit on comments per client address.
     pub fn comment_throttle(&self) -> Arc<Throttle> {
         match self.comment_throttle.read() {
@@ -168,9 +179,23 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes requests in flight.
+    /// Serves (and delivers mail) until SIGINT or SIGTERM, then finishes
+    /// requests in flight and the message being sent.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = match self.state.config.smtp_url.clone() {
+            Some(smtp_url) => Some(tokio::spawn(crate::mail::worker::run(self.state.clone(), smtp_url, stopped))),
+            None => {
+                tracing::warn!("FERROPRESS_SMTP_URL is not set: mail waits in the outbox");
+                None
+            }
+        };
+        let served = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served
     }
 }
 

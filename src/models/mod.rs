@@ -1,12 +1,14 @@
 //! One file per table: its row types and its queries, written once with
 //! diesel's DSL for both backends.
 
+pub mod action_token;
 pub mod category;
 pub mod comment;
 pub mod post;
 pub mod redirect;
 pub mod session;
 pub mod setting;
+pub mod subscriber;
 pub mod user;
 
 /// The current time as UTC Unix seconds, the unit of every stored time.

@@ -16,9 +16,11 @@ use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::comment::AuthorUrl;
 use crate::domain::EmailAddress;
 use crate::error::PageError;
+use crate::mail::notify::comment_approved;
+use crate::moderate::{moderate, ModerationAction};
 use crate::models::comment::{
-    comment_revisions, count_by_status, delete_comment, edit_comment, find_comment,
-    list_admin_comments, reply_as_staff, restore_comment, set_comment_status, Comment, CommentEdit,
+    comment_revisions, count_by_status, edit_comment, find_comment,
+    list_admin_comments, reply_as_staff, Comment, CommentEdit,
     CommentQuery, APPROVED, PENDING, SPAM, TRASH,
 };
 use crate::render::comment::render_comment;
@@ -227,26 +229,6 @@ pub async fn list(
     })
 }
 
-/// Applies `action` to one comment. Returns whether it applied (delete is
-/// only for spam and trash).
-fn apply(
-    conn: &mut crate::db::AnyConnection,
-    comment: &Comment,
-    action: &str,
-) -> diesel::QueryResult<bool> {
-    match action {
-        "approve" => set_comment_status(conn, comment.id, APPROVED).map(|_| true),
-        "unapprove" | "notspam" => set_comment_status(conn, comment.id, PENDING).map(|_| true),
-        "spam" => set_comment_status(conn, comment.id, SPAM).map(|_| true),
-        "trash" => set_comment_status(conn, comment.id, TRASH).map(|_| true),
-        "restore" => restore_comment(conn, comment.id).map(|_| true),
-        "delete" if comment.status == SPAM || comment.status == TRASH => {
-            delete_comment(conn, comment.id).map(|_| true)
-        }
-        _ => Ok(false),
-    }
-}
-
 const ACTIONS: [&str; 7] = [
     "approve",
     "unapprove",
@@ -258,15 +240,15 @@ const ACTIONS: [&str; 7] = [
 ];
 
 async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize, PageError> {
+    let Some(action) = ModerationAction::parse(&action) else { return Ok(0) };
+    let context = state.mail_context();
     state
         .db(move |conn| {
             conn.transaction(|conn| {
                 let mut done = 0;
                 for id in ids {
-                    if let Some(comment) = find_comment(conn, id)? {
-                        if apply(conn, &comment, &action)? {
-                            done += 1;
-                        }
+                    if moderate(conn, &context, id, action)? {
+                        done += 1;
                     }
                 }
                 Ok(done)
@@ -370,8 +352,18 @@ pub async fn reply(
     }
     let user = staff.user.clone();
     let parent_id = comment.id;
+    let context = state.mail_context();
+    let parent_was_approved = comment.status == APPROVED;
     state
-        .db(move |conn| reply_as_staff(conn, parent_id, &user, &text))
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let reply = reply_as_staff(conn, parent_id, &user, &text)?;
+                if !parent_was_approved {
+                    comment_approved(conn, &context, parent_id)?;
+                }
+                comment_approved(conn, &context, reply.id)
+            })
+        })
         .await?;
     Ok(see_other(&with_notice("/admin/comments", "replied", 1)))
 }

@@ -2,6 +2,7 @@
 //! table. Whatever the answer, what the reader typed is shown again.
 
 use actix_web::http::{header, StatusCode};
+use diesel::Connection;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -10,6 +11,7 @@ use crate::auth::throttle::client_address;
 use crate::domain::comment::{CommentSubmission, ValidComment};
 use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
+use crate::mail::notify::comment_received;
 use crate::models::comment::{
     create_comment, has_approved_comment, CreateCommentError, NewComment,
 };
@@ -162,11 +164,22 @@ pub async fn submit(
     )
     .await?;
     let verdict = new_comment.verdict;
+    let context = state.mail_context();
+    let post = data.post.clone();
+    let subscribe = valid.subscribe;
     let outcome = state
-        .db(move |conn| match create_comment(conn, &new_comment) {
-            Ok(comment) => Ok(Ok(comment)),
-            Err(CreateCommentError::Duplicate) => Ok(Err(())),
-            Err(CreateCommentError::Database(error)) => Err(error),
+        .db(move |conn| {
+            // The comment and the mail it causes are committed together.
+            let stored = conn.transaction(|conn| -> Result<_, CreateCommentError> {
+                let comment = create_comment(conn, &new_comment)?;
+                comment_received(conn, &context, &comment, &post, subscribe)?;
+                Ok(comment)
+            });
+            match stored {
+                Ok(comment) => Ok(Ok(comment)),
+                Err(CreateCommentError::Duplicate) => Ok(Err(())),
+                Err(CreateCommentError::Database(error)) => Err(error),
+            }
         })
         .await?;
     let Ok(comment) = outcome else {

@@ -1,0 +1,263 @@
+//! Each kind of email, composed as plain text and HTML from the askama
+//! templates in `templates/mail/`.
+
+use askama::Template;
+
+use crate::auth::signing::sign;
+use crate::mail::outbox::NewEmail;
+use crate::mail::{one_line, MailContext};
+
+/// A pair of templates for one email: text and HTML share the same fields.
+fn render_pair(text: &impl Template, html: &impl Template) -> Result<(String, String), askama::Error> {
+    Ok((text.render()?, html.render()?))
+}
+
+/// `<kind-event-recipientkey@host>`: stable for one event and recipient.
+fn message_id(context: &MailContext, event: &str, recipient: &str) -> String {
+    let key = &sign(&context.secret, "message-id", &recipient.to_lowercase())[..12];
+    format!("<{event}-{key}@{}>", context.host())
+}
+
+pub struct ModerationMail<'a> {
+    pub comment_id: i64,
+    pub held: bool,
+    pub post_title: &'a str,
+    pub permalink: String,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: &'a str,
+    pub author_ip: &'a str,
+    pub text: &'a str,
+    pub approve_link: Option<String>,
+    pub spam_link: String,
+    pub trash_link: String,
+    pub pending_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mail/moderation.txt")]
+struct ModerationText<'a> {
+    held: bool,
+    post_title: &'a str,
+    permalink: &'a str,
+    author_name: &'a str,
+    author_email: &'a str,
+    author_url: &'a str,
+    author_ip: &'a str,
+    text: &'a str,
+    approve_link: &'a Option<String>,
+    spam_link: &'a str,
+    trash_link: &'a str,
+    pending_count: i64,
+    queue_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/moderation.html")]
+struct ModerationHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    held: bool,
+    post_title: &'a str,
+    permalink: &'a str,
+    author_name: &'a str,
+    author_email: &'a str,
+    author_url: &'a str,
+    author_ip: &'a str,
+    text: &'a str,
+    approve_link: &'a Option<String>,
+    spam_link: &'a str,
+    trash_link: &'a str,
+    pending_count: i64,
+    queue_link: &'a str,
+}
+
+/// SPEC §4.1: `[Site] Please moderate: "Title"` for a held comment,
+/// `[Site] Comment: "Title"` for one a rule approved.
+pub fn moderation(context: &MailContext, mail: &ModerationMail<'_>, recipient: &str) -> Result<NewEmail, askama::Error> {
+    let subject = if mail.held {
+        one_line(&format!("[{}] Please moderate: \"{}\"", context.site_title, mail.post_title))
+    } else {
+        one_line(&format!("[{}] Comment: \"{}\"", context.site_title, mail.post_title))
+    };
+    let queue_link = context.absolute_url("/admin/comments?status=pending");
+    let text = ModerationText {
+        held: mail.held,
+        post_title: mail.post_title,
+        permalink: &mail.permalink,
+        author_name: mail.author_name,
+        author_email: mail.author_email,
+        author_url: mail.author_url,
+        author_ip: mail.author_ip,
+        text: mail.text,
+        approve_link: &mail.approve_link,
+        spam_link: &mail.spam_link,
+        trash_link: &mail.trash_link,
+        pending_count: mail.pending_count,
+        queue_link: &queue_link,
+    };
+    let html = ModerationHtml {
+        subject: &subject,
+        site_title: &context.site_title,
+        held: mail.held,
+        post_title: mail.post_title,
+        permalink: &mail.permalink,
+        author_name: mail.author_name,
+        author_email: mail.author_email,
+        author_url: mail.author_url,
+        author_ip: mail.author_ip,
+        text: mail.text,
+        approve_link: &mail.approve_link,
+        spam_link: &mail.spam_link,
+        trash_link: &mail.trash_link,
+        pending_count: mail.pending_count,
+        queue_link: &queue_link,
+    };
+    let (body_text, body_html) = render_pair(&text, &html)?;
+    Ok(NewEmail {
+        kind: "moderation",
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: Vec::new(),
+        message_id: message_id(context, &format!("moderate-{}", mail.comment_id), recipient),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "mail/reply.txt")]
+struct ReplyText<'a> {
+    replier_name: &'a str,
+    post_title: &'a str,
+    text: &'a str,
+    link: &'a str,
+    unsubscribe_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reply.html")]
+struct ReplyHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    replier_name: &'a str,
+    post_title: &'a str,
+    text: &'a str,
+    link: &'a str,
+    unsubscribe_link: &'a str,
+}
+
+/// SPEC §4.2: a reply to a subscriber's comment: its text and link, never
+/// the replier's email; unsubscribe link and RFC 8058 one-click headers.
+#[allow(clippy::too_many_arguments)]
+pub fn reply(
+    context: &MailContext,
+    reply_id: i64,
+    replier_name: &str,
+    post_title: &str,
+    text: &str,
+    link: &str,
+    unsubscribe_link: &str,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
+    let subject = one_line(&format!("[{}] New reply to your comment on \"{}\"", context.site_title, post_title));
+    let plain = ReplyText { replier_name, post_title, text, link, unsubscribe_link };
+    let html = ReplyHtml { subject: &subject, site_title: &context.site_title, replier_name, post_title, text, link, unsubscribe_link };
+    let (body_text, body_html) = render_pair(&plain, &html)?;
+    Ok(NewEmail {
+        kind: "reply",
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: vec![
+            ("List-Unsubscribe".to_owned(), format!("<{unsubscribe_link}>")),
+            ("List-Unsubscribe-Post".to_owned(), "List-Unsubscribe=One-Click".to_owned()),
+        ],
+        message_id: message_id(context, &format!("reply-{reply_id}"), recipient),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "mail/confirm.txt")]
+struct ConfirmText<'a> {
+    post_title: &'a str,
+    confirm_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/confirm.html")]
+struct ConfirmHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    post_title: &'a str,
+    confirm_link: &'a str,
+}
+
+/// The double opt-in: the only mail an unconfirmed address ever gets.
+pub fn confirm_subscription(
+    context: &MailContext,
+    comment_id: i64,
+    post_title: &str,
+    confirm_link: &str,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
+    let subject = one_line(&format!("[{}] Please confirm your subscription to replies", context.site_title));
+    let plain = ConfirmText { post_title, confirm_link };
+    let html = ConfirmHtml { subject: &subject, site_title: &context.site_title, post_title, confirm_link };
+    let (body_text, body_html) = render_pair(&plain, &html)?;
+    Ok(NewEmail {
+        kind: "confirm",
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: Vec::new(),
+        message_id: message_id(context, &format!("confirm-{comment_id}"), recipient),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "mail/author.txt")]
+struct AuthorText<'a> {
+    post_title: &'a str,
+    commenter: &'a str,
+    text: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/author.html")]
+struct AuthorHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    post_title: &'a str,
+    commenter: &'a str,
+    text: &'a str,
+    link: &'a str,
+}
+
+/// SPEC §4.3: the post's author hears when a comment on it is approved.
+pub fn comment_approved_for_author(
+    context: &MailContext,
+    comment_id: i64,
+    post_title: &str,
+    commenter: &str,
+    text: &str,
+    link: &str,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
+    let subject = one_line(&format!("[{}] New comment on \"{}\"", context.site_title, post_title));
+    let plain = AuthorText { post_title, commenter, text, link };
+    let html = AuthorHtml { subject: &subject, site_title: &context.site_title, post_title, commenter, text, link };
+    let (body_text, body_html) = render_pair(&plain, &html)?;
+    Ok(NewEmail {
+        kind: "author",
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: Vec::new(),
+        message_id: message_id(context, &format!("approved-{comment_id}"), recipient),
+    })
+}

@@ -1,0 +1,44 @@
+//! Email: every message is an outbox row written in the same transaction as
+//! its cause (`notify`), composed from askama templates (`compose`), and
+//! delivered over SMTP by a background worker (`worker`).
+
+pub mod compose;
+pub mod notify;
+pub mod outbox;
+pub mod worker;
+
+/// What composing and addressing mail needs to know about the site.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub site_url: String,
+    pub site_title: String,
+    pub secret: String,
+    pub notifications: crate::models::setting::NotificationSettings,
+}
+
+impl MailContext {
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{}", self.site_url, path)
+    }
+
+    /// The host part of Message-IDs.
+    pub fn host(&self) -> String {
+        let rest = self.site_url.split("://").nth(1).unwrap_or(&self.site_url);
+        rest.split(['/', ':']).next().filter(|host| !host.is_empty()).unwrap_or("localhost").to_owned()
+    }
+}
+
+/// Text fit for one header line: control characters (CR, LF…) become spaces.
+pub fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn header_text_cannot_break_lines() {
+        assert_eq!(one_line("Title\r\nBcc: victim@example.com"), "Title  Bcc: victim@example.com");
+    }
+}

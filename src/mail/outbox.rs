@@ -1,0 +1,237 @@
+//! The outbox table: mail waiting to be sent, claimed by workers with a
+//! lease, marked sent or retried with exponential backoff.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use crate::db::schema::outbox;
+use crate::db::AnyConnection;
+use crate::models::{is_unique_violation, now};
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    /// What caused it (`moderation`, `reply`, `confirm`, `author`…), for the panel.
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    /// Extra headers, such as `List-Unsubscribe`.
+    pub headers: Vec<(String, String)>,
+    /// Deterministic per event and recipient, so the same event never
+    /// queues the same mail twice (`<reply-12-34@blog.example>`).
+    pub message_id: String,
+}
+
+/// Writes a message to the outbox in the caller's transaction. Returns
+/// `false` when a message with this Message-ID is there already.
+pub fn enqueue(conn: &mut AnyConnection, email: &NewEmail) -> QueryResult<bool> {
+    let headers = serde_json::to_string(&email.headers).unwrap_or_else(|_| "[]".to_owned());
+    let created_at = now();
+    // A savepoint: a duplicate must not abort the surrounding transaction.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::kind.eq(email.kind),
+                outbox::recipient.eq(&email.recipient),
+                outbox::subject.eq(&email.subject),
+                outbox::body_text.eq(&email.body_text),
+                outbox::body_html.eq(&email.body_html),
+                outbox::extra_headers.eq(&headers),
+                outbox::message_id.eq(&email.message_id),
+                outbox::status.eq("pending"),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(created_at),
+                outbox::created_at.eq(created_at),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(error) if is_unique_violation(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// A message a worker holds for delivery.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedMessage {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub recipient: String,
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = Text)]
+    pub body_text: String,
+    #[diesel(sql_type = Text)]
+    pub body_html: String,
+    #[diesel(sql_type = Text)]
+    pub extra_headers: String,
+    #[diesel(sql_type = Text)]
+    pub message_id: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = BigInt)]
+    pub created_at: i64,
+}
+
+impl ClaimedMessage {
+    pub fn headers(&self) -> Vec<(String, String)> {
+        serde_json::from_str(&self.extra_headers).unwrap_or_default()
+    }
+}
+
+/// Claims up to `limit` due messages for `lease_seconds`. On PostgreSQL,
+/// `FOR UPDATE SKIP LOCKED` lets several `serve` processes claim side by side
+/// without taking the same row; SQLite has one writer at a time, so the
+/// single `UPDATE … RETURNING` is already exclusive.
+pub fn claim_due(conn: &mut AnyConnection, limit: i64, lease_seconds: i64) -> QueryResult<Vec<ClaimedMessage>> {
+    let at = now();
+    match conn {
+        AnyConnection::Postgresql(conn) => diesel::sql_query(
+            "UPDATE outbox SET locked_until = $1 WHERE id IN ( \
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+               AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, recipient, subject, body_text, body_html, extra_headers, message_id, attempts, created_at",
+        )
+        .bind::<BigInt, _>(at + lease_seconds)
+        .bind::<BigInt, _>(at)
+        .bind::<BigInt, _>(limit)
+        .load(conn),
+        AnyConnection::Sqlite(conn) => diesel::sql_query(
+            "UPDATE outbox SET locked_until = ? WHERE id IN ( \
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
+               AND (locked_until IS NULL OR locked_until <= ?) ORDER BY id LIMIT ?) \
+             RETURNING id, recipient, subject, body_text, body_html, extra_headers, message_id, attempts, created_at",
+        )
+        .bind::<BigInt, _>(at + lease_seconds)
+        .bind::<BigInt, _>(at)
+        .bind::<BigInt, _>(at)
+        .bind::<BigInt, _>(limit)
+        .load(conn),
+    }
+}
+
+pub fn mark_sent(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now()),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::locked_until.eq(None::<i64>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Attempts after which a message is given up as failed (the delays add up
+/// to more than a day).
+pub const MAX_ATTEMPTS: i32 = 14;
+
+/// The wait before attempt `attempts + 1`: `base`, doubling, at most six hours.
+pub fn backoff_seconds(attempts: i32, base_seconds: i64) -> i64 {
+    let doubled = base_seconds.saturating_mul(1i64 << attempts.clamp(0, 20));
+    doubled.min(6 * 3600).max(1)
+}
+
+pub fn mark_failed(conn: &mut AnyConnection, id: i64, attempts_before: i32, error: &str, base_seconds: i64) -> QueryResult<()> {
+    let attempts = attempts_before + 1;
+    let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+    let error: String = error.chars().take(500).collect();
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(attempts),
+            outbox::last_error.eq(error),
+            outbox::next_attempt_at.eq(now() + backoff_seconds(attempts_before, base_seconds)),
+            outbox::locked_until.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A row as `/admin/outbox` lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// The newest messages first, keyset-paginated by id.
+pub fn list_outbox(conn: &mut AnyConnection, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::kind,
+            outbox::recipient,
+            outbox::subject,
+            outbox::status,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::next_attempt_at,
+            outbox::created_at,
+            outbox::sent_at,
+        ))
+        .into_boxed();
+    if let Some(before_id) = before_id {
+        query = query.filter(outbox::id.lt(before_id));
+    }
+    query.load(conn)
+}
+
+/// Makes a waiting or failed message due now.
+pub fn retry_now(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
+        .set((outbox::status.eq("pending"), outbox::next_attempt_at.eq(now()), outbox::locked_until.eq(None::<i64>)))
+        .execute(conn)
+}
+
+/// Messages still waiting after at least one failed attempt, and given up.
+pub fn delivery_trouble(conn: &mut AnyConnection) -> QueryResult<(i64, Option<String>)> {
+    let failing: i64 = outbox::table
+        .filter(outbox::status.eq("failed").or(outbox::status.eq("pending").and(outbox::attempts.gt(0))))
+        .count()
+        .get_result(conn)?;
+    let last_error: Option<String> = outbox::table
+        .filter(outbox::last_error.is_not_null())
+        .filter(outbox::status.ne("sent"))
+        .order(outbox::id.desc())
+        .select(outbox::last_error)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten();
+    Ok((failing, last_error))
+}
+
+/// Rows by status, for tests and the panel.
+pub fn count_outbox(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_retries_span_more_than_a_day() {
+        assert_eq!(backoff_seconds(0, 30), 30);
+        assert_eq!(backoff_seconds(1, 30), 60);
+        assert_eq!(backoff_seconds(30, 30), 6 * 3600);
+        let total: i64 = (0..MAX_ATTEMPTS - 1).map(|attempt| backoff_seconds(attempt, 30)).sum();
+        assert!(total > 86_400, "{total}");
+    }
+}

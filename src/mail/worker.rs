@@ -1,0 +1,127 @@
+//! The delivery worker `serve` runs: claims due outbox rows, sends them
+//! over SMTP with lettre, marks them sent, or schedules a retry.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use actix_web::web;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::watch;
+
+use crate::mail::one_line;
+use crate::mail::outbox::{claim_due, mark_failed, mark_sent, ClaimedMessage};
+use crate::startup::AppState;
+
+/// How often and how hard the worker works; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct MailTuning {
+    /// Pause between looks at the outbox when nothing was due.
+    pub poll_interval: Duration,
+    /// The first retry waits this long; each next one twice as long.
+    pub retry_base_seconds: i64,
+    /// A claimed row is another worker's to take after this long (a crash).
+    pub lease_seconds: i64,
+    pub batch_size: i64,
+}
+
+impl Default for MailTuning {
+    fn default() -> MailTuning {
+        MailTuning { poll_interval: Duration::from_millis(500), retry_base_seconds: 30, lease_seconds: 120, batch_size: 20 }
+    }
+}
+
+/// An SMTP transport for `FERROPRESS_SMTP_URL`: `smtp://` plain,
+/// `smtp+starttls://` upgraded with STARTTLS, `smtps://` TLS from the start.
+pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
+    let lettre_url = match url.strip_prefix("smtp+starttls://") {
+        Some(rest) if rest.contains('?') => format!("smtp://{rest}&tls=required"),
+        Some(rest) => format!("smtp://{rest}?tls=required"),
+        None => url.to_owned(),
+    };
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url)?.timeout(Some(Duration::from_secs(15))).build())
+}
+
+/// The message as sent: From, To, Subject, Date, Message-ID, the extra
+/// headers, and a multipart/alternative body (plain text, then HTML).
+/// lettre encodes every header value, so no text can start a new header.
+pub fn build_message(from: &Mailbox, claimed: &ClaimedMessage) -> Result<Message, String> {
+    let to: Mailbox = claimed.recipient.parse().map_err(|error| format!("bad recipient: {error}"))?;
+    let date = UNIX_EPOCH + Duration::from_secs(u64::try_from(claimed.created_at).unwrap_or(0));
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(one_line(&claimed.subject))
+        .date(date.max(UNIX_EPOCH))
+        .message_id(Some(claimed.message_id.clone()));
+    for (name, value) in claimed.headers() {
+        let name = HeaderName::new_from_ascii(name).map_err(|error| format!("bad header name: {error}"))?;
+        builder = builder.raw_header(HeaderValue::new(name, one_line(&value)));
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(claimed.body_text.clone(), claimed.body_html.clone()))
+        .map_err(|error| error.to_string())
+}
+
+fn sender(state: &AppState) -> Result<Mailbox, String> {
+    let address = state.config.mail_from.parse().map_err(|error| format!("bad FERROPRESS_MAIL_FROM: {error}"))?;
+    Ok(Mailbox::new(Some(one_line(&state.site().title)), address))
+}
+
+/// Delivers until `stop` turns true. A crash between sending and marking
+/// may send one message again (after its lease); none is ever lost.
+pub async fn run(state: web::Data<AppState>, smtp_url: String, mut stop: watch::Receiver<bool>) {
+    let tuning = state.config.mail_tuning.clone();
+    let mailer = match transport(&smtp_url) {
+        Ok(mailer) => mailer,
+        Err(error) => {
+            tracing::error!(error = %error, "mail delivery is off: FERROPRESS_SMTP_URL is unusable");
+            return;
+        }
+    };
+    tracing::info!("mail worker started");
+    while !*stop.borrow() {
+        let (limit, lease) = (tuning.batch_size, tuning.lease_seconds);
+        let batch = state.db(move |conn| claim_due(conn, limit, lease)).await;
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the outbox");
+                Vec::new()
+            }
+        };
+        if batch.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(tuning.poll_interval) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        for claimed in batch {
+            deliver(&state, &mailer, &claimed, tuning.retry_base_seconds).await;
+        }
+    }
+    tracing::info!("mail worker stopped");
+}
+
+async fn deliver(state: &AppState, mailer: &AsyncSmtpTransport<Tokio1Executor>, claimed: &ClaimedMessage, retry_base: i64) {
+    let outcome = match sender(state).and_then(|from| build_message(&from, claimed)) {
+        Ok(message) => mailer.send(message).await.map(|_| ()).map_err(|error| error.to_string()),
+        Err(error) => Err(error),
+    };
+    let (id, attempts) = (claimed.id, claimed.attempts);
+    let marked = match outcome {
+        Ok(()) => {
+            tracing::info!(outbox_id = id, "mail sent");
+            state.db(move |conn| mark_sent(conn, id)).await
+        }
+        Err(error) => {
+            tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry");
+            state.db(move |conn| mark_failed(conn, id, attempts, &error, retry_base)).await
+        }
+    };
+    if let Err(error) = marked {
+        tracing::error!(outbox_id = id, error = %error, "cannot record a delivery outcome");
+    }
+}
+

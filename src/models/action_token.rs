@@ -1,0 +1,61 @@
+//! Single-use, expiring tokens behind the Approve / Spam / Trash links in
+//! moderation emails. The link carries the token's random id and an HMAC of
+//! it, so it cannot be guessed or forged; `used_at` makes it single-use.
+
+use diesel::prelude::*;
+use rand::RngCore;
+
+use crate::auth::signing::{open_signed_value, signed_value};
+use crate::db::schema::action_tokens;
+use crate::db::AnyConnection;
+use crate::models::now;
+
+/// Moderation links work for a week.
+pub const ACTION_TOKEN_SECONDS: i64 = 7 * 86_400;
+const PURPOSE: &str = "action-token";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = action_tokens)]
+pub struct ActionToken {
+    pub id: String,
+    pub purpose: String,
+    pub comment_id: Option<i64>,
+    pub subscriber_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// A new token for `purpose` on a comment; returns the signed value for the link.
+pub fn create_comment_token(conn: &mut AnyConnection, secret: &str, purpose: &str, comment_id: i64) -> QueryResult<String> {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let id = hex::encode(bytes);
+    let created_at = now();
+    diesel::insert_into(action_tokens::table)
+        .values((
+            action_tokens::id.eq(&id),
+            action_tokens::purpose.eq(purpose),
+            action_tokens::comment_id.eq(comment_id),
+            action_tokens::created_at.eq(created_at),
+            action_tokens::expires_at.eq(created_at + ACTION_TOKEN_SECONDS),
+        ))
+        .execute(conn)?;
+    Ok(signed_value(secret, PURPOSE, &id))
+}
+
+/// The token a link names, if its signature is good and it exists.
+pub fn find_token(conn: &mut AnyConnection, secret: &str, link_value: &str) -> QueryResult<Option<ActionToken>> {
+    let Some(id) = open_signed_value(secret, PURPOSE, link_value) else { return Ok(None) };
+    action_tokens::table.find(id).select(ActionToken::as_select()).first(conn).optional()
+}
+
+/// Marks the token used; `false` when it was used already (by this request's
+/// twin, perhaps: only one of two simultaneous uses wins).
+pub fn use_token(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    let updated = diesel::update(action_tokens::table.find(id).filter(action_tokens::used_at.is_null()))
+        .set(action_tokens::used_at.eq(now()))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
