@@ -7,7 +7,8 @@ use crate::db::AnyConnection;
 use crate::mail::notify::comment_approved;
 use crate::mail::MailContext;
 use crate::models::comment::{
-    delete_comment, find_comment, restore_comment, set_comment_status, APPROVED, PENDING, SPAM, TRASH,
+    delete_comment, find_comment, restore_comment, set_comment_status, APPROVED, PENDING, SPAM,
+    TRASH,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +72,14 @@ pub fn moderate(
     action: ModerationAction,
 ) -> QueryResult<bool> {
     conn.transaction(|conn| {
-        let Some(comment) = find_comment(conn, comment_id)? else { return Ok(false) };
+        let Some(comment) = find_comment(conn, comment_id)? else {
+            return Ok(false);
+        };
         let after = match action {
             ModerationAction::Approve => set_comment_status(conn, comment_id, APPROVED)?,
-            ModerationAction::Unapprove | ModerationAction::NotSpam => set_comment_status(conn, comment_id, PENDING)?,
+            ModerationAction::Unapprove | ModerationAction::NotSpam => {
+                set_comment_status(conn, comment_id, PENDING)?
+            }
             ModerationAction::Spam => set_comment_status(conn, comment_id, SPAM)?,
             ModerationAction::Trash => set_comment_status(conn, comment_id, TRASH)?,
             ModerationAction::Restore => restore_comment(conn, comment_id)?,

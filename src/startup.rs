@@ -184,7 +184,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = match self.state.config.smtp_url.clone() {
-            Some(smtp_url) => Some(tokio::spawn(crate::mail::worker::run(self.state.clone(), smtp_url, stopped))),
+            Some(smtp_url) => Some(tokio::spawn(crate::mail::worker::run(
+                self.state.clone(),
+                smtp_url,
+                stopped,
+            ))),
             None => {
                 tracing::warn!("FERROPRESS_SMTP_URL is not set: mail waits in the outbox");
                 None

@@ -8,7 +8,10 @@ use crate::mail::outbox::NewEmail;
 use crate::mail::{one_line, MailContext};
 
 /// A pair of templates for one email: text and HTML share the same fields.
-fn render_pair(text: &impl Template, html: &impl Template) -> Result<(String, String), askama::Error> {
+fn render_pair(
+    text: &impl Template,
+    html: &impl Template,
+) -> Result<(String, String), askama::Error> {
     Ok((text.render()?, html.render()?))
 }
 
@@ -74,11 +77,21 @@ struct ModerationHtml<'a> {
 
 /// SPEC §4.1: `[Site] Please moderate: "Title"` for a held comment,
 /// `[Site] Comment: "Title"` for one a rule approved.
-pub fn moderation(context: &MailContext, mail: &ModerationMail<'_>, recipient: &str) -> Result<NewEmail, askama::Error> {
+pub fn moderation(
+    context: &MailContext,
+    mail: &ModerationMail<'_>,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
     let subject = if mail.held {
-        one_line(&format!("[{}] Please moderate: \"{}\"", context.site_title, mail.post_title))
+        one_line(&format!(
+            "[{}] Please moderate: \"{}\"",
+            context.site_title, mail.post_title
+        ))
     } else {
-        one_line(&format!("[{}] Comment: \"{}\"", context.site_title, mail.post_title))
+        one_line(&format!(
+            "[{}] Comment: \"{}\"",
+            context.site_title, mail.post_title
+        ))
     };
     let queue_link = context.absolute_url("/admin/comments?status=pending");
     let text = ModerationText {
@@ -160,9 +173,26 @@ pub fn reply(
     unsubscribe_link: &str,
     recipient: &str,
 ) -> Result<NewEmail, askama::Error> {
-    let subject = one_line(&format!("[{}] New reply to your comment on \"{}\"", context.site_title, post_title));
-    let plain = ReplyText { replier_name, post_title, text, link, unsubscribe_link };
-    let html = ReplyHtml { subject: &subject, site_title: &context.site_title, replier_name, post_title, text, link, unsubscribe_link };
+    let subject = one_line(&format!(
+        "[{}] New reply to your comment on \"{}\"",
+        context.site_title, post_title
+    ));
+    let plain = ReplyText {
+        replier_name,
+        post_title,
+        text,
+        link,
+        unsubscribe_link,
+    };
+    let html = ReplyHtml {
+        subject: &subject,
+        site_title: &context.site_title,
+        replier_name,
+        post_title,
+        text,
+        link,
+        unsubscribe_link,
+    };
     let (body_text, body_html) = render_pair(&plain, &html)?;
     Ok(NewEmail {
         kind: "reply",
@@ -171,8 +201,14 @@ pub fn reply(
         body_text,
         body_html,
         headers: vec![
-            ("List-Unsubscribe".to_owned(), format!("<{unsubscribe_link}>")),
-            ("List-Unsubscribe-Post".to_owned(), "List-Unsubscribe=One-Click".to_owned()),
+            (
+                "List-Unsubscribe".to_owned(),
+                format!("<{unsubscribe_link}>"),
+            ),
+            (
+                "List-Unsubscribe-Post".to_owned(),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ),
         ],
         message_id: message_id(context, &format!("reply-{reply_id}"), recipient),
     })
@@ -202,9 +238,20 @@ pub fn confirm_subscription(
     confirm_link: &str,
     recipient: &str,
 ) -> Result<NewEmail, askama::Error> {
-    let subject = one_line(&format!("[{}] Please confirm your subscription to replies", context.site_title));
-    let plain = ConfirmText { post_title, confirm_link };
-    let html = ConfirmHtml { subject: &subject, site_title: &context.site_title, post_title, confirm_link };
+    let subject = one_line(&format!(
+        "[{}] Please confirm your subscription to replies",
+        context.site_title
+    ));
+    let plain = ConfirmText {
+        post_title,
+        confirm_link,
+    };
+    let html = ConfirmHtml {
+        subject: &subject,
+        site_title: &context.site_title,
+        post_title,
+        confirm_link,
+    };
     let (body_text, body_html) = render_pair(&plain, &html)?;
     Ok(NewEmail {
         kind: "confirm",
@@ -247,9 +294,24 @@ pub fn comment_approved_for_author(
     link: &str,
     recipient: &str,
 ) -> Result<NewEmail, askama::Error> {
-    let subject = one_line(&format!("[{}] New comment on \"{}\"", context.site_title, post_title));
-    let plain = AuthorText { post_title, commenter, text, link };
-    let html = AuthorHtml { subject: &subject, site_title: &context.site_title, post_title, commenter, text, link };
+    let subject = one_line(&format!(
+        "[{}] New comment on \"{}\"",
+        context.site_title, post_title
+    ));
+    let plain = AuthorText {
+        post_title,
+        commenter,
+        text,
+        link,
+    };
+    let html = AuthorHtml {
+        subject: &subject,
+        site_title: &context.site_title,
+        post_title,
+        commenter,
+        text,
+        link,
+    };
     let (body_text, body_html) = render_pair(&plain, &html)?;
     Ok(NewEmail {
         kind: "author",

@@ -24,13 +24,21 @@ impl MailContext {
     /// The host part of Message-IDs.
     pub fn host(&self) -> String {
         let rest = self.site_url.split("://").nth(1).unwrap_or(&self.site_url);
-        rest.split(['/', ':']).next().filter(|host| !host.is_empty()).unwrap_or("localhost").to_owned()
+        rest.split(['/', ':'])
+            .next()
+            .filter(|host| !host.is_empty())
+            .unwrap_or("localhost")
+            .to_owned()
     }
 }
 
 /// Text fit for one header line: control characters (CR, LF…) become spaces.
 pub fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -39,6 +47,9 @@ mod tests {
 
     #[test]
     fn header_text_cannot_break_lines() {
-        assert_eq!(one_line("Title\r\nBcc: victim@example.com"), "Title  Bcc: victim@example.com");
+        assert_eq!(
+            one_line("Title\r\nBcc: victim@example.com"),
+            "Title  Bcc: victim@example.com"
+        );
     }
 }

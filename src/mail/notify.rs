@@ -29,9 +29,15 @@ fn queue(conn: &mut AnyConnection, email: Result<NewEmail, askama::Error>) -> Qu
 
 /// Who is told about comments to moderate: staff with notifications on
 /// (every role moderates), when the switch is on, and the extra address.
-fn moderator_addresses(conn: &mut AnyConnection, context: &MailContext) -> QueryResult<Vec<String>> {
+fn moderator_addresses(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+) -> QueryResult<Vec<String>> {
     let mut addresses: Vec<String> = if context.notifications.moderators {
-        users::table.filter(users::notify_comments.eq(true)).select(users::email).load(conn)?
+        users::table
+            .filter(users::notify_comments.eq(true))
+            .select(users::email)
+            .load(conn)?
     } else {
         Vec::new()
     };
@@ -63,12 +69,20 @@ pub fn comment_received(
             let token = create_comment_token(conn, &context.secret, purpose, comment.id)?;
             Ok(context.absolute_url(&format!("/moderate/{token}")))
         };
-        let approve_link = if held { Some(link(conn, "approve")?) } else { None };
+        let approve_link = if held {
+            Some(link(conn, "approve")?)
+        } else {
+            None
+        };
         let mail = ModerationMail {
             comment_id: comment.id,
             held,
             post_title: &post.title,
-            permalink: context.absolute_url(&format!("{}#comment-{}", post.permalink(), comment.id)),
+            permalink: context.absolute_url(&format!(
+                "{}#comment-{}",
+                post.permalink(),
+                comment.id
+            )),
             author_name: &comment.author_name,
             author_email: &comment.author_email,
             author_url: &comment.author_url,
@@ -87,9 +101,22 @@ pub fn comment_received(
         let subscriber = subscriber_for(conn, &comment.author_email)?;
         subscribe_to_replies(conn, comment.id, subscriber.id)?;
         if subscriber.confirmed_at.is_none() {
-            let token = signed_value(&context.secret, CONFIRM_PURPOSE, &format!("{}.{}", subscriber.id, now() + ACTION_TOKEN_SECONDS));
+            let token = signed_value(
+                &context.secret,
+                CONFIRM_PURPOSE,
+                &format!("{}.{}", subscriber.id, now() + ACTION_TOKEN_SECONDS),
+            );
             let confirm_link = context.absolute_url(&format!("/subscriptions/confirm/{token}"));
-            queue(conn, compose::confirm_subscription(context, comment.id, &post.title, &confirm_link, &subscriber.email))?;
+            queue(
+                conn,
+                compose::confirm_subscription(
+                    context,
+                    comment.id,
+                    &post.title,
+                    &confirm_link,
+                    &subscriber.email,
+                ),
+            )?;
         }
     }
     if comment.status == APPROVED {
@@ -101,16 +128,29 @@ pub fn comment_received(
 /// A comment now approved: its parent's subscriber hears of the reply (if
 /// confirmed, and not the replier), and the post's author hears of the comment.
 /// Message-IDs are per event and recipient, so approving twice mails once.
-pub fn comment_approved(conn: &mut AnyConnection, context: &MailContext, comment_id: i64) -> QueryResult<()> {
-    let Some(comment) = find_comment(conn, comment_id)? else { return Ok(()) };
-    let Some(post) = find_post(conn, comment.post_id)? else { return Ok(()) };
+pub fn comment_approved(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    comment_id: i64,
+) -> QueryResult<()> {
+    let Some(comment) = find_comment(conn, comment_id)? else {
+        return Ok(());
+    };
+    let Some(post) = find_post(conn, comment.post_id)? else {
+        return Ok(());
+    };
     let link = context.absolute_url(&format!("{}#comment-{}", post.permalink(), comment.id));
     if let Some(parent_id) = comment.parent_id {
         if let Some(subscriber) = subscriber_of_comment(conn, parent_id)? {
             let own_reply = subscriber.email.eq_ignore_ascii_case(&comment.author_email);
             if subscriber.receives_mail() && !own_reply {
-                let token = signed_value(&context.secret, UNSUBSCRIBE_PURPOSE, &subscriber.id.to_string());
-                let unsubscribe_link = context.absolute_url(&format!("/subscriptions/unsubscribe/{token}"));
+                let token = signed_value(
+                    &context.secret,
+                    UNSUBSCRIBE_PURPOSE,
+                    &subscriber.id.to_string(),
+                );
+                let unsubscribe_link =
+                    context.absolute_url(&format!("/subscriptions/unsubscribe/{token}"));
                 let email = compose::reply(
                     context,
                     comment.id,
@@ -127,10 +167,14 @@ pub fn comment_approved(conn: &mut AnyConnection, context: &MailContext, comment
     }
     if context.notifications.post_author {
         if let Some(author_id) = post.author_id {
-            let author: Option<(i64, String)> =
-                users::table.find(author_id).select((users::id, users::email)).first(conn).optional()?;
+            let author: Option<(i64, String)> = users::table
+                .find(author_id)
+                .select((users::id, users::email))
+                .first(conn)
+                .optional()?;
             if let Some((author_id, author_email)) = author {
-                let wrote_it = comment.user_id == Some(author_id) || author_email.eq_ignore_ascii_case(&comment.author_email);
+                let wrote_it = comment.user_id == Some(author_id)
+                    || author_email.eq_ignore_ascii_case(&comment.author_email);
                 if !wrote_it {
                     let email = compose::comment_approved_for_author(
                         context,

@@ -87,7 +87,11 @@ impl ClaimedMessage {
 /// `FOR UPDATE SKIP LOCKED` lets several `serve` processes claim side by side
 /// without taking the same row; SQLite has one writer at a time, so the
 /// single `UPDATE … RETURNING` is already exclusive.
-pub fn claim_due(conn: &mut AnyConnection, limit: i64, lease_seconds: i64) -> QueryResult<Vec<ClaimedMessage>> {
+pub fn claim_due(
+    conn: &mut AnyConnection,
+    limit: i64,
+    lease_seconds: i64,
+) -> QueryResult<Vec<ClaimedMessage>> {
     let at = now();
     match conn {
         AnyConnection::Postgresql(conn) => diesel::sql_query(
@@ -134,12 +138,22 @@ pub const MAX_ATTEMPTS: i32 = 14;
 /// The wait before attempt `attempts + 1`: `base`, doubling, at most six hours.
 pub fn backoff_seconds(attempts: i32, base_seconds: i64) -> i64 {
     let doubled = base_seconds.saturating_mul(1i64 << attempts.clamp(0, 20));
-    doubled.min(6 * 3600).max(1)
+    doubled.clamp(1, 6 * 3600)
 }
 
-pub fn mark_failed(conn: &mut AnyConnection, id: i64, attempts_before: i32, error: &str, base_seconds: i64) -> QueryResult<()> {
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    attempts_before: i32,
+    error: &str,
+    base_seconds: i64,
+) -> QueryResult<()> {
     let attempts = attempts_before + 1;
-    let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+    let status = if attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
     let error: String = error.chars().take(500).collect();
     diesel::update(outbox::table.find(id))
         .set((
@@ -169,7 +183,11 @@ pub struct OutboxRow {
 }
 
 /// The newest messages first, keyset-paginated by id.
-pub fn list_outbox(conn: &mut AnyConnection, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn list_outbox(
+    conn: &mut AnyConnection,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let mut query = outbox::table
         .order(outbox::id.desc())
         .limit(limit)
@@ -195,14 +213,22 @@ pub fn list_outbox(conn: &mut AnyConnection, before_id: Option<i64>, limit: i64)
 /// Makes a waiting or failed message due now.
 pub fn retry_now(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
-        .set((outbox::status.eq("pending"), outbox::next_attempt_at.eq(now()), outbox::locked_until.eq(None::<i64>)))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now()),
+            outbox::locked_until.eq(None::<i64>),
+        ))
         .execute(conn)
 }
 
 /// Messages still waiting after at least one failed attempt, and given up.
 pub fn delivery_trouble(conn: &mut AnyConnection) -> QueryResult<(i64, Option<String>)> {
     let failing: i64 = outbox::table
-        .filter(outbox::status.eq("failed").or(outbox::status.eq("pending").and(outbox::attempts.gt(0))))
+        .filter(
+            outbox::status
+                .eq("failed")
+                .or(outbox::status.eq("pending").and(outbox::attempts.gt(0))),
+        )
         .count()
         .get_result(conn)?;
     let last_error: Option<String> = outbox::table
@@ -218,9 +244,11 @@ pub fn delivery_trouble(conn: &mut AnyConnection) -> QueryResult<(i64, Option<St
 
 /// Rows by status, for tests and the panel.
 pub fn count_outbox(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
-    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .count()
+        .get_result(conn)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -231,7 +259,9 @@ mod tests {
         assert_eq!(backoff_seconds(0, 30), 30);
         assert_eq!(backoff_seconds(1, 30), 60);
         assert_eq!(backoff_seconds(30, 30), 6 * 3600);
-        let total: i64 = (0..MAX_ATTEMPTS - 1).map(|attempt| backoff_seconds(attempt, 30)).sum();
+        let total: i64 = (0..MAX_ATTEMPTS - 1)
+            .map(|attempt| backoff_seconds(attempt, 30))
+            .sum();
         assert!(total > 86_400, "{total}");
     }
 }

@@ -27,26 +27,38 @@ pub struct MailTuning {
 
 impl Default for MailTuning {
     fn default() -> MailTuning {
-        MailTuning { poll_interval: Duration::from_millis(500), retry_base_seconds: 30, lease_seconds: 120, batch_size: 20 }
+        MailTuning {
+            poll_interval: Duration::from_millis(500),
+            retry_base_seconds: 30,
+            lease_seconds: 120,
+            batch_size: 20,
+        }
     }
 }
 
 /// An SMTP transport for `FERROPRESS_SMTP_URL`: `smtp://` plain,
 /// `smtp+starttls://` upgraded with STARTTLS, `smtps://` TLS from the start.
-pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
+pub fn transport(
+    url: &str,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
     let lettre_url = match url.strip_prefix("smtp+starttls://") {
         Some(rest) if rest.contains('?') => format!("smtp://{rest}&tls=required"),
         Some(rest) => format!("smtp://{rest}?tls=required"),
         None => url.to_owned(),
     };
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url)?.timeout(Some(Duration::from_secs(15))).build())
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url)?
+        .timeout(Some(Duration::from_secs(15)))
+        .build())
 }
 
 /// The message as sent: From, To, Subject, Date, Message-ID, the extra
 /// headers, and a multipart/alternative body (plain text, then HTML).
 /// lettre encodes every header value, so no text can start a new header.
 pub fn build_message(from: &Mailbox, claimed: &ClaimedMessage) -> Result<Message, String> {
-    let to: Mailbox = claimed.recipient.parse().map_err(|error| format!("bad recipient: {error}"))?;
+    let to: Mailbox = claimed
+        .recipient
+        .parse()
+        .map_err(|error| format!("bad recipient: {error}"))?;
     let date = UNIX_EPOCH + Duration::from_secs(u64::try_from(claimed.created_at).unwrap_or(0));
     let mut builder = Message::builder()
         .from(from.clone())
@@ -55,16 +67,24 @@ pub fn build_message(from: &Mailbox, claimed: &ClaimedMessage) -> Result<Message
         .date(date.max(UNIX_EPOCH))
         .message_id(Some(claimed.message_id.clone()));
     for (name, value) in claimed.headers() {
-        let name = HeaderName::new_from_ascii(name).map_err(|error| format!("bad header name: {error}"))?;
+        let name = HeaderName::new_from_ascii(name)
+            .map_err(|error| format!("bad header name: {error}"))?;
         builder = builder.raw_header(HeaderValue::new(name, one_line(&value)));
     }
     builder
-        .multipart(MultiPart::alternative_plain_html(claimed.body_text.clone(), claimed.body_html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            claimed.body_text.clone(),
+            claimed.body_html.clone(),
+        ))
         .map_err(|error| error.to_string())
 }
 
 fn sender(state: &AppState) -> Result<Mailbox, String> {
-    let address = state.config.mail_from.parse().map_err(|error| format!("bad FERROPRESS_MAIL_FROM: {error}"))?;
+    let address = state
+        .config
+        .mail_from
+        .parse()
+        .map_err(|error| format!("bad FERROPRESS_MAIL_FROM: {error}"))?;
     Ok(Mailbox::new(Some(one_line(&state.site().title)), address))
 }
 
@@ -104,9 +124,18 @@ pub async fn run(state: web::Data<AppState>, smtp_url: String, mut stop: watch::
     tracing::info!("mail worker stopped");
 }
 
-async fn deliver(state: &AppState, mailer: &AsyncSmtpTransport<Tokio1Executor>, claimed: &ClaimedMessage, retry_base: i64) {
+async fn deliver(
+    state: &AppState,
+    mailer: &AsyncSmtpTransport<Tokio1Executor>,
+    claimed: &ClaimedMessage,
+    retry_base: i64,
+) {
     let outcome = match sender(state).and_then(|from| build_message(&from, claimed)) {
-        Ok(message) => mailer.send(message).await.map(|_| ()).map_err(|error| error.to_string()),
+        Ok(message) => mailer
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string()),
         Err(error) => Err(error),
     };
     let (id, attempts) = (claimed.id, claimed.attempts);
@@ -117,11 +146,12 @@ async fn deliver(state: &AppState, mailer: &AsyncSmtpTransport<Tokio1Executor>, 
         }
         Err(error) => {
             tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry");
-            state.db(move |conn| mark_failed(conn, id, attempts, &error, retry_base)).await
+            state
+                .db(move |conn| mark_failed(conn, id, attempts, &error, retry_base))
+                .await
         }
     };
     if let Err(error) = marked {
         tracing::error!(outbox_id = id, error = %error, "cannot record a delivery outcome");
     }
 }
-

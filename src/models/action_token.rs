@@ -28,7 +28,12 @@ pub struct ActionToken {
 }
 
 /// A new token for `purpose` on a comment; returns the signed value for the link.
-pub fn create_comment_token(conn: &mut AnyConnection, secret: &str, purpose: &str, comment_id: i64) -> QueryResult<String> {
+pub fn create_comment_token(
+    conn: &mut AnyConnection,
+    secret: &str,
+    purpose: &str,
+    comment_id: i64,
+) -> QueryResult<String> {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let id = hex::encode(bytes);
@@ -46,16 +51,30 @@ pub fn create_comment_token(conn: &mut AnyConnection, secret: &str, purpose: &st
 }
 
 /// The token a link names, if its signature is good and it exists.
-pub fn find_token(conn: &mut AnyConnection, secret: &str, link_value: &str) -> QueryResult<Option<ActionToken>> {
-    let Some(id) = open_signed_value(secret, PURPOSE, link_value) else { return Ok(None) };
-    action_tokens::table.find(id).select(ActionToken::as_select()).first(conn).optional()
+pub fn find_token(
+    conn: &mut AnyConnection,
+    secret: &str,
+    link_value: &str,
+) -> QueryResult<Option<ActionToken>> {
+    let Some(id) = open_signed_value(secret, PURPOSE, link_value) else {
+        return Ok(None);
+    };
+    action_tokens::table
+        .find(id)
+        .select(ActionToken::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Marks the token used; `false` when it was used already (by this request's
 /// twin, perhaps: only one of two simultaneous uses wins).
 pub fn use_token(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
-    let updated = diesel::update(action_tokens::table.find(id).filter(action_tokens::used_at.is_null()))
-        .set(action_tokens::used_at.eq(now()))
-        .execute(conn)?;
+    let updated = diesel::update(
+        action_tokens::table
+            .find(id)
+            .filter(action_tokens::used_at.is_null()),
+    )
+    .set(action_tokens::used_at.eq(now()))
+    .execute(conn)?;
     Ok(updated == 1)
 }

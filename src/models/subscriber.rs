@@ -25,7 +25,11 @@ impl Subscriber {
 }
 
 pub fn find_subscriber(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Subscriber>> {
-    subscribers::table.find(id).select(Subscriber::as_select()).first(conn).optional()
+    subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The subscriber for an email (lower-cased), created unconfirmed if new; a
@@ -50,7 +54,10 @@ pub fn subscriber_for(conn: &mut AnyConnection, email: &str) -> QueryResult<Subs
     // surrounding transaction usable on PostgreSQL.
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(subscribers::table)
-            .values((subscribers::email.eq(&email), subscribers::created_at.eq(now())))
+            .values((
+                subscribers::email.eq(&email),
+                subscribers::created_at.eq(now()),
+            ))
             .execute(conn)
     });
     match inserted {
@@ -58,19 +65,32 @@ pub fn subscriber_for(conn: &mut AnyConnection, email: &str) -> QueryResult<Subs
         Err(error) if is_unique_violation(&error) => {}
         Err(error) => return Err(error),
     }
-    subscribers::table.filter(subscribers::email.eq(&email)).select(Subscriber::as_select()).first(conn)
+    subscribers::table
+        .filter(subscribers::email.eq(&email))
+        .select(Subscriber::as_select())
+        .first(conn)
 }
 
 /// Asks for replies to `comment_id` to go to `subscriber_id`.
-pub fn subscribe_to_replies(conn: &mut AnyConnection, comment_id: i64, subscriber_id: i64) -> QueryResult<()> {
+pub fn subscribe_to_replies(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+    subscriber_id: i64,
+) -> QueryResult<()> {
     diesel::insert_into(reply_subscriptions::table)
-        .values((reply_subscriptions::comment_id.eq(comment_id), reply_subscriptions::subscriber_id.eq(subscriber_id)))
+        .values((
+            reply_subscriptions::comment_id.eq(comment_id),
+            reply_subscriptions::subscriber_id.eq(subscriber_id),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 /// Who wants to hear about replies to `comment_id`.
-pub fn subscriber_of_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Option<Subscriber>> {
+pub fn subscriber_of_comment(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+) -> QueryResult<Option<Subscriber>> {
     reply_subscriptions::table
         .inner_join(subscribers::table)
         .filter(reply_subscriptions::comment_id.eq(comment_id))
@@ -80,20 +100,29 @@ pub fn subscriber_of_comment(conn: &mut AnyConnection, comment_id: i64) -> Query
 }
 
 pub fn confirm_subscriber(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
-    diesel::update(subscribers::table.find(id).filter(subscribers::confirmed_at.is_null()))
-        .set(subscribers::confirmed_at.eq(now()))
-        .execute(conn)?;
+    diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::confirmed_at.is_null()),
+    )
+    .set(subscribers::confirmed_at.eq(now()))
+    .execute(conn)?;
     Ok(())
 }
 
 pub fn unsubscribe(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
-    diesel::update(subscribers::table.find(id).filter(subscribers::unsubscribed_at.is_null()))
-        .set(subscribers::unsubscribed_at.eq(now()))
-        .execute(conn)?;
+    diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::unsubscribed_at.is_null()),
+    )
+    .set(subscribers::unsubscribed_at.eq(now()))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Forgets an address entirely (personal-data erasure).
 pub fn delete_subscriber_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
-    diesel::delete(subscribers::table.filter(subscribers::email.eq(email.trim().to_lowercase()))).execute(conn)
+    diesel::delete(subscribers::table.filter(subscribers::email.eq(email.trim().to_lowercase())))
+        .execute(conn)
 }

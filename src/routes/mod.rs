@@ -5,6 +5,8 @@ pub mod assets;
 pub mod blog;
 pub mod comments;
 pub mod health;
+pub mod moderate;
+pub mod subscriptions;
 
 use actix_web::guard;
 use actix_web::http::header;
@@ -37,6 +39,24 @@ pub fn configure(config: &mut ServiceConfig) {
         .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
         .route("/static/{file}", get_or_head().to(assets::get::asset))
         .configure(admin::configure)
+        .route("/moderate/{token}", get_or_head().to(moderate::confirm))
+        .route("/moderate/{token}", web::post().to(moderate::act))
+        .route(
+            "/subscriptions/confirm/{token}",
+            get_or_head().to(subscriptions::confirm_form),
+        )
+        .route(
+            "/subscriptions/confirm/{token}",
+            web::post().to(subscriptions::confirm),
+        )
+        .route(
+            "/subscriptions/unsubscribe/{token}",
+            get_or_head().to(subscriptions::unsubscribe_form),
+        )
+        .route(
+            "/subscriptions/unsubscribe/{token}",
+            web::post().to(subscriptions::unsubscribe_now),
+        )
         .route("/", get_or_head().to(blog::home::front_page))
         .route(
             "/page/{page:\\d+}/",

@@ -449,7 +449,7 @@ async fn a_moderator_approves_a_pending_comment_from_the_pending_tab() {
         .unwrap();
     let notice = client
         .wait()
-        .for_element(Locator::Css(".admin-notice"))
+        .for_element(Locator::Css(".admin-notice[role=status]"))
         .await
         .unwrap()
         .text()
@@ -525,7 +525,7 @@ async fn an_editor_writes_and_publishes_a_post_that_appears_on_the_home_page() {
         .unwrap();
     let notice = client
         .wait()
-        .for_element(Locator::Css(".admin-notice"))
+        .for_element(Locator::Css(".admin-notice[role=status]"))
         .await
         .unwrap()
         .text()

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use ferropress::config::{Config, RawConfig};
 use ferropress::db::{Backend, DbConnection};
 use ferropress::domain::{EmailAddress, Role};
+use ferropress::mail::worker::MailTuning;
 use ferropress::models::category::{create_category, Category};
 use ferropress::models::comment::Comment;
 use ferropress::models::now;
@@ -18,6 +19,8 @@ use ferropress::routes::comments::view::form_token;
 use ferropress::startup::{AppState, Application};
 use rand::Rng;
 use reqwest::StatusCode;
+
+use crate::smtp::SmtpSink;
 
 /// Whether this run is CI, where a missing PostgreSQL or Chromium is a failure.
 pub fn in_ci() -> bool {
@@ -113,8 +116,19 @@ pub fn csrf_token_in(html: &str) -> String {
         .to_owned()
 }
 
+/// Mail pacing for tests: look often, retry after a second, short leases.
+pub fn fast_mail(config: &mut Config) {
+    config.mail_tuning = MailTuning {
+        poll_interval: std::time::Duration::from_millis(50),
+        retry_base_seconds: 1,
+        lease_seconds: 2,
+        batch_size: 20,
+    };
+}
+
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub state: web::Data<AppState>,
     /// Follows no redirects, so tests see each `301`.
     pub client: reqwest::Client,
@@ -139,14 +153,55 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
             Backend::Postgres => fresh_postgres_url()?,
         };
+        Some(TestApp::start(database_url, directory, adjust, |_| {}))
+    }
+
+    /// The app with mail delivered to a fresh in-process SMTP server, and
+    /// retries paced for tests (first retry after a second).
+    pub async fn spawn_with_mail(backend: Backend) -> Option<(TestApp, SmtpSink)> {
+        capture_logs();
+        let sink = SmtpSink::start().await;
+        let directory = tempfile::tempdir().expect("temp dir");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
+            Backend::Postgres => fresh_postgres_url()?,
+        };
+        let smtp_url = sink.url();
+        let app = TestApp::start(
+            database_url,
+            directory,
+            |raw| raw.smtp_url = Some(smtp_url),
+            fast_mail,
+        );
+        Some((app, sink))
+    }
+
+    /// A second app over this one's database (another `serve` process).
+    pub fn spawn_beside(&self, smtp_url: Option<String>) -> TestApp {
+        let directory = tempfile::tempdir().expect("temp dir");
+        TestApp::start(
+            self.database_url.clone(),
+            directory,
+            |raw| raw.smtp_url = smtp_url,
+            fast_mail,
+        )
+    }
+
+    fn start(
+        database_url: String,
+        directory: tempfile::TempDir,
+        adjust: impl FnOnce(&mut RawConfig),
+        adjust_config: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut raw = RawConfig {
             bind: Some("127.0.0.1:0".into()),
-            database_url: Some(database_url),
+            database_url: Some(database_url.clone()),
             secret_key: Some("a-test-secret-key-that-is-long-enough-0123456789".into()),
             ..RawConfig::default()
         };
         adjust(&mut raw);
-        let config = Config::parse(raw).expect("test config");
+        let mut config = Config::parse(raw).expect("test config");
+        adjust_config(&mut config);
         let application = Application::build(config).expect("application builds");
         let address = format!("http://127.0.0.1:{}", application.port());
         let state = application.state();
@@ -156,12 +211,13 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .expect("client");
-        Some(TestApp {
+        TestApp {
             address,
+            database_url,
             state,
             client,
             _directory: directory,
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -29,11 +29,40 @@ macro_rules! on_both_backends {
     };
 }
 
+/// As `on_both_backends!`, with mail going to an in-process SMTP server.
+macro_rules! on_both_backends_with_mail {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident, $sink:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: crate::helpers::TestApp, $sink: crate::smtp::SmtpSink) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some((app, sink)) = crate::helpers::TestApp::spawn_with_mail(ferropress::db::Backend::Sqlite).await {
+                    scenario(app, sink).await
+                }
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some((app, sink)) = crate::helpers::TestApp::spawn_with_mail(ferropress::db::Backend::Postgres).await {
+                    scenario(app, sink).await
+                }
+            }
+        }
+    };
+}
+
 mod admin;
 mod browser;
 mod cli;
 mod comments;
 mod health;
 mod helpers;
+mod mail;
 mod privacy;
 mod reader_pages;
+mod smtp;

@@ -17,12 +17,11 @@ use crate::domain::comment::AuthorUrl;
 use crate::domain::EmailAddress;
 use crate::error::PageError;
 use crate::mail::notify::comment_approved;
-use crate::moderate::{moderate, ModerationAction};
 use crate::models::comment::{
-    comment_revisions, count_by_status, edit_comment, find_comment,
-    list_admin_comments, reply_as_staff, Comment, CommentEdit,
-    CommentQuery, APPROVED, PENDING, SPAM, TRASH,
+    comment_revisions, count_by_status, edit_comment, find_comment, list_admin_comments,
+    reply_as_staff, Comment, CommentEdit, CommentQuery, APPROVED, PENDING, SPAM, TRASH,
 };
+use crate::moderate::{moderate, ModerationAction};
 use crate::render::comment::render_comment;
 use crate::render::text::permalink_path;
 use crate::routes::comments::view::comment_date;
@@ -240,7 +239,9 @@ const ACTIONS: [&str; 7] = [
 ];
 
 async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize, PageError> {
-    let Some(action) = ModerationAction::parse(&action) else { return Ok(0) };
+    let Some(action) = ModerationAction::parse(&action) else {
+        return Ok(0);
+    };
     let context = state.mail_context();
     state
         .db(move |conn| {

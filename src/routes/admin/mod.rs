@@ -5,6 +5,7 @@ pub mod categories;
 pub mod comments;
 pub mod dashboard;
 pub mod login;
+pub mod outbox;
 pub mod personal_data;
 pub mod posts;
 pub mod settings;
@@ -91,6 +92,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .route("/users/{id}/delete", web::post().to(users::remove))
             .route("/profile", get_or_head().to(users::profile))
             .route("/profile", web::post().to(users::update_profile))
+            .route("/outbox", get_or_head().to(outbox::list))
+            .route("/outbox/{id}/retry", web::post().to(outbox::retry))
             .route("/personal-data", get_or_head().to(personal_data::show))
             .route(
                 "/personal-data/export",
@@ -120,9 +123,12 @@ pub struct AdminLayout {
     pub csrf_token: String,
     pub nav: Vec<NavItem>,
     pub notice: Option<String>,
+    /// Across the panel: mail delivery is off, or failing.
+    pub mail_banner: Option<String>,
+    pub can_see_outbox: bool,
 }
 
-const MENU: [(&str, &str, Area); 7] = [
+const MENU: [(&str, &str, Area); 8] = [
     ("Dashboard", "/admin/", Area::Dashboard),
     ("Posts", "/admin/posts", Area::Posts),
     ("Comments", "/admin/comments", Area::Comments),
@@ -130,6 +136,7 @@ const MENU: [(&str, &str, Area); 7] = [
     ("Users", "/admin/users", Area::Users),
     ("Settings", "/admin/settings", Area::Settings),
     ("Personal data", "/admin/personal-data", Area::PersonalData),
+    ("Outbox", "/admin/outbox", Area::Outbox),
 ];
 
 impl AdminLayout {
@@ -140,7 +147,29 @@ impl AdminLayout {
         page_title: &str,
         current: &str,
     ) -> Result<AdminLayout, PageError> {
-        let pending = state.db(|conn| count_with_status(conn, PENDING)).await?;
+        let (pending, (failing, last_error)) = state
+            .db(|conn| {
+                Ok((
+                    count_with_status(conn, PENDING)?,
+                    crate::mail::outbox::delivery_trouble(conn)?,
+                ))
+            })
+            .await?;
+        let mail_banner = if state.config.smtp_url.is_none() {
+            Some("Email delivery is off: FERROPRESS_SMTP_URL is not set, so mail waits in the outbox.".to_owned())
+        } else if failing > 0 {
+            let noun = if failing == 1 {
+                "email has"
+            } else {
+                "emails have"
+            };
+            let error = last_error
+                .map(|error| format!(" Last error: {error}"))
+                .unwrap_or_default();
+            Some(format!("{failing} {noun} not been delivered yet.{error}"))
+        } else {
+            None
+        };
         let nav = MENU
             .iter()
             .filter(|(_, _, area)| staff.can(*area))
@@ -160,6 +189,8 @@ impl AdminLayout {
             csrf_token: staff.csrf_token.clone(),
             nav,
             notice: None,
+            mail_banner,
+            can_see_outbox: staff.can(Area::Outbox),
         })
     }
 
@@ -243,6 +274,8 @@ pub fn notice_text(done: Option<&str>, count: Option<usize>) -> Option<String> {
         "user_removed" => "User removed.".to_owned(),
         "password_reset" => "Password changed; that user's sessions were ended.".to_owned(),
         "profile_saved" => "Profile updated.".to_owned(),
+        "retry" if count == 1 => "The message will be sent again shortly.".to_owned(),
+        "retry" => "Nothing to retry.".to_owned(),
         "erased" if count == 1 => "1 comment anonymised.".to_owned(),
         "erased" => format!("{count} comments anonymised."),
         _ => return None,

@@ -2,8 +2,8 @@
 //! table. Whatever the answer, what the reader typed is shown again.
 
 use actix_web::http::{header, StatusCode};
-use diesel::Connection;
 use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::signing::sign;

@@ -1,0 +1,87 @@
+//! `/admin/outbox`: every mail with its status, attempts, last error and
+//! next try; "Retry now" for one that waits or failed.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap};
+use crate::auth::roles::Area;
+use crate::auth::staff::{AdminForm, Staff};
+use crate::error::PageError;
+use crate::mail::outbox::{list_outbox, retry_now, OutboxRow};
+use crate::routes::comments::view::comment_date;
+use crate::startup::AppState;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    layout: AdminLayout,
+    rows: Vec<(OutboxRow, String, String)>,
+    next_page: Option<String>,
+    delivery_on: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OutboxQuery {
+    before: Option<i64>,
+    done: Option<String>,
+    n: Option<usize>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff.require(Area::Outbox)?;
+    let before = query.before;
+    let rows = state
+        .db(move |conn| list_outbox(conn, before, PAGE_SIZE))
+        .await?;
+    let next_page = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| {
+            rows.last()
+                .map(|row| format!("/admin/outbox?before={}", row.id))
+        })
+        .flatten();
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let queued = comment_date(row.created_at);
+            let next = if row.status == "pending" {
+                comment_date(row.next_attempt_at)
+            } else {
+                String::new()
+            };
+            (row, queued, next)
+        })
+        .collect();
+    let notice = super::NoticeQuery {
+        done: query.done.clone(),
+        n: query.n,
+    }
+    .text();
+    let layout = AdminLayout::new(&state, &staff, "Outbox", "Outbox")
+        .await?
+        .with_notice(notice);
+    admin_page(&OutboxPage {
+        layout,
+        rows,
+        next_page,
+        delivery_on: state.config.smtp_url.is_some(),
+    })
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    form.staff.require(Area::Outbox)?;
+    let id = path.into_inner();
+    let changed = state.db(move |conn| retry_now(conn, id)).await?;
+    Ok(see_other(&with_notice("/admin/outbox", "retry", changed)))
+}

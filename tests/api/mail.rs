@@ -1,0 +1,418 @@
+//! SPEC §4: every email through the durable outbox — moderators, reply
+//! subscribers (double opt-in, one-click unsubscribe), post authors — and
+//! delivery that survives SMTP outages, crashes and several processes.
+
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use ferropress::db::schema::{action_tokens, outbox};
+use ferropress::domain::Role;
+use ferropress::mail::outbox::{claim_due, count_outbox, enqueue, NewEmail};
+use ferropress::models::post::NewPost;
+use ferropress::models::setting::keys;
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+use crate::smtp::SmtpSink;
+
+/// Waits until the outbox holds no message still to send.
+async fn wait_until_delivered(app: &TestApp) {
+    let started = Instant::now();
+    loop {
+        let pending = count_outbox(&mut app.conn(), "pending").unwrap();
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{pending} messages still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn outbox_kinds(app: &TestApp) -> Vec<String> {
+    outbox::table
+        .order(outbox::id.asc())
+        .select(outbox::kind)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn stranger() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+on_both_backends_with_mail! {
+    async fn a_held_comment_mails_every_moderator_with_its_details_and_links(app, sink) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        let quiet = app.create_staff("quiet@example.com", Role::Moderator).await;
+        ferropress::models::user::set_notify_comments(&mut app.conn(), quiet.id, false).unwrap();
+        app.set_setting(keys::NOTIFY_EMAIL, "desk@example.com").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut fields = app.comment_fields("Does this *help* with neck pain?");
+        fields[3].1 = "https://ann.example/".to_owned();
+        assert_eq!(app.post_comment(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(count_outbox(&mut app.conn(), "pending").unwrap() + count_outbox(&mut app.conn(), "sent").unwrap(), 2,
+            "written with the comment, before the answer");
+
+        let mails = sink.wait_for(2).await;
+        let mut recipients: Vec<String> = mails.iter().flat_map(|mail| mail.envelope_to.clone()).collect();
+        recipients.sort();
+        assert_eq!(recipients, ["admin@example.com", "desk@example.com"], "not the moderator who turned mail off");
+        let mail = &sink.to("admin@example.com")[0];
+        assert_eq!(mail.subject(), "[ferropress] Please moderate: \"A post\"");
+        assert!(mail.header("From").unwrap().contains("<ferropress@127.0.0.1>"), "{:?}", mail.header("From"));
+        assert_eq!(mail.envelope_from, "ferropress@127.0.0.1");
+        assert!(mail.header("Date").is_some());
+        assert!(mail.header("Message-ID").unwrap().starts_with("<moderate-"));
+        assert!(mail.header("Content-Type").unwrap().starts_with("multipart/alternative"));
+        let comment = app.comments_of(&post).remove(0);
+        for part in [mail.text(), mail.html()] {
+            assert!(part.contains("Ann Reader") && part.contains("ann.reader@example.com"), "{part}");
+            assert!(part.contains("127.0.0.1") && part.contains("https://ann.example/"));
+            assert!(part.contains("Does this *help* with neck pain?"));
+            assert!(part.contains(&format!("{}#comment-{}", post.permalink(), comment.id)));
+            assert!(part.contains("/moderate/") && part.contains("/admin/comments?status=pending"));
+        }
+        assert!(mail.text().contains("Approve it: http") && mail.text().contains("Spam it: http") && mail.text().contains("Trash it: http"));
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn approved_comments_say_so_and_spam_sends_nothing(app, sink) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        app.approve_comments_automatically().await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        app.post_comment(&post, &app.comment_fields("Approved at once.")).await;
+        let mut spam = app.comment_fields("Cheap pills.");
+        spam[6].1 = "bot".to_owned();
+        app.post_comment(&post, &spam).await;
+        let mails = sink.wait_for(1).await;
+        assert_eq!(mails[0].subject(), "[ferropress] Comment: \"A post\"");
+        assert!(!mails[0].text().contains("Approve it"), "nothing to approve");
+        wait_until_delivered(&app).await;
+        assert_eq!(outbox_kinds(&app), ["moderation"], "no mail for spam");
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn moderation_links_confirm_before_acting_and_work_once(app, sink) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        app.post_comment(&post, &app.comment_fields("Please approve me.")).await;
+        let mail = sink.wait_for(1).await.remove(0);
+        let approve = mail.link_containing("/moderate/");
+        let comment_id = app.comments_of(&post)[0].id;
+        let status = |app: &TestApp| app.comments_of(&post)[0].status.clone();
+        assert_eq!(comment_id, app.comments_of(&post)[0].id);
+
+        // A mail scanner opens every link: nothing changes.
+        let opened = stranger().get(&approve).send().await.unwrap();
+        assert_eq!(opened.status(), StatusCode::OK);
+        let page = opened.text().await.unwrap();
+        assert!(page.contains("Approve this comment?") && page.contains("Please approve me.") && page.contains(">Approve</button>"));
+        assert_eq!(status(&app), "pending");
+        let head = stranger().head(&approve).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(status(&app), "pending");
+
+        // The button acts, without any login.
+        let acted = stranger().post(&approve).send().await.unwrap();
+        assert_eq!(acted.status(), StatusCode::OK);
+        assert!(acted.text().await.unwrap().contains("The comment is approved."));
+        assert_eq!(status(&app), "approved");
+
+        let again = stranger().post(&approve).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::GONE);
+        assert!(again.text().await.unwrap().contains("This link has already been used"));
+        assert_eq!(stranger().get(&approve).send().await.unwrap().status(), StatusCode::GONE);
+
+        // The trash link still works, until it expires.
+        let trash = mail.text().split_whitespace().filter(|word| word.contains("/moderate/")).nth(2).unwrap().to_owned();
+        diesel::update(action_tokens::table.filter(action_tokens::purpose.eq("trash")))
+            .set(action_tokens::expires_at.eq(ferropress::models::now() - 1))
+            .execute(&mut app.conn())
+            .unwrap();
+        let expired = stranger().post(&trash).send().await.unwrap();
+        assert_eq!(expired.status(), StatusCode::GONE);
+        assert!(expired.text().await.unwrap().contains("This link has expired"));
+        assert_eq!(status(&app), "approved");
+
+        let mut forged = approve.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(stranger().post(&forged).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn reply_notifications_need_a_confirmed_address_and_carry_one_click_unsubscribe(app, sink) {
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::NOTIFY_MODERATORS, "0").await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut first = app.comment_fields("Tell me when someone answers.");
+        first[2].1 = "asker@example.org".to_owned();
+        first.push(("subscribe", "1".to_owned()));
+        app.post_comment_as_stranger(&post, &first).await;
+        let asked = app.comments_of(&post)[0].id;
+
+        let confirmation = sink.wait_for(1).await.remove(0);
+        assert_eq!(confirmation.envelope_to, ["asker@example.org"]);
+        assert!(confirmation.subject().contains("Please confirm"));
+
+        // A reply before confirming: nothing more goes to the unconfirmed address.
+        let reply = |text: &str, email: &str| {
+            let mut fields = app.comment_fields(text);
+            fields[1].1 = "Replier Bob".to_owned();
+            fields[2].1 = email.to_owned();
+            fields[4].1 = asked.to_string();
+            fields
+        };
+        app.post_comment_as_stranger(&post, &reply("An early answer.", "bob@example.net")).await;
+        wait_until_delivered(&app).await;
+        assert_eq!(sink.to("asker@example.org").len(), 1, "only the confirmation");
+
+        let confirm_link = confirmation.link_containing("/subscriptions/confirm/");
+        let page = stranger().get(&confirm_link).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(">Confirm</button>"), "a scanner opening the link confirms nothing");
+        assert_eq!(stranger().post(&confirm_link).send().await.unwrap().status(), StatusCode::OK);
+
+        app.post_comment_as_stranger(&post, &reply("A second answer, *after* confirming.", "bob@example.net")).await;
+        // Replying to yourself mails nobody.
+        let mut own = reply("Answering myself.", "asker@example.org");
+        own[1].1 = "Asker".to_owned();
+        app.post_comment_as_stranger(&post, &own).await;
+        wait_until_delivered(&app).await;
+        let to_asker = sink.to("asker@example.org");
+        assert_eq!(to_asker.len(), 2, "{:?}", to_asker.iter().map(|m| m.subject()).collect::<Vec<_>>());
+        let notification = &to_asker[1];
+        assert_eq!(notification.subject(), "[ferropress] New reply to your comment on \"A post\"");
+        let text = notification.text();
+        assert!(text.contains("Replier Bob replied") && text.contains("A second answer, *after* confirming."));
+        assert!(text.contains(&post.permalink()));
+        assert!(!text.contains("bob@example.net") && !notification.html().contains("bob@example.net"), "never the replier's email");
+        let list_unsubscribe = notification.header("List-Unsubscribe").unwrap();
+        assert_eq!(notification.header("List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+        let unsubscribe = list_unsubscribe.trim_matches(['<', '>']).to_owned();
+        assert!(text.contains(&unsubscribe));
+
+        // RFC 8058 one-click: a POST without session or CSRF token.
+        let one_click = stranger()
+            .post(&unsubscribe)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(one_click.status(), StatusCode::OK);
+        app.post_comment_as_stranger(&post, &reply("A third answer.", "bob@example.net")).await;
+        wait_until_delivered(&app).await;
+        assert_eq!(sink.to("asker@example.org").len(), 2, "unsubscribed");
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn a_post_author_hears_when_a_comment_is_approved(app, sink) {
+        app.set_setting(keys::NOTIFY_MODERATORS, "0").await;
+        let author = app.create_staff("author@example.com", Role::Editor).await;
+        let mut new_post = NewPost::published("Author's post", "Body.");
+        new_post.author_id = Some(author.id);
+        let post = app.create_post(new_post);
+        app.post_comment(&post, &app.comment_fields("Held first.")).await;
+        wait_until_delivered(&app).await;
+        assert!(sink.received().is_empty(), "nothing while it is held");
+        app.log_in_as(Role::Moderator).await;
+        let id = app.comments_of(&post)[0].id;
+        app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
+        let mail = sink.wait_for(1).await.remove(0);
+        assert_eq!(mail.envelope_to, ["author@example.com"]);
+        assert!(mail.subject().contains("New comment on \"Author's post\""));
+        assert!(mail.text().contains("Held first."));
+        // Approving again (after unapproving) mails nobody twice.
+        app.admin_post(&format!("/admin/comments/{id}/unapprove"), &[]).await;
+        app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
+        wait_until_delivered(&app).await;
+        assert_eq!(sink.received().len(), 1);
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn names_and_titles_with_line_breaks_cannot_inject_headers(app, sink) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        let post = app.create_post(NewPost::published("Hello\r\nBcc: victim@example.net\r\nX-Evil: 1", "Body."));
+        let mut fields = app.comment_fields("Injected?");
+        fields[1].1 = "Mallory\r\nBcc: victim@example.net".to_owned();
+        app.post_comment(&post, &fields).await;
+        let mail = sink.wait_for(1).await.remove(0);
+        assert_eq!(mail.envelope_to, ["admin@example.com"]);
+        let headers: String = mail.raw.split("\r\n\r\n").next().unwrap().to_owned();
+        for line in headers.lines() {
+            assert!(!line.to_ascii_lowercase().starts_with("bcc:") && !line.to_ascii_lowercase().starts_with("x-evil:"), "{line}");
+        }
+        assert!(mail.subject().starts_with("[ferropress] Please moderate: \"Hello"));
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn an_smtp_outage_delays_mail_but_delivers_each_message_once(app, sink) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        sink.set_down(true);
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for n in 0..3 {
+            app.post_comment(&post, &app.comment_fields(&format!("Comment {n} during the outage."))).await;
+        }
+        let started = Instant::now();
+        loop {
+            let retried: i64 = outbox::table.filter(outbox::attempts.gt(0)).count().get_result(&mut app.conn()).unwrap();
+            if retried == 3 {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no attempts made");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let error: Option<String> = outbox::table.select(outbox::last_error).first(&mut app.conn()).unwrap();
+        assert!(error.is_some(), "the error is recorded");
+        app.log_in_as(Role::Admin).await;
+        let panel = app.get("/admin/outbox").await.text().await.unwrap();
+        assert!(panel.contains("not been delivered yet"), "a banner says so");
+        assert!(sink.received().is_empty());
+
+        sink.set_down(false);
+        let mails = sink.wait_for(3).await;
+        wait_until_delivered(&app).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut ids: Vec<String> = sink.received().iter().map(|mail| mail.header("Message-ID").unwrap()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(sink.received().len(), mails.len(), "none twice");
+        assert_eq!(count_outbox(&mut app.conn(), "sent").unwrap(), 3);
+    }
+}
+
+on_both_backends! {
+    async fn mail_written_while_delivery_is_off_or_claimed_by_a_crashed_worker_is_not_lost(app) {
+        // No SMTP: mail waits, and the panel says why.
+        app.create_staff("admin@example.com", Role::Admin).await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for n in 0..4 {
+            app.post_comment_as_stranger(&post, &app.comment_fields(&format!("Comment {n}."))).await;
+        }
+        app.log_in_as(Role::Admin).await;
+        assert!(app.get("/admin/").await.text().await.unwrap().contains("Email delivery is off"));
+        let outbox_page = app.get("/admin/outbox").await.text().await.unwrap();
+        assert_eq!(outbox_page.matches("<tr id=\"mail-").count(), 4);
+
+        // A worker that claimed two messages and died mid-batch.
+        let claimed = claim_due(&mut app.conn(), 2, 1).unwrap();
+        assert_eq!(claimed.len(), 2);
+
+        // A new `serve` with SMTP over the same database delivers all four, once each.
+        let sink = SmtpSink::start().await;
+        let restarted = app.spawn_beside(Some(sink.url()));
+        sink.wait_for(4).await;
+        wait_until_delivered(&restarted).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(sink.received().len(), 4);
+        assert_eq!(count_outbox(&mut app.conn(), "sent").unwrap(), 4);
+    }
+}
+
+on_both_backends! {
+    async fn the_outbox_screen_lists_mail_and_retries_on_demand(app) {
+        app.create_staff("admin@example.com", Role::Admin).await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        app.post_comment(&post, &app.comment_fields("Mail me.")).await;
+        let id: i64 = outbox::table.select(outbox::id).first(&mut app.conn()).unwrap();
+        diesel::update(outbox::table.find(id))
+            .set((outbox::attempts.eq(3), outbox::last_error.eq("connection refused"), outbox::next_attempt_at.eq(ferropress::models::now() + 3600)))
+            .execute(&mut app.conn())
+            .unwrap();
+        app.log_in_as(Role::Admin).await;
+        let page = app.get("/admin/outbox").await.text().await.unwrap();
+        assert!(page.contains("admin@example.com") && page.contains("Please moderate") && page.contains("connection refused"));
+        let retried = app.admin_post(&format!("/admin/outbox/{id}/retry"), &[]).await;
+        assert_eq!(retried.status(), StatusCode::SEE_OTHER);
+        let due: i64 = outbox::table.find(id).select(outbox::next_attempt_at).first(&mut app.conn()).unwrap();
+        assert!(due <= ferropress::models::now());
+        app.log_in_as(Role::Editor).await;
+        assert_eq!(app.get("/admin/outbox").await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn two_serve_processes_on_one_postgres_database_deliver_each_message_once() {
+    let Some(database_url) = crate::helpers::fresh_postgres_url() else {
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    // Migrate, then queue 200 messages.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ferropress"))
+        .arg("migrate")
+        .env("DATABASE_URL", &database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let pool = ferropress::db::connect(
+        &ferropress::db::DatabaseUrl::parse(&database_url).unwrap(),
+        2,
+    )
+    .unwrap();
+    let mut conn = pool.get().unwrap();
+    for n in 0..200 {
+        let email = NewEmail {
+            kind: "test",
+            recipient: format!("reader{n}@example.org"),
+            subject: format!("Message {n}"),
+            body_text: "Hello.".into(),
+            body_html: "<p>Hello.</p>".into(),
+            headers: Vec::new(),
+            message_id: format!("<bulk-{n}@ferropress.test>"),
+        };
+        assert!(enqueue(&mut conn, &email).unwrap());
+    }
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferropress"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database_url)
+            .env("FERROPRESS_SMTP_URL", sink.url())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut first, mut second) = (spawn(), spawn());
+    let started = Instant::now();
+    while count_outbox(&mut conn, "sent").unwrap() < 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not all delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for child in [&mut first, &mut second] {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+    let received = sink.received();
+    let mut ids: Vec<String> = received
+        .iter()
+        .map(|mail| mail.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "every message arrived");
+    assert_eq!(received.len(), 200, "none twice");
+}
