@@ -501,3 +501,26 @@ pub fn restore_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult
     };
     set_comment_status(conn, comment_id, status)
 }
+
+/// The newest approved comments on public posts (one post's, or the
+/// site's), newest first, with their post: what comment feeds list.
+pub fn latest_public_comments(
+    conn: &mut AnyConnection,
+    post_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(Comment, crate::models::post::Post)>> {
+    use crate::models::post::{Post, PUBLISHED};
+    let mut query = comments::table
+        .inner_join(posts::table)
+        .filter(comments::status.eq(APPROVED))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .order(comments::id.desc())
+        .limit(limit)
+        .select((Comment::as_select(), Post::as_select()))
+        .into_boxed();
+    if let Some(post_id) = post_id {
+        query = query.filter(comments::post_id.eq(post_id));
+    }
+    query.load(conn)
+}

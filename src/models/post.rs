@@ -11,7 +11,7 @@ use crate::domain::Slug;
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
 use crate::render::markdown::render_post_markdown;
-use crate::render::text::permalink_path;
+use crate::render::text::{permalink_path, plain_text};
 
 pub const PUBLISHED: &str = "published";
 const POST: &str = "post";
@@ -136,6 +136,12 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
             .filter(posts::slug.eq(slug.as_str()))
             .select(Post::as_select())
             .first(conn)?;
+        crate::models::search::index_post(
+            conn,
+            post.id,
+            &post.title,
+            &plain_text(&post.body_html),
+        )?;
         let mut category_ids = new_post.category_ids.clone();
         if category_ids.is_empty() {
             category_ids.push(uncategorized(conn)?.id);
@@ -349,6 +355,12 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             .find(post_id)
             .select(Post::as_select())
             .first(conn)?;
+        crate::models::search::index_post(
+            conn,
+            post_id,
+            &after.title,
+            &plain_text(&after.body_html),
+        )?;
         if before.permalink() != after.permalink() {
             crate::models::redirect::record_redirect(conn, &before.permalink(), post_id)?;
         }
@@ -401,4 +413,55 @@ pub fn list_posts_admin(
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, has_more))
+}
+
+/// A published page (WordPress's `page` type) by slug.
+pub fn find_public_page_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::post_type.eq("page"))
+        .filter(posts::slug.eq(slug))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Published posts by id, in the order of `ids` (search results).
+pub fn public_posts_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Post>> {
+    let found: Vec<Post> = posts::table
+        .filter(posts::id.eq_any(ids))
+        .filter(posts::status.eq(PUBLISHED))
+        .select(Post::as_select())
+        .load(conn)?;
+    let mut ordered = Vec::with_capacity(found.len());
+    for id in ids {
+        if let Some(post) = found.iter().find(|post| post.id == *id) {
+            ordered.push(post.clone());
+        }
+    }
+    Ok(ordered)
+}
+
+/// Every public post's permalink parts and last change, oldest id first,
+/// a page at a time from `after_id` (the sitemap).
+pub fn public_post_stamps(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, i64, i64)>> {
+    posts::table
+        .filter(posts::post_type.eq(POST))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .filter(posts::id.gt(after_id))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select((
+            posts::id,
+            posts::slug,
+            posts::published_at,
+            posts::updated_at,
+        ))
+        .load(conn)
 }

@@ -6,6 +6,8 @@ use crate::models::setting::SiteSettings;
 use crate::render::assets::STYLESHEET;
 use crate::render::text::{comment_count_label, excerpt, human_date, iso_date};
 
+const RSS: &str = "application/rss+xml";
+
 /// The frame around every page: site identity, `<title>`, canonical link.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -19,6 +21,8 @@ pub struct Layout {
     /// The front page shows the site title as its `<h1>`.
     pub is_front: bool,
     pub search_query: String,
+    /// `<link rel="alternate">` feeds: (title, path, MIME type).
+    pub feeds: Vec<(String, String, &'static str)>,
 }
 
 impl Layout {
@@ -38,7 +42,21 @@ impl Layout {
             robots: None,
             is_front: page_title.is_none(),
             search_query: String::new(),
+            feeds: vec![
+                (format!("{} » Feed", site.title), "/feed/".to_owned(), RSS),
+                (
+                    format!("{} » Comments Feed", site.title),
+                    "/comments/feed/".to_owned(),
+                    RSS,
+                ),
+            ],
         }
+    }
+
+    /// Adds a feed for this page (a category's posts, a post's comments).
+    pub fn with_feed(mut self, title: String, path: String) -> Layout {
+        self.feeds.push((title, path, RSS));
+        self
     }
 
     pub fn with_canonical(mut self, absolute_url: String) -> Layout {

@@ -20,6 +20,14 @@ pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
     excerpt
 }
 
+/// The words of sanitised HTML, for search indexes and feeds.
+pub fn plain_text(html: &str) -> String {
+    strip_tags(html)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Text content of sanitised HTML, entities decoded for the few ammonia emits.
 fn strip_tags(html: &str) -> String {
     let mut text = String::with_capacity(html.len());

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod blog;
 pub mod comments;
+pub mod feeds;
 pub mod health;
 pub mod moderate;
 pub mod subscriptions;
@@ -57,6 +58,19 @@ pub fn configure(config: &mut ServiceConfig) {
             "/subscriptions/unsubscribe/{token}",
             web::post().to(subscriptions::unsubscribe_now),
         )
+        .route("/feed/", get_or_head().to(feeds::posts_rss))
+        .route("/feed/atom/", get_or_head().to(feeds::posts_atom))
+        .route("/comments/feed/", get_or_head().to(feeds::comments_rss))
+        .route(
+            "/category/{slug}/feed/",
+            get_or_head().to(feeds::category_rss),
+        )
+        .route(
+            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/feed/",
+            get_or_head().to(feeds::post_comments_rss),
+        )
+        .route("/search", get_or_head().to(blog::search::search))
+        .route("/sitemap.xml", get_or_head().to(blog::sitemap::sitemap))
         .route("/", get_or_head().to(blog::home::front_page))
         .route(
             "/page/{page:\\d+}/",
@@ -76,5 +90,6 @@ pub fn configure(config: &mut ServiceConfig) {
                 .route(get_or_head().to(blog::post::permalink))
                 .route(web::post().to(comments::post::submit)),
         )
+        .route("/{slug}/", get_or_head().to(blog::page::page))
         .default_service(web::to(blog::not_found::fallback));
 }

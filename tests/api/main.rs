@@ -60,6 +60,7 @@ mod admin;
 mod browser;
 mod cli;
 mod comments;
+mod feeds;
 mod health;
 mod helpers;
 mod mail;

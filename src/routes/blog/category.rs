@@ -61,7 +61,11 @@ async fn render(state: &AppState, slug: String, page: i64) -> Result<HttpRespons
         format!("{} – Page {page}", category.name)
     };
     let layout = Layout::new(&state.site(), Some(&title))
-        .with_canonical(state.config.absolute_url(&canonical));
+        .with_canonical(state.config.absolute_url(&canonical))
+        .with_feed(
+            format!("{} » {} Category Feed", state.site().title, category.name),
+            format!("{base}feed/"),
+        );
     let page = CategoryPage {
         layout,
         name: category.name,

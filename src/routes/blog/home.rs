@@ -24,6 +24,8 @@ struct HomePage {
 #[derive(Deserialize)]
 struct FrontQuery {
     p: Option<String>,
+    /// WordPress's search parameter.
+    s: Option<String>,
 }
 
 pub async fn front_page(
@@ -31,8 +33,16 @@ pub async fn front_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let query = web::Query::<FrontQuery>::from_query(request.query_string()).ok();
-    if let Some(id) = query.and_then(|query| query.p.clone()) {
-        return old_post_link(&state, &id).await;
+    if let Some(query) = query {
+        if let Some(id) = query.p.clone() {
+            return old_post_link(&state, &id).await;
+        }
+        if let Some(words) = query.s.clone() {
+            return Ok(moved_permanently(&format!(
+                "/search?q={}",
+                crate::error::percent_encode(&words)
+            )));
+        }
     }
     render(&state, 1).await
 }

@@ -4,8 +4,11 @@
 pub mod category;
 pub mod home;
 pub mod not_found;
+pub mod page;
 pub mod post;
 pub mod robots;
+pub mod search;
+pub mod sitemap;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

@@ -160,6 +160,10 @@ pub fn render_post_page(
     if noindex {
         layout.robots = Some("noindex");
     }
+    layout = layout.with_feed(
+        format!("{} » {} Comments Feed", site.title, post.title),
+        format!("{permalink}feed/"),
+    );
     let thread = thread_items(
         &data.comments,
         &state.secret_key,

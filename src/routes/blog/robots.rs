@@ -1,10 +1,16 @@
 use actix_web::http::header;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-/// Everything public may be crawled; the admin panel may not.
-pub async fn robots_txt() -> HttpResponse {
+use crate::startup::AppState;
+
+/// Everything public may be crawled; the admin panel may not. The sitemap
+/// is named with its absolute URL.
+pub async fn robots_txt(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body("User-agent: *\nDisallow: /admin/\n")
+        .body(format!(
+            "User-agent: *\nDisallow: /admin/\n\nSitemap: {}\n",
+            state.config.absolute_url("/sitemap.xml")
+        ))
 }

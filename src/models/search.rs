@@ -1,0 +1,130 @@
+//! Full-text search over published posts: SQLite's FTS5 and PostgreSQL's
+//! `tsvector`, side by side — the one place the backends differ for search.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::AnyConnection;
+use crate::models::now;
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Puts a post's title and text (plain, no tags) in the search index.
+pub fn index_post(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    title: &str,
+    text: &str,
+) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(conn) => {
+            diesel::sql_query("DELETE FROM posts_search WHERE rowid = ?")
+                .bind::<BigInt, _>(post_id)
+                .execute(conn)?;
+            diesel::sql_query("INSERT INTO posts_search (rowid, title, body) VALUES (?, ?, ?)")
+                .bind::<BigInt, _>(post_id)
+                .bind::<Text, _>(title)
+                .bind::<Text, _>(text)
+                .execute(conn)?;
+        }
+        AnyConnection::Postgresql(conn) => {
+            diesel::sql_query(
+                "UPDATE posts SET search_vector = \
+                 setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $2), 'B') \
+                 WHERE id = $3",
+            )
+            .bind::<Text, _>(title)
+            .bind::<Text, _>(text)
+            .bind::<BigInt, _>(post_id)
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// An FTS5 query that matches every word typed, with no FTS5 syntax
+/// left for a reader to inject: each word is quoted.
+pub fn fts5_query(typed: &str) -> Option<String> {
+    let words: Vec<String> = typed
+        .split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
+        .filter(|word| !word.is_empty())
+        .take(16)
+        .map(|word| format!("\"{word}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Ids of published posts matching `typed`, best first (a title match
+/// outranks a body match), one page at a time, and whether more follow.
+pub fn search_published(
+    conn: &mut AnyConnection,
+    typed: &str,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<i64>, bool)> {
+    let offset = (page.max(1) - 1) * per_page;
+    let at = now();
+    let hits: Vec<Hit> = match conn {
+        AnyConnection::Sqlite(conn) => {
+            let Some(query) = fts5_query(typed) else {
+                return Ok((Vec::new(), false));
+            };
+            diesel::sql_query(
+                "SELECT posts.id AS id FROM posts_search JOIN posts ON posts.id = posts_search.rowid \
+                 WHERE posts_search MATCH ? AND posts.status = 'published' AND posts.post_type = 'post' \
+                 AND posts.published_at <= ? ORDER BY bm25(posts_search, 10.0, 1.0), posts.id DESC LIMIT ? OFFSET ?",
+            )
+            .bind::<Text, _>(query)
+            .bind::<BigInt, _>(at)
+            .bind::<BigInt, _>(per_page + 1)
+            .bind::<BigInt, _>(offset)
+            .load(conn)?
+        }
+        AnyConnection::Postgresql(conn) => {
+            if typed.trim().is_empty() {
+                return Ok((Vec::new(), false));
+            }
+            diesel::sql_query(
+                "SELECT id FROM posts, websearch_to_tsquery('english', $1) AS query \
+                 WHERE search_vector @@ query AND status = 'published' AND post_type = 'post' AND published_at <= $2 \
+                 ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT $3 OFFSET $4",
+            )
+            .bind::<Text, _>(typed)
+            .bind::<BigInt, _>(at)
+            .bind::<BigInt, _>(per_page + 1)
+            .bind::<BigInt, _>(offset)
+            .load(conn)?
+        }
+    };
+    let mut ids: Vec<i64> = hits.into_iter().map(|hit| hit.id).collect();
+    let has_more = ids.len() as i64 > per_page;
+    ids.truncate(per_page as usize);
+    Ok((ids, has_more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn typed_text_cannot_use_fts5_syntax() {
+        assert_eq!(
+            fts5_query("neck pain").as_deref(),
+            Some("\"neck\" \"pain\"")
+        );
+        assert_eq!(
+            fts5_query("\"neck\" OR title:* NEAR(a b)").as_deref(),
+            Some("\"neck\" \"OR\" \"title\" \"NEARa\" \"b\"")
+        );
+        assert_eq!(fts5_query(" *** "), None);
+    }
+}

@@ -1,0 +1,40 @@
+//! WordPress pages (`/about/`): a title and a body, outside the blog's flow.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::html_page;
+use crate::error::PageError;
+use crate::models::post::{find_public_page_by_slug, Post};
+use crate::render::layout::Layout;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "blog/page.html")]
+struct PageView {
+    layout: Layout,
+    page: Post,
+}
+
+pub async fn page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let slug = slug.into_inner();
+    let Some(page) = state
+        .db(move |conn| find_public_page_by_slug(conn, &slug))
+        .await?
+    else {
+        // Not a page: perhaps an old address that moved.
+        return super::not_found::fallback(request, state).await;
+    };
+    let path = format!("/{}/", page.slug);
+    let layout = Layout::new(&state.site(), Some(&page.title))
+        .with_canonical(state.config.absolute_url(&path));
+    Ok(html_page(
+        PageView { layout, page }
+            .render()
+            .map_err(anyhow::Error::from)?,
+    ))
+}

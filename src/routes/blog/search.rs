@@ -1,0 +1,96 @@
+//! `/search?q=…`: published posts matching the words, best first.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::html_page;
+use crate::error::{percent_encode, PageError};
+use crate::models::post::{categories_of_posts, public_posts_by_ids};
+use crate::models::search::search_published;
+use crate::render::layout::{Layout, PostSummary};
+use crate::startup::AppState;
+
+/// Longest query taken; the rest is ignored.
+const MAX_QUERY_CHARS: usize = 200;
+
+#[derive(Template)]
+#[template(path = "blog/search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    posts: Vec<PostSummary>,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, PageError> {
+    let typed: String = query
+        .q
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .collect();
+    let page = query.page.unwrap_or(1).clamp(1, 1000);
+    let per_page = state.site().posts_per_page;
+    let lookup = typed.clone();
+    let (posts, has_more) = state
+        .db(move |conn| {
+            let (ids, has_more) = search_published(conn, &lookup, page, per_page)?;
+            let posts = public_posts_by_ids(conn, &ids)?;
+            let categories = categories_of_posts(conn, &ids)?;
+            let summaries = posts
+                .iter()
+                .map(|post| {
+                    PostSummary::new(
+                        post,
+                        categories
+                            .get(&post.id)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>();
+            Ok((summaries, has_more))
+        })
+        .await?;
+    let base = format!("/search?q={}", percent_encode(&typed));
+    let older = has_more.then(|| format!("{base}&page={}", page + 1));
+    let newer = (page > 1).then(|| {
+        if page == 2 {
+            base.clone()
+        } else {
+            format!("{base}&page={}", page - 1)
+        }
+    });
+    let title = if typed.is_empty() {
+        "Search".to_owned()
+    } else {
+        format!("Search Results for “{typed}”")
+    };
+    let mut layout = Layout::new(&state.site(), Some(&title));
+    layout.robots = Some("noindex");
+    layout.search_query = typed.clone();
+    Ok(html_page(
+        SearchPage {
+            layout,
+            query: typed,
+            posts,
+            older,
+            newer,
+        }
+        .render()
+        .map_err(anyhow::Error::from)?,
+    ))
+}

@@ -1,0 +1,400 @@
+//! Feeds (SPEC §2): RSS 2.0 and Atom of posts, a category's posts, approved
+//! comments site-wide and per post. Absolute links from the site URL; an
+//! `ETag` and `Last-Modified` with each, and `304` when nothing changed.
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use atom_syndication as atom;
+use chrono::{DateTime, FixedOffset};
+use sha2::{Digest, Sha256};
+
+use crate::error::PageError;
+use crate::models::category::find_category_by_slug;
+use crate::models::comment::{latest_public_comments, Comment};
+use crate::models::post::{categories_of_posts, find_public_post_by_slug, published_page, Post};
+use crate::models::setting::SiteSettings;
+use crate::render::text::{datetime, excerpt, plain_text};
+use crate::startup::AppState;
+
+const FEED_ITEMS: i64 = 10;
+const COMMENT_ITEMS: i64 = 20;
+
+fn fixed(unix_seconds: i64) -> DateTime<FixedOffset> {
+    datetime(unix_seconds).fixed_offset()
+}
+
+/// The body with validators; `304` when the client's copy is current.
+fn conditional(
+    request: &HttpRequest,
+    body: String,
+    content_type: &str,
+    last_modified: i64,
+) -> HttpResponse {
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..20]
+    );
+    let modified = HttpDate::from(
+        std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(u64::try_from(last_modified).unwrap_or(0)),
+    );
+    let headers = request.headers();
+    let etag_matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let not_modified_since = !headers.contains_key(header::IF_NONE_MATCH)
+        && headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<HttpDate>().ok())
+            .is_some_and(|since| {
+                std::time::SystemTime::from(since) >= std::time::SystemTime::from(modified)
+            });
+    let mut response = if etag_matches || not_modified_since {
+        HttpResponse::build(StatusCode::NOT_MODIFIED)
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::LAST_MODIFIED, modified))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"));
+    if etag_matches || not_modified_since {
+        return response.finish();
+    }
+    response.content_type(content_type).body(body)
+}
+
+fn post_item(
+    state: &AppState,
+    post: &Post,
+    categories: &[crate::models::category::Category],
+) -> rss::Item {
+    let link = state.config.absolute_url(&post.permalink());
+    rss::Item {
+        title: Some(post.title.clone()),
+        link: Some(link.clone()),
+        guid: Some(rss::Guid {
+            value: link.clone(),
+            permalink: true,
+        }),
+        pub_date: Some(datetime(post.published_at).to_rfc2822()),
+        description: Some(excerpt(&post.excerpt, &post.body_html)),
+        content: Some(post.body_html.clone()),
+        comments: Some(format!("{link}#comments")),
+        categories: categories
+            .iter()
+            .map(|category| rss::Category {
+                name: category.name.clone(),
+                domain: None,
+            })
+            .collect(),
+        ..rss::Item::default()
+    }
+}
+
+fn channel(
+    site: &SiteSettings,
+    title: String,
+    link: String,
+    description: String,
+    items: Vec<rss::Item>,
+    updated: i64,
+) -> String {
+    rss::Channel {
+        title,
+        link,
+        description,
+        language: Some("en-US".to_owned()),
+        last_build_date: Some(datetime(updated).to_rfc2822()),
+        generator: Some(format!("ferropress ({})", site.title)),
+        items,
+        ..rss::Channel::default()
+    }
+    .to_string()
+}
+
+async fn load_posts(
+    state: &AppState,
+    category_id: Option<i64>,
+) -> Result<Vec<(Post, Vec<crate::models::category::Category>)>, PageError> {
+    state
+        .db(move |conn| {
+            let (posts, _) = published_page(conn, category_id, 1, FEED_ITEMS)?;
+            let ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
+            let mut categories = categories_of_posts(conn, &ids)?;
+            Ok(posts
+                .into_iter()
+                .map(|post| {
+                    let own = categories.remove(&post.id).unwrap_or_default();
+                    (post, own)
+                })
+                .collect())
+        })
+        .await
+}
+
+fn newest(posts: &[(Post, Vec<crate::models::category::Category>)]) -> i64 {
+    posts
+        .iter()
+        .map(|(post, _)| post.updated_at.max(post.published_at))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `/feed/`: the newest posts, RSS 2.0.
+pub async fn posts_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let posts = load_posts(&state, None).await?;
+    let site = state.site();
+    let items = posts
+        .iter()
+        .map(|(post, categories)| post_item(&state, post, categories))
+        .collect();
+    let updated = newest(&posts);
+    let body = channel(
+        &site,
+        site.title.clone(),
+        state.config.absolute_url("/"),
+        site.tagline.clone(),
+        items,
+        updated,
+    );
+    Ok(conditional(
+        &request,
+        body,
+        "application/rss+xml; charset=utf-8",
+        updated,
+    ))
+}
+
+/// `/feed/atom/`: the newest posts, Atom.
+pub async fn posts_atom(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let posts = load_posts(&state, None).await?;
+    let site = state.site();
+    let updated = newest(&posts);
+    let entries = posts
+        .iter()
+        .map(|(post, categories)| {
+            let link = state.config.absolute_url(&post.permalink());
+            atom::Entry {
+                title: atom::Text::plain(post.title.clone()),
+                id: link.clone(),
+                updated: fixed(post.updated_at.max(post.published_at)),
+                published: Some(fixed(post.published_at)),
+                authors: vec![atom::Person {
+                    name: site.title.clone(),
+                    ..atom::Person::default()
+                }],
+                links: vec![atom::Link {
+                    href: link,
+                    rel: "alternate".to_owned(),
+                    mime_type: Some("text/html".to_owned()),
+                    ..atom::Link::default()
+                }],
+                summary: Some(atom::Text::plain(excerpt(&post.excerpt, &post.body_html))),
+                content: Some(atom::Content {
+                    value: Some(post.body_html.clone()),
+                    content_type: Some("html".to_owned()),
+                    ..atom::Content::default()
+                }),
+                categories: categories
+                    .iter()
+                    .map(|category| atom::Category {
+                        term: category.slug.clone(),
+                        label: Some(category.name.clone()),
+                        ..atom::Category::default()
+                    })
+                    .collect(),
+                ..atom::Entry::default()
+            }
+        })
+        .collect();
+    let feed = atom::Feed {
+        title: atom::Text::plain(site.title.clone()),
+        subtitle: Some(atom::Text::plain(site.tagline.clone())),
+        id: state.config.absolute_url("/feed/atom/"),
+        updated: fixed(updated),
+        authors: vec![atom::Person {
+            name: site.title.clone(),
+            ..atom::Person::default()
+        }],
+        links: vec![
+            atom::Link {
+                href: state.config.absolute_url("/"),
+                rel: "alternate".to_owned(),
+                mime_type: Some("text/html".to_owned()),
+                ..atom::Link::default()
+            },
+            atom::Link {
+                href: state.config.absolute_url("/feed/atom/"),
+                rel: "self".to_owned(),
+                mime_type: Some("application/atom+xml".to_owned()),
+                ..atom::Link::default()
+            },
+        ],
+        entries,
+        ..atom::Feed::default()
+    };
+    Ok(conditional(
+        &request,
+        feed.to_string(),
+        "application/atom+xml; charset=utf-8",
+        updated,
+    ))
+}
+
+/// `/category/slug/feed/`: a category's newest posts.
+pub async fn category_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let slug = slug.into_inner();
+    let category = state
+        .db(move |conn| find_category_by_slug(conn, &slug))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let posts = load_posts(&state, Some(category.id)).await?;
+    let site = state.site();
+    let items = posts
+        .iter()
+        .map(|(post, categories)| post_item(&state, post, categories))
+        .collect();
+    let updated = newest(&posts);
+    let body = channel(
+        &site,
+        format!("{} » {}", site.title, category.name),
+        state.config.absolute_url(&category.path()),
+        category.description.clone(),
+        items,
+        updated,
+    );
+    Ok(conditional(
+        &request,
+        body,
+        "application/rss+xml; charset=utf-8",
+        updated,
+    ))
+}
+
+/// A comment as a feed item: name and text, never the email.
+fn comment_item(state: &AppState, comment: &Comment, post: &Post) -> rss::Item {
+    let link = state
+        .config
+        .absolute_url(&format!("{}#comment-{}", post.permalink(), comment.id));
+    rss::Item {
+        title: Some(format!(
+            "Comment on {} by {}",
+            post.title, comment.author_name
+        )),
+        link: Some(link.clone()),
+        guid: Some(rss::Guid {
+            value: link,
+            permalink: true,
+        }),
+        pub_date: Some(datetime(comment.created_at).to_rfc2822()),
+        description: Some(plain_text(&comment.body_html)),
+        content: Some(comment.body_html.clone()),
+        dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
+            creators: vec![comment.author_name.clone()],
+            ..Default::default()
+        }),
+        ..rss::Item::default()
+    }
+}
+
+fn comments_channel(
+    state: &AppState,
+    title: String,
+    link: String,
+    rows: &[(Comment, Post)],
+) -> (String, i64) {
+    let site = state.site();
+    let items = rows
+        .iter()
+        .map(|(comment, post)| comment_item(state, comment, post))
+        .collect();
+    let updated = rows
+        .iter()
+        .map(|(comment, _)| comment.updated_at.max(comment.created_at))
+        .max()
+        .unwrap_or(0);
+    (
+        channel(
+            &site,
+            title,
+            link,
+            format!("Comments on {}", site.title),
+            items,
+            updated,
+        ),
+        updated,
+    )
+}
+
+/// `/comments/feed/`: the newest approved comments on the site.
+pub async fn comments_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let rows = state
+        .db(|conn| latest_public_comments(conn, None, COMMENT_ITEMS))
+        .await?;
+    let title = format!("Comments for {}", state.site().title);
+    let (body, updated) = comments_channel(&state, title, state.config.absolute_url("/"), &rows);
+    Ok(conditional(
+        &request,
+        body,
+        "application/rss+xml; charset=utf-8",
+        updated,
+    ))
+}
+
+/// `/YYYY/MM/DD/slug/feed/`: one post's approved comments.
+pub async fn post_comments_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (year, month, day, slug) = path.into_inner();
+    let requested = format!("/{year}/{month}/{day}/{slug}/");
+    let post = state
+        .db(move |conn| find_public_post_by_slug(conn, &slug))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if post.permalink() != requested {
+        return Ok(crate::routes::blog::moved_permanently(&format!(
+            "{}feed/",
+            post.permalink()
+        )));
+    }
+    let post_id = post.id;
+    let rows = state
+        .db(move |conn| latest_public_comments(conn, Some(post_id), COMMENT_ITEMS))
+        .await?;
+    let title = format!("Comments on: {}", post.title);
+    let (body, updated) = comments_channel(
+        &state,
+        title,
+        state.config.absolute_url(&post.permalink()),
+        &rows,
+    );
+    Ok(conditional(
+        &request,
+        body,
+        "application/rss+xml; charset=utf-8",
+        updated.max(post.published_at),
+    ))
+}

@@ -1,0 +1,166 @@
+//! SPEC §2: feeds, search and the sitemap.
+
+use ferropress::domain::Role;
+use ferropress::models::post::NewPost;
+use reqwest::StatusCode;
+
+async fn body_of(
+    app: &crate::helpers::TestApp,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let response = app.get(path).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+on_both_backends! {
+    async fn post_feeds_parse_with_absolute_links_and_dates(app) {
+        let neck = app.create_category("Neck", "Necks.");
+        app.publish("First post", "The *first* body.", 2, &[neck.id]);
+        app.publish("Second post", "The second body.", 1, &[]);
+        let mut draft = NewPost::published("Secret draft", "Hidden.");
+        draft.status = ferropress::models::post::PostStatus::Draft;
+        app.create_post(draft);
+
+        let (status, headers, xml) = body_of(&app, "/feed/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/rss+xml; charset=utf-8");
+        let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
+        assert_eq!(channel.items().len(), 2);
+        assert_eq!(channel.items()[0].title(), Some("Second post"));
+        for item in channel.items() {
+            let link = item.link().unwrap();
+            assert!(link.starts_with(&app.address) && link.ends_with('/'), "{link}");
+            chrono::DateTime::parse_from_rfc2822(item.pub_date().unwrap()).expect("RFC 822 date");
+        }
+        assert!(channel.items()[1].content().unwrap().contains("<em>first</em>"));
+        assert_eq!(channel.items()[1].categories()[0].name(), "Neck");
+        assert!(!xml.contains("Secret draft"));
+
+        let (_, headers, atom_xml) = body_of(&app, "/feed/atom/").await;
+        assert_eq!(headers["content-type"], "application/atom+xml; charset=utf-8");
+        let feed = atom_syndication::Feed::read_from(atom_xml.as_bytes()).expect("valid Atom");
+        assert_eq!(feed.entries().len(), 2);
+        assert!(feed.entries()[0].links()[0].href().starts_with(&app.address));
+        assert!(atom_xml.contains(&feed.entries()[0].updated().to_rfc3339()), "RFC 3339 dates");
+
+        let (_, _, category_xml) = body_of(&app, "/category/neck/feed/").await;
+        let category = rss::Channel::read_from(category_xml.as_bytes()).unwrap();
+        assert_eq!(category.items().len(), 1);
+        assert_eq!(app.get("/category/nothing/feed/").await.status(), StatusCode::NOT_FOUND);
+
+        // Pages announce their feeds.
+        let (_, home) = app.get_page("/").await;
+        assert!(home.contains("<link rel=\"alternate\" type=\"application/rss+xml\" title=\"ferropress » Feed\" href=\"/feed/\">"));
+        let (_, category_page) = app.get_page("/category/neck/").await;
+        assert!(category_page.contains("href=\"/category/neck/feed/\""));
+    }
+}
+
+on_both_backends! {
+    async fn feeds_answer_304_when_nothing_changed(app) {
+        app.publish("A post", "Body.", 1, &[]);
+        let (_, headers, _) = body_of(&app, "/feed/").await;
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let last_modified = headers["last-modified"].to_str().unwrap().to_owned();
+        let again = app.client.get(app.url("/feed/")).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(again.text().await.unwrap().is_empty());
+        let since = app.client.get(app.url("/feed/")).header("If-Modified-Since", &last_modified).send().await.unwrap();
+        assert_eq!(since.status(), StatusCode::NOT_MODIFIED);
+        app.publish("A newer post", "Body.", 0, &[]);
+        let changed = app.client.get(app.url("/feed/")).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(changed.status(), StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn comment_feeds_list_approved_comments_without_emails(app) {
+        app.approve_comments_automatically().await;
+        let post = app.publish("Discussed", "Body.", 1, &[]);
+        app.post_comment(&post, &app.comment_fields("A public thought.")).await;
+        app.set_setting(ferropress::models::setting::keys::HOLD_ALL, "1").await;
+        app.post_comment(&post, &app.comment_fields("A held thought.")).await;
+        for path in ["/comments/feed/".to_owned(), format!("{}feed/", post.permalink())] {
+            let (status, _, xml) = body_of(&app, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let channel = rss::Channel::read_from(xml.as_bytes()).unwrap();
+            assert_eq!(channel.items().len(), 1, "{path}");
+            assert_eq!(channel.items()[0].title(), Some("Comment on Discussed by Ann Reader"));
+            assert!(channel.items()[0].link().unwrap().starts_with(&app.address));
+            assert!(!xml.contains("ann.reader@example.com") && !xml.contains("held thought"), "{path}");
+        }
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains(&format!("href=\"{}feed/\"", post.permalink())));
+    }
+}
+
+on_both_backends! {
+    async fn search_finds_body_words_and_ranks_title_hits_first(app) {
+        app.publish("Knee injections explained", "Steroids help the knee.", 5, &[]);
+        app.publish("A note on shoulders", "Rhizotomy is rarely used for a shoulder; for the knee it helps.", 4, &[]);
+        app.publish("Rhizotomy outcomes", "What to expect afterwards.", 3, &[]);
+        let mut draft = NewPost::published("Rhizotomy draft", "Unpublished rhizotomy notes.");
+        draft.status = ferropress::models::post::PostStatus::Draft;
+        app.create_post(draft);
+
+        let (status, html) = app.get_page("/search?q=rhizotomy").await;
+        assert_eq!(status, StatusCode::OK);
+        let title_hit = html.find("Rhizotomy outcomes").expect("title match found");
+        let body_hit = html.find("A note on shoulders").expect("body match found");
+        assert!(title_hit < body_hit, "a title hit ranks first");
+        assert!(!html.contains("Rhizotomy draft") && !html.contains("Knee injections"));
+
+        let (_, knee) = app.get_page("/search?q=knee+steroids").await;
+        assert!(knee.contains("Knee injections explained") && !knee.contains("A note on shoulders"), "every word must match");
+        let (_, none) = app.get_page("/search?q=zebra").await;
+        assert!(none.contains("Nothing Found"));
+        let (status, tricky) = app.get_page("/search?q=%22%3Cscript%3Ealert(1)%3C%2Fscript%3E+OR+*").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!tricky.contains("<script>alert(1)") && tricky.contains("&#60;script&#62;"), "the query is echoed escaped");
+        assert_eq!(app.redirect_target("/?s=rhizotomy").await, "/search?q=rhizotomy");
+
+        // Editing a post re-indexes it.
+        app.log_in_as(Role::Editor).await;
+        let id = app.get_page("/").await.1.split("id=\"post-").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        app.admin_post(&format!("/admin/posts/{id}/edit"), &[("title", "Zebra crossing"), ("body", "Stripes."), ("status", "published"), ("intent", "save")]).await;
+        let (_, zebra) = app.get_page("/search?q=zebra").await;
+        assert!(zebra.contains("Zebra crossing"));
+    }
+}
+
+on_both_backends! {
+    async fn search_paginates(app) {
+        app.set_setting("posts_per_page", "2").await;
+        for n in 0..5 {
+            app.publish(&format!("Spine note {n}"), "About the spine.", n + 1, &[]);
+        }
+        let (_, first) = app.get_page("/search?q=spine").await;
+        assert_eq!(first.matches("<article").count(), 2);
+        assert!(first.contains("href=\"/search?q=spine&#38;page=2\"") || first.contains("href=\"/search?q=spine&amp;page=2\""), "{first}");
+        let (_, third) = app.get_page("/search?q=spine&page=3").await;
+        assert_eq!(third.matches("<article").count(), 1);
+    }
+}
+
+on_both_backends! {
+    async fn sitemap_lists_posts_and_categories_and_robots_points_at_it(app) {
+        let neck = app.create_category("Neck", "");
+        app.create_category("Empty", "");
+        let post = app.publish("Mapped", "Body.", 1, &[neck.id]);
+        let mut draft = NewPost::published("Unmapped draft", "Body.");
+        draft.status = ferropress::models::post::PostStatus::Draft;
+        let draft = app.create_post(draft);
+        let (status, headers, xml) = body_of(&app, "/sitemap.xml").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/xml"));
+        assert!(xml.starts_with("<?xml") && xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+        assert!(xml.contains(&format!("<loc>{}</loc>", app.url(&post.permalink()))));
+        assert!(xml.contains(&format!("<loc>{}</loc>", app.url("/category/neck/"))));
+        assert!(!xml.contains("/category/empty/") && !xml.contains(&draft.slug));
+        assert!(xml.contains("<lastmod>"));
+        let (_, robots) = app.get_page("/robots.txt").await;
+        assert!(robots.contains(&format!("Sitemap: {}", app.url("/sitemap.xml"))));
+    }
+}
