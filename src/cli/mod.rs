@@ -1,5 +1,7 @@
 //! The command line (SPEC §1): one file per subcommand.
 
+pub mod export;
+pub mod import;
 pub mod migrate;
 pub mod serve;
 pub mod user;
@@ -39,6 +41,16 @@ pub enum Command {
         #[command(subcommand)]
         action: user::UserCommand,
     },
+    /// Import another blog's export
+    Import {
+        #[command(subcommand)]
+        source: import::ImportCommand,
+    },
+    /// Export the site for another blog engine
+    Export {
+        #[command(subcommand)]
+        format: export::ExportCommand,
+    },
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -73,6 +85,8 @@ pub fn run() -> ExitCode {
         Command::Serve => serve::serve(config),
         Command::Migrate => migrate::migrate(&config),
         Command::User { action } => user::run(&config, action),
+        Command::Import { source } => import::run(&config, source),
+        Command::Export { format } => export::run(&config, format),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -75,13 +75,15 @@ pub fn uncategorized(conn: &mut AnyConnection) -> QueryResult<Category> {
     if let Some(category) = find_category_by_slug(conn, UNCATEGORIZED_SLUG)? {
         return Ok(category);
     }
-    let inserted = diesel::insert_into(categories::table)
-        .values((
-            categories::slug.eq(UNCATEGORIZED_SLUG),
-            categories::name.eq("Uncategorized"),
-            categories::description.eq(""),
-        ))
-        .execute(conn);
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(categories::table)
+            .values((
+                categories::slug.eq(UNCATEGORIZED_SLUG),
+                categories::name.eq("Uncategorized"),
+                categories::description.eq(""),
+            ))
+            .execute(conn)
+    });
     match inserted {
         Ok(_) => {}
         Err(error) if crate::models::is_unique_violation(&error) => {}
@@ -175,4 +177,43 @@ pub fn post_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, i64)>> {
         .group_by(post_categories::category_id)
         .select((post_categories::category_id, diesel::dsl::count_star()))
         .load(conn)
+}
+
+/// Points a category at its parent.
+pub fn set_category_parent(
+    conn: &mut AnyConnection,
+    category_id: i64,
+    parent_id: i64,
+) -> QueryResult<()> {
+    diesel::update(categories::table.find(category_id))
+        .set(categories::parent_id.eq(parent_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A category with exactly this slug, created if missing (imports keep slugs).
+pub fn category_with_slug(
+    conn: &mut AnyConnection,
+    slug: &Slug,
+    name: &str,
+    description: &str,
+) -> QueryResult<(Category, bool)> {
+    if let Some(existing) = find_category_by_slug(conn, slug.as_str())? {
+        return Ok((existing, false));
+    }
+    diesel::insert_into(categories::table)
+        .values((
+            categories::slug.eq(slug.as_str()),
+            categories::name.eq(if name.trim().is_empty() {
+                slug.as_str()
+            } else {
+                name.trim()
+            }),
+            categories::description.eq(description.trim()),
+        ))
+        .execute(conn)?;
+    Ok((
+        find_category_by_slug(conn, slug.as_str())?.ok_or(diesel::result::Error::NotFound)?,
+        true,
+    ))
 }

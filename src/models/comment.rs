@@ -524,3 +524,66 @@ pub fn latest_public_comments(
     }
     query.load(conn)
 }
+
+/// A comment brought in by an import: its WordPress id, status and time kept.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    pub post_id: i64,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    pub author_ip: String,
+    pub body_source: String,
+    pub body_html: String,
+    pub status: &'static str,
+    pub wp_id: i64,
+    pub created_at: i64,
+}
+
+pub fn comment_id_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<i64>> {
+    comments::table
+        .filter(comments::wp_id.eq(wp_id))
+        .select(comments::id)
+        .first(conn)
+        .optional()
+}
+
+/// Stores an imported comment; returns its new id.
+pub fn insert_imported_comment(
+    conn: &mut AnyConnection,
+    imported: &ImportedComment,
+) -> QueryResult<i64> {
+    diesel::insert_into(comments::table)
+        .values((
+            comments::post_id.eq(imported.post_id),
+            comments::author_name.eq(&imported.author_name),
+            comments::author_email.eq(&imported.author_email),
+            comments::author_url.eq(&imported.author_url),
+            comments::author_ip.eq(&imported.author_ip),
+            comments::body_source.eq(&imported.body_source),
+            comments::body_html.eq(&imported.body_html),
+            comments::status.eq(imported.status),
+            comments::status_before_trash.eq((imported.status == TRASH).then_some(PENDING)),
+            comments::wp_id.eq(imported.wp_id),
+            comments::created_at.eq(imported.created_at),
+            comments::updated_at.eq(imported.created_at),
+        ))
+        .execute(conn)?;
+    comment_id_by_wp_id(conn, imported.wp_id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn set_parent(conn: &mut AnyConnection, comment_id: i64, parent_id: i64) -> QueryResult<()> {
+    diesel::update(comments::table.find(comment_id))
+        .set(comments::parent_id.eq(parent_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A post's comments, oldest first (the exporter).
+pub fn comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .order(comments::id.asc())
+        .select(Comment::as_select())
+        .load(conn)
+}

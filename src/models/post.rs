@@ -61,6 +61,9 @@ pub struct Post {
 impl Post {
     /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
     pub fn permalink(&self) -> String {
+        if self.post_type == "page" {
+            return format!("/{}/", self.slug);
+        }
         permalink_path(self.published_at, &self.slug)
     }
 
@@ -171,11 +174,21 @@ fn free_slug_except(
     base: &Slug,
     except_id: Option<i64>,
 ) -> QueryResult<Slug> {
+    free_slug_of_type(conn, POST, base, except_id)
+}
+
+/// The first of `base`, `base-2`… no other post of `post_type` uses.
+pub fn free_slug_of_type(
+    conn: &mut AnyConnection,
+    post_type: &str,
+    base: &Slug,
+    except_id: Option<i64>,
+) -> QueryResult<Slug> {
     let mut candidate = base.clone();
     let mut suffix = 2;
     loop {
         let taken: i64 = posts::table
-            .filter(posts::post_type.eq(POST))
+            .filter(posts::post_type.eq(post_type))
             .filter(posts::slug.eq(candidate.as_str()))
             .filter(posts::id.ne(except_id.unwrap_or(0)))
             .count()
@@ -463,5 +476,81 @@ pub fn public_post_stamps(
             posts::published_at,
             posts::updated_at,
         ))
+        .load(conn)
+}
+
+/// A post or page brought in by an import, as the importer prepared it.
+#[derive(Debug, Clone)]
+pub struct ImportedPost {
+    pub post_type: &'static str,
+    pub slug: Slug,
+    pub title: String,
+    /// The HTML as exported, and its sanitised rendering.
+    pub body_source: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub status: PostStatus,
+    pub published_at: i64,
+    pub author_id: Option<i64>,
+    pub allow_comments: bool,
+    pub wp_id: i64,
+    pub category_ids: Vec<i64>,
+}
+
+/// Whether a post with this WordPress id was imported already.
+pub fn find_post_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::wp_id.eq(wp_id))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores an imported post with a free slug, its categories and its search entry.
+pub fn insert_imported_post(
+    conn: &mut AnyConnection,
+    imported: &ImportedPost,
+) -> QueryResult<Post> {
+    let slug = free_slug_of_type(conn, imported.post_type, &imported.slug, None)?;
+    let created_at = now();
+    diesel::insert_into(posts::table)
+        .values((
+            posts::post_type.eq(imported.post_type),
+            posts::slug.eq(slug.as_str()),
+            posts::title.eq(&imported.title),
+            posts::body_source.eq(&imported.body_source),
+            posts::body_format.eq("html"),
+            posts::body_html.eq(&imported.body_html),
+            posts::excerpt.eq(&imported.excerpt),
+            posts::status.eq(imported.status.as_str()),
+            posts::status_before_trash
+                .eq((imported.status == PostStatus::Trash).then_some("draft")),
+            posts::published_at.eq(imported.published_at),
+            posts::author_id.eq(imported.author_id),
+            posts::allow_comments.eq(imported.allow_comments),
+            posts::wp_id.eq(imported.wp_id),
+            posts::created_at.eq(created_at),
+            posts::updated_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    let post = find_post_by_wp_id(conn, imported.wp_id)?.ok_or(diesel::result::Error::NotFound)?;
+    if imported.post_type == POST {
+        replace_categories(conn, post.id, &imported.category_ids)?;
+    }
+    crate::models::search::index_post(conn, post.id, &post.title, &plain_text(&post.body_html))?;
+    Ok(post)
+}
+
+/// Every post and page, oldest id first, a batch at a time (the exporter).
+pub fn all_posts_after(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::id.gt(after_id))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select(Post::as_select())
         .load(conn)
 }

@@ -11,13 +11,17 @@ use crate::models::{is_unique_violation, now};
 /// Records that `from_path` now means `post_id`; an existing record for the
 /// same path is pointed at the new post.
 pub fn record_redirect(conn: &mut AnyConnection, from_path: &str, post_id: i64) -> QueryResult<()> {
-    let inserted = diesel::insert_into(redirects::table)
-        .values((
-            redirects::from_path.eq(from_path),
-            redirects::post_id.eq(post_id),
-            redirects::created_at.eq(now()),
-        ))
-        .execute(conn);
+    // A savepoint: on PostgreSQL a failed insert would otherwise abort the
+    // surrounding transaction (an import, a post save).
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(redirects::table)
+            .values((
+                redirects::from_path.eq(from_path),
+                redirects::post_id.eq(post_id),
+                redirects::created_at.eq(now()),
+            ))
+            .execute(conn)
+    });
     match inserted {
         Ok(_) => Ok(()),
         Err(error) if is_unique_violation(&error) => {

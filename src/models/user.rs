@@ -139,3 +139,20 @@ pub fn find_user_by_email_ignoring_case(
         .first(conn)
         .optional()
 }
+
+/// The account a WordPress author login was imported as.
+pub fn find_user_by_wp_login(conn: &mut AnyConnection, login: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::wp_login.eq(login))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Links an existing account to a WordPress login.
+pub fn set_wp_login(conn: &mut AnyConnection, user_id: i64, login: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::wp_login.eq(login))
+        .execute(conn)?;
+    Ok(())
+}

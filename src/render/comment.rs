@@ -39,6 +39,12 @@ fn restrict(event: Event<'_>) -> Event<'_> {
     }
 }
 
+/// An imported comment's HTML (WordPress lets commenters use a few tags):
+/// paragraphs made, then the same allow-list as ours.
+pub fn sanitize_imported_comment(html: &str) -> String {
+    sanitize_comment_html(&crate::render::markdown::autop(html))
+}
+
 fn sanitize_comment_html(unsafe_html: &str) -> String {
     let tags: HashSet<&str> = [
         "p",

@@ -14,6 +14,36 @@ pub fn render_post_markdown(source: &str) -> String {
     sanitize_post_html(&unsafe_html)
 }
 
+/// WordPress's `wpautop`, in short: text written without block markup gets
+/// paragraphs at blank lines and line breaks at single newlines.
+pub fn autop(html: &str) -> String {
+    let html = html.replace("\r\n", "\n");
+    let has_blocks = [
+        "<p",
+        "<div",
+        "<ul",
+        "<ol",
+        "<h1",
+        "<h2",
+        "<h3",
+        "<blockquote",
+        "<table",
+        "<pre",
+        "<figure",
+    ]
+    .iter()
+    .any(|tag| html.contains(tag));
+    if has_blocks {
+        return html;
+    }
+    html.split("\n\n")
+        .map(str::trim)
+        .filter(|chunk| !chunk.is_empty())
+        .map(|chunk| format!("<p>{}</p>", chunk.replace('\n', "<br>\n")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Sanitises post HTML (imported from WordPress, or rendered from Markdown):
 /// no scripts, event handlers, `javascript:` URLs or styles survive.
 pub fn sanitize_post_html(unsafe_html: &str) -> String {

@@ -63,6 +63,7 @@ mod comments;
 mod feeds;
 mod health;
 mod helpers;
+mod import;
 mod mail;
 mod privacy;
 mod reader_pages;

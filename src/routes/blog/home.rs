@@ -26,6 +26,7 @@ struct FrontQuery {
     p: Option<String>,
     /// WordPress's search parameter.
     s: Option<String>,
+    page_id: Option<String>,
 }
 
 pub async fn front_page(
@@ -36,6 +37,15 @@ pub async fn front_page(
     if let Some(query) = query {
         if let Some(id) = query.p.clone() {
             return old_post_link(&state, &id).await;
+        }
+        if let Some(id) = query.page_id.clone() {
+            let id: i64 = id.trim().parse().map_err(|_| PageError::NotFound)?;
+            let old_path = format!("/?page_id={id}");
+            let page = state
+                .db(move |conn| find_redirect_target(conn, &old_path))
+                .await?
+                .ok_or(PageError::NotFound)?;
+            return Ok(moved_permanently(&page.permalink()));
         }
         if let Some(words) = query.s.clone() {
             return Ok(moved_permanently(&format!(

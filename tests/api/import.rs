@@ -1,0 +1,210 @@
+//! SPEC §7: a WordPress export comes in whole (or not at all), twice is
+//! once, old URLs keep working, and our export goes back in unchanged.
+
+use diesel::prelude::*;
+use ferropress::db::schema::{categories, comments, posts, users};
+use ferropress::wxr::export::export_wordpress;
+use ferropress::wxr::import::{import_wordpress, ImportError, ImportSummary};
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+const FIXTURE: &str = include_str!("../fixtures/wordpress-import.xml");
+const SAMPLE: &str = include_str!("../../../shared/peers/wordpress-export-sample.xml");
+
+fn import(app: &TestApp, wxr: &str) -> Result<ImportSummary, ImportError> {
+    import_wordpress(&mut app.conn(), wxr.as_bytes(), |_| {})
+}
+
+/// (posts, comments, categories, users): what a second run must not change.
+fn row_counts(app: &TestApp) -> (i64, i64, i64, i64) {
+    let mut conn = app.conn();
+    (
+        posts::table.count().get_result(&mut conn).unwrap(),
+        comments::table.count().get_result(&mut conn).unwrap(),
+        categories::table.count().get_result(&mut conn).unwrap(),
+        users::table.count().get_result(&mut conn).unwrap(),
+    )
+}
+
+on_both_backends! {
+    async fn a_wordpress_export_imports_with_exact_counts_and_old_urls(app) {
+        let summary = import(&app, FIXTURE).unwrap();
+        assert_eq!(
+            summary.to_string(),
+            "3 categories, 2 authors, 6 posts, 1 page, 6 comments imported; 2 skipped: 1 attachments, 1 pingbacks"
+        );
+
+        let permalink = "/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/";
+        let (status, page) = app.get_page(permalink).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("a <strong>difficult</strong> situation") && !page.contains("alert(\"not kept\")"));
+        assert!(page.contains("Dr. Ann Lee"), "the author's display name");
+        assert!(page.contains(">Neck &#38; Shoulders</a>") || page.contains(">Neck &amp; Shoulders</a>"));
+        assert!(page.contains("3 Comments"), "approved only");
+        let ann = page.find("Thank you, doctor.").unwrap();
+        let lee = page.find("You are welcome.").unwrap();
+        let carl = page.find("A reply to the reply").unwrap();
+        assert!(ann < lee && lee < carl, "threaded, each reply under its parent");
+        assert!(page.contains("comment depth-3"));
+        assert!(page.contains("<a href=\"https://example.org/\" rel=\"nofollow ugc noopener\">link</a>"));
+        for hidden in ["Held for moderation.", "Cheap pills.", "Trashed.", "Pingback."] {
+            assert!(!page.contains(hidden), "{hidden}");
+        }
+        let mut conn = app.conn();
+        let statuses: Vec<String> = comments::table.order(comments::wp_id.asc()).select(comments::status).load(&mut conn).unwrap();
+        assert_eq!(statuses, ["approved", "approved", "approved", "pending", "spam", "trash"]);
+
+        // Old URLs answer 301 to the new ones.
+        assert_eq!(app.redirect_target("/?p=101").await, permalink);
+        assert_eq!(app.redirect_target("/?p=102").await, "/2023/01/02/cafe-creme/");
+        assert_eq!(app.redirect_target("/?page_id=107").await, "/about-the-clinic/");
+        let (_, odd) = app.get_page("/2023/01/02/cafe-creme/").await;
+        assert!(odd.contains("Café &#38; crème: &#60;odd&#62; &#34;characters&#34;"), "odd characters, escaped once");
+        assert!(odd.contains("<p>Plain text written without markup.</p>") && odd.contains("<br>"));
+        assert!(odd.contains("]]&gt; inside"));
+        assert!(!odd.contains("id=\"commentform\""), "comments closed as they were");
+        let (_, lumbar) = app.get_page("/category/lumbar/").await;
+        assert!(lumbar.contains("A hand-written excerpt."));
+        let lumbar_parent: Option<i64> = categories::table.filter(categories::slug.eq("lumbar")).select(categories::parent_id).first(&mut conn).unwrap();
+        let back_id: i64 = categories::table.filter(categories::slug.eq("back")).select(categories::id).first(&mut conn).unwrap();
+        assert_eq!(lumbar_parent, Some(back_id));
+
+        // Drafts, scheduled, private and trashed posts keep their status, hidden from readers.
+        let stored: Vec<(i64, String, i64)> = posts::table.order(posts::wp_id.asc()).select((posts::wp_id.assume_not_null(), posts::status, posts::published_at)).load(&mut conn).unwrap();
+        let status_of = |wp_id: i64| stored.iter().find(|(id, _, _)| *id == wp_id).map(|(_, status, _)| status.clone()).unwrap();
+        assert_eq!(status_of(103), "draft");
+        assert_eq!(status_of(104), "published");
+        assert_eq!(status_of(105), "private");
+        assert_eq!(status_of(106), "trash");
+        assert_eq!(app.get_page("/2099/06/01/coming-next-year/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get_page("/2021/01/01/staff-only/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get_page("/about-the-clinic/").await.0, StatusCode::OK);
+        let (_, home) = app.get_page("/").await;
+        assert!(!home.contains("An unfinished draft") && !home.contains("Coming next year") && !home.contains("Staff only"));
+
+        // Authors come without a password: they must reset it to log in.
+        let nurse: (String, Option<String>) = users::table.filter(users::wp_login.eq("nurse")).select((users::email, users::password_hash)).first(&mut conn).unwrap();
+        assert!(nurse.0.ends_with("@imported.invalid") && nurse.1.is_none());
+        // Imported text is searchable.
+        let (_, found) = app.get_page("/search?q=laminectomy").await;
+        assert!(found.contains("Failed Post-Cervical"));
+    }
+}
+
+on_both_backends! {
+    async fn importing_twice_changes_nothing(app) {
+        import(&app, FIXTURE).unwrap();
+        let before = row_counts(&app);
+        let again = import(&app, FIXTURE).unwrap();
+        assert_eq!((again.posts, again.pages, again.comments, again.categories, again.authors), (0, 0, 0, 0, 0));
+        assert_eq!(again.already_there, 13, "7 posts and pages, 6 comments");
+        assert_eq!(row_counts(&app), before);
+    }
+}
+
+on_both_backends! {
+    async fn a_malformed_file_says_where_and_imports_nothing(app) {
+        let cut = FIXTURE.find("<item>\n\t\t<title><![CDATA[An unfinished draft]]>").unwrap();
+        let broken = format!("{}<item><title>broken</titel></item></channel></rss>", &FIXTURE[..cut]);
+        let error = import(&app, &broken).unwrap_err();
+        assert!(matches!(error, ImportError::File(_)), "{error}");
+        assert_eq!(row_counts(&app).0, 0, "the posts before the error were rolled back");
+        assert_eq!(row_counts(&app).1, 0);
+        assert!(matches!(import(&app, "<html></html>"), Err(ImportError::File(_))));
+    }
+}
+
+on_both_backends! {
+    async fn an_export_imports_back_unchanged(app) {
+        import(&app, FIXTURE).unwrap();
+        app.publish("Written here", "In *Markdown*.", 1, &[]);
+        let mut wxr = Vec::new();
+        export_wordpress(&mut app.conn(), "Spine", &app.address, &mut wxr).unwrap();
+        let wxr = String::from_utf8(wxr).unwrap();
+        assert!(wxr.contains("<wp:wxr_version>1.2</wp:wxr_version>") && wxr.contains("<wp:comment_parent>"));
+        assert!(wxr.contains("<wp:status><![CDATA[future]]></wp:status>") && wxr.contains("<wp:comment_approved><![CDATA[spam]]></wp:comment_approved>"));
+
+        let copy = app.spawn_beside(None);
+        // A fresh database of the same backend for the copy.
+        let fresh = crate::helpers::TestApp::spawn(if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite }).await.unwrap();
+        drop(copy);
+        let summary = import(&fresh, &wxr).unwrap();
+        assert_eq!((summary.posts, summary.pages, summary.comments), (7, 1, 6));
+        let shape = |app: &TestApp| -> Vec<(String, String, String)> {
+            posts::table.order(posts::slug.asc()).select((posts::slug, posts::status, posts::post_type)).load(&mut app.conn()).unwrap()
+        };
+        assert_eq!(shape(&fresh), shape(&app));
+        let threads = |app: &TestApp| -> Vec<(String, String, Option<String>)> {
+            let rows: Vec<(i64, String, String, Option<i64>)> = comments::table.order(comments::body_source.asc()).select((comments::id, comments::author_name, comments::status, comments::parent_id)).load(&mut app.conn()).unwrap();
+            rows.iter().map(|(_, name, status, parent)| {
+                let parent_name = parent.and_then(|parent| rows.iter().find(|row| row.0 == parent)).map(|row| row.1.clone());
+                (name.clone(), status.clone(), parent_name)
+            }).collect()
+        };
+        let mut original = threads(&app);
+        let mut copied = threads(&fresh);
+        original.sort();
+        copied.sort();
+        assert_eq!(copied, original);
+        let (_, page) = fresh.get_page("/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/").await;
+        assert!(page.contains("3 Comments") && page.contains("comment depth-3"));
+    }
+}
+
+on_both_backends! {
+    async fn the_export_wordpress_wrote_itself_imports(app) {
+        let summary = import(&app, SAMPLE).unwrap();
+        assert_eq!(summary.to_string(), "4 categories, 1 author, 6 posts, 3 pages, 30 comments imported");
+        let (status, page) = app.get_page("/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("This entry was posted in <a href=\"/category/neck/\" rel=\"category tag\">Neck</a>."));
+        assert_eq!(app.get_page("/sample-page/").await.0, StatusCode::OK);
+    }
+}
+
+#[test]
+fn the_import_command_shows_a_summary_and_refuses_broken_files_with_a_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("blog.db").display());
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wordpress-import.xml"
+    );
+    let run = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferropress"))
+            .args(["import", "wordpress", file])
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let output = run(fixture);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 categories, 2 authors, 6 posts, 1 page, 6 comments imported; 2 skipped: 1 attachments, 1 pingbacks.");
+    let broken = directory.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        FIXTURE.replace(
+            "<wp:post_id>104</wp:post_id>",
+            "<wp:post_id>104</wp:postid>",
+        ),
+    )
+    .unwrap();
+    let output = run(broken.to_str().unwrap());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = FIXTURE
+        .lines()
+        .position(|line| line.contains("<wp:post_id>104</wp:post_id>"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!("(line {line})")) && stderr.contains("nothing was imported"),
+        "{stderr}"
+    );
+}
