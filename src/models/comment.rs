@@ -548,28 +548,96 @@ pub fn comment_id_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<
         .optional()
 }
 
-/// Stores an imported comment; returns its new id.
+/// Stores an imported comment; returns its new id (one round trip:
+/// `RETURNING` on both backends).
 pub fn insert_imported_comment(
     conn: &mut AnyConnection,
     imported: &ImportedComment,
 ) -> QueryResult<i64> {
-    diesel::insert_into(comments::table)
-        .values((
-            comments::post_id.eq(imported.post_id),
-            comments::author_name.eq(&imported.author_name),
-            comments::author_email.eq(&imported.author_email),
-            comments::author_url.eq(&imported.author_url),
-            comments::author_ip.eq(&imported.author_ip),
-            comments::body_source.eq(&imported.body_source),
-            comments::body_html.eq(&imported.body_html),
-            comments::status.eq(imported.status),
-            comments::status_before_trash.eq((imported.status == TRASH).then_some(PENDING)),
-            comments::wp_id.eq(imported.wp_id),
-            comments::created_at.eq(imported.created_at),
-            comments::updated_at.eq(imported.created_at),
-        ))
-        .execute(conn)?;
-    comment_id_by_wp_id(conn, imported.wp_id)?.ok_or(diesel::result::Error::NotFound)
+    let values = (
+        comments::post_id.eq(imported.post_id),
+        comments::author_name.eq(&imported.author_name),
+        comments::author_email.eq(&imported.author_email),
+        comments::author_url.eq(&imported.author_url),
+        comments::author_ip.eq(&imported.author_ip),
+        comments::body_source.eq(&imported.body_source),
+        comments::body_html.eq(&imported.body_html),
+        comments::status.eq(imported.status),
+        comments::status_before_trash.eq((imported.status == TRASH).then_some(PENDING)),
+        comments::wp_id.eq(imported.wp_id),
+        comments::created_at.eq(imported.created_at),
+        comments::updated_at.eq(imported.created_at),
+    );
+    match conn {
+        AnyConnection::Postgresql(conn) => diesel::insert_into(comments::table)
+            .values(values)
+            .returning(comments::id)
+            .get_result(conn),
+        AnyConnection::Sqlite(conn) => diesel::insert_into(comments::table)
+            .values(values)
+            .returning(comments::id)
+            .get_result(conn),
+    }
+}
+
+/// Stores a batch of imported comments; returns (WordPress id, new id) of
+/// each. PostgreSQL takes the batch as one statement; SQLite, in-process,
+/// gains nothing from it and takes them one by one.
+pub fn insert_imported_comments(
+    conn: &mut AnyConnection,
+    batch: &[ImportedComment],
+) -> QueryResult<Vec<(i64, i64)>> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            let rows: Vec<_> = batch
+                .iter()
+                .map(|imported| {
+                    (
+                        comments::post_id.eq(imported.post_id),
+                        comments::author_name.eq(&imported.author_name),
+                        comments::author_email.eq(&imported.author_email),
+                        comments::author_url.eq(&imported.author_url),
+                        comments::author_ip.eq(&imported.author_ip),
+                        comments::body_source.eq(&imported.body_source),
+                        comments::body_html.eq(&imported.body_html),
+                        comments::status.eq(imported.status),
+                        comments::status_before_trash
+                            .eq((imported.status == TRASH).then_some(PENDING)),
+                        comments::wp_id.eq(imported.wp_id),
+                        comments::created_at.eq(imported.created_at),
+                        comments::updated_at.eq(imported.created_at),
+                    )
+                })
+                .collect();
+            let mut stored = Vec::with_capacity(batch.len());
+            // Parameters per statement are limited (65,535): 12 per row.
+            for chunk in rows.chunks(2_000) {
+                let returned: Vec<(Option<i64>, i64)> = diesel::insert_into(comments::table)
+                    .values(chunk)
+                    .returning((comments::wp_id, comments::id))
+                    .get_results(pg)?;
+                stored.extend(
+                    returned
+                        .into_iter()
+                        .map(|(wp_id, id)| (wp_id.unwrap_or_default(), id)),
+                );
+            }
+            Ok(stored)
+        }
+        AnyConnection::Sqlite(_) => batch
+            .iter()
+            .map(|imported| Ok((imported.wp_id, insert_imported_comment(conn, imported)?)))
+            .collect(),
+    }
+}
+
+/// The WordPress ids of a post's comments already here.
+pub fn wp_ids_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::wp_id.is_not_null())
+        .select((comments::wp_id.assume_not_null(), comments::id))
+        .load(conn)
 }
 
 pub fn set_parent(conn: &mut AnyConnection, comment_id: i64, parent_id: i64) -> QueryResult<()> {

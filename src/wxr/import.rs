@@ -14,8 +14,9 @@ use diesel::Connection;
 use crate::db::AnyConnection;
 use crate::domain::{EmailAddress, Role, Slug};
 use crate::models::category::{category_with_slug, set_category_parent};
+use crate::models::comment::wp_ids_of_post;
 use crate::models::comment::{
-    comment_id_by_wp_id, insert_imported_comment, recount_approved, set_parent, ImportedComment,
+    comment_id_by_wp_id, insert_imported_comments, recount_approved, set_parent, ImportedComment,
 };
 use crate::models::now;
 use crate::models::post::{find_post_by_wp_id, insert_imported_post, ImportedPost, PostStatus};
@@ -362,8 +363,11 @@ impl Importer {
         post_id: i64,
         comments: &[WxrComment],
     ) -> Result<(), ImportError> {
-        let mut ids: HashMap<i64, i64> = HashMap::new();
+        // Comments already here from an earlier run, found in one query.
+        let mut ids: HashMap<i64, i64> = wp_ids_of_post(conn, post_id)?.into_iter().collect();
         let mut to_link = Vec::new();
+        let mut batch = Vec::with_capacity(comments.len());
+        let mut queued = std::collections::HashSet::new();
         for comment in comments {
             if comment.id <= 0 {
                 self.skip("comments without an id")?;
@@ -384,9 +388,12 @@ impl Importer {
                     continue;
                 }
             }
-            if let Some(existing) = comment_id_by_wp_id(conn, comment.id)? {
-                ids.insert(comment.id, existing);
+            if ids.contains_key(&comment.id) {
                 self.summary.already_there += 1;
+                continue;
+            }
+            if !queued.insert(comment.id) {
+                self.skip("duplicate comments")?;
                 continue;
             }
             let status = match comment.approved.as_str() {
@@ -425,15 +432,20 @@ impl Importer {
                     .or_else(|| parse_wp_date(&comment.date))
                     .unwrap_or_else(now),
             };
-            let id = insert_imported_comment(conn, &imported)?;
-            ids.insert(comment.id, id);
             if comment.parent > 0 {
-                to_link.push((id, comment.parent));
+                to_link.push((comment.id, comment.parent));
             }
-            self.summary.comments += 1;
+            batch.push(imported);
         }
+        for (wp_id, id) in insert_imported_comments(conn, &batch)? {
+            ids.insert(wp_id, id);
+        }
+        self.summary.comments += batch.len();
         // Threading after all are in: a reply may come before its parent.
-        for (id, parent_wp_id) in to_link {
+        for (wp_id, parent_wp_id) in to_link {
+            let Some(id) = ids.get(&wp_id).copied() else {
+                continue;
+            };
             let parent = match ids.get(&parent_wp_id) {
                 Some(parent) => Some(*parent),
                 None => comment_id_by_wp_id(conn, parent_wp_id)?,
