@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail;
 pub mod models;
 pub mod moderate;
+pub mod page_cache;
 pub mod render;
 pub mod routes;
 pub mod startup;

@@ -31,6 +31,8 @@ pub struct AppState {
     /// Failed-login guards: per account (by email) and per client address.
     pub login_by_account: Throttle<String>,
     pub login_by_address: Throttle,
+    /// Rendered reader pages, valid for one content version.
+    pub page_cache: crate::page_cache::PageCache,
 }
 
 impl AppState {
@@ -51,6 +53,37 @@ impl AppState {
             replace(&self.comment_throttle, Arc::new(Throttle::per_minute(rate)));
         }
         Ok(())
+    }
+
+    /// Rereads the content version; a newer one retires every cached page.
+    pub async fn refresh_content_version(&self) {
+        match self.db(crate::models::setting::content_version).await {
+            Ok(version) if version != self.page_cache.version() => {
+                // Settings may be what changed (here or in another process).
+                if let Err(error) = self.reload_site().await {
+                    tracing::warn!(error = %error, "cannot reread the settings");
+                }
+                self.page_cache.set_version(version);
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "cannot read the content version"),
+        }
+    }
+
+    /// The same, blocking: for code (tests, tools) that wrote to the database directly.
+    pub fn sync_content_version(&self) {
+        let Ok(mut conn) = self.pool.get() else {
+            return;
+        };
+        let Ok(version) = crate::models::setting::content_version(&mut conn) else {
+            return;
+        };
+        if version != self.page_cache.version() {
+            if let Ok(site) = SiteSettings::load(&mut conn) {
+                replace(&self.site, Arc::new(site));
+            }
+            self.page_cache.set_version(version);
+        }
     }
 
     /// What mail composition needs to know about the site now.
@@ -120,6 +153,12 @@ impl Application {
             .context("cannot read the secret key")?;
         let site = SiteSettings::load(&mut conn).context("cannot read the settings")?;
         let users = count_users(&mut conn).context("cannot count users")?;
+        let content_version = crate::models::setting::content_version(&mut conn)
+            .context("cannot read the content version")?;
+        let cache_bytes = crate::models::setting::get_setting(&mut conn, "page_cache_bytes")
+            .context("cannot read the settings")?
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(crate::page_cache::DEFAULT_CACHE_BYTES);
         drop(conn);
 
         let listener = TcpListener::bind(config.bind)
@@ -150,6 +189,7 @@ impl Application {
             comment_throttle: RwLock::new(Arc::new(throttle)),
             login_by_account: Throttle::with_burst(5, std::time::Duration::from_secs(60)),
             login_by_address: Throttle::with_burst(20, std::time::Duration::from_secs(6)),
+            page_cache: crate::page_cache::PageCache::new(cache_bytes, content_version),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -158,6 +198,7 @@ impl Application {
                 .wrap(from_fn(themed_errors))
                 .wrap(routes::security_headers())
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::page_cache::page_cache))
                 .wrap(from_fn(log_request))
                 .configure(routes::configure)
         })
@@ -194,8 +235,13 @@ impl Application {
                 None
             }
         };
+        let watcher = tokio::spawn(crate::page_cache::watch_content_version(
+            self.state.clone(),
+            stop.subscribe(),
+        ));
         let served = self.server.await;
         let _ = stop.send(true);
+        let _ = watcher.await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }

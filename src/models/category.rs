@@ -37,6 +37,7 @@ pub fn create_category(
         None => Slug::from_text(name).unwrap_or_else(|_| Slug::fallback("category")),
     };
     conn.transaction(|conn| {
+        crate::models::setting::content_changed(conn)?;
         let slug = free_slug(conn, &base)?;
         diesel::insert_into(categories::table)
             .values((
@@ -116,6 +117,7 @@ pub fn update_category(
     description: &str,
 ) -> QueryResult<Category> {
     conn.transaction(|conn| {
+        crate::models::setting::content_changed(conn)?;
         let mut candidate = slug.clone();
         let mut suffix = 2;
         while find_category_by_slug(conn, candidate.as_str())?
@@ -143,6 +145,7 @@ pub fn update_category(
 pub fn delete_category(conn: &mut AnyConnection, category_id: i64) -> QueryResult<bool> {
     use crate::db::schema::post_categories;
     conn.transaction(|conn| {
+        crate::models::setting::content_changed(conn)?;
         let fallback = uncategorized(conn)?;
         if fallback.id == category_id {
             return Ok(false);

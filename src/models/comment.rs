@@ -120,6 +120,8 @@ pub fn create_comment(
 
 /// Keeps `posts.comment_count` equal to the post's approved comments.
 pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    // Whatever changes the approved set changes pages readers see.
+    crate::models::setting::content_changed(conn)?;
     let approved: i64 = comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq(APPROVED))
@@ -370,6 +372,7 @@ pub fn edit_comment(
 ) -> QueryResult<()> {
     use crate::db::schema::comment_revisions;
     conn.transaction(|conn| {
+        crate::models::setting::content_changed(conn)?;
         let previous: String = comments::table
             .find(comment_id)
             .select(comments::body_source)
@@ -437,6 +440,7 @@ pub fn erase_comments_by_email(conn: &mut AnyConnection, email: &str) -> QueryRe
     if ids.is_empty() {
         return Ok(0);
     }
+    crate::models::setting::content_changed(conn)?;
     diesel::update(comments::table.filter(comments::id.eq_any(&ids)))
         .set((
             comments::author_name.eq("Anonymous"),

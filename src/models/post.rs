@@ -10,6 +10,7 @@ use crate::db::AnyConnection;
 use crate::domain::Slug;
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
+use crate::models::setting::content_changed;
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{permalink_path, plain_text};
 
@@ -116,6 +117,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
     let body_html = render_post_markdown(&new_post.body_markdown);
     let created_at = now();
     conn.transaction(|conn| {
+        content_changed(conn)?;
         let slug = free_slug(conn, &base)?;
         diesel::insert_into(posts::table)
             .values((
@@ -265,6 +267,7 @@ pub fn set_post_status(
             .find(post_id)
             .select(posts::status)
             .first(conn)?;
+        content_changed(conn)?;
         let before_trash = (status == PostStatus::Trash && current != "trash").then_some(current);
         diesel::update(posts::table.find(post_id))
             .set((
@@ -348,6 +351,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             Some(slug) => slug.clone(),
             None => Slug::from_text(&edited.title).unwrap_or_else(|_| Slug::fallback("untitled")),
         };
+        content_changed(conn)?;
         let slug = free_slug_except(conn, &base, Some(post_id))?;
         diesel::update(posts::table.find(post_id))
             .set((
@@ -511,6 +515,7 @@ pub fn insert_imported_post(
     conn: &mut AnyConnection,
     imported: &ImportedPost,
 ) -> QueryResult<Post> {
+    content_changed(conn)?;
     let slug = free_slug_of_type(conn, imported.post_type, &imported.slug, None)?;
     let created_at = now();
     diesel::insert_into(posts::table)

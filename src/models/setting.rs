@@ -30,7 +30,7 @@ pub fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> QueryRes
                 .values((settings::key.eq(key), settings::value.eq(value)))
                 .execute(conn)?;
         }
-        Ok(())
+        content_changed(conn)
     })
 }
 
@@ -196,4 +196,35 @@ impl SiteSettings {
         }
         Ok(site)
     }
+}
+
+const CONTENT_VERSION: &str = "content_version";
+
+/// Marks that something readers see changed (a post, a category, a setting,
+/// an approved comment), in the caller's transaction, so every process's
+/// page cache knows its pages are stale.
+pub fn content_changed(conn: &mut AnyConnection) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    let statement =
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ";
+    match conn {
+        AnyConnection::Sqlite(conn) => {
+            diesel::sql_query(format!("{statement}?"))
+                .bind::<Text, _>(CONTENT_VERSION)
+                .execute(conn)?;
+        }
+        AnyConnection::Postgresql(conn) => {
+            diesel::sql_query(format!("{statement}$1"))
+                .bind::<Text, _>(CONTENT_VERSION)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The current content version (0 before the migration that adds it).
+pub fn content_version(conn: &mut AnyConnection) -> QueryResult<i64> {
+    Ok(get_setting(conn, CONTENT_VERSION)?
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0))
 }

@@ -117,6 +117,7 @@ pub fn set_notify_comments(
 
 /// Removes an account; its posts stay, without an author.
 pub fn delete_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<()> {
+    crate::models::setting::content_changed(conn)?;
     diesel::delete(users::table.find(user_id)).execute(conn)?;
     Ok(())
 }

@@ -229,7 +229,10 @@ impl TestApp {
         self.state.pool.get().expect("database connection")
     }
 
+    /// A GET as a browser sends it. The test's own direct database writes
+    /// are made known to the app first, as the app's own writes are.
     pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.state.sync_content_version();
         self.client
             .get(self.url(path))
             .send()
@@ -259,7 +262,9 @@ impl TestApp {
     }
 
     pub fn create_post(&self, new_post: NewPost) -> Post {
-        create_post(&mut self.conn(), &new_post).expect("post created")
+        let post = create_post(&mut self.conn(), &new_post).expect("post created");
+        self.state.sync_content_version();
+        post
     }
 
     /// A published post dated `days_ago` days back, in the given categories.
@@ -325,6 +330,7 @@ impl TestApp {
 
     /// A page as a visitor without cookies sees it.
     pub async fn get_page_as_stranger(&self, path: &str) -> (StatusCode, String) {
+        self.state.sync_content_version();
         let response = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

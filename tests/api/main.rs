@@ -58,6 +58,7 @@ macro_rules! on_both_backends_with_mail {
 
 mod admin;
 mod browser;
+mod cache;
 mod cli;
 mod comments;
 mod feeds;

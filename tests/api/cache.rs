@@ -1,0 +1,134 @@
+//! Render once, serve many: cached reader pages, and the changes that must
+//! show on the very next request — in this process, and in another one.
+
+use std::time::{Duration, Instant};
+
+use ferropress::domain::Role;
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+/// A GET straight to the server: no test-side synchronisation.
+async fn fetch(
+    client: &reqwest::Client,
+    url: String,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+on_both_backends! {
+    async fn cached_pages_carry_etags_and_encodings_and_answer_304(app) {
+        app.publish("Cached post", "Body.", 1, &[]);
+        let plain = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+        let (_, first, body) = fetch(&plain, app.url("/")).await;
+        let (_, second, again) = fetch(&plain, app.url("/")).await;
+        assert_eq!(body, again);
+        let etag = first["etag"].to_str().unwrap().to_owned();
+        assert_eq!(second["etag"], etag.as_str());
+        assert!(second["content-security-policy"].to_str().unwrap().contains("default-src 'self'"), "headers kept");
+        let brotli = plain.get(app.url("/")).header("Accept-Encoding", "br, gzip").send().await.unwrap();
+        assert_eq!(brotli.headers()["content-encoding"], "br");
+        let gzip = plain.get(app.url("/")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert_eq!(gzip.headers()["content-encoding"], "gzip");
+        let not_modified = plain.get(app.url("/")).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+        assert!(app.state.page_cache.bytes() > 0);
+    }
+}
+
+on_both_backends! {
+    async fn every_kind_of_change_shows_on_the_next_request(app) {
+        let neck = app.create_category("Neck", "");
+        let post = app.publish("Original title", "Body.", 1, &[neck.id]);
+        app.log_in_as(Role::Admin).await;
+        let raw = reqwest::Client::new();
+        for path in ["/", "/category/neck/", post.permalink().as_str(), "/feed/"] {
+            fetch(&raw, app.url(path)).await; // fill the cache
+        }
+
+        // A post edited in the panel.
+        app.admin_post(&format!("/admin/posts/{}/edit", post.id), &[("title", "Edited title"), ("slug", &post.slug), ("body", "Body."), ("status", "published"), ("allow_comments", "1"), (&format!("cat_{}", neck.id), "1"), ("published_at", &chrono::DateTime::from_timestamp(post.published_at, 0).unwrap().format("%Y-%m-%dT%H:%M:%S").to_string()), ("intent", "save")]).await;
+        for path in ["/", "/category/neck/", post.permalink().as_str(), "/feed/"] {
+            let (_, _, body) = fetch(&raw, app.url(path)).await;
+            assert!(body.contains("Edited title") && !body.contains("Original title"), "{path}");
+        }
+        // A setting.
+        let mut settings = vec![("site_title", "Renamed Site"), ("posts_per_page", "10"), ("link_limit", "2"), ("close_after_days", "0"), ("thread_depth", "5"), ("comments_per_minute", "5")];
+        settings.push(("hold_all", "1"));
+        app.admin_post("/admin/settings", &settings).await;
+        assert!(fetch(&raw, app.url("/")).await.2.contains("Renamed Site"));
+        // A category.
+        app.admin_post(&format!("/admin/categories/{}/edit", neck.id), &[("name", "Cervical"), ("slug", "neck"), ("description", "")]).await;
+        assert!(fetch(&raw, app.url(&post.permalink())).await.2.contains(">Cervical</a>"));
+        // An approved comment (a held one changes nothing others see).
+        let posted = app.post_comment_as_stranger(&post, &app.comment_fields("Now approved.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER, "{}", posted.text().await.unwrap());
+        assert!(!fetch(&raw, app.url(&post.permalink())).await.2.contains("Now approved."));
+        let id = app.comments_of(&post)[0].id;
+        app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
+        let (_, _, page) = fetch(&raw, app.url(&post.permalink())).await;
+        assert!(page.contains("Now approved.") && page.contains("1 Comment"));
+        assert!(fetch(&raw, app.url("/")).await.2.contains("1 Comment<span"));
+        // A trashed post disappears.
+        app.admin_post(&format!("/admin/posts/{}/trash", post.id), &[]).await;
+        assert_eq!(fetch(&raw, app.url(&post.permalink())).await.0, StatusCode::NOT_FOUND);
+    }
+}
+
+on_both_backends! {
+    async fn a_held_comment_is_shown_to_its_author_and_never_leaks_from_the_cache(app) {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let stranger = reqwest::Client::new();
+        fetch(&stranger, app.url(&post.permalink())).await;
+        app.post_comment(&post, &app.comment_fields("Only I can see this yet.")).await;
+        let (_, own) = app.get_page(&post.permalink()).await;
+        assert!(own.contains("Only I can see this yet.") && own.contains("awaiting moderation"));
+        let (_, _, cached) = fetch(&stranger, app.url(&post.permalink())).await;
+        assert!(!cached.contains("Only I can see this yet."));
+        // The author's page was not stored for others either.
+        let (_, _, again) = fetch(&reqwest::Client::new(), app.url(&post.permalink())).await;
+        assert!(!again.contains("Only I can see this yet."));
+    }
+}
+
+#[tokio::test]
+async fn a_change_made_by_one_process_shows_in_another_within_a_second() {
+    let Some(first) = TestApp::spawn(ferropress::db::Backend::Postgres).await else {
+        return;
+    };
+    let second = first.spawn_beside(None);
+    first.publish("Shared post", "Body.", 1, &[]);
+    let raw = reqwest::Client::new();
+    assert!(fetch(&raw, second.url("/")).await.2.contains("Shared post"));
+    fetch(&raw, second.url("/")).await; // cached in the second process
+    first.log_in_as(Role::Admin).await;
+    first
+        .admin_post(
+            "/admin/settings",
+            &[
+                ("site_title", "Changed Elsewhere"),
+                ("posts_per_page", "10"),
+                ("link_limit", "2"),
+                ("close_after_days", "0"),
+                ("thread_depth", "5"),
+                ("comments_per_minute", "5"),
+                ("hold_all", "1"),
+            ],
+        )
+        .await;
+    let changed = Instant::now();
+    loop {
+        let (_, _, body) = fetch(&raw, second.url("/")).await;
+        if body.contains("Changed Elsewhere") {
+            break;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(1),
+            "the other process still serves the old page"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
