@@ -1,5 +1,6 @@
 //! The command line (SPEC §1): one file per subcommand.
 
+pub mod bench;
 pub mod export;
 pub mod import;
 pub mod migrate;
@@ -46,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         source: import::ImportCommand,
     },
+    /// Benchmark helpers (see bench/run)
+    Bench {
+        #[command(subcommand)]
+        action: bench::BenchCommand,
+    },
     /// Export the site for another blog engine
     Export {
         #[command(subcommand)]
@@ -87,6 +93,7 @@ pub fn run() -> ExitCode {
         Command::User { action } => user::run(&config, action),
         Command::Import { source } => import::run(&config, source),
         Command::Export { format } => export::run(&config, format),
+        Command::Bench { action } => bench::run(&config, action),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -79,9 +79,13 @@ pub fn search_published(
                 return Ok((Vec::new(), false));
             };
             diesel::sql_query(
-                "SELECT posts.id AS id FROM posts_search JOIN posts ON posts.id = posts_search.rowid \
-                 WHERE posts_search MATCH ? AND posts.status = 'published' AND posts.post_type = 'post' \
-                 AND posts.published_at <= ? ORDER BY bm25(posts_search, 10.0, 1.0), posts.id DESC LIMIT ? OFFSET ?",
+                // The FTS5 hits first (materialised), then the posts: probing
+                // the index once per post would be thousands of queries.
+                "WITH hits AS MATERIALIZED ( \
+                   SELECT rowid AS id, bm25(posts_search, 10.0, 1.0) AS rank FROM posts_search WHERE posts_search MATCH ?) \
+                 SELECT posts.id AS id FROM hits JOIN posts ON posts.id = hits.id \
+                 WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ? \
+                 ORDER BY hits.rank, posts.id DESC LIMIT ? OFFSET ?",
             )
             .bind::<Text, _>(query)
             .bind::<BigInt, _>(at)
