@@ -16,7 +16,11 @@ async fn main() -> std::io::Result<()> {
         let page = page.clone();
         App::new().default_service(web::to(move || {
             let page = page.clone();
-            async move { HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page) }
+            async move {
+                HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(page)
+            }
         }))
     })
     .bind(bind)?

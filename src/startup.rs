@@ -203,6 +203,9 @@ impl Application {
                 .configure(routes::configure)
         })
         .listen(listener)?
+        // Database work runs on these threads; a few per worker keep the
+        // pool busy without hundreds of idle threads (and their memory).
+        .worker_max_blocking_threads(16)
         .shutdown_timeout(30)
         .run();
         Ok(Application {

@@ -37,45 +37,82 @@ pub enum BenchCommand {
 }
 
 const WORDS: &[&str] = &[
-    "pain", "neck", "back", "lumbar", "cervical", "fusion", "stimulator", "epidural", "injection", "relief",
-    "doctor", "patient", "treatment", "nerve", "spine", "disc", "therapy", "recovery", "surgery", "outcome",
+    "pain",
+    "neck",
+    "back",
+    "lumbar",
+    "cervical",
+    "fusion",
+    "stimulator",
+    "epidural",
+    "injection",
+    "relief",
+    "doctor",
+    "patient",
+    "treatment",
+    "nerve",
+    "spine",
+    "disc",
+    "therapy",
+    "recovery",
+    "surgery",
+    "outcome",
 ];
 
 fn words(rng: &mut impl Rng, count: usize) -> String {
-    (0..count).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect::<Vec<_>>().join(" ")
+    (0..count)
+        .map(|_| WORDS[rng.gen_range(0..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-type CommentRow = (i64, i64, Option<i64>, String, String, String, String, String, i64);
+type CommentRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 fn insert_comments(conn: &mut AnyConnection, rows: &[CommentRow]) -> QueryResult<()> {
     let values: Vec<_> = rows
         .iter()
-        .map(|(id, post_id, parent_id, name, email, body, html, status, created_at)| {
-            (
-                comments::id.eq(*id),
-                comments::post_id.eq(*post_id),
-                comments::parent_id.eq(*parent_id),
-                comments::author_name.eq(name),
-                comments::author_email.eq(email),
-                comments::author_ip.eq("198.51.100.7"),
-                comments::body_source.eq(body),
-                comments::body_html.eq(html),
-                comments::status.eq(status),
-                comments::created_at.eq(*created_at),
-                comments::updated_at.eq(*created_at),
-            )
-        })
+        .map(
+            |(id, post_id, parent_id, name, email, body, html, status, created_at)| {
+                (
+                    comments::id.eq(*id),
+                    comments::post_id.eq(*post_id),
+                    comments::parent_id.eq(*parent_id),
+                    comments::author_name.eq(name),
+                    comments::author_email.eq(email),
+                    comments::author_ip.eq("198.51.100.7"),
+                    comments::body_source.eq(body),
+                    comments::body_html.eq(html),
+                    comments::status.eq(status),
+                    comments::created_at.eq(*created_at),
+                    comments::updated_at.eq(*created_at),
+                )
+            },
+        )
         .collect();
     match conn {
         AnyConnection::Postgresql(pg) => {
             for chunk in values.chunks(4_000) {
-                diesel::insert_into(comments::table).values(chunk).execute(pg)?;
+                diesel::insert_into(comments::table)
+                    .values(chunk)
+                    .execute(pg)?;
             }
         }
         AnyConnection::Sqlite(sqlite) => {
             // SQLite takes at most 32,766 parameters per statement.
             for chunk in values.chunks(2_500) {
-                diesel::insert_into(comments::table).values(chunk).execute(sqlite)?;
+                diesel::insert_into(comments::table)
+                    .values(chunk)
+                    .execute(sqlite)?;
             }
         }
     }
@@ -83,17 +120,35 @@ fn insert_comments(conn: &mut AnyConnection, rows: &[CommentRow]) -> QueryResult
 }
 
 pub fn run(config: &Config, command: BenchCommand) -> Result<(), CliError> {
-    let BenchCommand::Seed { posts: post_count, comments: comment_count, pending, big_post_comments } = command;
+    let BenchCommand::Seed {
+        posts: post_count,
+        comments: comment_count,
+        pending,
+        big_post_comments,
+    } = command;
     let pool = db::connect(&config.database_url, 1).context("cannot open the database")?;
     let mut conn = pool.get().context("cannot open a database connection")?;
     db::run_migrations(&mut conn)?;
-    let permalink = seed(&mut conn, post_count, comment_count, pending, big_post_comments).context("seeding failed")?;
+    let permalink = seed(
+        &mut conn,
+        post_count,
+        comment_count,
+        pending,
+        big_post_comments,
+    )
+    .context("seeding failed")?;
     println!("{permalink}");
     Ok(())
 }
 
 /// Seeds the site; returns the permalink of the post with the big thread.
-fn seed(conn: &mut AnyConnection, post_count: i64, comment_count: i64, pending: i64, big_post_comments: i64) -> QueryResult<String> {
+fn seed(
+    conn: &mut AnyConnection,
+    post_count: i64,
+    comment_count: i64,
+    pending: i64,
+    big_post_comments: i64,
+) -> QueryResult<String> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     conn.transaction(|conn| {
         let categories: Vec<i64> = ["Neck", "Back", "Lumbar", "Shoulder", "Knee", "Hip", "Headache", "Nerves", "Research", "News"]

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use crate::helpers::TestApp;
 
 const FIXTURE: &str = include_str!("../fixtures/wordpress-import.xml");
-const SAMPLE: &str = include_str!("../../../shared/peers/wordpress-export-sample.xml");
+const SAMPLE: &str = include_str!("../fixtures/wordpress-export-sample.xml");
 
 fn import(app: &TestApp, wxr: &str) -> Result<ImportSummary, ImportError> {
     import_wordpress(&mut app.conn(), wxr.as_bytes(), |_| {})

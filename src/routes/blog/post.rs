@@ -66,8 +66,18 @@ pub enum PostLookup {
 /// this visitor see.
 pub async fn load_post_page(
     state: &AppState,
-    (year, month, day, slug): (String, String, String, String),
+    path: (String, String, String, String),
     held_ids: Vec<i64>,
+) -> Result<PostLookup, PageError> {
+    load_post(state, path, Some(held_ids)).await
+}
+
+/// The post at a permalink, with its comments when `held_ids` is given
+/// (a page to render) or without them (a comment to store, the fast path).
+pub async fn load_post(
+    state: &AppState,
+    (year, month, day, slug): (String, String, String, String),
+    held_ids: Option<Vec<i64>>,
 ) -> Result<PostLookup, PageError> {
     let requested = format!("/{year}/{month}/{day}/{slug}/");
     let lookup_path = requested.clone();
@@ -89,7 +99,10 @@ pub async fn load_post_page(
             let categories = categories_of_posts(conn, &[post.id])?
                 .remove(&post.id)
                 .unwrap_or_default();
-            let comments = comments_for_post_page(conn, post.id, &held_ids)?;
+            let comments = match &held_ids {
+                Some(held_ids) => comments_for_post_page(conn, post.id, held_ids)?,
+                None => Vec::new(),
+            };
             Ok(Some(Ok(PostPageData {
                 post,
                 author,

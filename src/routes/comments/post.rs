@@ -15,8 +15,10 @@ use crate::mail::notify::comment_received;
 use crate::models::comment::{
     create_comment, has_approved_comment, CreateCommentError, NewComment,
 };
+use crate::models::comment::{find_comment, APPROVED};
 use crate::models::now;
 use crate::render::comment::render_comment;
+use crate::routes::blog::post::load_post;
 use crate::routes::blog::post::{
     comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
 };
@@ -74,17 +76,24 @@ pub async fn submit(
     form: web::Form<RawCommentForm>,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    let data = match load_post_page(&state, path.into_inner(), held_ids.clone()).await? {
+    // The fast path loads the post alone; a refusal shows the whole page.
+    let path = path.into_inner();
+    let data = match load_post(&state, path.clone(), None).await? {
         PostLookup::Found(data) => data,
         PostLookup::Moved(_) => return Err(PageError::NotFound),
     };
     let form = form.into_inner();
     let submission = form.submission();
     let secret = state.secret_key.as_str();
-    let reply_name = submission
-        .parent
-        .and_then(|id| data.replyable_comment(id))
-        .map(|comment| comment.author_name.clone());
+    let post_id = data.post.id;
+    let reply_name = match submission.parent {
+        Some(parent_id) => state
+            .db(move |conn| find_comment(conn, parent_id))
+            .await?
+            .filter(|parent| parent.post_id == post_id && parent.status == APPROVED)
+            .map(|parent| parent.author_name),
+        None => None,
+    };
     let refill = |open: bool, notice: &'static str, values: CommentSubmission| {
         let mut form = CommentForm::refilled(open, values, reply_name.as_deref(), secret);
         form.notice = Some(notice);
@@ -96,7 +105,7 @@ pub async fn submit(
     if !comments_open(&data.post, &site.discussion, received_at) {
         return render_post_page(
             &state,
-            &data,
+            &page_data(&state, &path, &held_ids).await?,
             refill(false, CLOSED_MESSAGE, submission),
             true,
             StatusCode::FORBIDDEN,
@@ -107,7 +116,13 @@ pub async fn submit(
         Err(errors) => {
             let mut form = refill(true, FIX_FIELDS_MESSAGE, submission);
             form.errors = errors;
-            return render_post_page(&state, &data, form, true, StatusCode::UNPROCESSABLE_ENTITY);
+            return render_post_page(
+                &state,
+                &page_data(&state, &path, &held_ids).await?,
+                form,
+                true,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     if valid.parent.is_some() && reply_name.is_none() {
@@ -115,7 +130,7 @@ pub async fn submit(
         values.parent = None;
         return render_post_page(
             &state,
-            &data,
+            &page_data(&state, &path, &held_ids).await?,
             refill(true, PARENT_GONE_MESSAGE, values),
             true,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -125,7 +140,7 @@ pub async fn submit(
     if let Err(wait) = state.comment_throttle().check(address) {
         let mut response = render_post_page(
             &state,
-            &data,
+            &page_data(&state, &path, &held_ids).await?,
             refill(true, TOO_MANY_MESSAGE, submission),
             true,
             StatusCode::TOO_MANY_REQUESTS,
@@ -156,7 +171,7 @@ pub async fn submit(
     };
     let new_comment = judge(
         &state,
-        &data,
+        &page_data(&state, &path, &held_ids).await?,
         &valid,
         address.to_string(),
         user_agent,
@@ -185,7 +200,7 @@ pub async fn submit(
     let Ok(comment) = outcome else {
         return render_post_page(
             &state,
-            &data,
+            &page_data(&state, &path, &held_ids).await?,
             refill(true, DUPLICATE_MESSAGE, submission),
             true,
             StatusCode::CONFLICT,
@@ -213,6 +228,18 @@ pub async fn submit(
         ));
     }
     Ok(response.finish())
+}
+
+/// The whole post page (with this visitor's comments), to show a refusal on.
+async fn page_data(
+    state: &AppState,
+    path: &(String, String, String, String),
+    held_ids: &[i64],
+) -> Result<PostPageData, PageError> {
+    match load_post_page(state, path.clone(), held_ids.to_vec()).await? {
+        PostLookup::Found(data) => Ok(*data),
+        PostLookup::Moved(_) => Err(PageError::NotFound),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
