@@ -34,7 +34,8 @@ pub struct ModerationMail<'a> {
     pub approve_link: Option<String>,
     pub spam_link: String,
     pub trash_link: String,
-    pub pending_count: i64,
+    /// "12", or "1,000 or more": counted no further than that.
+    pub pending_count: String,
 }
 
 #[derive(Template)]
@@ -51,7 +52,7 @@ struct ModerationText<'a> {
     approve_link: &'a Option<String>,
     spam_link: &'a str,
     trash_link: &'a str,
-    pending_count: i64,
+    pending_count: &'a str,
     queue_link: &'a str,
 }
 
@@ -71,7 +72,7 @@ struct ModerationHtml<'a> {
     approve_link: &'a Option<String>,
     spam_link: &'a str,
     trash_link: &'a str,
-    pending_count: i64,
+    pending_count: &'a str,
     queue_link: &'a str,
 }
 
@@ -106,7 +107,7 @@ pub fn moderation(
         approve_link: &mail.approve_link,
         spam_link: &mail.spam_link,
         trash_link: &mail.trash_link,
-        pending_count: mail.pending_count,
+        pending_count: &mail.pending_count,
         queue_link: &queue_link,
     };
     let html = ModerationHtml {
@@ -123,7 +124,7 @@ pub fn moderation(
         approve_link: &mail.approve_link,
         spam_link: &mail.spam_link,
         trash_link: &mail.trash_link,
-        pending_count: mail.pending_count,
+        pending_count: &mail.pending_count,
         queue_link: &queue_link,
     };
     let (body_text, body_html) = render_pair(&text, &html)?;

@@ -314,21 +314,24 @@ pub fn list_admin_comments(
     Ok((page, has_more))
 }
 
-/// How many comments each status holds, without scanning them all: the
-/// approved ones are the sum of the posts' kept counts; the others (the
-/// queue, spam, trash) are index range counts.
-pub fn count_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
-    // SUM's type differs by backend (NUMERIC on PostgreSQL); adding up here is simpler.
-    let per_post: Vec<i64> = posts::table
-        .select(posts::comment_count)
-        .filter(posts::comment_count.gt(0))
+/// How many comments are in spam and in the trash (index range counts; the
+/// queue's count comes with every panel page, and approved comments, nearly
+/// all of a big site's, are not counted at all).
+pub fn count_spam_and_trash(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
+    Ok((
+        count_with_status(conn, SPAM)?,
+        count_with_status(conn, TRASH)?,
+    ))
+}
+
+/// Held comments, counted up to `cap` (a bounded index range, however long the queue).
+pub fn count_pending_up_to(conn: &mut AnyConnection, cap: i64) -> QueryResult<i64> {
+    let ids: Vec<i64> = comments::table
+        .filter(comments::status.eq(PENDING))
+        .select(comments::id)
+        .limit(cap)
         .load(conn)?;
-    let approved = per_post.iter().sum();
-    let mut counts = vec![(APPROVED.to_owned(), approved)];
-    for status in [PENDING, SPAM, TRASH] {
-        counts.push((status.to_owned(), count_with_status(conn, status)?));
-    }
-    Ok(counts)
+    Ok(ids.len() as i64)
 }
 
 pub fn count_with_status(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {

@@ -18,7 +18,7 @@ use crate::domain::EmailAddress;
 use crate::error::PageError;
 use crate::mail::notify::comment_approved;
 use crate::models::comment::{
-    comment_revisions, count_by_status, edit_comment, find_comment, list_admin_comments,
+    comment_revisions, count_spam_and_trash, edit_comment, find_comment, list_admin_comments,
     reply_as_staff, Comment, CommentEdit, CommentQuery, APPROVED, PENDING, SPAM, TRASH,
 };
 use crate::moderate::{moderate, ModerationAction};
@@ -134,16 +134,29 @@ pub async fn list(
         .db(move |conn| {
             Ok((
                 list_admin_comments(conn, &comment_query)?,
-                count_by_status(conn)?,
+                count_spam_and_trash(conn)?,
             ))
         })
         .await?;
-    let count = |name: &str| {
-        counts
-            .iter()
-            .find(|(status, _)| status == name)
-            .map(|(_, count)| *count)
-            .unwrap_or(0)
+    let (spam_count, trash_count) = counts;
+    let title = if search.is_empty() {
+        "Comments".to_owned()
+    } else {
+        format!("Comments matching “{search}”")
+    };
+    let notice = NoticeQuery {
+        done: query.done.clone(),
+        n: query.n,
+    }
+    .text();
+    let layout = AdminLayout::new(&state, &staff, &title, "Comments")
+        .await?
+        .with_notice(notice);
+    let count = |name: &str| match name {
+        PENDING => Some(layout.pending),
+        SPAM => Some(spam_count),
+        TRASH => Some(trash_count),
+        _ => None,
     };
     let status_text = status.clone().unwrap_or_default();
     let tabs = [
@@ -157,10 +170,7 @@ pub async fn list(
     .map(|(label, tab_status)| Tab {
         label,
         href: list_path(tab_status, ""),
-        count: match tab_status {
-            "" => None,
-            other => Some(count(other)),
-        },
+        count: count(tab_status),
         current: tab_status == status_text,
     })
     .collect();
@@ -203,19 +213,6 @@ pub async fn list(
             date: comment_date(row.comment.created_at),
         })
         .collect();
-    let title = if search.is_empty() {
-        "Comments".to_owned()
-    } else {
-        format!("Comments matching “{search}”")
-    };
-    let notice = NoticeQuery {
-        done: query.done.clone(),
-        n: query.n,
-    }
-    .text();
-    let layout = AdminLayout::new(&state, &staff, &title, "Comments")
-        .await?
-        .with_notice(notice);
     admin_page(&CommentsPage {
         layout,
         tabs,

@@ -126,6 +126,8 @@ pub struct AdminLayout {
     /// Across the panel: mail delivery is off, or failing.
     pub mail_banner: Option<String>,
     pub can_see_outbox: bool,
+    /// Comments waiting in the queue (the menu's badge).
+    pub pending: i64,
 }
 
 const MENU: [(&str, &str, Area); 8] = [
@@ -147,15 +149,20 @@ impl AdminLayout {
         page_title: &str,
         current: &str,
     ) -> Result<AdminLayout, PageError> {
+        let smtp_on = state.config.smtp_url.is_some();
         let (pending, (failing, last_error)) = state
-            .db(|conn| {
-                Ok((
-                    count_with_status(conn, PENDING)?,
-                    crate::mail::outbox::delivery_trouble(conn)?,
-                ))
+            .db(move |conn| {
+                let pending = count_with_status(conn, PENDING)?;
+                // Delivery trouble only matters while delivery is on.
+                let trouble = if smtp_on {
+                    crate::mail::outbox::delivery_trouble(conn)?
+                } else {
+                    (0, None)
+                };
+                Ok((pending, trouble))
             })
             .await?;
-        let mail_banner = if state.config.smtp_url.is_none() {
+        let mail_banner = if !smtp_on {
             Some("Email delivery is off: FERROPRESS_SMTP_URL is not set, so mail waits in the outbox.".to_owned())
         } else if failing > 0 {
             let noun = if failing == 1 {
@@ -191,6 +198,7 @@ impl AdminLayout {
             notice: None,
             mail_banner,
             can_see_outbox: staff.can(Area::Outbox),
+            pending,
         })
     }
 
