@@ -3,11 +3,12 @@
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 counter = 0
+run = os.time()
 request = function()
   counter = counter + 1
   local path = os.getenv("FORM_PATH")
   if counter % 100 == 0 then
-    local id = tostring(tid) .. "-" .. counter
+    local id = tostring(run) .. "-" .. tostring(tid) .. "-" .. counter
     local body = "comment=Mixed+comment+" .. id .. "&author=Bench+Reader&email=mixed" .. id ..
       "%40example.org&url=&parent=&fp_hp=&fp_ts=" .. (os.getenv("FORM_TOKEN") or "")
     return wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)

@@ -159,6 +159,27 @@ impl AnyConnection {
     }
 }
 
+/// SQLite takes one writer at a time. Writers from this process wait their
+/// turn here, on a plain mutex, instead of colliding inside SQLite and
+/// backing off through its busy handler's sleeps.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs a write transaction, queued behind this process's other SQLite writers.
+pub fn serialized_write<T>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> T,
+) -> T {
+    match conn.backend() {
+        Backend::Sqlite => {
+            let _turn = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(conn)
+        }
+        Backend::Postgres => work(conn),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

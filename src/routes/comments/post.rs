@@ -185,10 +185,12 @@ pub async fn submit(
     let outcome = state
         .db(move |conn| {
             // The comment and the mail it causes are committed together.
-            let stored = conn.transaction(|conn| -> Result<_, CreateCommentError> {
-                let comment = create_comment(conn, &new_comment)?;
-                comment_received(conn, &context, &comment, &post, subscribe)?;
-                Ok(comment)
+            let stored = crate::db::serialized_write(conn, |conn| {
+                conn.transaction(|conn| -> Result<_, CreateCommentError> {
+                    let comment = create_comment(conn, &new_comment)?;
+                    comment_received(conn, &context, &comment, &post, subscribe)?;
+                    Ok(comment)
+                })
             });
             match stored {
                 Ok(comment) => Ok(Ok(comment)),
