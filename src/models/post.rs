@@ -235,8 +235,17 @@ pub fn published_page(
 
 /// The published, not scheduled, post with this slug.
 pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
+    find_public_by_slug(conn, POST, slug)
+}
+
+/// The public post or page (`post_type`) with this slug.
+fn find_public_by_slug(
+    conn: &mut AnyConnection,
+    post_type: &str,
+    slug: &str,
+) -> QueryResult<Option<Post>> {
     posts::table
-        .filter(posts::post_type.eq(POST))
+        .filter(posts::post_type.eq(post_type))
         .filter(posts::slug.eq(slug))
         .filter(posts::status.eq(PUBLISHED))
         .filter(posts::published_at.le(now()))
@@ -434,14 +443,7 @@ pub fn list_posts_admin(
 
 /// A published page (WordPress's `page` type) by slug.
 pub fn find_public_page_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
-    posts::table
-        .filter(posts::post_type.eq("page"))
-        .filter(posts::slug.eq(slug))
-        .filter(posts::status.eq(PUBLISHED))
-        .filter(posts::published_at.le(now()))
-        .select(Post::as_select())
-        .first(conn)
-        .optional()
+    find_public_by_slug(conn, "page", slug)
 }
 
 /// Published posts by id, in the order of `ids` (search results).
