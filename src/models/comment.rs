@@ -542,7 +542,8 @@ pub fn latest_public_comments(
 }
 
 /// A comment brought in by an import: its WordPress id, status and time kept.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = comments)]
 pub struct ImportedComment {
     pub post_id: i64,
     pub author_name: String,
@@ -552,8 +553,11 @@ pub struct ImportedComment {
     pub body_source: String,
     pub body_html: String,
     pub status: &'static str,
+    /// Pending for a trashed comment (so Restore has somewhere to go).
+    pub status_before_trash: Option<&'static str>,
     pub wp_id: i64,
     pub created_at: i64,
+    pub updated_at: i64,
 }
 
 pub fn comment_id_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<i64>> {
@@ -570,27 +574,13 @@ pub fn insert_imported_comment(
     conn: &mut AnyConnection,
     imported: &ImportedComment,
 ) -> QueryResult<i64> {
-    let values = (
-        comments::post_id.eq(imported.post_id),
-        comments::author_name.eq(&imported.author_name),
-        comments::author_email.eq(&imported.author_email),
-        comments::author_url.eq(&imported.author_url),
-        comments::author_ip.eq(&imported.author_ip),
-        comments::body_source.eq(&imported.body_source),
-        comments::body_html.eq(&imported.body_html),
-        comments::status.eq(imported.status),
-        comments::status_before_trash.eq((imported.status == TRASH).then_some(PENDING)),
-        comments::wp_id.eq(imported.wp_id),
-        comments::created_at.eq(imported.created_at),
-        comments::updated_at.eq(imported.created_at),
-    );
     match conn {
         AnyConnection::Postgresql(conn) => diesel::insert_into(comments::table)
-            .values(values)
+            .values(imported)
             .returning(comments::id)
             .get_result(conn),
         AnyConnection::Sqlite(conn) => diesel::insert_into(comments::table)
-            .values(values)
+            .values(imported)
             .returning(comments::id)
             .get_result(conn),
     }
@@ -605,29 +595,9 @@ pub fn insert_imported_comments(
 ) -> QueryResult<Vec<(i64, i64)>> {
     match conn {
         AnyConnection::Postgresql(pg) => {
-            let rows: Vec<_> = batch
-                .iter()
-                .map(|imported| {
-                    (
-                        comments::post_id.eq(imported.post_id),
-                        comments::author_name.eq(&imported.author_name),
-                        comments::author_email.eq(&imported.author_email),
-                        comments::author_url.eq(&imported.author_url),
-                        comments::author_ip.eq(&imported.author_ip),
-                        comments::body_source.eq(&imported.body_source),
-                        comments::body_html.eq(&imported.body_html),
-                        comments::status.eq(imported.status),
-                        comments::status_before_trash
-                            .eq((imported.status == TRASH).then_some(PENDING)),
-                        comments::wp_id.eq(imported.wp_id),
-                        comments::created_at.eq(imported.created_at),
-                        comments::updated_at.eq(imported.created_at),
-                    )
-                })
-                .collect();
             let mut stored = Vec::with_capacity(batch.len());
             // Parameters per statement are limited (65,535): 12 per row.
-            for chunk in rows.chunks(2_000) {
+            for chunk in batch.chunks(2_000) {
                 let returned: Vec<(Option<i64>, i64)> = diesel::insert_into(comments::table)
                     .values(chunk)
                     .returning((comments::wp_id, comments::id))

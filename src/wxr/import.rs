@@ -414,6 +414,9 @@ impl Importer {
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .take(200)
                 .collect();
+            let created_at = parse_wp_date(&comment.date_gmt)
+                .or_else(|| parse_wp_date(&comment.date))
+                .unwrap_or_else(now);
             let imported = ImportedComment {
                 post_id,
                 author_name: if author.trim().is_empty() {
@@ -427,10 +430,10 @@ impl Importer {
                 body_source: comment.content.clone(),
                 body_html: sanitize_imported_comment(&comment.content),
                 status,
+                status_before_trash: (status == "trash").then_some("pending"),
                 wp_id: comment.id,
-                created_at: parse_wp_date(&comment.date_gmt)
-                    .or_else(|| parse_wp_date(&comment.date))
-                    .unwrap_or_else(now),
+                created_at,
+                updated_at: created_at,
             };
             if comment.parent > 0 {
                 to_link.push((comment.id, comment.parent));

@@ -116,6 +116,18 @@ pub fn csrf_token_in(html: &str) -> String {
         .to_owned()
 }
 
+/// A new, empty database of `backend` (and the directory a SQLite file lives
+/// in); `None` when that backend is not available here.
+fn fresh_database(backend: Backend) -> Option<(String, tempfile::TempDir)> {
+    capture_logs();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let database_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
+        Backend::Postgres => fresh_postgres_url()?,
+    };
+    Some((database_url, directory))
+}
+
 /// Mail pacing for tests: look often, retry after a second, short leases.
 pub fn fast_mail(config: &mut Config) {
     config.mail_tuning = MailTuning {
@@ -147,25 +159,15 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut RawConfig),
     ) -> Option<TestApp> {
-        capture_logs();
-        let directory = tempfile::tempdir().expect("temp dir");
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
-            Backend::Postgres => fresh_postgres_url()?,
-        };
+        let (database_url, directory) = fresh_database(backend)?;
         Some(TestApp::start(database_url, directory, adjust, |_| {}))
     }
 
     /// The app with mail delivered to a fresh in-process SMTP server, and
     /// retries paced for tests (first retry after a second).
     pub async fn spawn_with_mail(backend: Backend) -> Option<(TestApp, SmtpSink)> {
-        capture_logs();
+        let (database_url, directory) = fresh_database(backend)?;
         let sink = SmtpSink::start().await;
-        let directory = tempfile::tempdir().expect("temp dir");
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", directory.path().join("test.db").display()),
-            Backend::Postgres => fresh_postgres_url()?,
-        };
         let smtp_url = sink.url();
         let app = TestApp::start(
             database_url,

@@ -11,6 +11,7 @@ use super::{
     admin_page, admin_page_with_status, safe_return, see_other, with_notice, AdminLayout, FieldMap,
     NoticeQuery,
 };
+use super::{FieldErrors, FieldErrorsAt};
 use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::comment::AuthorUrl;
@@ -371,17 +372,8 @@ pub async fn reply(
 struct EditPage {
     layout: AdminLayout,
     comment: Comment,
-    errors: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
     revisions: Vec<(String, String)>,
-}
-
-impl EditPage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
 }
 
 pub async fn edit_form(

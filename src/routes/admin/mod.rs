@@ -224,6 +224,17 @@ pub fn admin_page_with_status(
         .body(body))
 }
 
+/// An argon2id hash made on a blocking thread (it takes tens of
+/// milliseconds on purpose, too long for the async workers).
+pub async fn hash_off_thread(password: String) -> Result<String, PageError> {
+    Ok(
+        web::block(move || crate::auth::password::hash_password(&password))
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?
+            .map_err(anyhow::Error::from)?,
+    )
+}
+
 /// `303` to `location`, the answer to every successful admin form.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -301,6 +312,22 @@ pub struct NoticeQuery {
 impl NoticeQuery {
     pub fn text(&self) -> Option<String> {
         notice_text(self.done.as_deref(), self.n)
+    }
+}
+
+/// Messages at the fields of a panel form that need fixing: (field, message).
+pub type FieldErrors = Vec<(&'static str, &'static str)>;
+
+/// `errors.at("title")` in templates: the message at one field.
+pub trait FieldErrorsAt {
+    fn at(&self, field: &str) -> Option<&'static str>;
+}
+
+impl FieldErrorsAt for FieldErrors {
+    fn at(&self, field: &str) -> Option<&'static str> {
+        self.iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| *message)
     }
 }
 

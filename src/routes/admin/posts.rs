@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{
     admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
 };
+use super::{FieldErrors, FieldErrorsAt};
 use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::Slug;
@@ -159,18 +160,11 @@ struct EditorPage {
     permalink: Option<String>,
     values: PostValues,
     categories: Vec<Category>,
-    errors: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
     preview: Option<String>,
 }
 
 impl EditorPage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
-
     fn checked(&self, category_id: &i64) -> bool {
         self.values.category_ids.contains(category_id)
     }
@@ -180,7 +174,7 @@ impl EditorPage {
 #[derive(Default)]
 struct EditorContent {
     values: PostValues,
-    errors: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
     preview: Option<String>,
     notice: Option<String>,
 }
@@ -310,7 +304,7 @@ fn values_from(fields: &FieldMap) -> PostValues {
 }
 
 /// The editor's values as a post to save, or a message at each bad field.
-fn parse(values: &PostValues) -> Result<NewPost, Vec<(&'static str, &'static str)>> {
+fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
     let mut errors = Vec::new();
     if values.title.trim().is_empty() {
         errors.push(("title", "Please enter a title."));

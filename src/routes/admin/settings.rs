@@ -7,6 +7,7 @@ use askama::Template;
 use diesel::Connection;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
+use super::{FieldErrors, FieldErrorsAt};
 use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::EmailAddress;
@@ -19,16 +20,7 @@ use crate::startup::AppState;
 struct SettingsPage {
     layout: AdminLayout,
     values: SettingsValues,
-    errors: Vec<(&'static str, &'static str)>,
-}
-
-impl SettingsPage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
+    errors: FieldErrors,
 }
 
 /// The form's fields as text, as typed or as stored.
@@ -90,7 +82,7 @@ impl SettingsValues {
         }
     }
 
-    fn errors(&self) -> Vec<(&'static str, &'static str)> {
+    fn errors(&self) -> FieldErrors {
         let in_range = |text: &str, min: i64, max: i64| {
             text.parse::<i64>().is_ok_and(|n| (min..=max).contains(&n))
         };

@@ -8,7 +8,7 @@ use diesel::Connection;
 use serde::Deserialize;
 
 use super::{admin_page_with_status, see_other};
-use crate::auth::password::hash_password;
+use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::staff::{form_token, form_token_matches, session_cookie};
 use crate::cli::user::MIN_PASSWORD_LENGTH;
 use crate::domain::{EmailAddress, Role};
@@ -28,16 +28,7 @@ struct SetupPage {
     admin_stylesheet: &'static str,
     csrf_token: String,
     values: SetupForm,
-    errors: Vec<(&'static str, &'static str)>,
-}
-
-impl SetupPage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
+    errors: FieldErrors,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -76,7 +67,7 @@ fn page(
     request: &HttpRequest,
     state: &AppState,
     values: SetupForm,
-    errors: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let (csrf_token, cookie) = form_token(request, state.config.is_https());
@@ -142,11 +133,7 @@ pub async fn create_first_admin(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let password = form.password.clone();
-    let password_hash = web::block(move || hash_password(&password))
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?
-        .map_err(anyhow::Error::from)?;
+    let password_hash = hash_off_thread(form.password.clone()).await?;
     let token = state
         .db(move |conn| {
             conn.transaction(|conn| {

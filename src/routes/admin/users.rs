@@ -6,7 +6,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
-use crate::auth::password::{hash_password, verify_password};
+use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
+use crate::auth::password::verify_password;
 use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::cli::user::MIN_PASSWORD_LENGTH;
@@ -27,23 +28,14 @@ struct UsersPage {
     users: Vec<User>,
     me: i64,
     values: (String, String, String),
-    errors: Vec<(&'static str, &'static str)>,
-}
-
-impl UsersPage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
+    errors: FieldErrors,
 }
 
 async fn users_page(
     state: &AppState,
     staff: &Staff,
     values: (String, String, String),
-    errors: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
@@ -78,13 +70,6 @@ pub async fn list(
         StatusCode::OK,
     )
     .await
-}
-
-async fn hash(password: String) -> Result<String, PageError> {
-    Ok(web::block(move || hash_password(&password))
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?
-        .map_err(anyhow::Error::from)?)
 }
 
 pub async fn create(
@@ -127,7 +112,7 @@ pub async fn create(
         )
         .await;
     };
-    let password_hash = hash(password).await?;
+    let password_hash = hash_off_thread(password).await?;
     let created = state
         .db(move |conn| {
             match create_user(
@@ -205,7 +190,7 @@ pub async fn reset_password(
         )
         .await;
     }
-    let password_hash = hash(password).await?;
+    let password_hash = hash_off_thread(password).await?;
     let id = user.id;
     state
         .db(move |conn| {
@@ -236,16 +221,7 @@ pub async fn remove(
 struct ProfilePage {
     layout: AdminLayout,
     user: User,
-    errors: Vec<(&'static str, &'static str)>,
-}
-
-impl ProfilePage {
-    fn error(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
+    errors: FieldErrors,
 }
 
 pub async fn profile(
@@ -308,7 +284,7 @@ pub async fn update_profile(
     let password_hash = if new_password.is_empty() {
         None
     } else {
-        Some(hash(new_password).await?)
+        Some(hash_off_thread(new_password).await?)
     };
     let new_session = state
         .db(move |conn| {

@@ -53,7 +53,26 @@ async fn link_state(state: &AppState, token: String) -> Result<LinkState, PageEr
     Ok(LinkState::Usable(found, action))
 }
 
-fn page(page: ConfirmPage, status: StatusCode) -> Result<HttpResponse, PageError> {
+/// A page with a heading, a message, and optionally the comment concerned
+/// and a button that POSTs back to the same address (the only thing that
+/// acts). Email links (moderation, subscriptions) all answer with it.
+pub fn confirmation_page(
+    state: &AppState,
+    heading: &str,
+    message: &str,
+    button: Option<&'static str>,
+    comment_html: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let mut layout = Layout::new(&state.site(), Some(heading));
+    layout.robots = Some("noindex");
+    let page = ConfirmPage {
+        layout,
+        heading: heading.to_owned(),
+        message: message.to_owned(),
+        button,
+        comment_html,
+    };
     let body = page.render().map_err(anyhow::Error::from)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -67,16 +86,7 @@ fn message_page(
     message: &str,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let mut layout = Layout::new(&state.site(), Some(heading));
-    layout.robots = Some("noindex");
-    let confirm = ConfirmPage {
-        layout,
-        heading: heading.to_owned(),
-        message: message.to_owned(),
-        button: None,
-        comment_html: None,
-    };
-    page(confirm, status)
+    confirmation_page(state, heading, message, None, None, status)
 }
 
 fn refusal(state: &AppState, link: &LinkState) -> Result<HttpResponse, PageError> {
@@ -116,19 +126,17 @@ pub async fn confirm(
             StatusCode::GONE,
         );
     };
-    let mut layout = Layout::new(&state.site(), Some(action.label()));
-    layout.robots = Some("noindex");
-    let confirm = ConfirmPage {
-        layout,
-        heading: format!("{} this comment?", action.label()),
-        message: format!(
+    confirmation_page(
+        &state,
+        &format!("{} this comment?", action.label()),
+        &format!(
             "Comment by {} (now {}):",
             comment.author_name, comment.status
         ),
-        button: Some(action.label()),
-        comment_html: Some(comment.body_html.clone()),
-    };
-    page(confirm, StatusCode::OK)
+        Some(action.label()),
+        Some(comment.body_html.clone()),
+        StatusCode::OK,
+    )
 }
 
 /// POST: acts once. The token is spent in the same transaction as the

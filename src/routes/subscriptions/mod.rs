@@ -4,25 +4,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use askama::Template;
 
 use crate::auth::signing::open_signed_value;
 use crate::error::PageError;
 use crate::mail::notify::{CONFIRM_PURPOSE, UNSUBSCRIBE_PURPOSE};
 use crate::models::now;
 use crate::models::subscriber::{confirm_subscriber, find_subscriber, unsubscribe};
-use crate::render::layout::Layout;
+use crate::routes::moderate::confirmation_page;
 use crate::startup::AppState;
-
-#[derive(Template)]
-#[template(path = "moderate/confirm.html")]
-struct SubscriptionPage {
-    layout: Layout,
-    heading: String,
-    message: String,
-    button: Option<&'static str>,
-    comment_html: Option<String>,
-}
 
 fn page(
     state: &AppState,
@@ -31,21 +20,7 @@ fn page(
     button: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let mut layout = Layout::new(&state.site(), Some(heading));
-    layout.robots = Some("noindex");
-    let body = SubscriptionPage {
-        layout,
-        heading: heading.to_owned(),
-        message: message.to_owned(),
-        button,
-        comment_html: None,
-    }
-    .render()
-    .map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    confirmation_page(state, heading, message, button, None, status)
 }
 
 /// The subscriber a confirmation link names, if it is genuine and fresh.
