@@ -171,7 +171,7 @@ pub async fn submit(
     };
     let new_comment = judge(
         &state,
-        &page_data(&state, &path, &held_ids).await?,
+        data.post.id,
         &valid,
         address.to_string(),
         user_agent,
@@ -253,7 +253,7 @@ struct BotSignals {
 /// Applies the moderation rules and renders the text: the comment as stored.
 async fn judge(
     state: &AppState,
-    data: &PostPageData,
+    post_id: i64,
     valid: &ValidComment,
     author_ip: String,
     user_agent: String,
@@ -293,7 +293,7 @@ async fn judge(
         &format!("{}\n{}", email.to_lowercase(), valid.body),
     );
     Ok(NewComment {
-        post_id: data.post.id,
+        post_id,
         parent_id: valid.parent,
         author_name: valid.author.clone(),
         author_email: email,
