@@ -210,6 +210,12 @@ fn serve(
     }
 }
 
+/// Marks the answer to a state-changing request that changed nothing readers
+/// see (a held comment, a refused one), so the content version need not be
+/// reread after it.
+#[derive(Debug, Clone, Copy)]
+pub struct NothingPublished;
+
 /// A request whose answer is the same for everyone: a reader's GET without a
 /// query, and without the cookie that shows them their own held comments.
 fn cacheable_request(request: &ServiceRequest) -> bool {
@@ -231,7 +237,13 @@ pub async fn page_cache(
     if !cacheable_request(&request) {
         let changes_things = request.method() != Method::GET && request.method() != Method::HEAD;
         let response = next.call(request).await?;
-        if changes_things && !response.status().is_server_error() {
+        if changes_things
+            && !response.status().is_server_error()
+            && !response
+                .response()
+                .extensions()
+                .contains::<NothingPublished>()
+        {
             state.refresh_content_version().await;
         }
         return Ok(response.map_into_boxed_body());

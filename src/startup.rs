@@ -33,6 +33,8 @@ pub struct AppState {
     pub login_by_address: Throttle,
     /// Rendered reader pages, valid for one content version.
     pub page_cache: crate::page_cache::PageCache,
+    /// Commits readers' comments in batches (group commit).
+    pub writer: crate::db::group_commit::GroupWriter,
 }
 
 impl AppState {
@@ -181,8 +183,10 @@ impl Application {
             );
         }
         let throttle = Throttle::per_minute(site.discussion.comments_per_minute);
+        let writer = crate::db::group_commit::GroupWriter::start(pool.clone())?;
         let state = web::Data::new(AppState {
             pool,
+            writer,
             config,
             secret_key: secret,
             site: RwLock::new(Arc::new(site)),

@@ -1,6 +1,7 @@
 //! Database access for both backends: one connection enum (diesel's
 //! `MultiConnection`), its r2d2 pool, and the embedded migrations of each backend.
 
+pub mod group_commit;
 pub mod schema;
 
 use std::time::Duration;
@@ -117,7 +118,7 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
             conn.batch_execute(
                 // busy_timeout first: switching a new file to WAL takes a lock.
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }

@@ -416,3 +416,37 @@ async fn two_serve_processes_on_one_postgres_database_deliver_each_message_once(
     assert_eq!(ids.len(), 200, "every message arrived");
     assert_eq!(received.len(), 200, "none twice");
 }
+
+on_both_backends_with_mail! {
+    async fn a_burst_of_comments_is_stored_whole_each_with_its_mail(app, _sink) {
+        // Comments are committed in groups: a burst shares transactions, and
+        // one refused comment (a duplicate) must not take the others down.
+        app.create_staff("admin@example.com", Role::Admin).await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "1000").await;
+        let post = app.publish("A busy post", "Body.", 1, &[]);
+        let mut forms: Vec<Vec<(&'static str, String)>> = (0..30)
+            .map(|n| {
+                let mut fields = app.comment_fields(&format!("Comment number {n} in the burst."));
+                fields[2].1 = format!("reader{n}@example.com");
+                fields
+            })
+            .collect();
+        forms.push(forms[7].clone());
+        let sending: Vec<_> = forms
+            .into_iter()
+            .map(|fields| {
+                let request = stranger().post(app.url(&post.permalink())).form(&fields);
+                tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for answer in sending {
+            answers.push(answer.await.unwrap());
+        }
+        assert_eq!(answers.iter().filter(|status| **status == 303).count(), 30, "{answers:?}");
+        assert_eq!(answers.iter().filter(|status| **status == 409).count(), 1, "{answers:?}");
+        assert_eq!(app.comments_of(&post).len(), 30, "every accepted comment, once");
+        let mails = count_outbox(&mut app.conn(), "pending").unwrap() + count_outbox(&mut app.conn(), "sent").unwrap();
+        assert_eq!(mails, 30, "one moderation mail per accepted comment, none for the duplicate");
+    }
+}

@@ -3,7 +3,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::signing::sign;
@@ -13,12 +12,13 @@ use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
-    create_comment, has_approved_comment, CreateCommentError, NewComment,
+    create_comment, find_comment, has_approved_comment, Comment, CreateCommentError, NewComment,
+    APPROVED,
 };
-use crate::models::comment::{find_comment, APPROVED};
 use crate::models::now;
+use crate::models::post::{find_public_post_by_slug, Post};
+use crate::page_cache::NothingPublished;
 use crate::render::comment::render_comment;
-use crate::routes::blog::post::load_post;
 use crate::routes::blog::post::{
     comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
 };
@@ -76,75 +76,89 @@ pub async fn submit(
     form: web::Form<RawCommentForm>,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    // The fast path loads the post alone; a refusal shows the whole page.
     let path = path.into_inner();
-    let data = match load_post(&state, path.clone(), None).await? {
-        PostLookup::Found(data) => data,
-        PostLookup::Moved(_) => return Err(PageError::NotFound),
-    };
     let form = form.into_inner();
     let submission = form.submission();
-    let secret = state.secret_key.as_str();
-    let post_id = data.post.id;
-    let reply_name = match submission.parent {
-        Some(parent_id) => state
-            .db(move |conn| find_comment(conn, parent_id))
+    let parsed = submission.parse();
+    // The fast path: one trip to the database for the post, the comment
+    // replied to and the author's history; a refusal shows the whole page.
+    let facts = {
+        let (year, month, day, slug) = path.clone();
+        let requested = format!("/{year}/{month}/{day}/{slug}/");
+        let parent_id = submission.parent;
+        let email = parsed
+            .as_ref()
+            .ok()
+            .map(|valid| valid.email.as_str().to_owned());
+        state
+            .db(move |conn| {
+                let Some(post) = find_public_post_by_slug(conn, &slug)? else {
+                    return Ok(None);
+                };
+                if post.permalink() != requested {
+                    return Ok(None);
+                }
+                let reply_name = match parent_id {
+                    Some(parent_id) => find_comment(conn, parent_id)?
+                        .filter(|parent| parent.post_id == post.id && parent.status == APPROVED)
+                        .map(|parent| parent.author_name),
+                    None => None,
+                };
+                let has_approved = match email {
+                    Some(email) => has_approved_comment(conn, &email)?,
+                    None => false,
+                };
+                Ok(Some(SubmissionFacts {
+                    post,
+                    reply_name,
+                    has_approved,
+                }))
+            })
             .await?
-            .filter(|parent| parent.post_id == post_id && parent.status == APPROVED)
-            .map(|parent| parent.author_name),
-        None => None,
+            .ok_or(PageError::NotFound)?
     };
+    let secret = state.secret_key.as_str();
     let refill = |open: bool, notice: &'static str, values: CommentSubmission| {
-        let mut form = CommentForm::refilled(open, values, reply_name.as_deref(), secret);
+        let mut form = CommentForm::refilled(open, values, facts.reply_name.as_deref(), secret);
         form.notice = Some(notice);
         form
     };
+    let refuse =
+        |form: CommentForm, status: StatusCode| refusal(&state, &path, &held_ids, form, status);
 
     let site = state.site();
     let received_at = now();
-    if !comments_open(&data.post, &site.discussion, received_at) {
-        return render_post_page(
-            &state,
-            &page_data(&state, &path, &held_ids).await?,
+    if !comments_open(&facts.post, &site.discussion, received_at) {
+        return refuse(
             refill(false, CLOSED_MESSAGE, submission),
-            true,
             StatusCode::FORBIDDEN,
-        );
+        )
+        .await;
     }
-    let valid = match submission.parse() {
+    let valid = match parsed {
         Ok(valid) => valid,
         Err(errors) => {
             let mut form = refill(true, FIX_FIELDS_MESSAGE, submission);
             form.errors = errors;
-            return render_post_page(
-                &state,
-                &page_data(&state, &path, &held_ids).await?,
-                form,
-                true,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            return refuse(form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if valid.parent.is_some() && reply_name.is_none() {
+    if valid.parent.is_some() && facts.reply_name.is_none() {
         let mut values = submission;
         values.parent = None;
-        return render_post_page(
-            &state,
-            &page_data(&state, &path, &held_ids).await?,
+        return refuse(
             refill(true, PARENT_GONE_MESSAGE, values),
-            true,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     }
     let address = client_address(&request, state.config.trust_proxy);
     if let Err(wait) = state.comment_throttle().check(address) {
-        let mut response = render_post_page(
-            &state,
-            &page_data(&state, &path, &held_ids).await?,
+        let mut response = refuse(
             refill(true, TOO_MANY_MESSAGE, submission),
-            true,
             StatusCode::TOO_MANY_REQUESTS,
-        )?;
+        )
+        .await?;
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         response.headers_mut().insert(
             header::RETRY_AFTER,
@@ -171,46 +185,43 @@ pub async fn submit(
     };
     let new_comment = judge(
         &state,
-        data.post.id,
+        &facts,
         &valid,
         address.to_string(),
         user_agent,
         signals,
-    )
-    .await?;
+    );
     let verdict = new_comment.verdict;
     let context = state.mail_context();
-    let post = data.post.clone();
+    let post = facts.post.clone();
     let subscribe = valid.subscribe;
-    let outcome = state
-        .db(move |conn| {
-            // The comment and the mail it causes are committed together.
-            let stored = crate::db::serialized_write(conn, |conn| {
-                conn.transaction(|conn| -> Result<_, CreateCommentError> {
-                    let comment = create_comment(conn, &new_comment)?;
-                    comment_received(conn, &context, &comment, &post, subscribe)?;
-                    Ok(comment)
-                })
-            });
-            match stored {
-                Ok(comment) => Ok(Ok(comment)),
-                Err(CreateCommentError::Duplicate) => Ok(Err(())),
-                Err(CreateCommentError::Database(error)) => Err(error),
-            }
+    // The comment and the mail it causes are committed together, in the
+    // next group commit.
+    let stored = state
+        .writer
+        .write(move |conn| -> Result<Comment, CreateCommentError> {
+            let comment = create_comment(conn, &new_comment)?;
+            comment_received(conn, &context, &comment, &post, subscribe)?;
+            Ok(comment)
         })
-        .await?;
-    let Ok(comment) = outcome else {
-        return render_post_page(
-            &state,
-            &page_data(&state, &path, &held_ids).await?,
-            refill(true, DUPLICATE_MESSAGE, submission),
-            true,
-            StatusCode::CONFLICT,
-        );
+        .await
+        .map_err(|error| PageError::Unexpected(error.into()))?;
+    let comment = match stored {
+        Ok(comment) => comment,
+        Err(CreateCommentError::Duplicate) => {
+            return refuse(
+                refill(true, DUPLICATE_MESSAGE, submission),
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        Err(CreateCommentError::Database(error)) => {
+            return Err(PageError::Unexpected(error.into()))
+        }
     };
     tracing::info!(
         comment_id = comment.id,
-        post_id = data.post.id,
+        post_id = facts.post.id,
         status = verdict.as_status(),
         "comment received"
     );
@@ -218,7 +229,7 @@ pub async fn submit(
     let mut response = HttpResponse::SeeOther();
     response.insert_header((
         header::LOCATION,
-        format!("{}#comment-{}", data.post.permalink(), comment.id),
+        format!("{}#comment-{}", facts.post.permalink(), comment.id),
     ));
     if verdict != Verdict::Approved {
         // Held and spam look the same to their author: "awaiting moderation".
@@ -228,8 +239,39 @@ pub async fn submit(
             secret,
             state.config.is_https(),
         ));
+        // Readers' pages are unchanged.
+        response.extensions_mut().insert(NothingPublished);
     }
     Ok(response.finish())
+}
+
+/// What the database says about a submission before it is stored.
+struct SubmissionFacts {
+    post: Post,
+    /// The name of the approved comment replied to, if it is one of this post's.
+    reply_name: Option<String>,
+    /// Whether the author has an approved comment under this email.
+    has_approved: bool,
+}
+
+/// A refusal: the whole post page (with this visitor's comments) and the
+/// form as it was sent, answered with `status`.
+async fn refusal(
+    state: &AppState,
+    path: &(String, String, String, String),
+    held_ids: &[i64],
+    form: CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let mut response = render_post_page(
+        state,
+        &page_data(state, path, held_ids).await?,
+        form,
+        true,
+        status,
+    )?;
+    response.extensions_mut().insert(NothingPublished);
+    Ok(response)
 }
 
 /// The whole post page (with this visitor's comments), to show a refusal on.
@@ -251,19 +293,15 @@ struct BotSignals {
 }
 
 /// Applies the moderation rules and renders the text: the comment as stored.
-async fn judge(
+fn judge(
     state: &AppState,
-    post_id: i64,
+    known: &SubmissionFacts,
     valid: &ValidComment,
     author_ip: String,
     user_agent: String,
     signals: BotSignals,
-) -> Result<NewComment, PageError> {
+) -> NewComment {
     let email = valid.email.as_str().to_owned();
-    let lookup_email = email.clone();
-    let has_approved = state
-        .db(move |conn| has_approved_comment(conn, &lookup_email))
-        .await?;
     let author_url = valid
         .url
         .as_ref()
@@ -283,7 +321,7 @@ async fn judge(
         &facts,
         &state.site().discussion.rules,
         AuthorHistory {
-            has_approved_comment: has_approved,
+            has_approved_comment: known.has_approved,
         },
     );
     // Keyed, so the stored key says nothing about the email to anyone without the secret.
@@ -292,8 +330,8 @@ async fn judge(
         "comment-dedupe",
         &format!("{}\n{}", email.to_lowercase(), valid.body),
     );
-    Ok(NewComment {
-        post_id,
+    NewComment {
+        post_id: known.post.id,
         parent_id: valid.parent,
         author_name: valid.author.clone(),
         author_email: email,
@@ -305,5 +343,5 @@ async fn judge(
         body_html: render_comment(&valid.body),
         verdict,
         dedupe_key: Some(dedupe_key),
-    })
+    }
 }
