@@ -222,6 +222,8 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
     (request.method() == Method::GET || request.method() == Method::HEAD)
         && request.query_string().is_empty()
         && !request.path().starts_with("/admin")
+        // One per commenter, drawn in microseconds: not worth a cache slot.
+        && !request.path().starts_with("/avatar/")
         && request.cookie(HELD_COOKIE).is_none()
 }
 

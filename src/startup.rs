@@ -96,6 +96,7 @@ impl AppState {
             site_title: site.title.clone(),
             secret: self.secret_key.clone(),
             notifications: site.notifications.clone(),
+            paging: site.discussion.paging(),
         }
     }
 

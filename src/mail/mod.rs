@@ -14,6 +14,8 @@ pub struct MailContext {
     pub site_title: String,
     pub secret: String,
     pub notifications: crate::models::setting::NotificationSettings,
+    /// How post pages lay comments out, to link to the page showing one.
+    pub paging: crate::render::thread::CommentPaging,
 }
 
 impl MailContext {

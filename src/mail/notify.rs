@@ -10,7 +10,9 @@ use crate::mail::compose::{self, ModerationMail};
 use crate::mail::outbox::{enqueue, NewEmail};
 use crate::mail::MailContext;
 use crate::models::action_token::{create_comment_token, ACTION_TOKEN_SECONDS};
-use crate::models::comment::{count_pending_up_to, find_comment, Comment, APPROVED, PENDING, SPAM};
+use crate::models::comment::{
+    comment_path, count_pending_up_to, find_comment, Comment, APPROVED, PENDING, SPAM,
+};
 use crate::models::now;
 use crate::models::post::{find_post, Post};
 use crate::models::subscriber::{subscribe_to_replies, subscriber_for, subscriber_of_comment};
@@ -90,11 +92,13 @@ pub fn comment_received(
             comment_id: comment.id,
             held,
             post_title: &post.title,
-            permalink: context.absolute_url(&format!(
-                "{}#comment-{}",
-                post.permalink(),
-                comment.id
-            )),
+            permalink: context.absolute_url(&comment_path(
+                conn,
+                post,
+                comment.id,
+                &[],
+                context.paging,
+            )?),
             author_name: &comment.author_name,
             author_email: &comment.author_email,
             author_url: &comment.author_url,
@@ -151,7 +155,7 @@ pub fn comment_approved(
     let Some(post) = find_post(conn, comment.post_id)? else {
         return Ok(());
     };
-    let link = context.absolute_url(&format!("{}#comment-{}", post.permalink(), comment.id));
+    let link = context.absolute_url(&comment_path(conn, &post, comment.id, &[], context.paging)?);
     if let Some(parent_id) = comment.parent_id {
         if let Some(subscriber) = subscriber_of_comment(conn, parent_id)? {
             let own_reply = subscriber.email.eq_ignore_ascii_case(&comment.author_email);

@@ -7,6 +7,7 @@ use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::moderation::Verdict;
 use crate::models::{is_unique_violation, now};
+use crate::render::thread::{comment_page_path, page_showing, thread, thread_pages, CommentPaging};
 
 pub const APPROVED: &str = "approved";
 pub const PENDING: &str = "pending";
@@ -198,6 +199,51 @@ pub fn comments_for_post_page(
         );
     }
     query.load(conn)
+}
+
+/// Whether a post's comments, with `own_held` more and one new one, surely
+/// fit on one page (so no comment's page needs looking up).
+pub fn fits_one_page(
+    post: &crate::models::post::Post,
+    own_held: usize,
+    paging: CommentPaging,
+) -> bool {
+    let visible_at_most = usize::try_from(post.comment_count).unwrap_or(0) + own_held + 1;
+    paging.per_page == 0 || visible_at_most <= paging.per_page
+}
+
+/// Where a comment is shown to a visitor who also sees `own_held_ids`:
+/// the post's permalink, or the comment page holding its thread.
+pub fn comment_path(
+    conn: &mut AnyConnection,
+    post: &crate::models::post::Post,
+    comment_id: i64,
+    own_held_ids: &[i64],
+    paging: CommentPaging,
+) -> QueryResult<String> {
+    let permalink = post.permalink();
+    let page = if fits_one_page(post, own_held_ids.len(), paging) {
+        1
+    } else {
+        let mut shown = own_held_ids.to_vec();
+        shown.push(comment_id);
+        let pairs: Vec<(i64, Option<i64>)> = comments::table
+            .filter(comments::post_id.eq(post.id))
+            .filter(comments::status.eq(APPROVED).or(comments::id.eq_any(shown)))
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .select((comments::id, comments::parent_id))
+            .load(conn)?;
+        let slots = thread(&pairs, paging.max_depth);
+        let pages = thread_pages(&slots, paging.per_page);
+        pairs
+            .iter()
+            .position(|(id, _)| *id == comment_id)
+            .map_or(1, |index| page_showing(&slots, &pages, index))
+    };
+    Ok(format!(
+        "{}#comment-{comment_id}",
+        comment_page_path(&permalink, page)
+    ))
 }
 
 /// Whether this email has an approved comment anywhere on the site.

@@ -79,6 +79,18 @@ pub struct DiscussionSettings {
     pub thread_depth: usize,
     /// Comments accepted per client address per minute; 0 = no limit.
     pub comments_per_minute: u32,
+    /// Top-level threads per page of a post's comments; 0 = all on one page.
+    pub comments_per_page: usize,
+}
+
+impl DiscussionSettings {
+    /// How a post's comments are laid out.
+    pub fn paging(&self) -> crate::render::thread::CommentPaging {
+        crate::render::thread::CommentPaging {
+            max_depth: self.thread_depth,
+            per_page: self.comments_per_page,
+        }
+    }
 }
 
 impl Default for DiscussionSettings {
@@ -88,6 +100,7 @@ impl Default for DiscussionSettings {
             close_after_days: 0,
             thread_depth: 5,
             comments_per_minute: 5,
+            comments_per_page: 50,
         }
     }
 }
@@ -105,6 +118,7 @@ pub mod keys {
     pub const CLOSE_AFTER_DAYS: &str = "close_comments_days_old";
     pub const THREAD_DEPTH: &str = "thread_comments_depth";
     pub const COMMENTS_PER_MINUTE: &str = "comments_per_minute";
+    pub const COMMENTS_PER_PAGE: &str = "comments_per_page";
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
@@ -187,6 +201,9 @@ impl SiteSettings {
                 keys::THREAD_DEPTH => discussion.thread_depth = parse_number(&value, 1, 10, 5),
                 keys::COMMENTS_PER_MINUTE => {
                     discussion.comments_per_minute = parse_number(&value, 0, 100_000, 5)
+                }
+                keys::COMMENTS_PER_PAGE => {
+                    discussion.comments_per_page = parse_number(&value, 0, 1000, 50)
                 }
                 keys::NOTIFY_EMAIL => site.notifications.email = value.trim().to_owned(),
                 keys::NOTIFY_MODERATORS => site.notifications.moderators = parse_flag(&value),

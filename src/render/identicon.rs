@@ -3,9 +3,23 @@
 
 use crate::auth::signing::sign;
 
-/// The keyed hash an avatar is drawn from (hex HMAC of the lower-cased email).
+/// The keyed hash an avatar is drawn from: 128 bits (32 hex digits) of an
+/// HMAC of the lower-cased email.
 pub fn avatar_key(secret: &str, email: &str) -> String {
-    sign(secret, "avatar", &email.trim().to_lowercase())
+    let mut key = sign(secret, "avatar", &email.trim().to_lowercase());
+    key.truncate(AVATAR_KEY_LEN);
+    key
+}
+
+/// Hex digits in an avatar key.
+pub const AVATAR_KEY_LEN: usize = 32;
+
+/// Whether `text` looks like an avatar key (so only those are drawn).
+pub fn is_avatar_key(text: &str) -> bool {
+    text.len() == AVATAR_KEY_LEN
+        && text
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// An inline SVG identicon, `size` pixels square, for a keyed hash.

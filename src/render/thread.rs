@@ -3,6 +3,57 @@
 //! deepest level. The result is a flat list a template can walk without recursion.
 
 use std::collections::HashMap;
+use std::ops::Range;
+
+/// How a post's comments are laid out: nesting depth and threads per page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentPaging {
+    /// Replies nest this deep.
+    pub max_depth: usize,
+    /// Top-level threads per page; 0 = every comment on one page.
+    pub per_page: usize,
+}
+
+/// The address of page `page` of a post's comments (page 1 is the post itself).
+pub fn comment_page_path(permalink: &str, page: usize) -> String {
+    if page <= 1 {
+        permalink.to_owned()
+    } else {
+        format!("{permalink}comment-page-{page}/")
+    }
+}
+
+/// Splits display slots into pages of `per_page` top-level threads, a
+/// thread never split across pages. There is always at least one page.
+pub fn thread_pages(slots: &[ThreadSlot], per_page: usize) -> Vec<Range<usize>> {
+    if per_page == 0 {
+        return vec![0..slots.len()];
+    }
+    let mut pages = Vec::new();
+    let mut start = 0;
+    let mut threads = 0;
+    for (position, slot) in slots.iter().enumerate() {
+        if slot.depth == 1 {
+            if threads == per_page {
+                pages.push(start..position);
+                start = position;
+                threads = 0;
+            }
+            threads += 1;
+        }
+    }
+    pages.push(start..slots.len());
+    pages
+}
+
+/// The 1-based page showing the comment at `index` (of the list given to `thread`).
+pub fn page_showing(slots: &[ThreadSlot], pages: &[Range<usize>], index: usize) -> usize {
+    slots
+        .iter()
+        .position(|slot| slot.index == index)
+        .and_then(|position| pages.iter().position(|page| page.contains(&position)))
+        .map_or(1, |page| page + 1)
+}
 
 /// Where one comment goes in the nested list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +191,58 @@ mod tests {
     fn replies_to_hidden_comments_are_top_level() {
         let slots = thread(&[(7, Some(3)), (8, Some(7))], 5);
         assert_eq!(shape(&slots), vec![(0, 1, true, 0), (1, 2, false, 1)]);
+    }
+
+    #[test]
+    fn pages_hold_whole_threads() {
+        // Threads: [1, 2], [3], [4, 5, 6], [7]
+        let comments = [
+            (1, None),
+            (2, Some(1)),
+            (3, None),
+            (4, None),
+            (5, Some(4)),
+            (6, Some(5)),
+            (7, None),
+        ];
+        let slots = thread(&comments, 5);
+        let pages = thread_pages(&slots, 2);
+        assert_eq!(pages, vec![0..3, 3..7]);
+        assert_eq!(page_showing(&slots, &pages, 1), 1);
+        assert_eq!(
+            page_showing(&slots, &pages, 5),
+            2,
+            "a reply is on its thread's page"
+        );
+        assert_eq!(page_showing(&slots, &pages, 6), 2);
+        assert_eq!(thread_pages(&slots, 0), vec![0..7], "0: one page");
+        assert_eq!(thread_pages(&slots, 4), vec![0..7]);
+        assert_eq!(
+            thread_pages(&[], 50),
+            vec![0..0],
+            "no comments: one empty page"
+        );
+        let closes = |range: Range<usize>| {
+            let opened = slots[range.clone()]
+                .iter()
+                .filter(|slot| slot.has_children)
+                .count();
+            let closed: usize = slots[range].iter().map(|slot| slot.closes).sum();
+            (opened, closed)
+        };
+        for page in pages {
+            let (opened, closed) = closes(page);
+            assert_eq!(opened, closed, "each page's lists close on that page");
+        }
+    }
+
+    #[test]
+    fn comment_pages_live_under_the_permalink() {
+        assert_eq!(comment_page_path("/2024/01/02/a/", 1), "/2024/01/02/a/");
+        assert_eq!(
+            comment_page_path("/2024/01/02/a/", 3),
+            "/2024/01/02/a/comment-page-3/"
+        );
     }
 
     #[test]

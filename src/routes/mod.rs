@@ -39,6 +39,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .route("/healthz", get_or_head().to(health::get::healthz))
         .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
         .route("/static/{file}", get_or_head().to(assets::get::asset))
+        .route("/avatar/{file}", get_or_head().to(assets::get::avatar))
         .configure(admin::configure)
         .route("/moderate/{token}", get_or_head().to(moderate::confirm))
         .route("/moderate/{token}", web::post().to(moderate::act))
@@ -89,6 +90,10 @@ pub fn configure(config: &mut ServiceConfig) {
                 .app_data(web::FormConfig::default().limit(COMMENT_BODY_LIMIT))
                 .route(get_or_head().to(blog::post::permalink))
                 .route(web::post().to(comments::post::submit)),
+        )
+        .route(
+            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/comment-page-{page:\\d{1,6}}/",
+            get_or_head().to(blog::post::comment_page),
         )
         .route("/{slug}/", get_or_head().to(blog::page::page))
         .default_service(web::to(blog::not_found::fallback));

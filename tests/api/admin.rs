@@ -426,6 +426,7 @@ on_both_backends! {
         assert!(!site.discussion.rules.hold_all, "unticked");
         assert_eq!(site.discussion.rules.disallowed_words, ["viagra"]);
         assert_eq!(site.discussion.thread_depth, 4);
+        assert_eq!(site.discussion.comments_per_page, 50, "a field the form did not send keeps its value");
         assert!(!site.notifications.post_author && site.notifications.moderators);
         let (_, home) = app.get_page("/").await;
         assert!(home.contains("Spine Notes") && home.contains("Pain, explained"));
@@ -439,6 +440,17 @@ on_both_backends! {
         assert!(html.contains("Enter a number from 1 to 100.") && html.contains("Please enter a valid email address."));
         assert!(html.contains("value=\"desk\""));
         assert_eq!(app.state.site().posts_per_page, 5, "nothing saved");
+
+        let mut paged = fields.to_vec();
+        paged.push(("comments_per_page", "-1"));
+        let refused = app.admin_post("/admin/settings", &paged).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().await.unwrap().contains("Enter a number from 1 to 1000, or 0 for all comments on one page."));
+        paged.pop();
+        paged.push(("comments_per_page", "20"));
+        assert_eq!(app.admin_post("/admin/settings", &paged).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.state.site().discussion.comments_per_page, 20);
+        assert!(app.get("/admin/settings").await.text().await.unwrap().contains(r#"name="comments_per_page" type="number" min="0" max="1000" value="20""#));
     }
 }
 

@@ -388,10 +388,16 @@ on_both_backends! {
         assert_eq!(comments.matches("class=\"comment depth-1\"").count(), payloads.len());
         for tag in comments.split('<').skip(1).map(|rest| rest.split('>').next().unwrap_or_default().to_lowercase()) {
             let name = tag.split_whitespace().next().unwrap_or_default();
-            assert!(!["script", "img", "iframe", "svg", "object", "embed", "style"].contains(&name) || tag.starts_with("svg class=\"avatar\""), "<{tag}>");
+            // The only image: the identicon ferropress draws, from its own address.
+            let avatar = tag.starts_with("img class=\"avatar\" src=\"/avatar/");
+            assert!(!["script", "img", "iframe", "svg", "object", "embed", "style"].contains(&name) || avatar, "<{tag}>");
             for (attribute, value) in attributes(&tag) {
                 assert!(!attribute.starts_with("on"), "event attribute in <{tag}>");
-                assert!(attribute != "src" && attribute != "style", "<{tag}>");
+                assert!(attribute != "style", "<{tag}>");
+                if attribute == "src" {
+                    let key = value.strip_prefix("/avatar/").and_then(|rest| rest.strip_suffix(".svg")).unwrap_or_default();
+                    assert!(avatar && key.len() == 32 && key.bytes().all(|byte| byte.is_ascii_hexdigit()), "<{tag}>");
+                }
                 if attribute == "href" {
                     assert!(!value.starts_with("javascript") && !value.starts_with("data") && !value.starts_with("vbscript"), "<{tag}>");
                 }
@@ -411,7 +417,90 @@ on_both_backends! {
         let (_, page) = app.get_page(&post.permalink()).await;
         assert!(page.contains("<a href=\"https://ann.example/\" rel=\"external nofollow ugc noopener\" class=\"url\">Ann Reader</a>"), "{page}");
         assert!(page.contains("<a href=\"https://ann.example/post\" rel=\"nofollow ugc noopener\">my post</a>"));
-        assert!(page.contains("<svg class=\"avatar\""), "an identicon drawn here");
         assert!(!page.contains("gravatar"));
+        // The identicon is drawn here, at an address of its own, cached for a year.
+        let start = page.find("<img class=\"avatar\" src=\"").expect("an avatar") + "<img class=\"avatar\" src=\"".len();
+        let avatar = &page[start..start + page[start..].find('"').unwrap()];
+        let response = app.client.get(app.url(avatar)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+        let svg = response.text().await.unwrap();
+        assert!(svg.starts_with("<svg class=\"avatar\"") && svg.contains("<rect"), "{svg}");
+        // The same email draws the same picture; other addresses are 404.
+        let mut again = app.comment_fields("Another one.");
+        set(&mut again, "url", "https://ann.example/");
+        app.post_comment(&post, &again).await;
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert_eq!(page.matches(avatar).count(), 2);
+        for bogus in ["/avatar/not-a-key.svg", "/avatar/0123456789abcdef0123456789ABCDEF.svg", "/avatar/0123456789abcdef0123456789abcdef.png"] {
+            assert_eq!(app.client.get(app.url(bogus)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{bogus}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn long_threads_break_into_comment_pages(app) {
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        app.set_setting(keys::COMMENTS_PER_PAGE, "2").await;
+        let post = app.publish("A busy post", "Body.", 1, &[]);
+        let base = post.permalink();
+        for n in 1..=5 {
+            assert_eq!(app.post_comment(&post, &app.comment_fields(&format!("Thread {n}."))).await.status(), StatusCode::SEE_OTHER);
+        }
+        let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
+        // A reply stays with its thread, on the first page.
+        let mut reply = app.comment_fields("Reply to thread 1.");
+        set(&mut reply, "parent", &ids[0].to_string());
+        let response = app.post_comment(&post, &reply).await;
+        let reply_id = app.comments_of(&post).last().unwrap().id;
+        assert_eq!(location(&response), format!("{base}#comment-{reply_id}"));
+
+        let (_, first) = app.get_page(&base).await;
+        for shown in ["Thread 1.", "Reply to thread 1.", "Thread 2."] {
+            assert!(first.contains(shown), "{shown}");
+        }
+        assert!(!first.contains("Thread 3."));
+        assert!(first.contains(&format!("<a class=\"nav-next\" href=\"{base}comment-page-2/#comments\">Newer Comments &rarr;</a>")), "{first}");
+        assert!(!first.contains("Older Comments"));
+        assert!(first.contains("6 Comments on"), "the heading counts every page");
+
+        let (status, second) = app.get_page(&format!("{base}comment-page-2/")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(second.contains("Thread 3.") && second.contains("Thread 4."));
+        assert!(!second.contains("Thread 2.") && !second.contains("Thread 5."));
+        assert!(second.contains(&format!("href=\"{base}#comments\">&larr; Older Comments</a>")), "{second}");
+        assert!(second.contains(&format!("href=\"{base}comment-page-3/#comments\">Newer Comments")));
+        assert!(second.contains(&format!("<link rel=\"canonical\" href=\"{}\">", app.url(&format!("{base}comment-page-2/")))), "its own canonical address");
+        assert!(second.contains(&format!("href=\"{base}comment-page-2/?replytocom={}#respond\"", ids[2])), "reply links stay on the page");
+        assert!(second.contains(&format!("href=\"{base}comment-page-2/#comment-{}\"", ids[2])));
+        assert!(second.contains("id=\"commentform\""), "the form is on every page");
+
+        let (_, third) = app.get_page(&format!("{base}comment-page-3/")).await;
+        assert!(third.contains("Thread 5.") && third.contains("Older Comments") && !third.contains("Newer Comments"));
+        assert_eq!(app.get_page(&format!("{base}comment-page-4/")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.redirect_target(&format!("{base}comment-page-1/")).await, base);
+
+        // A new thread lands on the last page, and its author is sent there.
+        app.set_setting(keys::HOLD_ALL, "1").await;
+        let response = app.post_comment(&post, &app.comment_fields("Thread 6.")).await;
+        let held_id = app.comments_of(&post).last().unwrap().id;
+        assert_eq!(location(&response), format!("{base}comment-page-3/#comment-{held_id}"));
+        let (_, own_view) = app.get_page(&format!("{base}comment-page-3/")).await;
+        assert!(own_view.contains("Thread 6.") && own_view.contains("Your comment is awaiting moderation."));
+        let (_, stranger_view) = app.get_page_as_stranger(&format!("{base}comment-page-3/")).await;
+        assert!(!stranger_view.contains("Thread 6."));
+
+        // Feeds link each comment on the page that shows it.
+        let (_, feed) = app.get_page(&format!("{base}feed/")).await;
+        assert!(feed.contains(&app.url(&format!("{base}comment-page-2/#comment-{}", ids[3]))), "{feed}");
+        assert!(feed.contains(&app.url(&format!("{base}#comment-{}", ids[0]))));
+
+        // 0: every comment on one page again.
+        app.set_setting(keys::COMMENTS_PER_PAGE, "0").await;
+        let (_, whole) = app.get_page_as_stranger(&base).await;
+        assert!(whole.contains("Thread 1.") && whole.contains("Thread 5.") && !whole.contains("Newer Comments"));
+        assert_eq!(app.get_page(&format!("{base}comment-page-2/")).await.0, StatusCode::NOT_FOUND);
     }
 }

@@ -37,6 +37,7 @@ struct SettingsValues {
     close_after_days: String,
     thread_depth: String,
     comments_per_minute: String,
+    comments_per_page: String,
     notify_email: String,
     notify_moderators: bool,
     notify_post_author: bool,
@@ -57,13 +58,15 @@ impl SettingsValues {
             close_after_days: discussion.close_after_days.to_string(),
             thread_depth: discussion.thread_depth.to_string(),
             comments_per_minute: discussion.comments_per_minute.to_string(),
+            comments_per_page: discussion.comments_per_page.to_string(),
             notify_email: site.notifications.email.clone(),
             notify_moderators: site.notifications.moderators,
             notify_post_author: site.notifications.post_author,
         }
     }
 
-    fn from_form(fields: &FieldMap) -> SettingsValues {
+    /// What the form sent; a field the form did not send keeps `current`'s value.
+    fn from_form(fields: &FieldMap, current: &SiteSettings) -> SettingsValues {
         SettingsValues {
             site_title: fields.text("site_title").trim().to_owned(),
             tagline: fields.text("tagline").trim().to_owned(),
@@ -76,6 +79,10 @@ impl SettingsValues {
             close_after_days: fields.text("close_after_days").trim().to_owned(),
             thread_depth: fields.text("thread_depth").trim().to_owned(),
             comments_per_minute: fields.text("comments_per_minute").trim().to_owned(),
+            comments_per_page: match fields.text("comments_per_page").trim() {
+                "" => current.discussion.comments_per_page.to_string(),
+                sent => sent.to_owned(),
+            },
             notify_email: fields.text("notify_email").trim().to_owned(),
             notify_moderators: fields.checked("notify_moderators"),
             notify_post_author: fields.checked("notify_post_author"),
@@ -108,6 +115,12 @@ impl SettingsValues {
         if !in_range(&self.comments_per_minute, 0, 100_000) {
             errors.push(("comments_per_minute", "Enter a number, or 0 for no limit."));
         }
+        if !in_range(&self.comments_per_page, 0, 1000) {
+            errors.push((
+                "comments_per_page",
+                "Enter a number from 1 to 1000, or 0 for all comments on one page.",
+            ));
+        }
         if !self.notify_email.is_empty() && EmailAddress::parse(&self.notify_email).is_err() {
             errors.push(("notify_email", "Please enter a valid email address."));
         }
@@ -131,6 +144,7 @@ impl SettingsValues {
             (keys::CLOSE_AFTER_DAYS, self.close_after_days.clone()),
             (keys::THREAD_DEPTH, self.thread_depth.clone()),
             (keys::COMMENTS_PER_MINUTE, self.comments_per_minute.clone()),
+            (keys::COMMENTS_PER_PAGE, self.comments_per_page.clone()),
             (keys::NOTIFY_EMAIL, self.notify_email.clone()),
             (keys::NOTIFY_MODERATORS, flag(self.notify_moderators)),
             (keys::NOTIFY_POST_AUTHOR, flag(self.notify_post_author)),
@@ -164,7 +178,7 @@ pub async fn save(
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
     staff.require(Area::Settings)?;
-    let values = SettingsValues::from_form(&form.form);
+    let values = SettingsValues::from_form(&form.form, &state.site());
     let errors = values.errors();
     if !errors.is_empty() {
         let layout = AdminLayout::new(&state, &staff, "Settings", "Settings").await?;

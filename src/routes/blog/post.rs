@@ -17,8 +17,9 @@ use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
 use crate::render::layout::{CategoryLink, Layout};
 use crate::render::text::{comment_count_label, human_date, iso_date};
+use crate::render::thread::comment_page_path;
 use crate::routes::comments::held::held_comment_ids;
-use crate::routes::comments::view::{thread_items, CommentForm, CommentItem};
+use crate::routes::comments::view::{thread_page, CommentForm, CommentItem};
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -34,6 +35,10 @@ struct PostPage<'a> {
     comments_label: String,
     comments_heading: String,
     thread: Vec<CommentItem>,
+    /// This page's address, and the neighbouring comment pages'.
+    comments_url: String,
+    older_comments: Option<String>,
+    newer_comments: Option<String>,
     form: CommentForm,
     reply_script: &'static str,
 }
@@ -135,10 +140,35 @@ pub async fn permalink(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, PageError> {
+    show_post(request, state, path.into_inner(), 1).await
+}
+
+/// `/YYYY/MM/DD/slug/comment-page-N/`: a later page of a post's comments.
+pub async fn comment_page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String, usize)>,
+) -> Result<HttpResponse, PageError> {
+    let (year, month, day, slug, page) = path.into_inner();
+    if page <= 1 {
+        return Ok(moved_permanently(&format!("/{year}/{month}/{day}/{slug}/")));
+    }
+    show_post(request, state, (year, month, day, slug), page).await
+}
+
+async fn show_post(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: (String, String, String, String),
+    page: usize,
+) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    let data = match load_post_page(&state, path.into_inner(), held_ids).await? {
+    let data = match load_post_page(&state, path, held_ids).await? {
         PostLookup::Found(data) => data,
-        PostLookup::Moved(permalink) => return Ok(moved_permanently(&permalink)),
+        PostLookup::Moved(permalink) => {
+            let moved = comment_page_path(&permalink, page);
+            return Ok(moved_permanently(&moved));
+        }
     };
     let open = comments_open(&data.post, &state.site().discussion, crate::models::now());
     let reply_to = web::Query::<PermalinkQuery>::from_query(request.query_string())
@@ -154,13 +184,15 @@ pub async fn permalink(
         .map(|comment| (comment.id, comment.author_name.as_str()));
     let noindex = reply_to.is_some();
     let form = CommentForm::blank(open, reply_to, &state.secret_key);
-    render_post_page(&state, &data, form, noindex, StatusCode::OK)
+    render_post_page(&state, &data, page, form, noindex, StatusCode::OK)
 }
 
-/// The post page with `form` as given, answered with `status`.
+/// Comment page `page` of the post page with `form` as given, answered
+/// with `status`; `404` when the post has no such page of comments.
 pub fn render_post_page(
     state: &AppState,
     data: &PostPageData,
+    page: usize,
     form: CommentForm,
     noindex: bool,
     status: StatusCode,
@@ -168,8 +200,17 @@ pub fn render_post_page(
     let site = state.site();
     let post = &data.post;
     let permalink = post.permalink();
-    let mut layout =
-        Layout::new(&site, Some(&post.title)).with_canonical(state.config.absolute_url(&permalink));
+    let thread = thread_page(
+        &data.comments,
+        &state.secret_key,
+        site.discussion.paging(),
+        page,
+        form.open,
+        &permalink,
+    )
+    .ok_or(PageError::NotFound)?;
+    let mut layout = Layout::new(&site, Some(&post.title))
+        .with_canonical(state.config.absolute_url(&thread.path));
     if noindex {
         layout.robots = Some("noindex");
     }
@@ -177,14 +218,7 @@ pub fn render_post_page(
         format!("{} » {} Comments Feed", site.title, post.title),
         format!("{permalink}feed/"),
     );
-    let thread = thread_items(
-        &data.comments,
-        &state.secret_key,
-        site.discussion.thread_depth,
-        form.open,
-        &permalink,
-    );
-    let shows_own_held = thread.iter().any(|item| item.awaiting);
+    let shows_own_held = thread.items.iter().any(|item| item.awaiting);
     let comments_heading = match post.comment_count {
         0 => "Comments".to_owned(),
         _ => format!(
@@ -202,7 +236,10 @@ pub fn render_post_page(
         categories: data.categories.iter().map(CategoryLink::from).collect(),
         comments_label: comment_count_label(post.comment_count),
         comments_heading,
-        thread,
+        older_comments: thread.older(&permalink),
+        newer_comments: thread.newer(&permalink),
+        comments_url: thread.path,
+        thread: thread.items,
         form,
         reply_script: COMMENT_REPLY_SCRIPT.path.as_str(),
         permalink,

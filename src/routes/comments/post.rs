@@ -12,8 +12,8 @@ use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
-    create_comment, find_comment, has_approved_comment, Comment, CreateCommentError, NewComment,
-    APPROVED,
+    comment_path, create_comment, find_comment, fits_one_page, has_approved_comment, Comment,
+    CreateCommentError, NewComment, APPROVED,
 };
 use crate::models::now;
 use crate::models::post::{find_public_post_by_slug, Post};
@@ -226,11 +226,18 @@ pub async fn submit(
         "comment received"
     );
 
+    // The page of the post's comments that shows this one to its author.
+    let paging = site.discussion.paging();
+    let location = if fits_one_page(&facts.post, held_ids.len(), paging) {
+        format!("{}#comment-{}", facts.post.permalink(), comment.id)
+    } else {
+        let (post, shown, comment_id) = (facts.post.clone(), held_ids.clone(), comment.id);
+        state
+            .db(move |conn| comment_path(conn, &post, comment_id, &shown, paging))
+            .await?
+    };
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((
-        header::LOCATION,
-        format!("{}#comment-{}", facts.post.permalink(), comment.id),
-    ));
+    response.insert_header((header::LOCATION, location));
     if verdict != Verdict::Approved {
         // Held and spam look the same to their author: "awaiting moderation".
         response.cookie(held_cookie(
@@ -266,6 +273,7 @@ async fn refusal(
     let mut response = render_post_page(
         state,
         &page_data(state, path, held_ids).await?,
+        1,
         form,
         true,
         status,

@@ -5,9 +5,9 @@ use crate::auth::signing::{open_signed_value, signed_value};
 use crate::domain::comment::{AuthorUrl, CommentSubmission, FieldErrors};
 use crate::models::comment::{Comment, APPROVED};
 use crate::models::now;
-use crate::render::identicon::{avatar_key, identicon_svg};
+use crate::render::identicon::avatar_key;
 use crate::render::text::{datetime, iso_date};
-use crate::render::thread::thread;
+use crate::render::thread::{comment_page_path, thread, thread_pages, CommentPaging};
 
 /// Seconds a person needs at least between seeing the form and sending it.
 pub const MIN_SECONDS_TO_TYPE: i64 = 3;
@@ -19,6 +19,7 @@ pub struct CommentItem {
     pub id: i64,
     pub author_name: String,
     pub author_url: Option<String>,
+    /// The keyed hash the avatar image is drawn from (`/avatar/KEY.svg`).
     pub avatar: String,
     pub date_human: String,
     pub date_iso: String,
@@ -38,21 +39,38 @@ pub fn comment_date(unix_seconds: i64) -> String {
         .to_string()
 }
 
-/// The thread of a post page, oldest first; reply links only where a reply
-/// can be made (approved comments on an open post).
-pub fn thread_items(
+/// One page of a post's comments.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    pub items: Vec<CommentItem>,
+    /// 1-based.
+    pub page: usize,
+    pub pages: usize,
+    /// The address of this page (the permalink for page 1).
+    pub path: String,
+}
+
+/// Page `page` of a post's thread, oldest first; reply links only where a
+/// reply can be made (approved comments on an open post). `None` when the
+/// thread has no such page.
+pub fn thread_page(
     comments: &[Comment],
     secret: &str,
-    max_depth: usize,
+    paging: CommentPaging,
+    page: usize,
     replies_open: bool,
     permalink: &str,
-) -> Vec<CommentItem> {
+) -> Option<ThreadPage> {
     let pairs: Vec<(i64, Option<i64>)> = comments
         .iter()
         .map(|comment| (comment.id, comment.parent_id))
         .collect();
-    thread(&pairs, max_depth)
-        .into_iter()
+    let slots = thread(&pairs, paging.max_depth);
+    let pages = thread_pages(&slots, paging.per_page);
+    let range = pages.get(page.checked_sub(1)?)?.clone();
+    let path = comment_page_path(permalink, page);
+    let items = slots[range]
+        .iter()
         .map(|slot| {
             let comment = &comments[slot.index];
             let approved = comment.status == APPROVED;
@@ -61,19 +79,38 @@ pub fn thread_items(
                 author_name: comment.author_name.clone(),
                 author_url: AuthorUrl::parse(&comment.author_url)
                     .map(|url| url.as_str().to_owned()),
-                avatar: identicon_svg(&avatar_key(secret, &comment.author_email), 48),
+                avatar: avatar_key(secret, &comment.author_email),
                 date_human: comment_date(comment.created_at),
                 date_iso: iso_date(comment.created_at),
                 body_html: comment.body_html.clone(),
                 awaiting: !approved,
                 reply_link: (approved && replies_open)
-                    .then(|| format!("{permalink}?replytocom={}#respond", comment.id)),
+                    .then(|| format!("{path}?replytocom={}#respond", comment.id)),
                 depth: slot.depth,
                 has_children: slot.has_children,
                 closes: slot.closes,
             }
         })
-        .collect()
+        .collect();
+    Some(ThreadPage {
+        items,
+        page,
+        pages: pages.len(),
+        path,
+    })
+}
+
+impl ThreadPage {
+    /// "Older Comments": the previous page's address.
+    pub fn older(&self, permalink: &str) -> Option<String> {
+        (self.page > 1).then(|| format!("{}#comments", comment_page_path(permalink, self.page - 1)))
+    }
+
+    /// "Newer Comments": the next page's address.
+    pub fn newer(&self, permalink: &str) -> Option<String> {
+        (self.page < self.pages)
+            .then(|| format!("{}#comments", comment_page_path(permalink, self.page + 1)))
+    }
 }
 
 /// The comment form, as first shown or as shown again after a refusal.

@@ -9,13 +9,16 @@ use atom_syndication as atom;
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
+use crate::db::AnyConnection;
 use crate::error::PageError;
 use crate::models::category::find_category_by_slug;
-use crate::models::comment::{latest_public_comments, Comment};
+use crate::models::comment::{comment_path, latest_public_comments, Comment};
 use crate::models::post::{categories_of_posts, find_public_post_by_slug, published_page, Post};
 use crate::models::setting::SiteSettings;
 use crate::render::text::{datetime, excerpt, plain_text};
+use crate::render::thread::CommentPaging;
 use crate::startup::AppState;
+use diesel::QueryResult;
 
 const FEED_ITEMS: i64 = 10;
 const COMMENT_ITEMS: i64 = 20;
@@ -290,10 +293,8 @@ pub async fn category_rss(
 }
 
 /// A comment as a feed item: name and text, never the email.
-fn comment_item(state: &AppState, comment: &Comment, post: &Post) -> rss::Item {
-    let link = state
-        .config
-        .absolute_url(&format!("{}#comment-{}", post.permalink(), comment.id));
+fn comment_item(state: &AppState, comment: &Comment, post: &Post, path: &str) -> rss::Item {
+    let link = state.config.absolute_url(path);
     rss::Item {
         title: Some(format!(
             "Comment on {} by {}",
@@ -319,16 +320,16 @@ fn comments_channel(
     state: &AppState,
     title: String,
     link: String,
-    rows: &[(Comment, Post)],
+    rows: &[(Comment, Post, String)],
 ) -> (String, i64) {
     let site = state.site();
     let items = rows
         .iter()
-        .map(|(comment, post)| comment_item(state, comment, post))
+        .map(|(comment, post, path)| comment_item(state, comment, post, path))
         .collect();
     let updated = rows
         .iter()
-        .map(|(comment, _)| comment.updated_at.max(comment.created_at))
+        .map(|(comment, _, _)| comment.updated_at.max(comment.created_at))
         .max()
         .unwrap_or(0);
     (
@@ -344,13 +345,30 @@ fn comments_channel(
     )
 }
 
+/// The newest approved comments (of one post, or of the site), each with
+/// the address of the page showing it.
+fn comments_with_paths(
+    conn: &mut AnyConnection,
+    post_id: Option<i64>,
+    paging: CommentPaging,
+) -> QueryResult<Vec<(Comment, Post, String)>> {
+    latest_public_comments(conn, post_id, COMMENT_ITEMS)?
+        .into_iter()
+        .map(|(comment, post)| {
+            let path = comment_path(conn, &post, comment.id, &[], paging)?;
+            Ok((comment, post, path))
+        })
+        .collect()
+}
+
 /// `/comments/feed/`: the newest approved comments on the site.
 pub async fn comments_rss(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
+    let paging = state.site().discussion.paging();
     let rows = state
-        .db(|conn| latest_public_comments(conn, None, COMMENT_ITEMS))
+        .db(move |conn| comments_with_paths(conn, None, paging))
         .await?;
     let title = format!("Comments for {}", state.site().title);
     let (body, updated) = comments_channel(&state, title, state.config.absolute_url("/"), &rows);
@@ -381,8 +399,9 @@ pub async fn post_comments_rss(
         )));
     }
     let post_id = post.id;
+    let paging = state.site().discussion.paging();
     let rows = state
-        .db(move |conn| latest_public_comments(conn, Some(post_id), COMMENT_ITEMS))
+        .db(move |conn| comments_with_paths(conn, Some(post_id), paging))
         .await?;
     let title = format!("Comments on: {}", post.title);
     let (body, updated) = comments_channel(
