@@ -27,7 +27,7 @@ pub fn comment_page_path(permalink: &str, page: usize) -> String {
 /// thread never split across pages. There is always at least one page.
 pub fn thread_pages(slots: &[ThreadSlot], per_page: usize) -> Vec<Range<usize>> {
     if per_page == 0 {
-        return vec![0..slots.len()];
+        return std::iter::once(0..slots.len()).collect();
     }
     let mut pages = Vec::new();
     let mut start = 0;
