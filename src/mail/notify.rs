@@ -65,12 +65,14 @@ fn moderator_addresses(
 
 /// A reader's new comment: moderators are told (never about spam), a reply
 /// subscription starts with its confirmation mail, and an approved comment
-/// goes on to `comment_approved`.
+/// goes on to `comment_approved`. `comment_path` is where the comment is
+/// shown (`comment_path` in the comment model).
 pub fn comment_received(
     conn: &mut AnyConnection,
     context: &MailContext,
     comment: &Comment,
     post: &Post,
+    comment_path: &str,
     subscribe: bool,
 ) -> QueryResult<()> {
     if comment.status == SPAM {
@@ -92,13 +94,7 @@ pub fn comment_received(
             comment_id: comment.id,
             held,
             post_title: &post.title,
-            permalink: context.absolute_url(&comment_path(
-                conn,
-                post,
-                comment.id,
-                &[],
-                context.paging,
-            )?),
+            permalink: context.absolute_url(comment_path),
             author_name: &comment.author_name,
             author_email: &comment.author_email,
             author_url: &comment.author_url,

@@ -227,12 +227,25 @@ pub fn comment_path(
     } else {
         let mut shown = own_held_ids.to_vec();
         shown.push(comment_id);
-        let pairs: Vec<(i64, Option<i64>)> = comments::table
+        // Approved ones from the thread index alone, then the few held ones.
+        let mut rows: Vec<(i64, i64, Option<i64>)> = comments::table
             .filter(comments::post_id.eq(post.id))
-            .filter(comments::status.eq(APPROVED).or(comments::id.eq_any(shown)))
-            .order((comments::created_at.asc(), comments::id.asc()))
-            .select((comments::id, comments::parent_id))
+            .filter(comments::status.eq(APPROVED))
+            .select((comments::created_at, comments::id, comments::parent_id))
             .load(conn)?;
+        rows.extend(
+            comments::table
+                .filter(comments::post_id.eq(post.id))
+                .filter(comments::status.ne(APPROVED))
+                .filter(comments::id.eq_any(shown))
+                .select((comments::created_at, comments::id, comments::parent_id))
+                .load::<(i64, i64, Option<i64>)>(conn)?,
+        );
+        rows.sort_unstable();
+        let pairs: Vec<(i64, Option<i64>)> = rows
+            .into_iter()
+            .map(|(_, id, parent_id)| (id, parent_id))
+            .collect();
         let slots = thread(&pairs, paging.max_depth);
         let pages = thread_pages(&slots, paging.per_page);
         pairs

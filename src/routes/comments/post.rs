@@ -12,8 +12,8 @@ use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
-    comment_path, create_comment, find_comment, fits_one_page, has_approved_comment, Comment,
-    CreateCommentError, NewComment, APPROVED,
+    comment_path, create_comment, find_comment, has_approved_comment, Comment, CreateCommentError,
+    NewComment, APPROVED,
 };
 use crate::models::now;
 use crate::models::post::{find_public_post_by_slug, Post};
@@ -197,17 +197,23 @@ pub async fn submit(
     let subscribe = valid.subscribe;
     // The comment and the mail it causes are committed together, in the
     // next group commit.
+    let paging = site.discussion.paging();
+    let shown = held_ids.clone();
     let stored = state
         .writer
-        .write(move |conn| -> Result<Comment, CreateCommentError> {
-            let comment = create_comment(conn, &new_comment)?;
-            comment_received(conn, &context, &comment, &post, subscribe)?;
-            Ok(comment)
-        })
+        .write(
+            move |conn| -> Result<(Comment, String), CreateCommentError> {
+                let comment = create_comment(conn, &new_comment)?;
+                // The page of the post's comments that shows this one to its author.
+                let path = comment_path(conn, &post, comment.id, &shown, paging)?;
+                comment_received(conn, &context, &comment, &post, &path, subscribe)?;
+                Ok((comment, path))
+            },
+        )
         .await
         .map_err(|error| PageError::Unexpected(error.into()))?;
-    let comment = match stored {
-        Ok(comment) => comment,
+    let (comment, location) = match stored {
+        Ok(stored) => stored,
         Err(CreateCommentError::Duplicate) => {
             return refuse(
                 refill(true, DUPLICATE_MESSAGE, submission),
@@ -226,16 +232,6 @@ pub async fn submit(
         "comment received"
     );
 
-    // The page of the post's comments that shows this one to its author.
-    let paging = site.discussion.paging();
-    let location = if fits_one_page(&facts.post, held_ids.len(), paging) {
-        format!("{}#comment-{}", facts.post.permalink(), comment.id)
-    } else {
-        let (post, shown, comment_id) = (facts.post.clone(), held_ids.clone(), comment.id);
-        state
-            .db(move |conn| comment_path(conn, &post, comment_id, &shown, paging))
-            .await?
-    };
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, location));
     if verdict != Verdict::Approved {
