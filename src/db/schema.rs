@@ -165,6 +165,14 @@ diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(post_categories -> posts (post_id));
 diesel::joinable!(post_categories -> categories (category_id));
 diesel::joinable!(comments -> posts (post_id));
+diesel::table! {
+    /// Comments per status, kept by triggers (migration `comment_counts`).
+    comment_counts (status) {
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::joinable!(reply_subscriptions -> comments (comment_id));
 diesel::joinable!(reply_subscriptions -> subscribers (subscriber_id));
@@ -178,6 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     post_categories,
     comments,
+    comment_counts,
     comment_revisions,
     outbox,
     subscribers,

@@ -34,7 +34,7 @@ pub struct ModerationMail<'a> {
     pub approve_link: Option<String>,
     pub spam_link: String,
     pub trash_link: String,
-    /// "12", or "1,000 or more": counted no further than that.
+    /// "12", "50,000": the comments waiting now.
     pub pending_count: String,
 }
 

@@ -11,26 +11,15 @@ use crate::mail::outbox::{enqueue, NewEmail};
 use crate::mail::MailContext;
 use crate::models::action_token::{create_comment_token, ACTION_TOKEN_SECONDS};
 use crate::models::comment::{
-    comment_path, count_pending_up_to, find_comment, Comment, APPROVED, PENDING, SPAM,
+    comment_path, count_with_status, find_comment, Comment, APPROVED, PENDING, SPAM,
 };
 use crate::models::now;
 use crate::models::post::{find_post, Post};
 use crate::models::subscriber::{subscribe_to_replies, subscriber_for, subscriber_of_comment};
+use crate::render::text::thousands;
 
 pub const CONFIRM_PURPOSE: &str = "subscription-confirm";
 pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
-
-/// Counting the whole queue inside the comment's write transaction would
-/// cost every comment milliseconds on a big site; "1,000 or more" says enough.
-const PENDING_COUNT_CAP: i64 = 1_000;
-
-fn pending_count_text(count: i64) -> String {
-    if count >= PENDING_COUNT_CAP {
-        "1,000 or more".to_owned()
-    } else {
-        count.to_string()
-    }
-}
 
 fn template_error(error: askama::Error) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(error))
@@ -103,7 +92,7 @@ pub fn comment_received(
             approve_link,
             spam_link: link(conn, "spam")?,
             trash_link: link(conn, "trash")?,
-            pending_count: pending_count_text(count_pending_up_to(conn, PENDING_COUNT_CAP)?),
+            pending_count: thousands(count_with_status(conn, PENDING)?),
         };
         for recipient in &recipients {
             queue(conn, compose::moderation(context, &mail, recipient))?;

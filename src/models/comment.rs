@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{comments, posts};
+use crate::db::schema::{comment_counts, comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::moderation::Verdict;
 use crate::models::{is_unique_violation, now};
@@ -383,21 +383,14 @@ pub fn count_spam_and_trash(conn: &mut AnyConnection) -> QueryResult<(i64, i64)>
     ))
 }
 
-/// Held comments, counted up to `cap` (a bounded index range, however long the queue).
-pub fn count_pending_up_to(conn: &mut AnyConnection, cap: i64) -> QueryResult<i64> {
-    let ids: Vec<i64> = comments::table
-        .filter(comments::status.eq(PENDING))
-        .select(comments::id)
-        .limit(cap)
-        .load(conn)?;
-    Ok(ids.len() as i64)
-}
-
+/// Comments with `status`: one row of the counts the database keeps.
 pub fn count_with_status(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
-    comments::table
-        .filter(comments::status.eq(status))
-        .count()
-        .get_result(conn)
+    let kept: Option<i64> = comment_counts::table
+        .find(status)
+        .select(comment_counts::n)
+        .first(conn)
+        .optional()?;
+    Ok(kept.unwrap_or(0))
 }
 
 /// Creation times of the comments (not spam) since `since`, for the dashboard chart.

@@ -87,6 +87,22 @@ pub fn permalink_path(unix_seconds: i64, slug: &str) -> String {
     )
 }
 
+/// "50,000": a count with thousands separators, as the panel and mails show them.
+pub fn thousands(count: i64) -> String {
+    let digits = count.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if count < 0 {
+        grouped.push('-');
+    }
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +132,15 @@ mod tests {
         // 2022-03-14T12:00:00Z
         assert_eq!(permalink_path(1_647_259_200, "hello"), "/2022/03/14/hello/");
         assert_eq!(human_date(1_647_259_200), "March 14, 2022");
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(50_000), "50,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-4_200), "-4,200");
     }
 }

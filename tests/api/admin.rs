@@ -534,3 +534,53 @@ on_both_backends! {
         assert!(!html.contains("<script"), "the panel needs no JavaScript");
     }
 }
+
+on_both_backends! {
+    async fn the_kept_status_counts_follow_every_change(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::comments;
+        use ferropress::models::comment::{count_with_status, delete_comment, erase_comments_by_email, set_comment_status};
+        let counted = |app: &TestApp| -> Vec<(String, i64, i64)> {
+            ["pending", "approved", "spam", "trash"]
+                .into_iter()
+                .map(|status| {
+                    let real: i64 = comments::table.filter(comments::status.eq(status)).count().get_result(&mut app.conn()).unwrap();
+                    (status.to_owned(), count_with_status(&mut app.conn(), status).unwrap(), real)
+                })
+                .collect()
+        };
+        let agree = |app: &TestApp, step: &str| {
+            for (status, kept, real) in counted(app) {
+                assert_eq!(kept, real, "{status} after {step}");
+            }
+        };
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for n in 0..6 {
+            let mut fields = app.comment_fields(&format!("Comment {n}."));
+            fields[2].1 = format!("reader{n}@example.com");
+            app.post_comment(&post, &fields).await;
+        }
+        agree(&app, "six held comments");
+        assert_eq!(count_with_status(&mut app.conn(), "pending").unwrap(), 6);
+        let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
+        set_comment_status(&mut app.conn(), ids[0], "approved").unwrap();
+        set_comment_status(&mut app.conn(), ids[1], "spam").unwrap();
+        set_comment_status(&mut app.conn(), ids[2], "trash").unwrap();
+        set_comment_status(&mut app.conn(), ids[2], "trash").unwrap();
+        agree(&app, "moderation");
+        delete_comment(&mut app.conn(), ids[1]).unwrap();
+        erase_comments_by_email(&mut app.conn(), "reader3@example.com").unwrap();
+        agree(&app, "deletion and erasure");
+        // Through the panel, in bulk.
+        app.log_in_as(Role::Admin).await;
+        let (first, second) = (format!("c{}", ids[4]), format!("c{}", ids[5]));
+        let bulk = app.admin_post("/admin/comments/bulk", &[("action", "approve"), (&first, "1"), (&second, "1")]).await;
+        assert_eq!(bulk.status(), StatusCode::SEE_OTHER);
+        agree(&app, "bulk approval");
+        let panel = app.get("/admin/comments?status=pending").await.text().await.unwrap();
+        let pending = count_with_status(&mut app.conn(), "pending").unwrap();
+        assert_eq!(pending, 1);
+        assert!(panel.contains("Pending (1)</a>"), "{panel}");
+    }
+}
