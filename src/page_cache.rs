@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use actix_web::body::{self, BoxBody, MessageBody};
@@ -50,6 +50,11 @@ impl CachedPage {
 /// The pages, and the content version they must match.
 pub struct PageCache {
     pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    /// One renderer per missing page: the others wait for its bytes instead
+    /// of all rendering (and holding) the same page at once.
+    filling: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Pages rendered into the cache so far.
+    fills: AtomicUsize,
     bytes: AtomicUsize,
     limit: usize,
     version: AtomicI64,
@@ -59,6 +64,8 @@ impl PageCache {
     pub fn new(limit: usize, version: i64) -> PageCache {
         PageCache {
             pages: RwLock::default(),
+            filling: Mutex::default(),
+            fills: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
             limit,
             version: AtomicI64::new(version),
@@ -97,6 +104,7 @@ impl PageCache {
         let Ok(mut pages) = self.pages.write() else {
             return;
         };
+        self.fills.fetch_add(1, Ordering::AcqRel);
         // Bounded: when full, start over (pages come back on their next visit).
         if self.bytes.load(Ordering::Acquire) + size > self.limit {
             pages.clear();
@@ -106,6 +114,30 @@ impl PageCache {
             self.bytes.fetch_sub(old.size(), Ordering::AcqRel);
         }
         self.bytes.fetch_add(size, Ordering::AcqRel);
+    }
+
+    /// Waits for this page's turn to be rendered; the turn ends when the
+    /// returned guard drops.
+    async fn fill_turn(&self, key: &str) -> FillTurn<'_> {
+        let lock = {
+            let mut filling = self
+                .filling
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            filling.entry(key.to_owned()).or_default().clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        FillTurn {
+            cache: self,
+            key: key.to_owned(),
+            lock,
+            guard: Some(guard),
+        }
+    }
+
+    /// Pages rendered into the cache since start (for tests).
+    pub fn fills(&self) -> usize {
+        self.fills.load(Ordering::Acquire)
     }
 
     /// Bytes held now (for tests and the benchmark).
@@ -122,13 +154,40 @@ fn gzip(bytes: &[u8]) -> Bytes {
 
 fn brotli(bytes: &[u8]) -> Bytes {
     let mut out = Vec::new();
+    // A window no bigger than the page: the encoder's memory follows it.
+    let fits = usize::BITS - bytes.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 9,
+        lgwin: fits.clamp(16, 22) as i32,
+        size_hint: bytes.len(),
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &bytes[..], &mut out, &params) {
         Ok(_) => Bytes::from(out),
         Err(_) => Bytes::new(),
+    }
+}
+
+/// A page's turn to be rendered; forgets the page's lock when no one else waits.
+struct FillTurn<'a> {
+    cache: &'a PageCache,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for FillTurn<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut filling = self
+            .cache
+            .filling
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Ours and the map's: nobody else is waiting for this page.
+        if Arc::strong_count(&self.lock) == 2 {
+            filling.remove(&self.key);
+        }
     }
 }
 
@@ -257,7 +316,14 @@ pub async fn page_cache(
         let response = serve(headers, headers.get(header::ACCEPT_ENCODING), &page);
         return Ok(request.into_response(response));
     }
-    // A miss: render without compression, keep every variant, answer with the right one.
+    // A miss: one request renders, the others wait for its bytes.
+    let _turn = cache.fill_turn(&key).await;
+    if let Some(page) = cache.get(&key) {
+        let headers = request.headers();
+        let response = serve(headers, headers.get(header::ACCEPT_ENCODING), &page);
+        return Ok(request.into_response(response));
+    }
+    // Render without compression, keep every variant, answer with the right one.
     let version = cache.version();
     let accept_encoding = request.headers_mut().remove(header::ACCEPT_ENCODING).next();
     let request_headers = request.headers().clone();
@@ -306,13 +372,18 @@ pub async fn page_cache(
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
+    // Compressing takes milliseconds: not on the thread serving connections.
+    let plain = identity.clone();
+    let (gzip, brotli) = web::block(move || (gzip(&plain), brotli(&plain)))
+        .await
+        .unwrap_or_default();
     let page = CachedPage {
         version,
         status: head.status(),
         headers,
         etag,
-        gzip: gzip(&identity),
-        brotli: brotli(&identity),
+        gzip,
+        brotli,
         identity,
     };
     let response = serve(&request_headers, accept_encoding.as_ref(), &page);

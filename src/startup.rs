@@ -20,6 +20,13 @@ use crate::models::setting::{secret_key, SiteSettings};
 use crate::models::user::count_users;
 use crate::routes;
 
+/// Database connections of a `serve` process (plus the group-commit writer's
+/// turn). More would not add speed on a small machine, only memory: each
+/// SQLite connection keeps its own page cache.
+const POOL_SIZE: u32 = 8;
+/// Threads per actix worker for blocking (database) work.
+const BLOCKING_THREADS_PER_WORKER: usize = 4;
+
 /// What every request handler can reach.
 pub struct AppState {
     pub pool: DbPool,
@@ -144,7 +151,7 @@ impl Application {
     /// (port 0 picks a free port, as tests do).
     pub fn build(mut config: Config) -> anyhow::Result<Application> {
         let started = Instant::now();
-        let pool = db::connect(&config.database_url, 16).with_context(|| {
+        let pool = db::connect(&config.database_url, POOL_SIZE).with_context(|| {
             format!("cannot open the {:?} database", config.database_url.backend)
         })?;
         let mut conn = pool.get().context("cannot open a database connection")?;
@@ -208,9 +215,9 @@ impl Application {
                 .configure(routes::configure)
         })
         .listen(listener)?
-        // Database work runs on these threads; a few per worker keep the
-        // pool busy without hundreds of idle threads (and their memory).
-        .worker_max_blocking_threads(16)
+        // Database work runs on these threads: enough per worker to keep
+        // the pool busy, no more (each idle thread keeps its memory).
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .shutdown_timeout(30)
         .run();
         Ok(Application {

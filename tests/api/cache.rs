@@ -132,3 +132,31 @@ async fn a_change_made_by_one_process_shows_in_another_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+on_both_backends! {
+    async fn a_burst_of_first_visits_gets_one_rendering_of_the_page(app) {
+        let post = app.publish("Suddenly popular", "Body.", 1, &[]);
+        let plain = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+        app.state.sync_content_version();
+        let fills = app.state.page_cache.fills();
+        let visits: Vec<_> = (0..24)
+            .map(|n| {
+                let request = plain.get(app.url(&post.permalink()));
+                // Some ask for brotli, some for nothing: every variant comes from the same rendering.
+                let request = if n % 2 == 0 { request.header("Accept-Encoding", "br") } else { request };
+                tokio::spawn(async move { request.send().await.unwrap() })
+            })
+            .collect();
+        let mut etags = Vec::new();
+        for visit in visits {
+            let response = visit.await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            etags.push(response.headers()["etag"].to_str().unwrap().to_owned());
+        }
+        etags.dedup();
+        assert_eq!(etags.len(), 1, "one rendering, one ETag: {etags:?}");
+        assert_eq!(app.state.page_cache.fills(), fills + 1, "rendered into the cache once");
+        let (_, _, body) = fetch(&reqwest::Client::new(), app.url(&post.permalink())).await;
+        assert!(body.contains("Suddenly popular"), "a decoded brotli page is the page");
+    }
+}
