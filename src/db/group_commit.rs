@@ -17,8 +17,10 @@ use tokio::sync::oneshot;
 
 use super::{serialized_write, AnyConnection, DbPool};
 
-/// Jobs committed together at most.
-pub const MAX_BATCH: usize = 64;
+/// Jobs committed together at most. Each job is a savepoint (a comment's
+/// own insert nests another): 32 keeps a batch near PostgreSQL's 64 cached
+/// subtransactions, past which every reader's visibility checks slow down.
+pub const MAX_BATCH: usize = 32;
 /// Jobs that may wait for the writer before callers wait to queue.
 const QUEUE_DEPTH: usize = 1024;
 

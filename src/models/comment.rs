@@ -593,11 +593,15 @@ pub fn latest_public_comments(
     query.load(conn)
 }
 
-/// A comment brought in by an import: its WordPress id, status and time kept.
+/// A comment brought in by an import: its WordPress id, status and time
+/// kept, and its id chosen beforehand (`reserve_comment_ids`) so that replies
+/// name their parents as they are inserted.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 pub struct ImportedComment {
+    pub id: i64,
     pub post_id: i64,
+    pub parent_id: Option<i64>,
     pub author_name: String,
     pub author_email: String,
     pub author_url: String,
@@ -620,53 +624,62 @@ pub fn comment_id_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<
         .optional()
 }
 
-/// Stores an imported comment; returns its new id (one round trip:
-/// `RETURNING` on both backends).
-pub fn insert_imported_comment(
-    conn: &mut AnyConnection,
-    imported: &ImportedComment,
-) -> QueryResult<i64> {
+/// `count` ids for comments about to be inserted in this transaction.
+/// PostgreSQL draws them from the id sequence; SQLite (one writer at a time)
+/// takes the next free ones.
+pub fn reserve_comment_ids(conn: &mut AnyConnection, count: usize) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Reserved {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let wanted = i64::try_from(count).unwrap_or(i64::MAX);
     match conn {
-        AnyConnection::Postgresql(conn) => diesel::insert_into(comments::table)
-            .values(imported)
-            .returning(comments::id)
-            .get_result(conn),
-        AnyConnection::Sqlite(conn) => diesel::insert_into(comments::table)
-            .values(imported)
-            .returning(comments::id)
-            .get_result(conn),
+        AnyConnection::Postgresql(pg) => Ok(diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id \
+             FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(wanted)
+        .load::<Reserved>(pg)?
+        .into_iter()
+        .map(|reserved| reserved.id)
+        .collect()),
+        AnyConnection::Sqlite(_) => {
+            let last: Option<i64> = comments::table
+                .select(diesel::dsl::max(comments::id))
+                .first(conn)?;
+            let first = last.unwrap_or(0) + 1;
+            Ok((first..first + wanted).collect())
+        }
     }
 }
 
-/// Stores a batch of imported comments; returns (WordPress id, new id) of
-/// each. PostgreSQL takes the batch as one statement; SQLite, in-process,
-/// gains nothing from it and takes them one by one.
+/// Stores a batch of imported comments (ids and parents already set).
+/// PostgreSQL takes the batch as one binary `COPY`, where a reply may come
+/// before its parent; SQLite checks that at commit (`defer_foreign_keys`).
 pub fn insert_imported_comments(
     conn: &mut AnyConnection,
     batch: &[ImportedComment],
-) -> QueryResult<Vec<(i64, i64)>> {
+) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(pg) => {
-            let mut stored = Vec::with_capacity(batch.len());
-            // Parameters per statement are limited (65,535): 12 per row.
-            for chunk in batch.chunks(2_000) {
-                let returned: Vec<(Option<i64>, i64)> = diesel::insert_into(comments::table)
-                    .values(chunk)
-                    .returning((comments::wp_id, comments::id))
-                    .get_results(pg)?;
-                stored.extend(
-                    returned
-                        .into_iter()
-                        .map(|(wp_id, id)| (wp_id.unwrap_or_default(), id)),
-                );
-            }
-            Ok(stored)
+            diesel::copy_from(comments::table)
+                .from_insertable(batch)
+                .execute(pg)?;
         }
-        AnyConnection::Sqlite(_) => batch
-            .iter()
-            .map(|imported| Ok((imported.wp_id, insert_imported_comment(conn, imported)?)))
-            .collect(),
+        AnyConnection::Sqlite(sqlite) => {
+            diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(sqlite)?;
+            for imported in batch {
+                diesel::insert_into(comments::table)
+                    .values(imported)
+                    .execute(sqlite)?;
+            }
+        }
     }
+    Ok(())
 }
 
 /// The WordPress ids of a post's comments already here.
@@ -676,13 +689,6 @@ pub fn wp_ids_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec
         .filter(comments::wp_id.is_not_null())
         .select((comments::wp_id.assume_not_null(), comments::id))
         .load(conn)
-}
-
-pub fn set_parent(conn: &mut AnyConnection, comment_id: i64, parent_id: i64) -> QueryResult<()> {
-    diesel::update(comments::table.find(comment_id))
-        .set(comments::parent_id.eq(parent_id))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// A post's comments, oldest first (the exporter).

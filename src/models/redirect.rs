@@ -5,33 +5,29 @@ use diesel::prelude::*;
 
 use crate::db::schema::{posts, redirects};
 use crate::db::AnyConnection;
+use crate::models::now;
 use crate::models::post::{Post, PUBLISHED};
-use crate::models::{is_unique_violation, now};
 
 /// Records that `from_path` now means `post_id`; an existing record for the
 /// same path is pointed at the new post.
 pub fn record_redirect(conn: &mut AnyConnection, from_path: &str, post_id: i64) -> QueryResult<()> {
-    // A savepoint: on PostgreSQL a failed insert would otherwise abort the
-    // surrounding transaction (an import, a post save).
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(redirects::table)
-            .values((
-                redirects::from_path.eq(from_path),
-                redirects::post_id.eq(post_id),
-                redirects::created_at.eq(now()),
-            ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => {
-            diesel::update(redirects::table.filter(redirects::from_path.eq(from_path)))
-                .set(redirects::post_id.eq(post_id))
-                .execute(conn)?;
-            Ok(())
-        }
-        Err(error) => Err(error),
-    }
+    // One upsert, no savepoint: an import records thousands of these in one
+    // transaction, and PostgreSQL slows down on every row it then touches
+    // once a transaction has had more than 64 subtransactions.
+    let record = diesel::insert_into(redirects::table)
+        .values((
+            redirects::from_path.eq(from_path),
+            redirects::post_id.eq(post_id),
+            redirects::created_at.eq(now()),
+        ))
+        .on_conflict(redirects::from_path)
+        .do_update()
+        .set(redirects::post_id.eq(post_id));
+    match conn {
+        AnyConnection::Postgresql(pg) => record.execute(pg)?,
+        AnyConnection::Sqlite(sqlite) => record.execute(sqlite)?,
+    };
+    Ok(())
 }
 
 /// The published post an old path leads to, if any.

@@ -88,12 +88,14 @@ pub fn permalink_path(unix_seconds: i64, slug: &str) -> String {
 }
 
 /// "50,000": a count with thousands separators, as the panel and mails show them.
-pub fn thousands(count: i64) -> String {
-    let digits = count.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if count < 0 {
-        grouped.push('-');
-    }
+pub fn thousands(count: impl std::fmt::Display) -> String {
+    let written = count.to_string();
+    let (sign, digits) = match written.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", written.as_str()),
+    };
+    let mut grouped = String::with_capacity(written.len() + digits.len() / 3);
+    grouped.push_str(sign);
     for (position, digit) in digits.chars().enumerate() {
         if position > 0 && (digits.len() - position).is_multiple_of(3) {
             grouped.push(',');
@@ -142,5 +144,6 @@ mod tests {
         assert_eq!(thousands(50_000), "50,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(-4_200), "-4,200");
+        assert_eq!(thousands(5_120usize), "5,120");
     }
 }

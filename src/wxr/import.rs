@@ -9,14 +9,15 @@ use std::fmt;
 use std::io::BufRead;
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 
 use crate::db::AnyConnection;
 use crate::domain::{EmailAddress, Role, Slug};
 use crate::models::category::{category_with_slug, set_category_parent};
 use crate::models::comment::wp_ids_of_post;
 use crate::models::comment::{
-    comment_id_by_wp_id, insert_imported_comments, recount_approved, set_parent, ImportedComment,
+    comment_id_by_wp_id, insert_imported_comments, recount_approved, reserve_comment_ids,
+    ImportedComment,
 };
 use crate::models::now;
 use crate::models::post::{find_post_by_wp_id, insert_imported_post, ImportedPost, PostStatus};
@@ -27,6 +28,7 @@ use crate::models::user::{
 use crate::render::comment::sanitize_imported_comment;
 use crate::render::markdown::{autop, sanitize_post_html};
 use crate::render::text::plain_text;
+use crate::render::text::thousands;
 use crate::wxr::read::{WxrCategory, WxrComment, WxrError, WxrItem, WxrReader, WxrRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,19 +51,6 @@ pub struct ImportSummary {
     pub skipped: BTreeMap<String, usize>,
     /// Posts and comments found from an earlier run, left as they are.
     pub already_there: usize,
-}
-
-/// 5120 → "5,120".
-fn thousands(number: usize) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -146,6 +135,12 @@ pub fn import_wordpress<R: BufRead>(
 ) -> Result<ImportSummary, ImportError> {
     let mut reader = WxrReader::new(input);
     conn.transaction(|conn| {
+        if let AnyConnection::Postgresql(pg) = conn {
+            // The tables grow from nothing inside this one transaction: a
+            // plan PostgreSQL makes once and reuses (planned on the empty
+            // tables) would scan where an index lookup is wanted.
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+        }
         let mut importer = Importer {
             summary: ImportSummary::default(),
             categories: HashMap::new(),
@@ -365,7 +360,7 @@ impl Importer {
     ) -> Result<(), ImportError> {
         // Comments already here from an earlier run, found in one query.
         let mut ids: HashMap<i64, i64> = wp_ids_of_post(conn, post_id)?.into_iter().collect();
-        let mut to_link = Vec::new();
+        let mut parents = Vec::new();
         let mut batch = Vec::with_capacity(comments.len());
         let mut queued = std::collections::HashSet::new();
         for comment in comments {
@@ -418,7 +413,9 @@ impl Importer {
                 .or_else(|| parse_wp_date(&comment.date))
                 .unwrap_or_else(now);
             let imported = ImportedComment {
+                id: 0,
                 post_id,
+                parent_id: None,
                 author_name: if author.trim().is_empty() {
                     "Anonymous".to_owned()
                 } else {
@@ -435,28 +432,27 @@ impl Importer {
                 created_at,
                 updated_at: created_at,
             };
-            if comment.parent > 0 {
-                to_link.push((comment.id, comment.parent));
-            }
+            parents.push(comment.parent);
             batch.push(imported);
         }
-        for (wp_id, id) in insert_imported_comments(conn, &batch)? {
-            ids.insert(wp_id, id);
+        // Ids first, so that each reply names its parent as it goes in
+        // (a reply may come before its parent in the file).
+        let reserved = reserve_comment_ids(conn, batch.len())?;
+        for (imported, id) in batch.iter_mut().zip(reserved) {
+            imported.id = id;
+            ids.insert(imported.wp_id, id);
         }
-        self.summary.comments += batch.len();
-        // Threading after all are in: a reply may come before its parent.
-        for (wp_id, parent_wp_id) in to_link {
-            let Some(id) = ids.get(&wp_id).copied() else {
+        for (imported, parent_wp_id) in batch.iter_mut().zip(parents) {
+            if parent_wp_id <= 0 {
                 continue;
-            };
-            let parent = match ids.get(&parent_wp_id) {
+            }
+            imported.parent_id = match ids.get(&parent_wp_id) {
                 Some(parent) => Some(*parent),
                 None => comment_id_by_wp_id(conn, parent_wp_id)?,
             };
-            if let Some(parent) = parent {
-                set_parent(conn, id, parent)?;
-            }
         }
+        insert_imported_comments(conn, &batch)?;
+        self.summary.comments += batch.len();
         recount_approved(conn, post_id)?;
         Ok(())
     }
