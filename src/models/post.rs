@@ -294,6 +294,9 @@ pub fn categories_of_posts(
     conn: &mut AnyConnection,
     post_ids: &[i64],
 ) -> QueryResult<HashMap<i64, Vec<Category>>> {
+    if post_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<(i64, Category)> = post_categories::table
         .inner_join(categories::table)
         .filter(post_categories::post_id.eq_any(post_ids))

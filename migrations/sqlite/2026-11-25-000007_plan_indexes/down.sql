@@ -1,0 +1,3 @@
+DROP INDEX outbox_failures;
+DROP INDEX comments_by_created;
+DROP INDEX sessions_by_expiry;

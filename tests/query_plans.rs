@@ -1,0 +1,312 @@
+//! Every query the application runs while people read, comment, moderate and
+//! mail, checked with `EXPLAIN` on both backends: none may read a whole
+//! table that grows with the site (posts, comments, the outbox…).
+//!
+//! The queries are not a hand-kept list: diesel's instrumentation records the
+//! SQL of every statement the running app sends while this test drives it,
+//! and each is then explained on the same database. Its own test binary, so
+//! that no other test's statements are recorded.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+#[allow(dead_code)]
+#[path = "api/smtp.rs"]
+mod smtp;
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use ferropress::db::{AnyConnection, Backend};
+use ferropress::domain::Role;
+use ferropress::models::comment::set_comment_status;
+use ferropress::models::setting::keys;
+use reqwest::StatusCode;
+
+use helpers::TestApp;
+
+/// Tables that grow with the site: never read whole.
+const GROWING: [&str; 10] = [
+    "posts",
+    "comments",
+    "outbox",
+    "redirects",
+    "post_categories",
+    "subscribers",
+    "reply_subscriptions",
+    "action_tokens",
+    "sessions",
+    "comment_revisions",
+];
+
+static STATEMENTS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn recorder() -> Option<Box<dyn Instrumentation>> {
+    Some(Box::new(|event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let text = query.to_string();
+            let sql = text.split(" -- binds: ").next().unwrap_or_default().trim();
+            let verb = sql
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_uppercase();
+            if ["SELECT", "UPDATE", "DELETE", "WITH"].contains(&verb.as_str())
+                && !sql.contains("__diesel_schema_migrations")
+            {
+                if let Ok(mut statements) = STATEMENTS.lock() {
+                    statements.insert(sql.to_owned());
+                }
+            }
+        }
+    }))
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanRow {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
+struct PostgresPlanRow {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The plan of `sql` as text, one step a line.
+fn plan(conn: &mut AnyConnection, sql: &str) -> QueryResult<String> {
+    match conn {
+        AnyConnection::Sqlite(sqlite) => Ok(diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlanRow>(sqlite)?
+            .into_iter()
+            .map(|row| row.detail)
+            .collect::<Vec<_>>()
+            .join("\n")),
+        AnyConnection::Postgresql(pg) => {
+            // The generic plan (parameters unknown), seq scans only where no index serves.
+            diesel::sql_query("SET plan_cache_mode = force_generic_plan").execute(pg)?;
+            diesel::sql_query("SET enable_seqscan = off").execute(pg)?;
+            let parameters = (1..=64)
+                .take_while(|n| sql.contains(&format!("${n}")))
+                .count();
+            diesel::sql_query(format!("PREPARE plan_check AS {sql}")).execute(pg)?;
+            let nulls = vec!["NULL"; parameters].join(", ");
+            let execute = if parameters == 0 {
+                "EXPLAIN EXECUTE plan_check".to_owned()
+            } else {
+                format!("EXPLAIN EXECUTE plan_check({nulls})")
+            };
+            let explained = diesel::sql_query(execute).load::<PostgresPlanRow>(pg);
+            diesel::sql_query("DEALLOCATE plan_check").execute(pg)?;
+            Ok(explained?
+                .into_iter()
+                .map(|row| row.line)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }
+}
+
+/// Indexes over a few rows of their table (`CREATE INDEX … WHERE …`).
+const PARTIAL_INDEXES: [&str; 1] = ["outbox_failures"];
+
+/// Statements allowed to read a growing table whole, and why.
+const ALLOWED: [(&str, &str); 1] = [(
+    "GROUP BY `post_categories`.`category_id`",
+    "posts per category (panel, sitemap): one index entry per post and category, \
+     counted from the index alone; the sitemap is served from the page cache",
+)];
+
+/// The growing tables a plan reads whole. A walk in id order with a LIMIT
+/// and no condition (`ORDER BY id DESC LIMIT 20`) stops at the limit.
+fn whole_table_reads(sql: &str, plan: &str) -> Vec<&'static str> {
+    let limited_walk = !sql.contains("WHERE")
+        && sql.contains("ORDER BY")
+        && sql.contains("LIMIT")
+        && !plan.contains("TEMP B-TREE");
+    if limited_walk
+        || ALLOWED
+            .iter()
+            .any(|(statement, _)| sql.replace('"', "`").contains(statement))
+    {
+        return Vec::new();
+    }
+    GROWING
+        .into_iter()
+        .filter(|table| {
+            plan.lines().any(|line| {
+                let line = line.trim().trim_start_matches("->").trim();
+                // A partial index holds only the rows it is about.
+                if PARTIAL_INDEXES
+                    .iter()
+                    .any(|index| line.contains(&format!("INDEX {index}")))
+                {
+                    return false;
+                }
+                // SQLite: "SCAN comments" (a covering index scan reads it whole too).
+                line == format!("SCAN {table}")
+                    || line.starts_with(&format!("SCAN {table} "))
+                    // PostgreSQL: "Seq Scan on comments  (cost…"
+                    || line.starts_with(&format!("Seq Scan on {table} "))
+            })
+        })
+        .collect()
+}
+
+/// Reads, writes, moderates and mails the way a site's people do.
+async fn drive(app: &TestApp, sink: &smtp::SmtpSink) {
+    app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+    app.set_setting(keys::COMMENTS_PER_PAGE, "2").await;
+    app.create_staff("admin@example.com", Role::Admin).await;
+    let category = app.create_category("Neck", "About necks.");
+    let post = app.publish("A post", "Body about **necks**.", 2, &[category.id]);
+    app.publish("Another post", "More.", 1, &[category.id]);
+    for n in 0..5 {
+        let mut fields = app.comment_fields(&format!("Comment {n} on necks."));
+        fields[2].1 = format!("reader{n}@example.com");
+        if n == 0 {
+            fields[5].1 = String::new(); // no form token: a bot, stored as spam
+        }
+        assert_eq!(
+            app.post_comment(&post, &fields).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let ids: Vec<i64> = app
+        .comments_of(&post)
+        .iter()
+        .map(|comment| comment.id)
+        .collect();
+    for id in &ids[..4] {
+        set_comment_status(&mut app.conn(), *id, "approved").unwrap();
+    }
+    let mut reply = app.comment_fields("A reply.");
+    reply[4].1 = ids[0].to_string();
+    reply.push(("subscribe", "1".to_owned()));
+    app.post_comment(&post, &reply).await;
+    // Reader pages.
+    let permalink = post.permalink();
+    for path in [
+        "/".to_owned(),
+        "/page/2/".to_owned(),
+        "/category/neck/".to_owned(),
+        permalink.clone(),
+        format!("{permalink}comment-page-2/"),
+        format!("{permalink}?replytocom={}", ids[0]),
+        format!("{permalink}feed/"),
+        "/feed/".to_owned(),
+        "/feed/atom/".to_owned(),
+        "/category/neck/feed/".to_owned(),
+        "/comments/feed/".to_owned(),
+        "/sitemap.xml".to_owned(),
+        "/search?q=necks".to_owned(),
+        "/?p=123".to_owned(),
+        "/no-such-page/".to_owned(),
+    ] {
+        app.get_page_as_stranger(&path).await;
+    }
+    // The moderation mails' links, and the outbox worker that sends them.
+    let mails = sink.wait_for(1).await;
+    let link = mails[0]
+        .text()
+        .split_whitespace()
+        .find(|word| word.contains("/moderate/"))
+        .map(str::to_owned)
+        .expect("an action link");
+    let path = link
+        .split("127.0.0.1")
+        .nth(1)
+        .and_then(|rest| rest.find('/').map(|at| rest[at..].to_owned()))
+        .unwrap();
+    app.get_page(&path).await;
+    // The panel.
+    app.log_in_as(Role::Admin).await;
+    for path in [
+        "/admin/".to_owned(),
+        "/admin/comments".to_owned(),
+        "/admin/comments?status=pending".to_owned(),
+        "/admin/comments?status=approved".to_owned(),
+        "/admin/comments?status=spam".to_owned(),
+        "/admin/comments?status=trash".to_owned(),
+        format!("/admin/comments?status=approved&before={}", ids[3]),
+        "/admin/comments?s=necks".to_owned(),
+        "/admin/posts".to_owned(),
+        "/admin/categories".to_owned(),
+        "/admin/settings".to_owned(),
+        "/admin/users".to_owned(),
+        "/admin/outbox".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+    let approve = format!("c{}", ids[4]);
+    app.admin_post(
+        "/admin/comments/bulk",
+        &[("action", "approve"), (&approve, "1")],
+    )
+    .await;
+    app.admin_post(&format!("/admin/comments/{}/spam", ids[1]), &[])
+        .await;
+}
+
+async fn check(backend: Backend) {
+    set_default_instrumentation(recorder).unwrap();
+    let Some((app, sink)) = TestApp::spawn_with_mail(backend).await else {
+        return;
+    };
+    drive(&app, &sink).await;
+    // This backend's statements (the other one's app may still be winding down).
+    let dialect = |sql: &&String| match backend {
+        Backend::Sqlite => !sql.contains("$1"),
+        Backend::Postgres => !sql.contains('`') && !sql.contains('?'),
+    };
+    let statements: Vec<String> = STATEMENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(dialect)
+        .cloned()
+        .collect();
+    assert!(
+        statements.len() > 40,
+        "the drive ran the app's queries: {}",
+        statements.len()
+    );
+    let mut conn = app.conn();
+    let mut findings = Vec::new();
+    for sql in &statements {
+        match plan(&mut conn, sql) {
+            Ok(plan) => {
+                let tables = whole_table_reads(sql, &plan);
+                if !tables.is_empty() {
+                    findings.push(format!("{sql}\n  reads {tables:?} whole:\n{plan}"));
+                }
+            }
+            Err(error) => findings.push(format!("{sql}\n  cannot be explained: {error}")),
+        }
+    }
+    eprintln!("{backend:?}: {} statements explained", statements.len());
+    assert!(
+        findings.is_empty(),
+        "{} of {} statements:\n\n{}",
+        findings.len(),
+        statements.len(),
+        findings.join("\n\n")
+    );
+}
+
+#[tokio::test]
+async fn no_query_reads_a_growing_table_whole() {
+    // One backend after the other: the recorder is process-wide.
+    check(Backend::Sqlite).await;
+    STATEMENTS.lock().unwrap().clear();
+    check(Backend::Postgres).await;
+}
