@@ -104,7 +104,13 @@ fn run(pool: DbPool, queue: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&pool, batch);
+        // A panicking job is a bug, but must not stop every later comment:
+        // its batch's callers hear "writer gone" and the thread goes on.
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit_batch(&pool, batch)));
+        if outcome.is_err() {
+            tracing::error!("group commit: a job panicked; its batch was not committed");
+        }
     }
 }
 
