@@ -135,6 +135,9 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
         .max_size(max_size)
         // Open connections as they are needed: a fast start, no thundering herd.
         .min_idle(Some(1))
+        // No `SELECT 1` before every use (a round trip each on PostgreSQL):
+        // a connection that broke fails its query and is replaced.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(AnyConnectionManager { url: url.clone() })?;

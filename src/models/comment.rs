@@ -72,51 +72,45 @@ impl From<diesel::result::Error> for CreateCommentError {
     }
 }
 
-/// Stores a comment; an approved one counts on its post at once. Later
-/// issues add the notification mail to this same transaction.
+/// Stores a comment, in the caller's transaction; an approved one counts on
+/// its post at once. One round trip: the row comes back by `RETURNING`.
 pub fn create_comment(
     conn: &mut AnyConnection,
     new_comment: &NewComment,
 ) -> Result<Comment, CreateCommentError> {
     let created_at = now();
-    conn.transaction(|conn| {
-        diesel::insert_into(comments::table)
-            .values((
-                comments::post_id.eq(new_comment.post_id),
-                comments::parent_id.eq(new_comment.parent_id),
-                comments::author_name.eq(&new_comment.author_name),
-                comments::author_email.eq(&new_comment.author_email),
-                comments::author_url.eq(&new_comment.author_url),
-                comments::author_ip.eq(&new_comment.author_ip),
-                comments::user_agent.eq(&new_comment.user_agent),
-                comments::user_id.eq(new_comment.user_id),
-                comments::body_source.eq(&new_comment.body_source),
-                comments::body_html.eq(&new_comment.body_html),
-                comments::status.eq(new_comment.verdict.as_status()),
-                comments::dedupe_key.eq(&new_comment.dedupe_key),
-                comments::created_at.eq(created_at),
-                comments::updated_at.eq(created_at),
-            ))
-            .execute(conn)?;
-        // Read the row back by its unique key; without one (staff replies),
-        // the newest row with these values is ours.
-        let mut query = comments::table
-            .filter(comments::post_id.eq(new_comment.post_id))
-            .order(comments::id.desc())
-            .select(Comment::as_select())
-            .into_boxed();
-        query = match &new_comment.dedupe_key {
-            Some(key) => query.filter(comments::dedupe_key.eq(key.clone())),
-            None => query
-                .filter(comments::author_email.eq(new_comment.author_email.clone()))
-                .filter(comments::created_at.eq(created_at)),
-        };
-        let comment: Comment = query.first(conn)?;
-        if new_comment.verdict == Verdict::Approved {
-            recount_approved(conn, new_comment.post_id)?;
-        }
-        Ok(comment)
-    })
+    let values = (
+        comments::post_id.eq(new_comment.post_id),
+        comments::parent_id.eq(new_comment.parent_id),
+        comments::author_name.eq(&new_comment.author_name),
+        comments::author_email.eq(&new_comment.author_email),
+        comments::author_url.eq(&new_comment.author_url),
+        comments::author_ip.eq(&new_comment.author_ip),
+        comments::user_agent.eq(&new_comment.user_agent),
+        comments::user_id.eq(new_comment.user_id),
+        comments::body_source.eq(&new_comment.body_source),
+        comments::body_html.eq(&new_comment.body_html),
+        comments::status.eq(new_comment.verdict.as_status()),
+        comments::dedupe_key.eq(&new_comment.dedupe_key),
+        comments::created_at.eq(created_at),
+        comments::updated_at.eq(created_at),
+    );
+    // The same statement, typed for each backend (`RETURNING` is not part of
+    // the multi-backend connection).
+    let comment: Comment = match conn {
+        AnyConnection::Postgresql(pg) => diesel::insert_into(comments::table)
+            .values(values)
+            .returning(Comment::as_returning())
+            .get_result(pg)?,
+        AnyConnection::Sqlite(sqlite) => diesel::insert_into(comments::table)
+            .values(values)
+            .returning(Comment::as_returning())
+            .get_result(sqlite)?,
+    };
+    if new_comment.verdict == Verdict::Approved {
+        recount_approved(conn, new_comment.post_id)?;
+    }
+    Ok(comment)
 }
 
 /// Keeps `posts.comment_count` equal to the post's approved comments.
@@ -233,13 +227,22 @@ pub fn comment_path(
             .filter(comments::status.eq(APPROVED))
             .select((comments::created_at, comments::id, comments::parent_id))
             .load(conn)?;
+        // By primary key alone: a filter on the post would tempt the planner
+        // into the post's whole (growing) range of held comments.
+        let held: Vec<(i64, i64, Option<i64>, i64, String)> = comments::table
+            .filter(comments::id.eq_any(shown))
+            .select((
+                comments::created_at,
+                comments::id,
+                comments::parent_id,
+                comments::post_id,
+                comments::status,
+            ))
+            .load(conn)?;
         rows.extend(
-            comments::table
-                .filter(comments::post_id.eq(post.id))
-                .filter(comments::status.ne(APPROVED))
-                .filter(comments::id.eq_any(shown))
-                .select((comments::created_at, comments::id, comments::parent_id))
-                .load::<(i64, i64, Option<i64>)>(conn)?,
+            held.into_iter()
+                .filter(|(_, _, _, post_id, status)| *post_id == post.id && status != APPROVED)
+                .map(|(created_at, id, parent_id, _, _)| (created_at, id, parent_id)),
         );
         rows.sort_unstable();
         let pairs: Vec<(i64, Option<i64>)> = rows
