@@ -215,18 +215,55 @@ pub fn comment_path(
     own_held_ids: &[i64],
     paging: CommentPaging,
 ) -> QueryResult<String> {
-    let permalink = post.permalink();
     let page = if fits_one_page(post, own_held_ids.len(), paging) {
         1
     } else {
         let mut shown = own_held_ids.to_vec();
         shown.push(comment_id);
-        // Approved ones from the thread index alone, then the few held ones.
-        let mut rows: Vec<(i64, i64, Option<i64>)> = comments::table
-            .filter(comments::post_id.eq(post.id))
-            .filter(comments::status.eq(APPROVED))
-            .select((comments::created_at, comments::id, comments::parent_id))
-            .load(conn)?;
+        let rows = thread_rows(conn, post, shown)?;
+        page_of(&rows, comment_id, paging)
+    };
+    Ok(format!(
+        "{}#comment-{comment_id}",
+        comment_page_path(&post.permalink(), page)
+    ))
+}
+
+/// The comment page a comment about to be posted will be on (as a reply
+/// to `parent_id`, or a new thread), for a visitor who also sees
+/// `own_held_ids`. Worked out before the write, so the one writer thread
+/// does not spend its time on it; a thread approved in between may move
+/// the comment one page on.
+pub fn new_comment_page(
+    conn: &mut AnyConnection,
+    post: &crate::models::post::Post,
+    parent_id: Option<i64>,
+    own_held_ids: &[i64],
+    paging: CommentPaging,
+) -> QueryResult<usize> {
+    if fits_one_page(post, own_held_ids.len(), paging) {
+        return Ok(1);
+    }
+    let mut rows = thread_rows(conn, post, own_held_ids.to_vec())?;
+    // The newest of all: it sorts last.
+    rows.push((i64::MAX, i64::MAX, parent_id));
+    Ok(page_of(&rows, i64::MAX, paging))
+}
+
+/// A post's approved comments and the given held ones, as (created, id,
+/// parent), oldest first.
+fn thread_rows(
+    conn: &mut AnyConnection,
+    post: &crate::models::post::Post,
+    shown: Vec<i64>,
+) -> QueryResult<Vec<(i64, i64, Option<i64>)>> {
+    // Approved ones from the thread index alone, then the few held ones.
+    let mut rows: Vec<(i64, i64, Option<i64>)> = comments::table
+        .filter(comments::post_id.eq(post.id))
+        .filter(comments::status.eq(APPROVED))
+        .select((comments::created_at, comments::id, comments::parent_id))
+        .load(conn)?;
+    if !shown.is_empty() {
         // By primary key alone: a filter on the post would tempt the planner
         // into the post's whole (growing) range of held comments.
         let held: Vec<(i64, i64, Option<i64>, i64, String)> = comments::table
@@ -244,22 +281,23 @@ pub fn comment_path(
                 .filter(|(_, _, _, post_id, status)| *post_id == post.id && status != APPROVED)
                 .map(|(created_at, id, parent_id, _, _)| (created_at, id, parent_id)),
         );
-        rows.sort_unstable();
-        let pairs: Vec<(i64, Option<i64>)> = rows
-            .into_iter()
-            .map(|(_, id, parent_id)| (id, parent_id))
-            .collect();
-        let slots = thread(&pairs, paging.max_depth);
-        let pages = thread_pages(&slots, paging.per_page);
-        pairs
-            .iter()
-            .position(|(id, _)| *id == comment_id)
-            .map_or(1, |index| page_showing(&slots, &pages, index))
-    };
-    Ok(format!(
-        "{}#comment-{comment_id}",
-        comment_page_path(&permalink, page)
-    ))
+    }
+    rows.sort_unstable();
+    Ok(rows)
+}
+
+/// The 1-based comment page showing `comment_id` among `rows` (oldest first).
+fn page_of(rows: &[(i64, i64, Option<i64>)], comment_id: i64, paging: CommentPaging) -> usize {
+    let pairs: Vec<(i64, Option<i64>)> = rows
+        .iter()
+        .map(|(_, id, parent_id)| (*id, *parent_id))
+        .collect();
+    let slots = thread(&pairs, paging.max_depth);
+    let pages = thread_pages(&slots, paging.per_page);
+    pairs
+        .iter()
+        .position(|(id, _)| *id == comment_id)
+        .map_or(1, |index| page_showing(&slots, &pages, index))
 }
 
 /// Whether this email has an approved comment anywhere on the site.

@@ -12,13 +12,14 @@ use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
-    comment_path, create_comment, find_comment, has_approved_comment, Comment, CreateCommentError,
-    NewComment, APPROVED,
+    create_comment, find_comment, has_approved_comment, new_comment_page, Comment,
+    CreateCommentError, NewComment, APPROVED,
 };
 use crate::models::now;
 use crate::models::post::{find_public_post_by_slug, Post};
 use crate::page_cache::NothingPublished;
 use crate::render::comment::render_comment;
+use crate::render::thread::comment_page_path;
 use crate::routes::blog::post::{
     comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
 };
@@ -90,6 +91,7 @@ pub async fn submit(
             .as_ref()
             .ok()
             .map(|valid| valid.email.as_str().to_owned());
+        let (shown, paging) = (held_ids.clone(), state.site().discussion.paging());
         state
             .db(move |conn| {
                 let Some(post) = find_public_post_by_slug(conn, &slug)? else {
@@ -108,10 +110,14 @@ pub async fn submit(
                     Some(email) => has_approved_comment(conn, &email)?,
                     None => false,
                 };
+                // Only a reply to an approved comment of this post nests.
+                let parent = parent_id.filter(|_| reply_name.is_some());
+                let page = new_comment_page(conn, &post, parent, &shown, paging)?;
                 Ok(Some(SubmissionFacts {
                     post,
                     reply_name,
                     has_approved,
+                    page,
                 }))
             })
             .await?
@@ -197,15 +203,14 @@ pub async fn submit(
     let subscribe = valid.subscribe;
     // The comment and the mail it causes are committed together, in the
     // next group commit.
-    let paging = site.discussion.paging();
-    let shown = held_ids.clone();
+    let page_path = comment_page_path(&facts.post.permalink(), facts.page);
     let stored = state
         .writer
         .write(
             move |conn| -> Result<(Comment, String), CreateCommentError> {
                 let comment = create_comment(conn, &new_comment)?;
                 // The page of the post's comments that shows this one to its author.
-                let path = comment_path(conn, &post, comment.id, &shown, paging)?;
+                let path = format!("{page_path}#comment-{}", comment.id);
                 comment_received(conn, &context, &comment, &post, &path, subscribe)?;
                 Ok((comment, path))
             },
@@ -255,6 +260,8 @@ struct SubmissionFacts {
     reply_name: Option<String>,
     /// Whether the author has an approved comment under this email.
     has_approved: bool,
+    /// The comment page the new comment will be on, for its author.
+    page: usize,
 }
 
 /// A refusal: the whole post page (with this visitor's comments) and the
