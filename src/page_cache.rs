@@ -286,6 +286,13 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         && request.cookie(HELD_COOKIE).is_none()
 }
 
+/// The cached page, in the encoding the request takes.
+fn from_cache(request: ServiceRequest, page: &CachedPage) -> ServiceResponse<BoxBody> {
+    let headers = request.headers();
+    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page);
+    request.into_response(response)
+}
+
 /// Middleware: answers from the cache, fills it, and after a request that
 /// may have changed something, rereads the content version.
 pub async fn page_cache(
@@ -312,16 +319,12 @@ pub async fn page_cache(
     let key = request.path().to_owned();
     let cache = &state.page_cache;
     if let Some(page) = cache.get(&key) {
-        let headers = request.headers();
-        let response = serve(headers, headers.get(header::ACCEPT_ENCODING), &page);
-        return Ok(request.into_response(response));
+        return Ok(from_cache(request, &page));
     }
     // A miss: one request renders, the others wait for its bytes.
     let _turn = cache.fill_turn(&key).await;
     if let Some(page) = cache.get(&key) {
-        let headers = request.headers();
-        let response = serve(headers, headers.get(header::ACCEPT_ENCODING), &page);
-        return Ok(request.into_response(response));
+        return Ok(from_cache(request, &page));
     }
     // Render without compression, keep every variant, answer with the right one.
     let version = cache.version();

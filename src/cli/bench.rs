@@ -175,31 +175,24 @@ fn seed(
                 format!("{} {}", words(&mut rng, 5), index)
             };
             let slug = crate::domain::Slug::from_text(&title).map(|slug| slug.into_string()).unwrap_or_else(|_| format!("post-{index}"));
+            let values = (
+                posts::slug.eq(&slug),
+                posts::title.eq(&title),
+                posts::body_source.eq(&body),
+                posts::body_html.eq(&body_html),
+                posts::status.eq("published"),
+                posts::published_at.eq(published_at),
+                posts::created_at.eq(published_at),
+                posts::updated_at.eq(published_at),
+            );
+            // `RETURNING` is typed per backend.
             let id: i64 = match conn {
                 AnyConnection::Postgresql(pg) => diesel::insert_into(posts::table)
-                    .values((
-                        posts::slug.eq(&slug),
-                        posts::title.eq(&title),
-                        posts::body_source.eq(&body),
-                        posts::body_html.eq(&body_html),
-                        posts::status.eq("published"),
-                        posts::published_at.eq(published_at),
-                        posts::created_at.eq(published_at),
-                        posts::updated_at.eq(published_at),
-                    ))
+                    .values(values)
                     .returning(posts::id)
                     .get_result(pg)?,
                 AnyConnection::Sqlite(sqlite) => diesel::insert_into(posts::table)
-                    .values((
-                        posts::slug.eq(&slug),
-                        posts::title.eq(&title),
-                        posts::body_source.eq(&body),
-                        posts::body_html.eq(&body_html),
-                        posts::status.eq("published"),
-                        posts::published_at.eq(published_at),
-                        posts::created_at.eq(published_at),
-                        posts::updated_at.eq(published_at),
-                    ))
+                    .values(values)
                     .returning(posts::id)
                     .get_result(sqlite)?,
             };

@@ -28,15 +28,15 @@ const QUEUE_DEPTH: usize = 1024;
 /// the batch's fate is known (`true`: committed).
 type Job = Box<dyn FnOnce(&mut AnyConnection) -> Box<dyn FnOnce(bool) + Send> + Send>;
 
-/// Why a job's answer never came.
+/// Why a job's work did not land (the cause is in the writer's log).
 #[derive(Debug, thiserror::Error)]
 pub enum GroupCommitError {
-    #[error("the database writer has stopped")]
+    /// The writer stopped, or could not start the batch (no connection).
+    #[error("the database writer gave no answer")]
     WriterGone,
-    #[error("no database connection available: {0}")]
-    NoConnection(String),
-    #[error(transparent)]
-    Database(#[from] DieselError),
+    /// The job ran, but its batch's commit failed.
+    #[error("the batch this write was in was not committed")]
+    NotCommitted,
 }
 
 /// The handle request handlers queue write jobs on.
@@ -71,7 +71,7 @@ impl GroupWriter {
                 let message = if committed {
                     Ok(outcome)
                 } else {
-                    Err(GroupCommitError::Database(DieselError::RollbackTransaction))
+                    Err(GroupCommitError::NotCommitted)
                 };
                 // The caller may have gone (client hung up); nothing to tell.
                 let _ = answer.send(message);

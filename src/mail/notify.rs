@@ -55,7 +55,7 @@ fn moderator_addresses(
 /// A reader's new comment: moderators are told (never about spam), a reply
 /// subscription starts with its confirmation mail, and an approved comment
 /// goes on to `comment_approved`. `comment_path` is where the comment is
-/// shown (`comment_path` in the comment model).
+/// shown: its comment page and anchor.
 pub fn comment_received(
     conn: &mut AnyConnection,
     context: &MailContext,

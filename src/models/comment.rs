@@ -700,7 +700,7 @@ pub fn reserve_comment_ids(conn: &mut AnyConnection, count: usize) -> QueryResul
 
 /// Stores a batch of imported comments (ids and parents already set).
 /// PostgreSQL takes the batch as one binary `COPY`, where a reply may come
-/// before its parent; SQLite checks that at commit (`defer_foreign_keys`).
+/// before its parent; on SQLite the import defers that check to its commit.
 pub fn insert_imported_comments(
     conn: &mut AnyConnection,
     batch: &[ImportedComment],
@@ -712,7 +712,6 @@ pub fn insert_imported_comments(
                 .execute(pg)?;
         }
         AnyConnection::Sqlite(sqlite) => {
-            diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(sqlite)?;
             for imported in batch {
                 diesel::insert_into(comments::table)
                     .values(imported)

@@ -310,6 +310,22 @@ pub fn categories_of_posts(
     Ok(by_post)
 }
 
+/// Each post with its categories (one query for them all), in the order given.
+pub fn with_categories(
+    conn: &mut AnyConnection,
+    posts: Vec<Post>,
+) -> QueryResult<Vec<(Post, Vec<Category>)>> {
+    let ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
+    let mut categories = categories_of_posts(conn, &ids)?;
+    Ok(posts
+        .into_iter()
+        .map(|post| {
+            let own = categories.remove(&post.id).unwrap_or_default();
+            (post, own)
+        })
+        .collect())
+}
+
 pub fn find_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Option<Post>> {
     posts::table
         .find(post_id)

@@ -135,12 +135,19 @@ pub fn import_wordpress<R: BufRead>(
 ) -> Result<ImportSummary, ImportError> {
     let mut reader = WxrReader::new(input);
     conn.transaction(|conn| {
-        if let AnyConnection::Postgresql(pg) = conn {
+        match conn {
             // The tables grow from nothing inside this one transaction: a
             // plan PostgreSQL makes once and reuses (planned on the empty
             // tables) would scan where an index lookup is wanted.
-            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
-        }
+            AnyConnection::Postgresql(pg) => {
+                diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?
+            }
+            // A reply may be stored before its parent (ids are reserved up
+            // front): foreign keys are checked at commit, for this transaction.
+            AnyConnection::Sqlite(sqlite) => {
+                diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(sqlite)?
+            }
+        };
         let mut importer = Importer {
             summary: ImportSummary::default(),
             categories: HashMap::new(),

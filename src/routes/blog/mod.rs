@@ -14,9 +14,20 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 
 use crate::error::PageError;
-use crate::models::post::{categories_of_posts, published_page};
+use diesel::QueryResult;
+
+use crate::db::AnyConnection;
+use crate::models::post::{published_page, with_categories, Post};
 use crate::render::layout::PostSummary;
 use crate::startup::AppState;
+
+/// The summaries a listing shows of `posts`, in their order.
+fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<PostSummary>> {
+    Ok(with_categories(conn, posts)?
+        .iter()
+        .map(|(post, categories)| PostSummary::new(post, categories))
+        .collect())
+}
 
 /// One page of post summaries, newest first, and whether an older page exists.
 async fn load_summaries(
@@ -28,21 +39,7 @@ async fn load_summaries(
     state
         .db(move |conn| {
             let (posts, has_older) = published_page(conn, category_id, page, per_page)?;
-            let ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
-            let categories = categories_of_posts(conn, &ids)?;
-            let summaries = posts
-                .iter()
-                .map(|post| {
-                    PostSummary::new(
-                        post,
-                        categories
-                            .get(&post.id)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default(),
-                    )
-                })
-                .collect();
-            Ok((summaries, has_older))
+            Ok((summaries(conn, posts)?, has_older))
         })
         .await
 }

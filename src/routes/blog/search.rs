@@ -4,9 +4,9 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::html_page;
+use super::{html_page, summaries};
 use crate::error::{percent_encode, PageError};
-use crate::models::post::{categories_of_posts, public_posts_by_ids};
+use crate::models::post::public_posts_by_ids;
 use crate::models::search::search_published;
 use crate::render::layout::{Layout, PostSummary};
 use crate::startup::AppState;
@@ -49,20 +49,7 @@ pub async fn search(
         .db(move |conn| {
             let (ids, has_more) = search_published(conn, &lookup, page, per_page)?;
             let posts = public_posts_by_ids(conn, &ids)?;
-            let categories = categories_of_posts(conn, &ids)?;
-            let summaries = posts
-                .iter()
-                .map(|post| {
-                    PostSummary::new(
-                        post,
-                        categories
-                            .get(&post.id)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default(),
-                    )
-                })
-                .collect::<Vec<_>>();
-            Ok((summaries, has_more))
+            Ok((summaries(conn, posts)?, has_more))
         })
         .await?;
     let base = format!("/search?q={}", percent_encode(&typed));

@@ -106,13 +106,19 @@ pub async fn submit(
                         .map(|parent| parent.author_name),
                     None => None,
                 };
-                let has_approved = match email {
-                    Some(email) => has_approved_comment(conn, &email)?,
-                    None => false,
+                // For a valid comment: the author's history, and the page the
+                // comment will be on (only a reply to an approved comment of
+                // this post nests).
+                let (has_approved, page) = match email {
+                    Some(email) => {
+                        let parent = parent_id.filter(|_| reply_name.is_some());
+                        (
+                            has_approved_comment(conn, &email)?,
+                            new_comment_page(conn, &post, parent, &shown, paging)?,
+                        )
+                    }
+                    None => (false, 1),
                 };
-                // Only a reply to an approved comment of this post nests.
-                let parent = parent_id.filter(|_| reply_name.is_some());
-                let page = new_comment_page(conn, &post, parent, &shown, paging)?;
                 Ok(Some(SubmissionFacts {
                     post,
                     reply_name,

@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::db::AnyConnection;
 use crate::error::PageError;
-use crate::models::category::find_category_by_slug;
+use crate::models::category::{find_category_by_slug, Category};
 use crate::models::comment::{comment_path, latest_public_comments, Comment};
-use crate::models::post::{categories_of_posts, find_public_post_by_slug, published_page, Post};
+use crate::models::post::{find_public_post_by_slug, published_page, with_categories, Post};
 use crate::models::setting::SiteSettings;
 use crate::render::text::{datetime, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
@@ -74,11 +74,7 @@ fn conditional(
     response.content_type(content_type).body(body)
 }
 
-fn post_item(
-    state: &AppState,
-    post: &Post,
-    categories: &[crate::models::category::Category],
-) -> rss::Item {
+fn post_item(state: &AppState, post: &Post, categories: &[Category]) -> rss::Item {
     let link = state.config.absolute_url(&post.permalink());
     rss::Item {
         title: Some(post.title.clone()),
@@ -126,29 +122,40 @@ fn channel(
 async fn load_posts(
     state: &AppState,
     category_id: Option<i64>,
-) -> Result<Vec<(Post, Vec<crate::models::category::Category>)>, PageError> {
+) -> Result<Vec<(Post, Vec<Category>)>, PageError> {
     state
         .db(move |conn| {
             let (posts, _) = published_page(conn, category_id, 1, FEED_ITEMS)?;
-            let ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
-            let mut categories = categories_of_posts(conn, &ids)?;
-            Ok(posts
-                .into_iter()
-                .map(|post| {
-                    let own = categories.remove(&post.id).unwrap_or_default();
-                    (post, own)
-                })
-                .collect())
+            with_categories(conn, posts)
         })
         .await
 }
 
-fn newest(posts: &[(Post, Vec<crate::models::category::Category>)]) -> i64 {
+fn newest(posts: &[(Post, Vec<Category>)]) -> i64 {
     posts
         .iter()
         .map(|(post, _)| post.updated_at.max(post.published_at))
         .max()
         .unwrap_or(0)
+}
+
+/// An RSS 2.0 answer listing `posts`.
+fn posts_rss_answer(
+    request: &HttpRequest,
+    state: &AppState,
+    posts: &[(Post, Vec<Category>)],
+    title: String,
+    link: String,
+    description: String,
+) -> HttpResponse {
+    let site = state.site();
+    let items = posts
+        .iter()
+        .map(|(post, categories)| post_item(state, post, categories))
+        .collect();
+    let updated = newest(posts);
+    let body = channel(&site, title, link, description, items, updated);
+    conditional(request, body, "application/rss+xml; charset=utf-8", updated)
 }
 
 /// `/feed/`: the newest posts, RSS 2.0.
@@ -158,24 +165,13 @@ pub async fn posts_rss(
 ) -> Result<HttpResponse, PageError> {
     let posts = load_posts(&state, None).await?;
     let site = state.site();
-    let items = posts
-        .iter()
-        .map(|(post, categories)| post_item(&state, post, categories))
-        .collect();
-    let updated = newest(&posts);
-    let body = channel(
-        &site,
+    Ok(posts_rss_answer(
+        &request,
+        &state,
+        &posts,
         site.title.clone(),
         state.config.absolute_url("/"),
         site.tagline.clone(),
-        items,
-        updated,
-    );
-    Ok(conditional(
-        &request,
-        body,
-        "application/rss+xml; charset=utf-8",
-        updated,
     ))
 }
 
@@ -270,25 +266,13 @@ pub async fn category_rss(
         .await?
         .ok_or(PageError::NotFound)?;
     let posts = load_posts(&state, Some(category.id)).await?;
-    let site = state.site();
-    let items = posts
-        .iter()
-        .map(|(post, categories)| post_item(&state, post, categories))
-        .collect();
-    let updated = newest(&posts);
-    let body = channel(
-        &site,
-        format!("{} » {}", site.title, category.name),
+    Ok(posts_rss_answer(
+        &request,
+        &state,
+        &posts,
+        format!("{} » {}", state.site().title, category.name),
         state.config.absolute_url(&category.path()),
         category.description.clone(),
-        items,
-        updated,
-    );
-    Ok(conditional(
-        &request,
-        body,
-        "application/rss+xml; charset=utf-8",
-        updated,
     ))
 }
 
