@@ -21,6 +21,8 @@ pub struct Config {
     /// When unset, a key is generated on first start and kept in the database.
     pub secret_key: Option<String>,
     pub trust_proxy: bool,
+    /// With `trust_proxy`: how many proxies append to `X-Forwarded-For`.
+    pub proxy_hops: usize,
     pub log_filter: String,
     /// Delivery pacing; not configurable from outside, tests shorten it.
     pub mail_tuning: crate::mail::worker::MailTuning,
@@ -45,6 +47,8 @@ pub enum ConfigError {
     SmtpUrl,
     #[error("invalid FERROPRESS_TRUST_PROXY {0:?}: expected true or false")]
     TrustProxy(String),
+    #[error("invalid FERROPRESS_PROXY_HOPS {0:?}: expected a number from 1 to 10")]
+    ProxyHops(String),
     #[error("FERROPRESS_SECRET_KEY must be at least 32 characters")]
     SecretKey,
 }
@@ -60,7 +64,16 @@ pub struct RawConfig {
     pub mail_from: Option<String>,
     pub secret_key: Option<String>,
     pub trust_proxy: Option<TomlBool>,
+    pub proxy_hops: Option<TomlNumber>,
     pub rust_log: Option<String>,
+}
+
+/// `proxy_hops` may be written `2` or `"2"` in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TomlNumber {
+    Number(i64),
+    Text(String),
 }
 
 /// `trust_proxy` may be written `true` or `"true"` in the file.
@@ -82,6 +95,7 @@ impl RawConfig {
             mail_from: lookup("FERROPRESS_MAIL_FROM"),
             secret_key: lookup("FERROPRESS_SECRET_KEY"),
             trust_proxy: lookup("FERROPRESS_TRUST_PROXY").map(TomlBool::Text),
+            proxy_hops: lookup("FERROPRESS_PROXY_HOPS").map(TomlNumber::Text),
             rust_log: lookup("RUST_LOG"),
         }
     }
@@ -107,6 +121,7 @@ impl RawConfig {
             mail_from: self.mail_from.or(lower.mail_from),
             secret_key: self.secret_key.or(lower.secret_key),
             trust_proxy: self.trust_proxy.or(lower.trust_proxy),
+            proxy_hops: self.proxy_hops.or(lower.proxy_hops),
             rust_log: self.rust_log.or(lower.rust_log),
         }
     }
@@ -158,6 +173,19 @@ impl Config {
             Some(TomlBool::Bool(value)) => value,
             Some(TomlBool::Text(text)) => parse_bool(&text).ok_or(ConfigError::TrustProxy(text))?,
         };
+        let proxy_hops = match raw.proxy_hops {
+            None => 1,
+            Some(TomlNumber::Number(number)) => usize::try_from(number)
+                .ok()
+                .filter(|hops| (1..=10).contains(hops))
+                .ok_or_else(|| ConfigError::ProxyHops(number.to_string()))?,
+            Some(TomlNumber::Text(text)) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|hops| (1..=10).contains(hops))
+                .ok_or(ConfigError::ProxyHops(text))?,
+        };
         Ok(Config {
             bind,
             database_url,
@@ -166,9 +194,16 @@ impl Config {
             mail_from,
             secret_key,
             trust_proxy,
+            proxy_hops,
             log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
             mail_tuning: crate::mail::worker::MailTuning::default(),
         })
+    }
+
+    /// Proxies trusted to append to `X-Forwarded-For`: `None` when the
+    /// socket's peer is the client.
+    pub fn trusted_proxy_hops(&self) -> Option<usize> {
+        self.trust_proxy.then_some(self.proxy_hops)
     }
 
     /// Whether cookies must carry `Secure`.
@@ -239,6 +274,8 @@ mod tests {
         assert_eq!(config.mail_from, "ferropress@127.0.0.1");
         assert_eq!(config.database_url.target, "ferropress.db");
         assert!(!config.trust_proxy);
+        assert_eq!(config.proxy_hops, 1);
+        assert_eq!(config.trusted_proxy_hops(), None);
     }
 
     #[test]
@@ -275,6 +312,8 @@ mod tests {
         assert!(bad(&[("FERROPRESS_SMTP_URL", "http://x")]).contains("FERROPRESS_SMTP_URL"));
         assert!(bad(&[("FERROPRESS_TRUST_PROXY", "maybe")]).contains("FERROPRESS_TRUST_PROXY"));
         assert!(bad(&[("FERROPRESS_SECRET_KEY", "short")]).contains("32 characters"));
+        assert!(bad(&[("FERROPRESS_PROXY_HOPS", "0")]).contains("FERROPRESS_PROXY_HOPS"));
+        assert!(bad(&[("FERROPRESS_PROXY_HOPS", "many")]).contains("FERROPRESS_PROXY_HOPS"));
     }
 
     #[test]

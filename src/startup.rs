@@ -12,7 +12,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use diesel::QueryResult;
 
-use crate::auth::throttle::Throttle;
+use crate::auth::throttle::{FailureThrottle, Throttle};
 use crate::config::Config;
 use crate::db::{self, AnyConnection, DbPool};
 use crate::error::{themed_errors, PageError};
@@ -35,9 +35,10 @@ pub struct AppState {
     pub secret_key: String,
     site: RwLock<Arc<SiteSettings>>,
     comment_throttle: RwLock<Arc<Throttle>>,
-    /// Failed-login guards: per account (by email) and per client address.
-    pub login_by_account: Throttle<String>,
-    pub login_by_address: Throttle,
+    /// Failed logins, per client address and account (lower-cased email),
+    /// and per client address. Only failures count.
+    pub login_failures_by_pair: FailureThrottle<(std::net::IpAddr, String)>,
+    pub login_failures_by_address: FailureThrottle<std::net::IpAddr>,
     /// Rendered reader pages, valid for one content version.
     pub page_cache: crate::page_cache::PageCache,
     /// Commits readers' comments in batches (group commit).
@@ -199,8 +200,8 @@ impl Application {
             secret_key: secret,
             site: RwLock::new(Arc::new(site)),
             comment_throttle: RwLock::new(Arc::new(throttle)),
-            login_by_account: Throttle::with_burst(5, std::time::Duration::from_secs(60)),
-            login_by_address: Throttle::with_burst(20, std::time::Duration::from_secs(6)),
+            login_failures_by_pair: FailureThrottle::new(5, std::time::Duration::from_secs(60)),
+            login_failures_by_address: FailureThrottle::new(20, std::time::Duration::from_secs(6)),
             page_cache: crate::page_cache::PageCache::new(cache_bytes, content_version),
         });
         let server_state = state.clone();

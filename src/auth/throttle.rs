@@ -59,20 +59,85 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
     }
 }
 
-/// The client's address: the first `X-Forwarded-For` hop when the proxy is
-/// trusted, the socket's peer otherwise.
-pub fn client_address(request: &HttpRequest, trust_proxy: bool) -> IpAddr {
-    let unknown = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-    if trust_proxy {
-        let forwarded = request
-            .connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned);
-        if let Some(address) = forwarded.as_deref().and_then(parse_address) {
-            return address;
+/// Counts failures only (a wrong password, not a login): a key may fail
+/// `burst` times at once, then once per `period`. Looking does not count,
+/// so a throttled key slows down its own tries and nobody else's.
+/// (governor counts every check, so it cannot tell failures from successes.)
+pub struct FailureThrottle<K: Hash + Eq> {
+    burst: u32,
+    period: Duration,
+    /// Per key, when its failures will have drained (the GCRA's
+    /// theoretical arrival time).
+    drained_at: std::sync::Mutex<std::collections::HashMap<K, std::time::Instant>>,
+}
+
+impl<K: Hash + Eq> FailureThrottle<K> {
+    pub fn new(burst: u32, period: Duration) -> FailureThrottle<K> {
+        FailureThrottle {
+            burst: burst.max(1),
+            period,
+            drained_at: std::sync::Mutex::default(),
         }
     }
-    request.peer_addr().map(|peer| peer.ip()).unwrap_or(unknown)
+
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, std::time::Instant>> {
+        self.drained_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `Err` holds how long `key` must wait before its next try.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        let now = std::time::Instant::now();
+        let Some(drained_at) = self.entries().get(key).copied() else {
+            return Ok(());
+        };
+        let allowance = self.period * (self.burst - 1);
+        match drained_at.checked_duration_since(now) {
+            Some(backlog) if backlog > allowance => Err(backlog - allowance),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one failure for `key`.
+    pub fn fail(&self, key: K) {
+        let now = std::time::Instant::now();
+        let mut entries = self.entries();
+        if entries.len() > MAX_TRACKED_ADDRESSES {
+            entries.retain(|_, drained_at| *drained_at > now);
+        }
+        let drained_at = entries.entry(key).or_insert(now);
+        *drained_at = (*drained_at).max(now) + self.period;
+    }
+}
+
+/// The client's address. Behind `hops` trusted proxies (each appending the
+/// address it was reached from to `X-Forwarded-For`), the client is the
+/// `hops`-th entry from the right: everything left of it was written by the
+/// client and proves nothing. `Forwarded:` is not read. Without trusted
+/// proxies, or when the header is short or garbled, the socket's peer.
+pub fn client_address(request: &HttpRequest, trusted_proxy_hops: Option<usize>) -> IpAddr {
+    let peer = request
+        .peer_addr()
+        .map(|peer| peer.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let Some(hops) = trusted_proxy_hops else {
+        return peer;
+    };
+    // Several header lines are one list, in order.
+    let hops_listed: Vec<&str> = request
+        .headers()
+        .get_all(actix_web::http::header::X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    hops_listed
+        .len()
+        .checked_sub(hops)
+        .and_then(|index| parse_address(hops_listed[index]))
+        .unwrap_or(peer)
 }
 
 /// `203.0.113.9`, `203.0.113.9:4711`, `[2001:db8::1]:80` or `2001:db8::1`.
@@ -113,6 +178,45 @@ mod tests {
         for _ in 0..100 {
             assert!(throttle.check(IpAddr::V4(Ipv4Addr::LOCALHOST)).is_ok());
         }
+    }
+
+    #[test]
+    fn only_failures_count_and_looking_is_free() {
+        let throttle: FailureThrottle<&str> = FailureThrottle::new(3, Duration::from_secs(60));
+        for _ in 0..10 {
+            assert!(throttle.check(&"ann").is_ok(), "checks alone never throttle");
+        }
+        throttle.fail("ann");
+        throttle.fail("ann");
+        assert!(throttle.check(&"ann").is_ok());
+        throttle.fail("ann");
+        let wait = throttle.check(&"ann").unwrap_err();
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert!(throttle.check(&"bo").is_ok(), "per key");
+    }
+
+    fn request_with(forwarded_for: &[&str]) -> HttpRequest {
+        let mut request = actix_web::test::TestRequest::default()
+            .peer_addr("192.0.2.1:5000".parse().unwrap())
+            .insert_header(("Forwarded", "for=198.51.100.66"));
+        for value in forwarded_for {
+            request = request.append_header(("X-Forwarded-For", *value));
+        }
+        request.to_http_request()
+    }
+
+    #[test]
+    fn the_client_is_the_hop_the_trusted_proxy_added() {
+        let spoofed = request_with(&["6.6.6.6, 203.0.113.9"]);
+        assert_eq!(client_address(&spoofed, Some(1)), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(client_address(&spoofed, Some(2)), "6.6.6.6".parse::<IpAddr>().unwrap());
+        assert_eq!(client_address(&spoofed, None), "192.0.2.1".parse::<IpAddr>().unwrap());
+        let two_lines = request_with(&["6.6.6.6", "203.0.113.9"]);
+        assert_eq!(client_address(&two_lines, Some(1)), "203.0.113.9".parse::<IpAddr>().unwrap());
+        // Fewer hops than proxies, or garbage: the peer, never a guess.
+        assert_eq!(client_address(&request_with(&["203.0.113.9"]), Some(2)), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(client_address(&request_with(&["6.6.6.6, nonsense"]), Some(1)), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(client_address(&request_with(&[]), Some(1)), "192.0.2.1".parse::<IpAddr>().unwrap());
     }
 
     #[test]

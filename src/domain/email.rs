@@ -31,6 +31,11 @@ impl EmailAddress {
         if local.is_empty() || local.contains('@') || local.chars().any(forbidden) || !domain_ok {
             return Err(InvalidEmail);
         }
+        // What the form takes, the mailer must be able to send to
+        // (`a..b@`, `.a@` are refused there).
+        if lettre::Address::new(local, domain).is_err() {
+            return Err(InvalidEmail);
+        }
         // The domain part is case-insensitive; the local part is kept as typed.
         Ok(EmailAddress(format!("{local}@{}", domain.to_lowercase())))
     }
@@ -74,6 +79,9 @@ mod tests {
             "a@.example.com",
             "a@example.com\r\nBcc: x@y.z",
             "<a@example.com>",
+            "a..b@example.com",
+            ".a@example.com",
+            "a.@example.com",
         ] {
             assert_eq!(EmailAddress::parse(bad), Err(InvalidEmail), "{bad:?}");
         }

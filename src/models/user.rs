@@ -122,6 +122,42 @@ pub fn delete_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// Refused: the change would leave the site without an admin.
+#[derive(Debug)]
+pub struct LastAdmin;
+
+/// Changes an account (its role, or removes it with `None`) unless that
+/// leaves no admin. The check and the change are one transaction that
+/// holds every admin row locked on PostgreSQL (two admins demoting each
+/// other at once: the second waits, then sees one admin left), and runs
+/// behind this process's writer turn on SQLite, whose writers are serial.
+pub fn change_keeping_an_admin(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    new_role: Option<Role>,
+) -> QueryResult<Result<(), LastAdmin>> {
+    crate::db::serialized_write(conn, |conn| {
+        conn.transaction(|conn| {
+            if let AnyConnection::Postgresql(pg) = conn {
+                diesel::sql_query("SELECT id FROM users WHERE role = 'admin' FOR UPDATE")
+                    .execute(pg)?;
+            }
+            let Some(user) = find_user(conn, user_id)? else {
+                return Err(diesel::result::Error::NotFound);
+            };
+            let stays_admin = new_role == Some(Role::Admin);
+            if user.role() == Role::Admin && !stays_admin && count_admins(conn)? <= 1 {
+                return Ok(Err(LastAdmin));
+            }
+            match new_role {
+                Some(role) => set_role(conn, user_id, role)?,
+                None => delete_user(conn, user_id)?,
+            }
+            Ok(Ok(()))
+        })
+    })
+}
+
 pub fn count_admins(conn: &mut AnyConnection) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Admin.as_str()))

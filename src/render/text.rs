@@ -28,6 +28,23 @@ pub fn plain_text(html: &str) -> String {
         .join(" ")
 }
 
+/// Text made safe to put where HTML is expected (an RSS `<description>`,
+/// which feed readers render as HTML): `&`, `<`, `>` and quotes escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(character),
+        }
+    }
+    escaped
+}
+
 /// Text content of sanitised HTML, entities decoded for the few ammonia emits.
 fn strip_tags(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
@@ -120,6 +137,14 @@ mod tests {
             "Short & sweet."
         );
         assert_eq!(super::excerpt(" Mine. ", "<p>Body</p>"), "Mine.");
+    }
+
+    #[test]
+    fn escaped_text_carries_no_markup() {
+        assert_eq!(
+            escape_html("<img src=x onerror=alert(1)> & \"'"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;&#39;"
+        );
     }
 
     #[test]

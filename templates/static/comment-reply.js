@@ -22,7 +22,7 @@
     if (!article) { return false; }
     article.parentNode.insertBefore(respond, article.nextSibling);
     parentField.value = commentId;
-    title.firstChild.textContent = author ? "Leave a Reply to " + author + " " : originalTitle;
+    title.firstChild.textContent = author ? "Leave a Reply to \u2068" + author + "\u2069 " : originalTitle;
     cancel.hidden = false;
     var textarea = form.querySelector("textarea");
     if (textarea) { textarea.focus(); }

@@ -328,7 +328,7 @@ on_both_backends! {
         let reply_href = format!("{}?replytocom={top}#respond", post.permalink());
         assert!(page.contains(&format!("href=\"{reply_href}\"")), "{page}");
         let (_, reply_page) = app.get_page(&format!("{}?replytocom={top}", post.permalink())).await;
-        assert!(reply_page.contains("Leave a Reply to Ann Reader"));
+        assert!(reply_page.contains("Leave a Reply to \u{2068}Ann Reader\u{2069}"));
         assert!(reply_page.contains(&format!("name=\"parent\" value=\"{top}\"")));
 
         let mut parent = top;

@@ -69,3 +69,4 @@ mod mail;
 mod privacy;
 mod reader_pages;
 mod smtp;
+mod hardening;

@@ -124,11 +124,14 @@ pub async fn log_in(
     }
     let redirect_to = safe_return(Some(&form.redirect_to), "/admin/");
     let email = form.email.trim().to_lowercase();
-    let address = client_address(&request, state.config.trust_proxy);
+    let address = client_address(&request, state.config.trusted_proxy_hops());
+    // Only this address's own failures slow it down: nobody can lock a
+    // staff member out from elsewhere.
+    let pair = (address, email.clone());
     let throttled = state
-        .login_by_address
-        .check(address)
-        .and_then(|()| state.login_by_account.check(email.clone()));
+        .login_failures_by_address
+        .check(&address)
+        .and_then(|()| state.login_failures_by_pair.check(&pair));
     if let Err(wait) = throttled {
         let mut response = page(
             &request,
@@ -164,6 +167,8 @@ pub async fn log_in(
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let Some(user) = user.filter(|user| matches && user.password_hash.is_some()) else {
+        state.login_failures_by_address.fail(address);
+        state.login_failures_by_pair.fail(pair);
         tracing::info!("failed login");
         return page(
             &request,

@@ -246,7 +246,11 @@ pub fn see_other(location: &str) -> HttpResponse {
 pub fn safe_return(path: Option<&str>, fallback: &str) -> String {
     match path {
         Some(path)
-            if path.starts_with("/admin") && !path.contains("//") && !path.contains('\\') =>
+            if path.starts_with("/admin")
+                && !path.contains("//")
+                && !path.contains('\\')
+                // A line break would end the `Location` header.
+                && !path.chars().any(char::is_control) =>
         {
             path.to_owned()
         }
@@ -398,6 +402,10 @@ mod tests {
         );
         assert_eq!(
             safe_return(Some("/admin//evil.example"), "/admin/"),
+            "/admin/"
+        );
+        assert_eq!(
+            safe_return(Some("/admin/\r\nSet-Cookie: x=1"), "/admin/"),
             "/admin/"
         );
         assert_eq!(

@@ -16,8 +16,8 @@ use crate::error::PageError;
 use crate::models::is_unique_violation;
 use crate::models::session::{create_session, delete_sessions_of};
 use crate::models::user::{
-    count_admins, create_user, delete_user, find_user, list_users, set_notify_comments,
-    set_password_hash, set_role, NewUser, User,
+    change_keeping_an_admin, create_user, find_user, list_users, set_notify_comments,
+    set_password_hash, LastAdmin, NewUser, User,
 };
 use crate::startup::AppState;
 
@@ -145,8 +145,17 @@ async fn target(state: &AppState, id: i64) -> Result<User, PageError> {
         .ok_or(PageError::NotFound)
 }
 
-async fn is_last_admin(state: &AppState, user: &User) -> Result<bool, PageError> {
-    Ok(user.role() == Role::Admin && state.db(count_admins).await? <= 1)
+/// Gives `user_id` the role `new_role`, or removes the account (`None`);
+/// `403` when that would leave no admin.
+async fn change_unless_last_admin(
+    state: &AppState,
+    user_id: i64,
+    new_role: Option<Role>,
+) -> Result<(), PageError> {
+    state
+        .db(move |conn| change_keeping_an_admin(conn, user_id, new_role))
+        .await?
+        .map_err(|LastAdmin| PageError::Forbidden)
 }
 
 pub async fn change_role(
@@ -161,11 +170,7 @@ pub async fn change_role(
         .text("role")
         .parse()
         .map_err(|_| PageError::NotFound)?;
-    if role != Role::Admin && is_last_admin(&state, &user).await? {
-        return Err(PageError::Forbidden);
-    }
-    let id = user.id;
-    state.db(move |conn| set_role(conn, id, role)).await?;
+    change_unless_last_admin(&state, user.id, Some(role)).await?;
     Ok(see_other(&with_notice("/admin/users", "role_changed", 1)))
 }
 
@@ -208,11 +213,10 @@ pub async fn remove(
 ) -> Result<HttpResponse, PageError> {
     form.staff.require(Area::Users)?;
     let user = target(&state, path.into_inner()).await?;
-    if user.id == form.staff.user.id || is_last_admin(&state, &user).await? {
+    if user.id == form.staff.user.id {
         return Err(PageError::Forbidden);
     }
-    let id = user.id;
-    state.db(move |conn| delete_user(conn, id)).await?;
+    change_unless_last_admin(&state, user.id, None).await?;
     Ok(see_other(&with_notice("/admin/users", "user_removed", 1)))
 }
 

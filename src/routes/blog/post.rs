@@ -245,8 +245,9 @@ pub fn render_post_page(
         permalink,
     };
     let body = page.render().map_err(anyhow::Error::from)?;
-    // A page showing a visitor's own held comment is theirs alone.
-    let cache_control = if shows_own_held {
+    // A page showing a visitor's own held comment, or what they typed
+    // (any refusal), is theirs alone.
+    let cache_control = if shows_own_held || status != StatusCode::OK {
         "private, no-store"
     } else {
         "public, max-age=0, must-revalidate"

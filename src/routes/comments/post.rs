@@ -164,7 +164,7 @@ pub async fn submit(
         )
         .await;
     }
-    let address = client_address(&request, state.config.trust_proxy);
+    let address = client_address(&request, state.config.trusted_proxy_hops());
     if let Err(wait) = state.comment_throttle().check(address) {
         let mut response = refuse(
             refill(true, TOO_MANY_MESSAGE, submission),

@@ -13,6 +13,9 @@ use crate::render::thread::{comment_page_path, thread, thread_pages, CommentPagi
 pub const MIN_SECONDS_TO_TYPE: i64 = 3;
 const FORM_TOKEN_PURPOSE: &str = "comment-form";
 
+/// The avatar of a comment not yet approved: the same for everyone.
+pub const NEUTRAL_AVATAR: &str = "00000000000000000000000000000000";
+
 /// One comment in the nested list.
 #[derive(Debug, Clone)]
 pub struct CommentItem {
@@ -79,7 +82,14 @@ pub fn thread_page(
                 author_name: comment.author_name.clone(),
                 author_url: AuthorUrl::parse(&comment.author_url)
                     .map(|url| url.as_str().to_owned()),
-                avatar: avatar_key(secret, &comment.author_email),
+                // A held comment is shown only to whoever sent it, and they
+                // may have typed someone else's email: the keyed avatar of
+                // that email would confirm their guess. Neutral until approved.
+                avatar: if approved {
+                    avatar_key(secret, &comment.author_email)
+                } else {
+                    NEUTRAL_AVATAR.to_owned()
+                },
                 date_human: comment_date(comment.created_at),
                 date_iso: iso_date(comment.created_at),
                 body_html: comment.body_html.clone(),
@@ -163,7 +173,8 @@ impl CommentForm {
 
 fn reply_title(name: Option<&str>) -> String {
     match name {
-        Some(name) => format!("Leave a Reply to {name}"),
+        // Isolated: a right-to-left override in the name ends with it.
+        Some(name) => format!("Leave a Reply to \u{2068}{name}\u{2069}"),
         None => "Leave a Reply".to_owned(),
     }
 }

@@ -15,7 +15,7 @@ use crate::models::category::{find_category_by_slug, Category};
 use crate::models::comment::{comment_path, latest_public_comments, Comment};
 use crate::models::post::{find_public_post_by_slug, published_page, with_categories, Post};
 use crate::models::setting::SiteSettings;
-use crate::render::text::{datetime, excerpt, plain_text};
+use crate::render::text::{datetime, escape_html, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
 use crate::startup::AppState;
 use diesel::QueryResult;
@@ -84,7 +84,9 @@ fn post_item(state: &AppState, post: &Post, categories: &[Category]) -> rss::Ite
             permalink: true,
         }),
         pub_date: Some(datetime(post.published_at).to_rfc2822()),
-        description: Some(excerpt(&post.excerpt, &post.body_html)),
+        // Feed readers render a description as HTML: the excerpt is text,
+        // so it goes in escaped, never as decoded user text.
+        description: Some(escape_html(&excerpt(&post.excerpt, &post.body_html))),
         content: Some(post.body_html.clone()),
         comments: Some(format!("{link}#comments")),
         categories: categories
@@ -109,7 +111,7 @@ fn channel(
     rss::Channel {
         title,
         link,
-        description,
+        description: escape_html(&description),
         language: Some("en-US".to_owned()),
         last_build_date: Some(datetime(updated).to_rfc2822()),
         generator: Some(format!("ferropress ({})", site.title)),
@@ -290,7 +292,7 @@ fn comment_item(state: &AppState, comment: &Comment, post: &Post, path: &str) ->
             permalink: true,
         }),
         pub_date: Some(datetime(comment.created_at).to_rfc2822()),
-        description: Some(plain_text(&comment.body_html)),
+        description: Some(escape_html(&plain_text(&comment.body_html))),
         content: Some(comment.body_html.clone()),
         dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
             creators: vec![comment.author_name.clone()],
