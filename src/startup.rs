@@ -208,6 +208,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
+                .wrap(from_fn(routes::refuse_nul_in_urls))
                 .wrap(from_fn(themed_errors))
                 .wrap(routes::security_headers())
                 .wrap(Compress::default())

@@ -118,7 +118,8 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for AdminForm<T> {
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let staff = Staff::from_request(request, &mut Payload::None);
-        let form = web::Form::<T>::from_request(request, payload);
+        // NUL characters removed: PostgreSQL cannot store them.
+        let form = crate::routes::form::CleanForm::<T>::from_request(request, payload);
         Box::pin(async move {
             let staff = staff.await?;
             // A body that is not a form at all carries no token either: 403,

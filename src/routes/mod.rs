@@ -5,6 +5,7 @@ pub mod assets;
 pub mod blog;
 pub mod comments;
 pub mod feeds;
+pub mod form;
 pub mod health;
 pub mod moderate;
 pub mod subscriptions;
@@ -27,6 +28,21 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// Middleware: an address with a NUL character in its path or query
+/// (`%00`) names nothing here (and PostgreSQL could not even look it up):
+/// the themed `404`, before any handler runs.
+pub async fn refuse_nul_in_urls(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let uri = request.uri();
+    let has_nul = |text: &str| text.contains("%00") || text.contains('\0');
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return Ok(request.error_response(crate::error::PageError::NotFound));
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
 }
 
 /// GET, and HEAD answered the same way without a body.
@@ -87,7 +103,7 @@ pub fn configure(config: &mut ServiceConfig) {
         )
         .service(
             web::resource("/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/")
-                .app_data(web::FormConfig::default().limit(COMMENT_BODY_LIMIT))
+                .app_data(web::PayloadConfig::new(COMMENT_BODY_LIMIT))
                 .route(get_or_head().to(blog::post::permalink))
                 .route(web::post().to(comments::post::submit)),
         )

@@ -108,3 +108,339 @@ on_both_backends! {
         }
     }
 }
+
+/// A client of its own (no cookies), following no redirects.
+fn stranger() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Logs `client` in as `email`, claiming (through the trusted proxy) to come from `address`.
+async fn log_in_from(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let login = client.get(app.url("/admin/login")).send().await.unwrap().text().await.unwrap();
+    let token = crate::helpers::csrf_token_in(&login);
+    client
+        .post(app.url("/admin/login"))
+        .header("X-Forwarded-For", address)
+        .form(&[("email", email), ("password", password), ("csrf_token", &token), ("redirect_to", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn trusting_the_proxy(raw: &mut ferropress::config::RawConfig) {
+    raw.trust_proxy = Some(ferropress::config::TomlBool::Bool(true));
+}
+
+on_both_backends_configured! {
+    async fn nobody_can_lock_a_staff_member_out_from_elsewhere(app) with trusting_the_proxy; {
+        use crate::helpers::STAFF_PASSWORD;
+        app.create_staff("victim@example.com", ferropress::domain::Role::Admin).await;
+        // Successful logins are not failures.
+        for _ in 0..8 {
+            let response = log_in_from(&app, &stranger(), "203.0.113.5", "victim@example.com", STAFF_PASSWORD).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+        // An attacker hammers the account from one address, then from a few.
+        let attacker = stranger();
+        for _ in 0..6 {
+            log_in_from(&app, &attacker, "198.51.100.7", "victim@example.com", "guess").await;
+        }
+        let throttled = log_in_from(&app, &attacker, "198.51.100.7", "victim@example.com", STAFF_PASSWORD).await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "the attacker's own address slows down");
+        for n in 0..5 {
+            log_in_from(&app, &attacker, &format!("198.51.100.{}", 20 + n), "victim@example.com", "guess").await;
+        }
+        // The staff member, from their own address, gets in at once.
+        let victim = log_in_from(&app, &stranger(), "203.0.113.5", "victim@example.com", STAFF_PASSWORD).await;
+        assert_eq!(victim.status(), StatusCode::SEE_OTHER, "the right password from an unthrottled address gets in");
+        // A client-chosen left-most hop does not make a new address.
+        let spoofing = stranger();
+        for n in 0..25 {
+            log_in_from(&app, &spoofing, &format!("10.0.0.{n}, 198.51.100.99"), &format!("x{n}@example.com"), "guess").await;
+        }
+        let spoofed = log_in_from(&app, &spoofing, "10.9.9.9, 198.51.100.99", "victim@example.com", STAFF_PASSWORD).await;
+        assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS, "the proxy's hop is the address");
+    }
+}
+
+on_both_backends_configured! {
+    async fn the_client_address_is_the_hop_the_proxy_added(app) with trusting_the_proxy; {
+        let post = app.publish("Proxied", "Body.", 1, &[]);
+        let mut fields = app.comment_fields("Through the proxy.");
+        fields.push(("subscribe", String::new()));
+        fields.pop();
+        let response = stranger()
+            .post(app.url(&post.permalink()))
+            .header("X-Forwarded-For", "6.6.6.6, 203.0.113.9")
+            .header("Forwarded", "for=198.51.100.1")
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.comments_of(&post)[0].author_ip, "203.0.113.9");
+        // The throttle counts that address, whatever the client writes on the left.
+        for n in 0..6 {
+            let fields = app.comment_fields(&format!("Another thought {n}."));
+            let response = stranger()
+                .post(app.url(&post.permalink()))
+                .header("X-Forwarded-For", format!("10.1.1.{n}, 203.0.113.9"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            if n >= 4 {
+                assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "comment {n}");
+            }
+        }
+    }
+}
+
+on_both_backends! {
+    async fn two_admins_demoting_each_other_at_once_leave_one_admin(app) {
+        use crate::helpers::STAFF_PASSWORD;
+        use ferropress::domain::Role;
+        for round in 0..4 {
+            let (a, b) = (format!("a{round}@example.com"), format!("b{round}@example.com"));
+            let first = app.create_staff(&a, Role::Admin).await;
+            let second = app.create_staff(&b, Role::Admin).await;
+            // Everyone else stops being an admin first.
+            for user in ferropress::models::user::list_users(&mut app.conn()).unwrap() {
+                if user.id != first.id && user.id != second.id && user.role == "admin" {
+                    ferropress::models::user::set_role(&mut app.conn(), user.id, Role::Editor).unwrap();
+                }
+            }
+            let (client_a, client_b) = (stranger(), stranger());
+            assert_eq!(app.log_in_with(&client_a, &a, STAFF_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+            assert_eq!(app.log_in_with(&client_b, &b, STAFF_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+            let app = &app;
+            let token = |client: reqwest::Client| async move {
+                let page = client.get(app.url("/admin/profile")).send().await.unwrap().text().await.unwrap();
+                crate::helpers::csrf_token_in(&page)
+            };
+            let (token_a, token_b) = (token(client_a.clone()).await, token(client_b.clone()).await);
+            let demote = |client: reqwest::Client, target: i64, token: String, remove: bool| {
+                let url = if remove {
+                    app.url(&format!("/admin/users/{target}/delete"))
+                } else {
+                    app.url(&format!("/admin/users/{target}/role"))
+                };
+                async move {
+                    let response = client.post(url).form(&[("role", "editor"), ("csrf_token", &token)]).send().await.unwrap();
+                    let location = response.headers().get("location").map(|value| value.to_str().unwrap().to_owned());
+                    (response.status(), location.unwrap_or_default())
+                }
+            };
+            let remove = round % 2 == 1;
+            let (one, two) = tokio::join!(
+                demote(client_a.clone(), second.id, token_a, remove),
+                demote(client_b.clone(), first.id, token_b, remove),
+            );
+            let admins = ferropress::models::user::count_admins(&mut app.conn()).unwrap();
+            assert_eq!(admins, 1, "round {round}: {one:?} and {two:?}");
+            // One succeeds; the other is refused, or (removed first) finds
+            // its own session gone.
+            let done = [&one, &two].iter().filter(|(status, location)| *status == StatusCode::SEE_OTHER && location.starts_with("/admin/users")).count();
+            let refused = [&one, &two].iter().filter(|(status, location)| *status == StatusCode::FORBIDDEN || location.starts_with("/admin/login")).count();
+            assert_eq!((done, refused), (1, 1), "round {round}: {one:?} {two:?}");
+        }
+    }
+}
+
+fn set(fields: &mut [(&'static str, String)], name: &str, value: &str) {
+    for field in fields.iter_mut() {
+        if field.0 == name {
+            field.1 = value.to_owned();
+        }
+    }
+}
+
+fn cache_control(response: &reqwest::Response) -> String {
+    response.headers().get("cache-control").map(|value| value.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+on_both_backends! {
+    async fn nul_bytes_are_a_422_in_forms_and_a_404_in_addresses(app) {
+        let category = app.create_category("Neck", "");
+        let post = app.publish("A post", "Body.", 1, &[category.id]);
+        for field in ["comment", "author", "email", "url"] {
+            let mut fields = app.comment_fields("Kept words");
+            let typed = match field {
+                "comment" => "Kept\0 words".to_owned(),
+                "author" => "Ann\0 Reader".to_owned(),
+                "email" => "ann\0@example.com".to_owned(),
+                _ => "https://ann.example/\0".to_owned(),
+            };
+            set(&mut fields, field, &typed);
+            let response = app.post_comment(&post, &fields).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            assert_eq!(cache_control(&response), "private, no-store");
+            let html = response.text().await.unwrap();
+            assert!(html.contains(">Kept words</textarea>") || html.contains(">Kept words</textarea>"), "{field}: the text comes back, NUL removed");
+            assert!(!html.contains('\0'), "{field}");
+            assert!(html.contains("NUL byte") || html.contains("valid email"), "{field}: a message at the field");
+        }
+        assert_eq!(app.comments_of(&post).len(), 0, "nothing stored");
+        for path in [
+            "/search?q=a%00b".to_owned(),
+            "/category/ne%00ck/".to_owned(),
+            "/category/neck/feed/%00".to_owned(),
+            format!("{}%00/", post.permalink()),
+            post.permalink().replace(&post.slug, &format!("{}%00", post.slug)),
+            format!("{}feed/?x=%00", post.permalink()),
+            "/page%00/".to_owned(),
+            "/%00/".to_owned(),
+            "/category/ne%00ck/feed/".to_owned(),
+            "/admin/comments?s=a%00b".to_owned(),
+        ] {
+            let (status, html) = app.get_page(&path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert!(html.contains("That page can’t be found"), "{path}: themed");
+        }
+        // A NUL in a staff member's form is removed, not a 500.
+        app.log_in_as(ferropress::domain::Role::Editor).await;
+        let response = app.admin_post("/admin/posts/new", &[("title", "Nul\0 title"), ("body", "Body\0."), ("status", "published"), ("intent", "save")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, search) = app.get_page("/search?q=title").await;
+        assert!(search.contains("Nul title"), "saved without the NUL");
+    }
+}
+
+on_both_backends! {
+    async fn a_repeated_field_is_a_422_at_that_field(app) {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for repeated in ["comment", "author", "email", "url", "parent", "fp_ts"] {
+            let mut fields = app.comment_fields("First words");
+            fields.push((repeated, "https://second.example/".to_owned()));
+            let response = app.post_comment(&post, &fields).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{repeated}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("This field was sent more than once."), "{repeated}");
+            assert!(html.contains(">First words</textarea>"), "{repeated}: the text kept");
+        }
+        assert_eq!(app.comments_of(&post).len(), 0);
+    }
+}
+
+on_both_backends! {
+    async fn addresses_the_mailer_refuses_are_refused_at_the_field(app) {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for email in ["a..b@example.com", ".a@example.com", "a.@example.com"] {
+            let mut fields = app.comment_fields("Words");
+            set(&mut fields, "email", email);
+            let response = app.post_comment(&post, &fields).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Please enter a valid email address."), "{email}");
+            assert!(html.contains(&format!("value=\"{email}\"")), "{email}: kept");
+        }
+        assert_eq!(app.comments_of(&post).len(), 0);
+    }
+}
+
+on_both_backends! {
+    async fn every_answer_that_echoes_the_email_is_private(app) {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut closed = ferropress::models::post::NewPost::published("Closed", "Body.");
+        closed.allow_comments = false;
+        closed.published_at -= 86_400;
+        let closed = app.create_post(closed);
+        let email = "private.reader@example.com";
+        let fields = |text: &str| {
+            let mut fields = app.comment_fields(text);
+            set(&mut fields, "email", email);
+            fields
+        };
+        let mut answers = Vec::new();
+        let mut invalid = fields("Words");
+        set(&mut invalid, "author", "");
+        answers.push(app.post_comment(&post, &invalid).await);
+        answers.push(app.post_comment(&closed, &fields("Words")).await);
+        assert_eq!(app.post_comment(&post, &fields("Twice")).await.status(), StatusCode::SEE_OTHER);
+        answers.push(app.post_comment_as_stranger(&post, &fields("Twice")).await);
+        for n in 0..6 {
+            let response = app.post_comment_as_stranger(&post, &fields(&format!("Many {n}"))).await;
+            if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                answers.push(response);
+                break;
+            }
+        }
+        let statuses: Vec<u16> = answers.iter().map(|response| response.status().as_u16()).collect();
+        assert_eq!(statuses, [422, 403, 409, 429]);
+        for response in answers {
+            let status = response.status();
+            assert_eq!(cache_control(&response), "private, no-store", "{status}");
+            let html = response.text().await.unwrap();
+            // A closed post keeps only the text (there is no form to refill).
+            let typed = if status == StatusCode::FORBIDDEN { "Words</textarea>" } else { email };
+            assert!(html.contains(typed), "{status} shows what was typed");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn a_held_comment_shows_its_author_a_neutral_avatar(app) {
+        app.approve_comments_automatically().await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        // A public commenter, with an avatar anyone sees.
+        let mut public = app.comment_fields("Public words.");
+        set(&mut public, "email", "public.person@example.com");
+        assert_eq!(app.post_comment_as_stranger(&post, &public).await.status(), StatusCode::SEE_OTHER);
+        let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
+        let public_avatar = page.split("/avatar/").nth(1).unwrap().split(".svg").next().unwrap().to_owned();
+        // Someone guesses that email for a comment that is held.
+        app.set_setting(ferropress::models::setting::keys::HOLD_ALL, "1").await;
+        app.set_setting(ferropress::models::setting::keys::REQUIRE_PREVIOUSLY_APPROVED, "0").await;
+        let mut guess = app.comment_fields("Is it you?");
+        set(&mut guess, "email", "public.person@example.com");
+        set(&mut guess, "author", "Guesser");
+        assert_eq!(app.post_comment(&post, &guess).await.status(), StatusCode::SEE_OTHER);
+        let (_, own_view) = app.get_page(&post.permalink()).await;
+        assert!(own_view.contains("Your comment is awaiting moderation."));
+        assert_eq!(own_view.matches(&format!("/avatar/{public_avatar}.svg")).count(), 1, "only the approved comment has that avatar");
+        assert!(own_view.contains("/avatar/00000000000000000000000000000000.svg"));
+    }
+}
+
+on_both_backends! {
+    async fn a_right_to_left_override_in_a_name_is_isolated(app) {
+        app.approve_comments_automatically().await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut fields = app.comment_fields("Text \u{202E}reversed");
+        set(&mut fields, "author", "Eve \u{202E}evil");
+        assert_eq!(app.post_comment(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains("<bdi>Eve \u{202E}evil</bdi>"), "the name is isolated");
+        assert!(page.contains("<div class=\"comment-content\" dir=\"auto\">"), "the text is isolated");
+        let id = app.comments_of(&post)[0].id;
+        let (_, reply) = app.get_page(&format!("{}?replytocom={id}", post.permalink())).await;
+        assert!(reply.contains("Leave a Reply to \u{2068}Eve \u{202E}evil\u{2069}"));
+    }
+}
+
+on_both_backends! {
+    async fn a_line_break_in_the_return_address_lands_on_the_dashboard(app) {
+        let user = app.create_staff("ann@example.com", ferropress::domain::Role::Admin).await;
+        let client = stranger();
+        let login = client.get(app.url("/admin/login")).send().await.unwrap().text().await.unwrap();
+        let token = crate::helpers::csrf_token_in(&login);
+        let response = client
+            .post(app.url("/admin/login"))
+            .form(&[("email", user.email.as_str()), ("password", crate::helpers::STAFF_PASSWORD), ("csrf_token", &token), ("redirect_to", "/admin/\r\nSet-Cookie: evil=1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/admin/");
+    }
+}

@@ -56,6 +56,34 @@ macro_rules! on_both_backends_with_mail {
     };
 }
 
+/// As `on_both_backends!`, with the configuration adjusted first
+/// (`with |raw| { … }` after the name).
+macro_rules! on_both_backends_configured {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) with $adjust:expr; $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(app) = crate::helpers::TestApp::spawn_with(ferropress::db::Backend::Sqlite, $adjust).await {
+                    scenario(app).await
+                }
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::helpers::TestApp::spawn_with(ferropress::db::Backend::Postgres, $adjust).await {
+                    scenario(app).await
+                }
+            }
+        }
+    };
+}
+
 mod admin;
 mod browser;
 mod cache;

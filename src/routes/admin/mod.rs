@@ -35,6 +35,7 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(
         web::scope("/admin")
             .app_data(web::FormConfig::default().limit(ADMIN_FORM_LIMIT))
+            .app_data(web::PayloadConfig::new(ADMIN_FORM_LIMIT))
             .route(
                 "",
                 web::get().to(|| async {

@@ -3,11 +3,10 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 use crate::auth::signing::sign;
 use crate::auth::throttle::client_address;
-use crate::domain::comment::{CommentSubmission, ValidComment};
+use crate::domain::comment::{CommentSubmission, FieldErrors, ValidComment};
 use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
@@ -39,7 +38,7 @@ const MAX_USER_AGENT_CHARS: usize = 255;
 
 /// The form's fields, all optional so that a missing one is a `422` with a
 /// message rather than a bare `400`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct RawCommentForm {
     comment: Option<String>,
     author: Option<String>,
@@ -51,9 +50,54 @@ pub struct RawCommentForm {
     fp_ts: Option<String>,
     /// The honeypot: hidden from people, filled by bots.
     fp_hp: Option<String>,
+    /// What was wrong with the body itself, at the field it concerns.
+    flaws: Vec<(FormField, &'static str)>,
 }
 
+/// The visible field a problem of the body is shown at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormField {
+    Comment,
+    Author,
+    Email,
+    Url,
+}
+
+pub const REPEATED_FIELD_MESSAGE: &str =
+    "This field was sent more than once. Please check it and send the form again.";
+pub const NUL_MESSAGE: &str =
+    "This field held a character that cannot be stored (a NUL byte); it was removed. Please check the text and send it again.";
+
 impl RawCommentForm {
+    /// Reads a urlencoded body: a field sent twice keeps its first value,
+    /// NUL characters are removed, and each is a message at its field.
+    pub fn from_body(body: &[u8]) -> RawCommentForm {
+        let mut form = RawCommentForm::default();
+        for (name, value) in crate::routes::form::fields(body) {
+            let (slot, shown_at) = match name.as_str() {
+                "comment" => (&mut form.comment, FormField::Comment),
+                "author" => (&mut form.author, FormField::Author),
+                "email" => (&mut form.email, FormField::Email),
+                "url" => (&mut form.url, FormField::Url),
+                "subscribe" => (&mut form.subscribe, FormField::Comment),
+                "parent" => (&mut form.parent, FormField::Comment),
+                "fp_ts" => (&mut form.fp_ts, FormField::Comment),
+                "fp_hp" => (&mut form.fp_hp, FormField::Comment),
+                _ => continue,
+            };
+            let (value, had_nul) = crate::routes::form::strip_nul(&value);
+            if slot.is_some() {
+                form.flaws.push((shown_at, REPEATED_FIELD_MESSAGE));
+                continue;
+            }
+            if had_nul {
+                form.flaws.push((shown_at, NUL_MESSAGE));
+            }
+            *slot = Some(value);
+        }
+        form
+    }
+
     fn submission(&self) -> CommentSubmission {
         CommentSubmission {
             comment: self.comment.clone().unwrap_or_default(),
@@ -68,19 +112,39 @@ impl RawCommentForm {
                 .filter(|id| *id > 0),
         }
     }
+
+    /// The submission judged by the form's rules, and by what was wrong
+    /// with the body (a message at each field, the first one standing).
+    fn parse(&self) -> Result<ValidComment, FieldErrors> {
+        let parsed = self.submission().parse();
+        if self.flaws.is_empty() {
+            return parsed;
+        }
+        let mut errors = parsed.err().unwrap_or_default();
+        for (field, message) in &self.flaws {
+            let at = match field {
+                FormField::Comment => &mut errors.comment,
+                FormField::Author => &mut errors.author,
+                FormField::Email => &mut errors.email,
+                FormField::Url => &mut errors.url,
+            };
+            at.get_or_insert(message);
+        }
+        Err(errors)
+    }
 }
 
 pub async fn submit(
     request: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
-    form: web::Form<RawCommentForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
     let path = path.into_inner();
-    let form = form.into_inner();
+    let form = RawCommentForm::from_body(&body);
     let submission = form.submission();
-    let parsed = submission.parse();
+    let parsed = form.parse();
     // The fast path: one trip to the database for the post, the comment
     // replied to and the author's history; a refusal shows the whole page.
     let facts = {
