@@ -26,6 +26,8 @@ pub struct Config {
     pub log_filter: String,
     /// Delivery pacing; not configurable from outside, tests shorten it.
     pub mail_tuning: crate::mail::worker::MailTuning,
+    /// How often retention (old mail, old IP addresses) is applied; tests shorten it.
+    pub maintenance_interval: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +199,7 @@ impl Config {
             proxy_hops,
             log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
             mail_tuning: crate::mail::worker::MailTuning::default(),
+            maintenance_interval: std::time::Duration::from_secs(3600),
         })
     }
 

@@ -256,13 +256,49 @@ impl Application {
             self.state.clone(),
             stop.subscribe(),
         ));
+        let maintenance = tokio::spawn(maintain(self.state.clone(), stop.subscribe()));
         let served = self.server.await;
         let _ = stop.send(true);
         let _ = watcher.await;
+        let _ = maintenance.await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }
         served
+    }
+}
+
+/// Applies the retention settings now and then: sent mail deleted, old
+/// commenter addresses anonymised (bounded batches each pass).
+async fn maintain(state: web::Data<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        let settings = state.site().retention;
+        match state
+            .db(move |conn| crate::models::retention::prune(conn, settings, crate::models::now()))
+            .await
+        {
+            Ok(pruned) if pruned != Default::default() => tracing::info!(
+                mails_deleted = pruned.mails_deleted,
+                ips_anonymised = pruned.ips_anonymised,
+                "retention applied"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "cannot apply retention"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.maintenance_interval) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// The path as logged: a route whose path carries a capability (a
+/// moderation, confirmation or unsubscribe token) is logged by its pattern,
+/// `/moderate/{token}`, so the log never holds a usable link.
+fn logged_path(request: &actix_web::HttpRequest) -> String {
+    match request.match_pattern() {
+        Some(pattern) if pattern.contains("{token}") => pattern,
+        _ => request.path().to_owned(),
     }
 }
 
@@ -274,8 +310,8 @@ async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.path().to_owned();
     let response = next.call(request).await?;
+    let path = logged_path(response.request());
     tracing::info!(
         method = %method,
         path = %path,

@@ -59,6 +59,7 @@ diesel::table! {
         wp_id -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        ip_anonymised -> Bool,
     }
 }
 
@@ -88,6 +89,7 @@ diesel::table! {
         wp_id -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        ip_anonymised -> Bool,
     }
 }
 
@@ -128,6 +130,7 @@ diesel::table! {
         confirmed_at -> Nullable<BigInt>,
         unsubscribed_at -> Nullable<BigInt>,
         created_at -> BigInt,
+        confirmation_sent_at -> Nullable<BigInt>,
     }
 }
 

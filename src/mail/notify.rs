@@ -15,7 +15,9 @@ use crate::models::comment::{
 };
 use crate::models::now;
 use crate::models::post::{find_post, Post};
-use crate::models::subscriber::{subscribe_to_replies, subscriber_for, subscriber_of_comment};
+use crate::models::subscriber::{
+    claim_confirmation_mail, subscribe_to_replies, subscriber_for, subscriber_of_comment,
+};
 use crate::render::text::thousands;
 
 pub const CONFIRM_PURPOSE: &str = "subscription-confirm";
@@ -101,7 +103,7 @@ pub fn comment_received(
     if subscribe {
         let subscriber = subscriber_for(conn, &comment.author_email)?;
         subscribe_to_replies(conn, comment.id, subscriber.id)?;
-        if subscriber.confirmed_at.is_none() {
+        if subscriber.confirmed_at.is_none() && claim_confirmation_mail(conn, subscriber.id)? {
             let token = signed_value(
                 &context.secret,
                 CONFIRM_PURPOSE,

@@ -141,15 +141,25 @@ pub fn backoff_seconds(attempts: i32, base_seconds: i64) -> i64 {
     doubled.clamp(1, 6 * 3600)
 }
 
+/// How a delivery attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later (`4xx`, a connection that broke).
+    Transient,
+    /// The server refused for good (`5xx`): no day of retries.
+    Permanent,
+}
+
 pub fn mark_failed(
     conn: &mut AnyConnection,
     id: i64,
     attempts_before: i32,
     error: &str,
     base_seconds: i64,
+    failure: Failure,
 ) -> QueryResult<()> {
     let attempts = attempts_before + 1;
-    let status = if attempts >= MAX_ATTEMPTS {
+    let status = if attempts >= MAX_ATTEMPTS || failure == Failure::Permanent {
         "failed"
     } else {
         "pending"
@@ -208,6 +218,29 @@ pub fn list_outbox(
         query = query.filter(outbox::id.lt(before_id));
     }
     query.load(conn)
+}
+
+/// Deletes every message to or about `email` (its recipient, subject or
+/// bodies name it): part of erasing a person's data. Moderation mail about
+/// their comments goes too, since it holds their address and IP.
+pub fn forget_address(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    let email = email.trim().to_lowercase();
+    let escaped = email.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let lower = |column: &str| sql::<Text>(&format!("LOWER({column})"));
+    diesel::delete(
+        outbox::table.filter(
+            lower("recipient")
+                .eq(email.clone())
+                .or(lower("subject").like(pattern.clone()).escape('\\'))
+                .or(lower("body_text").like(pattern.clone()).escape('\\'))
+                .or(lower("body_html").like(pattern.clone()).escape('\\'))
+                .or(lower("extra_headers").like(pattern).escape('\\')),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Makes a waiting or failed message due now.

@@ -10,7 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 
 use crate::mail::one_line;
-use crate::mail::outbox::{claim_due, mark_failed, mark_sent, ClaimedMessage};
+use crate::mail::outbox::{claim_due, mark_failed, mark_sent, ClaimedMessage, Failure};
 use crate::startup::AppState;
 
 /// How often and how hard the worker works; tests shorten the waits.
@@ -124,6 +124,33 @@ pub async fn run(state: web::Data<AppState>, smtp_url: String, mut stop: watch::
     tracing::info!("mail worker stopped");
 }
 
+/// `text` with every email address in it replaced: SMTP replies quote the
+/// recipient (`550 <ann@example.com>: no such user`), and no log line or
+/// stored error may hold one.
+pub fn redact_addresses(text: &str) -> String {
+    let mut redacted = String::with_capacity(text.len());
+    let mut word = String::new();
+    let boundary = |c: char| c.is_whitespace() || "<>()[],;:\"'".contains(c);
+    let flush = |word: &mut String, redacted: &mut String| {
+        if word.contains('@') {
+            redacted.push_str("[address]");
+        } else {
+            redacted.push_str(word);
+        }
+        word.clear();
+    };
+    for character in text.chars() {
+        if boundary(character) {
+            flush(&mut word, &mut redacted);
+            redacted.push(character);
+        } else {
+            word.push(character);
+        }
+    }
+    flush(&mut word, &mut redacted);
+    redacted
+}
+
 async fn deliver(
     state: &AppState,
     mailer: &AsyncSmtpTransport<Tokio1Executor>,
@@ -131,12 +158,16 @@ async fn deliver(
     retry_base: i64,
 ) {
     let outcome = match sender(state).and_then(|from| build_message(&from, claimed)) {
-        Ok(message) => mailer
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|error| error.to_string()),
-        Err(error) => Err(error),
+        Ok(message) => mailer.send(message).await.map(|_| ()).map_err(|error| {
+            let failure = if error.is_permanent() {
+                Failure::Permanent
+            } else {
+                Failure::Transient
+            };
+            (redact_addresses(&error.to_string()), failure)
+        }),
+        // A message that cannot even be built will not build tomorrow.
+        Err(error) => Err((redact_addresses(&error), Failure::Permanent)),
     };
     let (id, attempts) = (claimed.id, claimed.attempts);
     let marked = match outcome {
@@ -144,14 +175,32 @@ async fn deliver(
             tracing::info!(outbox_id = id, "mail sent");
             state.db(move |conn| mark_sent(conn, id)).await
         }
-        Err(error) => {
-            tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry");
+        Err((error, failure)) => {
+            match failure {
+                Failure::Permanent => tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail refused for good; not retried"),
+                Failure::Transient => tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry"),
+            }
             state
-                .db(move |conn| mark_failed(conn, id, attempts, &error, retry_base))
+                .db(move |conn| mark_failed(conn, id, attempts, &error, retry_base, failure))
                 .await
         }
     };
     if let Err(error) = marked {
         tracing::error!(outbox_id = id, error = %error, "cannot record a delivery outcome");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_replies_lose_their_addresses() {
+        assert_eq!(
+            redact_addresses("permanent error (550): 5.1.1 <ann.reader@example.com>: Recipient address rejected"),
+            "permanent error (550): 5.1.1 <[address]>: Recipient address rejected"
+        );
+        assert_eq!(redact_addresses("to bob@x.example, then"), "to [address], then");
+        assert_eq!(redact_addresses("connection refused"), "connection refused");
     }
 }

@@ -6,6 +6,7 @@ pub mod category;
 pub mod comment;
 pub mod post;
 pub mod redirect;
+pub mod retention;
 pub mod search;
 pub mod session;
 pub mod setting;

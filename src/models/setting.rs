@@ -67,6 +67,7 @@ pub struct SiteSettings {
     pub posts_per_page: i64,
     pub discussion: DiscussionSettings,
     pub notifications: NotificationSettings,
+    pub retention: crate::models::retention::RetentionSettings,
 }
 
 /// Settings > Discussion (SPEC §3), with WordPress's defaults.
@@ -122,6 +123,8 @@ pub mod keys {
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
+    pub const SENT_MAIL_DAYS: &str = "sent_mail_retention_days";
+    pub const IP_DAYS: &str = "commenter_ip_retention_days";
 }
 
 /// Who is told about comments (SPEC §4).
@@ -171,6 +174,7 @@ impl SiteSettings {
             posts_per_page: Self::DEFAULT_POSTS_PER_PAGE,
             discussion: DiscussionSettings::default(),
             notifications: NotificationSettings::default(),
+            retention: Default::default(),
         }
     }
 
@@ -208,6 +212,10 @@ impl SiteSettings {
                 keys::NOTIFY_EMAIL => site.notifications.email = value.trim().to_owned(),
                 keys::NOTIFY_MODERATORS => site.notifications.moderators = parse_flag(&value),
                 keys::NOTIFY_POST_AUTHOR => site.notifications.post_author = parse_flag(&value),
+                keys::SENT_MAIL_DAYS => {
+                    site.retention.sent_mail_days = parse_number(&value, 0, 36_500, 30)
+                }
+                keys::IP_DAYS => site.retention.ip_days = parse_number(&value, 0, 36_500, 60),
                 _ => {}
             }
         }

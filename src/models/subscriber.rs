@@ -24,6 +24,32 @@ impl Subscriber {
     }
 }
 
+/// At most one confirmation mail per unconfirmed address a day (else
+/// anyone could mail-bomb an address with comments that tick "Notify me").
+pub const CONFIRMATION_INTERVAL_SECONDS: i64 = 86_400;
+
+/// Whether a confirmation may be mailed to this subscriber now; if so, the
+/// time is recorded (one conditional UPDATE: two comments at once send one).
+pub fn claim_confirmation_mail(conn: &mut AnyConnection, subscriber_id: i64) -> QueryResult<bool> {
+    let now = now();
+    let claimed = diesel::update(
+        subscribers::table.find(subscriber_id).filter(
+            subscribers::confirmation_sent_at
+                .is_null()
+                .or(subscribers::confirmation_sent_at.le(now - CONFIRMATION_INTERVAL_SECONDS)),
+        ),
+    )
+    .set(subscribers::confirmation_sent_at.eq(now))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Deletes the subscriber with this address and their subscriptions.
+pub fn forget_subscriber(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(subscribers::table.filter(subscribers::email.eq(email.trim().to_lowercase())))
+        .execute(conn)
+}
+
 pub fn find_subscriber(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Subscriber>> {
     subscribers::table
         .find(id)

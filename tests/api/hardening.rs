@@ -444,3 +444,241 @@ on_both_backends! {
         assert_eq!(response.headers()["location"], "/admin/");
     }
 }
+
+/// Every place in the database (any column of any table) whose text
+/// contains `needle`, as `table.column`.
+fn database_places_holding(app: &crate::helpers::TestApp, needle: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = app.conn();
+    let columns: Vec<Column> = match &mut *conn {
+        ferropress::db::AnyConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+        )
+        .load(sqlite)
+        .unwrap(),
+        ferropress::db::AnyConnection::Postgresql(pg) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load(pg)
+        .unwrap(),
+    };
+    assert!(columns.len() > 40, "every column of every table: {}", columns.len());
+    let pattern = format!("%{}%", needle.to_lowercase());
+    let mut places = Vec::new();
+    for column in columns {
+        let query = format!(
+            "SELECT COUNT(*) AS n FROM \"{}\" WHERE LOWER(CAST(\"{}\" AS TEXT)) LIKE '{}'",
+            column.table_name, column.column_name, pattern
+        );
+        let count: Count = match &mut *conn {
+            ferropress::db::AnyConnection::Sqlite(sqlite) => diesel::sql_query(query).get_result(sqlite).unwrap(),
+            ferropress::db::AnyConnection::Postgresql(pg) => diesel::sql_query(query).get_result(pg).unwrap(),
+        };
+        if count.n > 0 {
+            places.push(format!("{}.{}", column.table_name, column.column_name));
+        }
+    }
+    places
+}
+
+async fn wait_for_outbox(app: &crate::helpers::TestApp, done: impl Fn(i64, i64) -> bool) {
+    use ferropress::mail::outbox::count_outbox;
+    let started = std::time::Instant::now();
+    loop {
+        let (pending, failed) = (count_outbox(&mut app.conn(), "pending").unwrap(), count_outbox(&mut app.conn(), "failed").unwrap());
+        if done(pending, failed) {
+            return;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{pending} pending, {failed} failed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn erasing_a_person_leaves_their_address_nowhere_in_the_database(app, sink) {
+        app.set_setting("comments_per_minute", "0").await;
+        app.set_setting("notify_email", "moderator@example.com").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let address = "Erase.Me@Example.org";
+        for n in 0..3 {
+            let mut fields = app.comment_fields(&format!("My words {n}."));
+            fields[2].1 = address.to_owned();
+            fields.push(("subscribe", "1".to_owned()));
+            assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        wait_for_outbox(&app, |pending, _| pending == 0).await;
+        assert!(!sink.to("moderator@example.com").is_empty());
+        let before = database_places_holding(&app, address);
+        assert!(before.contains(&"comments.author_email".to_owned()) && before.iter().any(|place| place.starts_with("outbox.")) && before.contains(&"subscribers.email".to_owned()), "{before:?}");
+
+        app.log_in_as(ferropress::domain::Role::Admin).await;
+        let erased = app.admin_post("/admin/personal-data/erase", &[("email", address)]).await;
+        assert_eq!(erased.status(), StatusCode::SEE_OTHER);
+        assert_eq!(database_places_holding(&app, address), Vec::<String>::new());
+        assert_eq!(database_places_holding(&app, "erase.me"), Vec::<String>::new());
+        assert_eq!(app.comments_of(&post).len(), 3, "the comments stay, anonymised");
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn a_permanent_refusal_fails_at_once_and_no_log_holds_the_address(app, sink) {
+        app.set_setting(ferropress::models::setting::keys::NOTIFY_MODERATORS, "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let refused = "no.such.user.550@example.org";
+        sink.refuse(refused);
+        let mut fields = app.comment_fields("Tell me about replies.");
+        fields[2].1 = refused.to_owned();
+        fields.push(("subscribe", "1".to_owned()));
+        assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        wait_for_outbox(&app, |pending, failed| pending == 0 && failed == 1).await;
+        // Retries start after a second in tests: wait well past it.
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(sink.tries_to(refused), 1, "a 550 is not retried");
+        let logs = crate::helpers::captured_logs();
+        assert!(logs.contains("mail refused for good"), "the refusal is logged");
+        assert!(!logs.to_lowercase().contains(refused), "no log line holds the address");
+        let rows = ferropress::mail::outbox::list_outbox(&mut app.conn(), None, 10).unwrap();
+        let error = rows.iter().find_map(|row| row.last_error.clone()).unwrap();
+        assert!(error.contains("550") && !error.contains(refused), "{error}");
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn no_log_line_holds_a_usable_token(app, sink) {
+        app.set_setting("comments_per_minute", "0").await;
+        app.set_setting("notify_email", "moderator@example.com").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut fields = app.comment_fields("Hold me.");
+        fields[2].1 = "token.tester@example.org".to_owned();
+        fields.push(("subscribe", "1".to_owned()));
+        app.post_comment_as_stranger(&post, &fields).await;
+        let mails = sink.wait_for(2).await;
+        let mut links = Vec::new();
+        for mail in &mails {
+            for fragment in ["/moderate/", "/subscriptions/confirm/"] {
+                let link = mail.link_containing(fragment);
+                if !link.is_empty() {
+                    links.push(link);
+                }
+            }
+        }
+        assert_eq!(links.len(), 2, "{links:?}");
+        for link in &links {
+            assert_eq!(stranger().get(link).send().await.unwrap().status(), StatusCode::OK);
+            stranger().post(link).send().await.unwrap();
+        }
+        let logs = crate::helpers::captured_logs();
+        for link in &links {
+            let token = link.rsplit('/').next().unwrap();
+            assert!(token.len() > 20);
+            assert!(!logs.contains(&token[..16]), "a token in the log: {link}");
+        }
+        assert!(logs.contains("/moderate/{token}"), "the route is logged by its pattern");
+    }
+}
+
+on_both_backends_with_mail! {
+    async fn one_confirmation_mail_per_address_a_day(app, sink) {
+        app.set_setting("comments_per_minute", "0").await;
+        app.set_setting(ferropress::models::setting::keys::NOTIFY_MODERATORS, "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        for n in 0..5 {
+            let mut fields = app.comment_fields(&format!("Bomb {n}."));
+            fields[2].1 = "Victim@example.org".to_owned();
+            fields.push(("subscribe", "1".to_owned()));
+            assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        wait_for_outbox(&app, |pending, _| pending == 0).await;
+        assert_eq!(sink.to("victim@example.org").len(), 1, "one confirmation, not five");
+        assert_eq!(app.comments_of(&post).len(), 5, "the comments themselves are taken");
+    }
+}
+
+on_both_backends! {
+    async fn old_sent_mail_and_old_ip_addresses_are_not_kept(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::{comments, outbox};
+        use ferropress::models::retention::{prune, RetentionSettings};
+        app.set_setting("notify_email", "moderator@example.com").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut v6 = app.comment_fields("From IPv6.");
+        v6[2].1 = "six@example.org".to_owned();
+        for fields in [app.comment_fields("Old words."), v6, {
+            let mut recent = app.comment_fields("Recent words.");
+            recent[2].1 = "recent@example.org".to_owned();
+            recent
+        }] {
+            assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        let now = ferropress::models::now();
+        let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
+        diesel::update(comments::table.find(ids[0])).set((comments::created_at.eq(now - 61 * 86_400), comments::author_ip.eq("203.0.113.77"))).execute(&mut app.conn()).unwrap();
+        diesel::update(comments::table.find(ids[1])).set((comments::created_at.eq(now - 90 * 86_400), comments::author_ip.eq("2001:db8:abcd:12::1"))).execute(&mut app.conn()).unwrap();
+        diesel::update(comments::table.find(ids[2])).set(comments::author_ip.eq("198.51.100.23")).execute(&mut app.conn()).unwrap();
+        // Three outbox rows: sent long ago, sent lately, waiting.
+        let outbox_ids: Vec<i64> = outbox::table.select(outbox::id).order(outbox::id.asc()).load(&mut app.conn()).unwrap();
+        assert!(outbox_ids.len() >= 3, "moderation mail was queued");
+        diesel::update(outbox::table.find(outbox_ids[0])).set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(now - 31 * 86_400)))).execute(&mut app.conn()).unwrap();
+        diesel::update(outbox::table.find(outbox_ids[1])).set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(now - 86_400)))).execute(&mut app.conn()).unwrap();
+
+        let pruned = prune(&mut app.conn(), RetentionSettings::default(), now).unwrap();
+        assert_eq!((pruned.mails_deleted, pruned.ips_anonymised), (1, 2));
+        let comments = app.comments_of(&post);
+        assert_eq!(comments[0].author_ip, "203.0.113.0");
+        assert_eq!(comments[1].author_ip, "2001:db8:abcd::");
+        assert_eq!(comments[2].author_ip, "198.51.100.23", "recent addresses are kept");
+        let left: Vec<i64> = outbox::table.select(outbox::id).order(outbox::id.asc()).load(&mut app.conn()).unwrap();
+        assert!(!left.contains(&outbox_ids[0]) && left.contains(&outbox_ids[1]) && left.contains(&outbox_ids[2]));
+        assert_eq!(prune(&mut app.conn(), RetentionSettings::default(), now).unwrap(), Default::default(), "a second pass finds nothing");
+        // 0 keeps everything.
+        let keep = RetentionSettings { sent_mail_days: 0, ip_days: 0 };
+        assert_eq!(prune(&mut app.conn(), keep, now + 400 * 86_400).unwrap(), Default::default());
+
+        // The settings page shows both and saves them.
+        app.log_in_as(ferropress::domain::Role::Admin).await;
+        let (_, settings) = app.get_page("/admin/settings").await;
+        assert!(settings.contains("name=\"ip_days\" type=\"number\" min=\"0\" value=\"60\""), "{settings}");
+        assert!(settings.contains("name=\"sent_mail_days\" type=\"number\" min=\"0\" value=\"30\""));
+        let saved = app.admin_post("/admin/settings", &[("site_title", "ferropress"), ("posts_per_page", "10"), ("link_limit", "2"), ("close_after_days", "0"), ("thread_depth", "5"), ("comments_per_minute", "5"), ("ip_days", "7"), ("sent_mail_days", "3")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.state.site().retention, RetentionSettings { sent_mail_days: 3, ip_days: 7 });
+        let refused = app.admin_post("/admin/settings", &[("site_title", "ferropress"), ("posts_per_page", "10"), ("link_limit", "2"), ("close_after_days", "0"), ("thread_depth", "5"), ("comments_per_minute", "5"), ("ip_days", "-1")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+on_both_backends! {
+    async fn serve_applies_retention_by_itself(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::comments;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        assert_eq!(app.post_comment_as_stranger(&post, &app.comment_fields("Old words.")).await.status(), StatusCode::SEE_OTHER);
+        let id = app.comments_of(&post)[0].id;
+        diesel::update(comments::table.find(id))
+            .set((comments::created_at.eq(ferropress::models::now() - 100 * 86_400), comments::author_ip.eq("203.0.113.77")))
+            .execute(&mut app.conn())
+            .unwrap();
+        // Another `serve` process over the same database applies it at start.
+        let _beside = app.spawn_beside(None);
+        let started = std::time::Instant::now();
+        while app.comments_of(&post)[0].author_ip != "203.0.113.0" {
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "not anonymised");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -65,6 +65,9 @@ pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedMail>>>,
     down: Arc<AtomicBool>,
+    /// Recipients refused for good (`550`), and every `RCPT TO` tried.
+    refused: Arc<Mutex<Vec<String>>>,
+    recipients_tried: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
@@ -75,6 +78,8 @@ impl SmtpSink {
             port,
             received: Arc::default(),
             down: Arc::default(),
+            refused: Arc::default(),
+            recipients_tried: Arc::default(),
         };
         let server = sink.clone();
         tokio::spawn(async move {
@@ -95,6 +100,22 @@ impl SmtpSink {
     /// While down, new connections are refused with 421 and mail with 451.
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// From now on, mail to `address` is refused with a permanent `550`
+    /// that quotes the address, as real servers do.
+    pub fn refuse(&self, address: &str) {
+        self.refused.lock().expect("lock").push(address.to_ascii_lowercase());
+    }
+
+    /// How many times a delivery to `address` was tried.
+    pub fn tries_to(&self, address: &str) -> usize {
+        self.recipients_tried
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|to| to.eq_ignore_ascii_case(address))
+            .count()
     }
 
     pub fn received(&self) -> Vec<ReceivedMail> {
@@ -168,7 +189,14 @@ impl SmtpSink {
                 to.clear();
                 write.write_all(b"250 OK\r\n").await?;
             } else if upper.starts_with("RCPT TO:") {
-                to.push(command[8..].trim().trim_matches(['<', '>']).to_owned());
+                let recipient = command[8..].trim().trim_matches(['<', '>']).to_owned();
+                self.recipients_tried.lock().expect("lock").push(recipient.clone());
+                if self.refused.lock().expect("lock").contains(&recipient.to_ascii_lowercase()) {
+                    let reply = format!("550 5.1.1 <{recipient}>: Recipient address rejected: User unknown\r\n");
+                    write.write_all(reply.as_bytes()).await?;
+                    continue;
+                }
+                to.push(recipient);
                 write.write_all(b"250 OK\r\n").await?;
             } else if upper == "DATA" {
                 write.write_all(b"354 go ahead\r\n").await?;

@@ -4,6 +4,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use diesel::Connection;
 use serde::Serialize;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
@@ -141,7 +142,18 @@ pub async fn erase(
     };
     let lookup = email.as_str().to_owned();
     let erased = state
-        .db(move |conn| erase_comments_by_email(conn, &lookup))
+        .db(move |conn| {
+            // Every copy of the address, in one transaction: comments
+            // anonymised, the subscription and every mail naming it gone.
+            crate::db::serialized_write(conn, |conn| {
+                conn.transaction(|conn| {
+                    let erased = erase_comments_by_email(conn, &lookup)?;
+                    crate::models::subscriber::forget_subscriber(conn, &lookup)?;
+                    crate::mail::outbox::forget_address(conn, &lookup)?;
+                    Ok(erased)
+                })
+            })
+        })
         .await?;
     tracing::info!(comments = erased, "personal data erased");
     Ok(see_other(&with_notice(

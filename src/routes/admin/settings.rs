@@ -41,6 +41,8 @@ struct SettingsValues {
     notify_email: String,
     notify_moderators: bool,
     notify_post_author: bool,
+    sent_mail_days: String,
+    ip_days: String,
 }
 
 impl SettingsValues {
@@ -62,6 +64,8 @@ impl SettingsValues {
             notify_email: site.notifications.email.clone(),
             notify_moderators: site.notifications.moderators,
             notify_post_author: site.notifications.post_author,
+            sent_mail_days: site.retention.sent_mail_days.to_string(),
+            ip_days: site.retention.ip_days.to_string(),
         }
     }
 
@@ -86,6 +90,14 @@ impl SettingsValues {
             notify_email: fields.text("notify_email").trim().to_owned(),
             notify_moderators: fields.checked("notify_moderators"),
             notify_post_author: fields.checked("notify_post_author"),
+            sent_mail_days: match fields.text("sent_mail_days").trim() {
+                "" => current.retention.sent_mail_days.to_string(),
+                sent => sent.to_owned(),
+            },
+            ip_days: match fields.text("ip_days").trim() {
+                "" => current.retention.ip_days.to_string(),
+                sent => sent.to_owned(),
+            },
         }
     }
 
@@ -121,6 +133,12 @@ impl SettingsValues {
                 "Enter a number from 1 to 1000, or 0 for all comments on one page.",
             ));
         }
+        if !in_range(&self.sent_mail_days, 0, 36_500) {
+            errors.push(("sent_mail_days", "Enter a number of days, or 0 to keep sent mail."));
+        }
+        if !in_range(&self.ip_days, 0, 36_500) {
+            errors.push(("ip_days", "Enter a number of days, or 0 to keep addresses whole."));
+        }
         if !self.notify_email.is_empty() && EmailAddress::parse(&self.notify_email).is_err() {
             errors.push(("notify_email", "Please enter a valid email address."));
         }
@@ -148,6 +166,8 @@ impl SettingsValues {
             (keys::NOTIFY_EMAIL, self.notify_email.clone()),
             (keys::NOTIFY_MODERATORS, flag(self.notify_moderators)),
             (keys::NOTIFY_POST_AUTHOR, flag(self.notify_post_author)),
+            (keys::SENT_MAIL_DAYS, self.sent_mail_days.clone()),
+            (keys::IP_DAYS, self.ip_days.clone()),
         ]
     }
 }
