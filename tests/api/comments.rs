@@ -415,7 +415,7 @@ on_both_backends! {
         set(&mut fields, "url", "https://ann.example/");
         app.post_comment(&post, &fields).await;
         let (_, page) = app.get_page(&post.permalink()).await;
-        assert!(page.contains("<a href=\"https://ann.example/\" rel=\"external nofollow ugc noopener\" class=\"url\">Ann Reader</a>"), "{page}");
+        assert!(page.contains("<a href=\"https://ann.example/\" rel=\"external nofollow ugc noopener\" class=\"url\"><bdi>Ann Reader</bdi></a>"), "{page}");
         assert!(page.contains("<a href=\"https://ann.example/post\" rel=\"nofollow ugc noopener\">my post</a>"));
         assert!(!page.contains("gravatar"));
         // The identicon is drawn here, at an address of its own, cached for a year.
