@@ -28,6 +28,9 @@ pub struct Config {
     pub mail_tuning: crate::mail::worker::MailTuning,
     /// How often retention (old mail, old IP addresses) is applied; tests shorten it.
     pub maintenance_interval: std::time::Duration,
+    /// SQLite's `max_page_count` on every connection: tests make a "full
+    /// disk" with it. Not configurable from outside.
+    pub sqlite_max_pages: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +203,7 @@ impl Config {
             log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
             mail_tuning: crate::mail::worker::MailTuning::default(),
             maintenance_interval: std::time::Duration::from_secs(3600),
+            sqlite_max_pages: None,
         })
     }
 

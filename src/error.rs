@@ -26,9 +26,16 @@ pub enum PageError {
     /// Not signed in: off to the login page, then back to `return_to`.
     #[error("login required")]
     LoginRequired { return_to: String },
+    /// The database is out of reach or cannot take writes (a full disk):
+    /// `503` with `Retry-After`; the same request may work in a moment.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
+
+/// Seconds a client is asked to wait after a `503`.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl From<diesel::result::Error> for PageError {
     fn from(error: diesel::result::Error) -> PageError {
@@ -42,6 +49,7 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden | PageError::CsrfRejected => StatusCode::FORBIDDEN,
             PageError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +62,9 @@ impl ResponseError for PageError {
                     header::LOCATION,
                     format!("/admin/login?redirect_to={}", percent_encode(return_to)),
                 ))
+                .finish(),
+            PageError::Unavailable => HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS))
                 .finish(),
             _ => HttpResponse::build(self.status_code()).finish(),
         }

@@ -30,10 +30,16 @@ const BLOCKING_THREADS_PER_WORKER: usize = 4;
 /// What every request handler can reach.
 pub struct AppState {
     pub pool: DbPool,
+    /// Whether the database answered lately (fail fast while it does not).
+    pub db_health: Arc<crate::db::health::DbHealth>,
     pub config: Config,
     /// Signs cookies and links; configured or generated on first start.
     pub secret_key: String,
     site: RwLock<Arc<SiteSettings>>,
+    /// Settings reloads, numbered as they start; `site` holds the newest
+    /// one that finished, so a slow old read never overwrites a newer one.
+    site_reloads: std::sync::atomic::AtomicU64,
+    site_applied: std::sync::Mutex<u64>,
     comment_throttle: RwLock<Arc<Throttle>>,
     /// Failed logins, per client address and account (lower-cased email),
     /// and per client address. Only failures count.
@@ -56,13 +62,35 @@ impl AppState {
 
     /// Rereads the site settings after a change.
     pub async fn reload_site(&self) -> Result<(), PageError> {
+        let ticket = self.site_reload_ticket();
         let fresh = self.db(SiteSettings::load).await?;
+        self.apply_site(ticket, fresh);
+        Ok(())
+    }
+
+    /// Numbers a settings read before it starts.
+    fn site_reload_ticket(&self) -> u64 {
+        self.site_reloads
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1
+    }
+
+    /// Adopts settings read under `ticket`, unless a read that started
+    /// later was adopted already (its values are at least as new).
+    fn apply_site(&self, ticket: u64, fresh: SiteSettings) {
+        let mut applied = self
+            .site_applied
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *applied > ticket {
+            return;
+        }
+        *applied = ticket;
         let rate = fresh.discussion.comments_per_minute;
         replace(&self.site, Arc::new(fresh));
         if self.comment_throttle().rate() != rate {
             replace(&self.comment_throttle, Arc::new(Throttle::per_minute(rate)));
         }
-        Ok(())
     }
 
     /// Rereads the content version; a newer one retires every cached page.
@@ -76,6 +104,8 @@ impl AppState {
                 self.page_cache.set_version(version);
             }
             Ok(_) => {}
+            // Said once by `db` when the outage began.
+            Err(PageError::Unavailable) => {}
             Err(error) => tracing::warn!(error = %error, "cannot read the content version"),
         }
     }
@@ -89,8 +119,9 @@ impl AppState {
             return;
         };
         if version != self.page_cache.version() {
+            let ticket = self.site_reload_ticket();
             if let Ok(site) = SiteSettings::load(&mut conn) {
-                replace(&self.site, Arc::new(site));
+                self.apply_site(ticket, site);
             }
             self.page_cache.set_version(version);
         }
@@ -116,21 +147,54 @@ impl AppState {
         }
     }
 
-    /// Runs blocking database work on actix's thread pool.
+    /// Runs blocking database work on actix's thread pool. While the
+    /// database is known to be down this fails at once; an outage (no
+    /// connection, a broken one, a full disk) is `PageError::Unavailable`.
     pub async fn db<T, F>(&self, work: F) -> Result<T, PageError>
     where
         F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        if self.db_health.fail_fast() {
+            return Err(PageError::Unavailable);
+        }
         let pool = self.pool.clone();
-        let outcome = web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool.get().context("no database connection available")?;
-            Ok(work(&mut conn)?)
+        let outcome = web::block(move || match pool.get() {
+            Ok(mut conn) => work(&mut conn).map_err(DbFailure::Query),
+            Err(error) => Err(DbFailure::Checkout(error)),
         })
         .await
         .map_err(|error| PageError::Unexpected(anyhow::anyhow!("database task failed: {error}")))?;
-        outcome.map_err(PageError::Unexpected)
+        match outcome {
+            Ok(value) => {
+                self.db_health.answered();
+                Ok(value)
+            }
+            Err(DbFailure::Checkout(error)) => {
+                self.db_health.failed();
+                tracing::warn!(error = %error, "no database connection");
+                Err(PageError::Unavailable)
+            }
+            Err(DbFailure::Query(error)) => match crate::db::health::outage(&error) {
+                Some(outage) => {
+                    // A full disk still serves reads: only an unreachable
+                    // database makes everything fail fast.
+                    if outage == crate::db::health::Outage::Unreachable {
+                        self.db_health.failed();
+                    }
+                    tracing::warn!(error = %error, "the database is unavailable");
+                    Err(PageError::Unavailable)
+                }
+                None => Err(PageError::Unexpected(error.into())),
+            },
+        }
     }
+}
+
+/// How a piece of database work failed.
+enum DbFailure {
+    Checkout(diesel::r2d2::PoolError),
+    Query(diesel::result::Error),
 }
 
 fn replace<T>(lock: &RwLock<T>, value: T) {
@@ -152,9 +216,11 @@ impl Application {
     /// (port 0 picks a free port, as tests do).
     pub fn build(mut config: Config) -> anyhow::Result<Application> {
         let started = Instant::now();
-        let pool = db::connect(&config.database_url, POOL_SIZE).with_context(|| {
-            format!("cannot open the {:?} database", config.database_url.backend)
-        })?;
+        let database = db::open(&config.database_url, POOL_SIZE, config.sqlite_max_pages)
+            .with_context(|| {
+                format!("cannot open the {:?} database", config.database_url.backend)
+            })?;
+        let (pool, db_health) = (database.pool, database.health);
         let mut conn = pool.get().context("cannot open a database connection")?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
@@ -195,10 +261,13 @@ impl Application {
         let writer = crate::db::group_commit::GroupWriter::start(pool.clone())?;
         let state = web::Data::new(AppState {
             pool,
+            db_health,
             writer,
             config,
             secret_key: secret,
             site: RwLock::new(Arc::new(site)),
+            site_reloads: Default::default(),
+            site_applied: Default::default(),
             comment_throttle: RwLock::new(Arc::new(throttle)),
             login_failures_by_pair: FailureThrottle::new(5, std::time::Duration::from_secs(60)),
             login_failures_by_address: FailureThrottle::new(20, std::time::Duration::from_secs(6)),

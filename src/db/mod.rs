@@ -2,6 +2,7 @@
 //! `MultiConnection`), its r2d2 pool, and the embedded migrations of each backend.
 
 pub mod group_commit;
+pub mod health;
 pub mod schema;
 
 use std::time::Duration;
@@ -78,6 +79,7 @@ impl DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct AnyConnectionManager {
     url: DatabaseUrl,
+    health: std::sync::Arc<health::DbHealth>,
 }
 
 impl ManageConnection for AnyConnectionManager {
@@ -98,7 +100,12 @@ impl ManageConnection for AnyConnectionManager {
         Ok(connection)
     }
 
+    /// Checked only for a while after a failure (a round trip each
+    /// otherwise): the connections from before an outage are dead.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        if !self.health.check_connections() {
+            return Ok(());
+        }
         ConnectionManager::<AnyConnection>::new("").is_valid(conn)
     }
 
@@ -110,7 +117,9 @@ impl ManageConnection for AnyConnectionManager {
 /// SQLite's per-connection settings: WAL so readers never wait on the writer,
 /// a busy timeout so writers queue instead of failing, and foreign keys on.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    max_pages: Option<u64>,
+}
 
 impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
@@ -121,6 +130,10 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
+            if let Some(pages) = self.max_pages {
+                conn.batch_execute(&format!("PRAGMA max_page_count = {pages};"))
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
         }
         Ok(())
     }
@@ -129,19 +142,44 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
 pub type DbPool = Pool<AnyConnectionManager>;
 pub type DbConnection = PooledConnection<AnyConnectionManager>;
 
+/// How long a request waits for a connection before it is told the
+/// database is unavailable (`503`).
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A pool and what it knows of the database's health.
+pub struct Database {
+    pub pool: DbPool,
+    pub health: std::sync::Arc<health::DbHealth>,
+}
+
 /// Builds the pool, failing fast when the database cannot be reached.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
+    Ok(open(url, max_size, None)?.pool)
+}
+
+/// The pool with its health; `sqlite_max_pages` caps a SQLite file (tests).
+pub fn open(
+    url: &DatabaseUrl,
+    max_size: u32,
+    sqlite_max_pages: Option<u64>,
+) -> anyhow::Result<Database> {
+    let health = std::sync::Arc::new(health::DbHealth::default());
     let pool = Pool::builder()
         .max_size(max_size)
         // Open connections as they are needed: a fast start, no thundering herd.
         .min_idle(Some(1))
-        // No `SELECT 1` before every use (a round trip each on PostgreSQL):
-        // a connection that broke fails its query and is replaced.
-        .test_on_check_out(false)
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(AnyConnectionManager { url: url.clone() })?;
-    Ok(pool)
+        // A connection is checked before use only for a while after a
+        // failure (see `is_valid`): no `SELECT 1` round trip otherwise.
+        .test_on_check_out(true)
+        .connection_timeout(CHECKOUT_TIMEOUT)
+        .connection_customizer(Box::new(SqlitePragmas {
+            max_pages: sqlite_max_pages,
+        }))
+        .build(AnyConnectionManager {
+            url: url.clone(),
+            health: health.clone(),
+        })?;
+    Ok(Database { pool, health })
 }
 
 /// Applies the pending migrations of the connection's backend; returns how many ran.

@@ -105,6 +105,8 @@ pub async fn run(state: web::Data<AppState>, smtp_url: String, mut stop: watch::
         let batch = state.db(move |conn| claim_due(conn, limit, lease)).await;
         let batch = match batch {
             Ok(batch) => batch,
+            // Logged once, by `db`, when the outage began.
+            Err(crate::error::PageError::Unavailable) => Vec::new(),
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the outbox");
                 Vec::new()

@@ -682,3 +682,160 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn pathological_markdown_never_stalls_the_server(app) {
+        app.approve_comments_automatically().await;
+        app.set_setting("comments_per_minute", "0").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let payloads = [
+            "- ".repeat(4990),
+            ">".repeat(9000),
+            "1. ".repeat(3300),
+            "* ".repeat(4990),
+            format!("{}x", "> - ".repeat(2400)),
+            "[".repeat(9000),
+            "*a ".repeat(3000),
+            "`".repeat(9999),
+        ];
+        let posts: Vec<_> = payloads.iter().enumerate().map(|(n, payload)| {
+            let mut fields = app.comment_fields(payload);
+            fields[2].1 = format!("deep{n}@example.com");
+            let url = app.url(&post.permalink());
+            tokio::spawn(async move { stranger().post(url).form(&fields).send().await.unwrap().status() })
+        }).collect();
+        let all_posted = async {
+            let mut statuses = Vec::new();
+            for post in posts {
+                statuses.push(post.await.unwrap());
+            }
+            statuses
+        };
+        let health = async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let started = std::time::Instant::now();
+            let response = stranger().get(app.url("/healthz")).send().await.unwrap();
+            (response.status(), started.elapsed())
+        };
+        let (statuses, (health_status, waited)) = tokio::join!(all_posted, health);
+        assert_eq!(health_status, StatusCode::OK);
+        // A generous bound: the point is that nothing waits for the parser.
+        assert!(waited < std::time::Duration::from_secs(5), "/healthz waited {waited:?}");
+        assert!(statuses.iter().all(|status| *status == StatusCode::SEE_OTHER), "{statuses:?}");
+        for comment in app.comments_of(&post) {
+            assert!(comment.body_html.matches("<ul>").count() <= 8 && comment.body_html.matches("<blockquote>").count() <= 8);
+        }
+    }
+}
+
+
+/// Where `url` (`postgres://user:pass@host[:port]/db`) points, and the URL
+/// pointed at `127.0.0.1:port` instead.
+fn through_port(url: &str, port: u16) -> (String, String) {
+    let (scheme_and_user, rest) = url.split_once('@').unwrap();
+    let (authority, path) = rest.split_once('/').unwrap();
+    let target = if authority.contains(':') { authority.to_owned() } else { format!("{authority}:5432") };
+    (target, format!("{scheme_and_user}@127.0.0.1:{port}/{path}"))
+}
+
+#[tokio::test]
+async fn postgres_going_away_is_a_fast_503_and_comes_back_without_a_restart() {
+    let Some(url) = crate::helpers::fresh_postgres_url() else {
+        return;
+    };
+    let (target, _) = through_port(&url, 0);
+    let proxy = crate::tcp_proxy::TcpProxy::start(target).await;
+    let (_, proxied) = through_port(&url, proxy.port);
+    let app = crate::helpers::TestApp::spawn_on(proxied);
+    let post = app.publish("A post", "Body.", 1, &[]);
+    assert_eq!(app.get_page(&post.permalink()).await.0, StatusCode::OK, "cached now");
+    let reader = stranger();
+
+    proxy.cut();
+    let cached = reader.get(app.url(&post.permalink())).send().await.unwrap();
+    assert_eq!(cached.status(), StatusCode::OK, "cached pages keep serving");
+    let started = std::time::Instant::now();
+    let uncached = reader.get(app.url("/search?q=body")).send().await.unwrap();
+    assert_eq!(uncached.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(uncached.headers()["retry-after"], "5");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "no ten-second hang: {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let again = reader.get(app.url("/category/uncategorized/")).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "known down: {:?}", started.elapsed());
+    let fields = app.comment_fields("Words typed while the database was away.");
+    let refused = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.headers()["cache-control"], "private, no-store");
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(">Words typed while the database was away.</textarea>"), "the text is kept");
+    assert!(html.contains("value=\"ann.reader@example.com\""));
+
+    proxy.restore();
+    let started = std::time::Instant::now();
+    loop {
+        let response = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+        if response.status() == StatusCode::SEE_OTHER {
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "never a 500");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "did not recover");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for path in ["/search?q=body", "/category/uncategorized/", "/healthz"] {
+        assert_eq!(reader.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(app.comments_of(&post).len(), 1, "stored once");
+}
+
+#[tokio::test]
+async fn a_full_disk_keeps_the_text_and_readers_reading() {
+    use diesel::prelude::*;
+    // A database file capped at 2 MiB of 4 KiB pages: room for the site, little more.
+    let Some(app) = crate::helpers::TestApp::spawn_with_config(ferropress::db::Backend::Sqlite, |config| {
+        config.sqlite_max_pages = Some(512);
+    })
+    .await
+    else {
+        return;
+    };
+    let post = app.publish("A post", "Body about spines.", 1, &[]);
+    assert_eq!(app.get_page(&post.permalink()).await.0, StatusCode::OK);
+    let mut conn = app.conn();
+    diesel::sql_query("CREATE TABLE filler (x BLOB)").execute(&mut conn).unwrap();
+    for size in [65_536, 4_096, 512] {
+        while diesel::sql_query(format!("INSERT INTO filler VALUES (zeroblob({size}))")).execute(&mut conn).is_ok() {}
+    }
+    let full = diesel::sql_query("INSERT INTO filler VALUES (zeroblob(512))").execute(&mut conn).unwrap_err();
+    assert!(full.to_string().contains("full"), "{full}");
+    drop(conn);
+
+    let reader = stranger();
+    let mut fields = app.comment_fields(&"A long comment that does not fit. ".repeat(200));
+    fields[2].1 = "full.disk@example.com".to_owned();
+    let refused = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("A long comment that does not fit. A long comment"), "the text is kept");
+    assert!(app.comments_of(&post).is_empty());
+    // Readers keep reading, cached or not.
+    assert_eq!(reader.get(app.url(&post.permalink())).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(reader.get(app.url("/search?q=spines")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(reader.get(app.url("/category/uncategorized/")).send().await.unwrap().status(), StatusCode::OK);
+
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut conn = app.conn();
+    let check: Check = diesel::sql_query("PRAGMA integrity_check").get_result(&mut conn).unwrap();
+    assert_eq!(check.integrity_check, "ok");
+    diesel::sql_query("DROP TABLE filler").execute(&mut conn).unwrap();
+    drop(conn);
+    let accepted = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER, "room again: accepted");
+    assert_eq!(app.comments_of(&post).len(), 1);
+}

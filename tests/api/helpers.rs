@@ -163,6 +163,21 @@ impl TestApp {
         Some(TestApp::start(database_url, directory, adjust, |_| {}))
     }
 
+    /// As `spawn`, with the parsed configuration adjusted first (test-only knobs).
+    pub async fn spawn_with_config(
+        backend: Backend,
+        adjust_config: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        let (database_url, directory) = fresh_database(backend)?;
+        Some(TestApp::start(database_url, directory, |_| {}, adjust_config))
+    }
+
+    /// The app over the database at `database_url` (made by the caller).
+    pub fn spawn_on(database_url: String) -> TestApp {
+        let directory = tempfile::tempdir().expect("temp dir");
+        TestApp::start(database_url, directory, |_| {}, |_| {})
+    }
+
     /// The app with mail delivered to a fresh in-process SMTP server, and
     /// retries paced for tests (first retry after a second).
     pub async fn spawn_with_mail(backend: Backend) -> Option<(TestApp, SmtpSink)> {

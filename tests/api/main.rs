@@ -97,4 +97,5 @@ mod mail;
 mod privacy;
 mod reader_pages;
 mod smtp;
+mod tcp_proxy;
 mod hardening;

@@ -452,8 +452,12 @@ pub async fn edit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
+    let source = body.clone();
+    let body_html = web::block(move || render_comment(&source))
+        .await
+        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))?;
     let edit = CommentEdit {
-        body_html: render_comment(&body),
+        body_html,
         body_source: body,
         author_name: name,
         author_email: email.as_str().to_owned(),

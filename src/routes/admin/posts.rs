@@ -359,6 +359,13 @@ fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
     })
 }
 
+/// The preview of a body, rendered on a blocking thread.
+async fn render_off_thread(body: String) -> Result<String, PageError> {
+    web::block(move || render_post_markdown(&body))
+        .await
+        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     form: AdminForm<FieldMap>,
@@ -367,7 +374,7 @@ pub async fn create(
     staff.require(Area::Posts)?;
     let values = values_from(&form.form);
     if form.form.get("intent") == Some("preview") {
-        let preview = render_post_markdown(&values.body);
+        let preview = render_off_thread(values.body.clone()).await?;
         return editor(
             &state,
             &staff,
@@ -424,7 +431,7 @@ pub async fn update(
         .ok_or(PageError::NotFound)?;
     let values = values_from(&form.form);
     if form.form.get("intent") == Some("preview") {
-        let preview = render_post_markdown(&values.body);
+        let preview = render_off_thread(values.body.clone()).await?;
         return editor(
             &state,
             &staff,

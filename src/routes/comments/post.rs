@@ -134,15 +134,77 @@ impl RawCommentForm {
     }
 }
 
+pub const UNAVAILABLE_MESSAGE: &str =
+    "Your comment could not be saved just now: the site’s database is unavailable. Your text is below; please send it again in a moment.";
+
 pub async fn submit(
     request: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let held_ids = held_comment_ids(&request, &state.secret_key);
     let path = path.into_inner();
     let form = RawCommentForm::from_body(&body);
+    match receive(&request, &state, &path, &form).await {
+        // The database is out of reach or full: the text goes back to its
+        // writer, whatever else could not be shown.
+        Err(PageError::Unavailable) => unavailable(&state, &path, &form),
+        answer => answer,
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "comments/unavailable.html")]
+struct UnavailablePage<'a> {
+    layout: crate::render::layout::Layout,
+    heading: &'a str,
+    message: &'a str,
+    form: CommentForm,
+    permalink: String,
+    reply_script: &'static str,
+}
+
+/// `503` with `Retry-After`: the form with what was typed, on a page that
+/// needs nothing from the database.
+fn unavailable(
+    state: &AppState,
+    path: &(String, String, String, String),
+    form: &RawCommentForm,
+) -> Result<HttpResponse, PageError> {
+    use askama::Template;
+    let (year, month, day, slug) = path;
+    let mut comment_form =
+        CommentForm::refilled(true, form.submission(), None, &state.secret_key);
+    comment_form.notice = Some(UNAVAILABLE_MESSAGE);
+    let heading = "Unavailable";
+    let mut layout = crate::render::layout::Layout::new(&state.site(), Some(heading));
+    layout.robots = Some("noindex");
+    let page = UnavailablePage {
+        layout,
+        heading,
+        message: "The site is temporarily unavailable. Please try again in a moment.",
+        form: comment_form,
+        permalink: format!("/{year}/{month}/{day}/{slug}/"),
+        reply_script: crate::render::assets::COMMENT_REPLY_SCRIPT.path.as_str(),
+    };
+    let body = page.render().map_err(anyhow::Error::from)?;
+    let mut response = HttpResponse::ServiceUnavailable()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::RETRY_AFTER, crate::error::RETRY_AFTER_SECONDS))
+        .body(body);
+    response.extensions_mut().insert(NothingPublished);
+    Ok(response)
+}
+
+/// Judges and stores a submission; every refusal shows what was typed.
+async fn receive(
+    request: &HttpRequest,
+    state: &web::Data<AppState>,
+    path: &(String, String, String, String),
+    form: &RawCommentForm,
+) -> Result<HttpResponse, PageError> {
+    let held_ids = held_comment_ids(request, &state.secret_key);
     let submission = form.submission();
     let parsed = form.parse();
     // The fast path: one trip to the database for the post, the comment
@@ -259,10 +321,17 @@ pub async fn submit(
             received_at,
         ),
     };
+    // Markdown takes CPU in proportion to the text: not on the threads
+    // that serve connections.
+    let body = valid.body.clone();
+    let body_html = web::block(move || render_comment(&body))
+        .await
+        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))?;
     let new_comment = judge(
         &state,
         &facts,
         &valid,
+        Rendered { body_html },
         address.to_string(),
         user_agent,
         signals,
@@ -286,7 +355,11 @@ pub async fn submit(
             },
         )
         .await
-        .map_err(|error| PageError::Unexpected(error.into()))?;
+        .map_err(|error| {
+            // Not committed: no connection, or the commit failed (a full disk).
+            tracing::error!(error = %error, "a comment could not be stored");
+            PageError::Unavailable
+        })?;
     let (comment, location) = match stored {
         Ok(stored) => stored,
         Err(CreateCommentError::Duplicate) => {
@@ -295,6 +368,10 @@ pub async fn submit(
                 StatusCode::CONFLICT,
             )
             .await;
+        }
+        Err(CreateCommentError::Database(error)) if crate::db::health::is_outage(&error) => {
+            tracing::error!(error = %error, "a comment could not be stored");
+            return Err(PageError::Unavailable);
         }
         Err(CreateCommentError::Database(error)) => {
             return Err(PageError::Unexpected(error.into()))
@@ -367,6 +444,11 @@ async fn page_data(
     }
 }
 
+/// The comment's text as HTML, rendered off the async threads.
+struct Rendered {
+    body_html: String,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct BotSignals {
     honeypot_filled: bool,
@@ -378,6 +460,7 @@ fn judge(
     state: &AppState,
     known: &SubmissionFacts,
     valid: &ValidComment,
+    rendered: Rendered,
     author_ip: String,
     user_agent: String,
     signals: BotSignals,
@@ -421,7 +504,7 @@ fn judge(
         user_agent,
         user_id: None,
         body_source: valid.body.clone(),
-        body_html: render_comment(&valid.body),
+        body_html: rendered.body_html,
         verdict,
         dedupe_key: Some(dedupe_key),
     }
