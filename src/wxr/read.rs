@@ -90,6 +90,17 @@ enum Building {
     Item(Box<WxrItem>, Option<WxrComment>),
 }
 
+/// WordPress stores titles, names and category descriptions as HTML
+/// (`Health &amp; Fitness`); ferropress stores text, escaped once on
+/// output. Entities are decoded here, once.
+pub fn html_text(value: &str) -> String {
+    if value.contains('&') {
+        html_escape::decode_html_entities(value).into_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
 pub struct WxrReader<R: BufRead> {
     reader: Reader<R>,
     buffer: Vec<u8>,
@@ -246,7 +257,7 @@ impl<R: BufRead> WxrReader<R> {
                     }
                 }
                 "wp:comment_id" => comment.id = number(&value),
-                "wp:comment_author" => comment.author = value,
+                "wp:comment_author" => comment.author = html_text(&value),
                 "wp:comment_author_email" => comment.author_email = value,
                 "wp:comment_author_url" => comment.author_url = value,
                 "wp:comment_author_IP" => comment.author_ip = value,
@@ -267,7 +278,7 @@ impl<R: BufRead> WxrReader<R> {
                     };
                     return Some(WxrRecord::Item(item));
                 }
-                "title" => item.title = value,
+                "title" => item.title = html_text(&value),
                 "link" => item.link = value,
                 "pubDate" => item.pub_date = value,
                 "dc:creator" => item.creator = value,
@@ -283,7 +294,7 @@ impl<R: BufRead> WxrReader<R> {
                 "category" => {
                     let (domain, nicename) = std::mem::take(&mut self.category_attributes);
                     if domain == "category" {
-                        item.categories.push((nicename, value));
+                        item.categories.push((nicename, html_text(&value)));
                     }
                 }
                 _ => {}
@@ -299,7 +310,7 @@ impl<R: BufRead> WxrReader<R> {
                 }
                 "wp:author_login" => author.login = value,
                 "wp:author_email" => author.email = value,
-                "wp:author_display_name" => author.display_name = value,
+                "wp:author_display_name" => author.display_name = html_text(&value),
                 _ => {}
             },
             Building::Category(category) => match name {
@@ -312,9 +323,9 @@ impl<R: BufRead> WxrReader<R> {
                     return Some(WxrRecord::Category(category));
                 }
                 "wp:category_nicename" => category.slug = value,
-                "wp:cat_name" => category.name = value,
+                "wp:cat_name" => category.name = html_text(&value),
                 "wp:category_parent" => category.parent_slug = value,
-                "wp:category_description" => category.description = value,
+                "wp:category_description" => category.description = html_text(&value),
                 _ => {}
             },
             Building::Nothing => {}
@@ -370,6 +381,14 @@ mod tests {
         assert_eq!(item.comments.len(), 1);
         assert_eq!(item.comments[0].author, "Bo");
         assert_eq!(reader.next_record().unwrap(), None);
+    }
+
+    #[test]
+    fn html_titles_become_text_once() {
+        assert_eq!(html_text("Health &amp; Fitness"), "Health & Fitness");
+        assert_eq!(html_text("Caf&eacute; &#8217;s &lt;b&gt;"), "Café ’s <b>");
+        assert_eq!(html_text("Jonas & Co"), "Jonas & Co");
+        assert_eq!(html_text("Tom &amp;amp; Jerry"), "Tom &amp; Jerry", "once, not until nothing is left");
     }
 
     #[test]

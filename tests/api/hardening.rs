@@ -839,3 +839,26 @@ async fn a_full_disk_keeps_the_text_and_readers_reading() {
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER, "room again: accepted");
     assert_eq!(app.comments_of(&post).len(), 1);
 }
+
+on_both_backends! {
+    async fn imported_titles_and_names_are_decoded_once(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::{categories, posts};
+        let wxr = include_str!("../fixtures/wordpress-export-rich-a.xml");
+        ferropress::wxr::import::import_wordpress(&mut app.conn(), wxr.as_bytes(), |_| {}).unwrap();
+        app.state.sync_content_version();
+        let titles: Vec<String> = posts::table.select(posts::title).load(&mut app.conn()).unwrap();
+        assert!(titles.contains(&"Schmerz & Schlaf — 睡眠と痛み (a)".to_owned()), "{titles:?}");
+        let names: Vec<String> = categories::table.select(categories::name).load(&mut app.conn()).unwrap();
+        assert!(names.contains(&"Health & Fitness".to_owned()), "{names:?}");
+        let descriptions: Vec<String> = categories::table.select(categories::description).load(&mut app.conn()).unwrap();
+        assert!(descriptions.contains(&"About Health & Fitness.".to_owned()), "{descriptions:?}");
+        let (_, home) = app.get_page("/").await;
+        assert!(home.contains("Schmerz &#38; Schlaf"), "escaped once on output");
+        assert!(!home.contains("&amp;amp;") && !home.contains("&#38;amp;"), "never twice");
+        let (_, category) = app.get_page("/category/health-fitness/").await;
+        assert!(category.contains("Health &#38; Fitness") && !category.contains("&#38;amp;"));
+        let authors: Vec<String> = ferropress::db::schema::comments::table.select(ferropress::db::schema::comments::author_name).load(&mut app.conn()).unwrap();
+        assert!(authors.contains(&"Jonas & Co".to_owned()), "{authors:?}");
+    }
+}
