@@ -45,72 +45,134 @@ pub async fn refuse_nul_in_urls(
     Ok(next.call(request).await?.map_into_boxed_body())
 }
 
+/// Who may use a route. Each route declares it beside its handler in the
+/// route tables, and `tests/api/route_table.rs` holds every route to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: reader pages, feeds, assets, the comment form.
+    Public,
+    /// Whoever holds the signed, expiring token in its path (mail links).
+    Capability,
+    /// Before a session exists (login, setup): a double-submit form token.
+    PreSession,
+    /// Any signed-in staff member (own profile, logout); CSRF on POST.
+    SignedIn,
+    /// Signed-in staff whose role reaches the area; CSRF on POST.
+    Staff(crate::auth::roles::Area),
+}
+
+/// A route, its path, and who may use it.
+pub struct RouteEntry {
+    pub method: actix_web::http::Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub route: actix_web::Route,
+}
+
+impl RouteEntry {
+    /// GET (and HEAD).
+    pub fn get(path: &'static str, access: Access, route: actix_web::Route) -> RouteEntry {
+        RouteEntry {
+            method: actix_web::http::Method::GET,
+            path,
+            access,
+            route,
+        }
+    }
+
+    pub fn post(path: &'static str, access: Access, route: actix_web::Route) -> RouteEntry {
+        RouteEntry {
+            method: actix_web::http::Method::POST,
+            path,
+            access,
+            route,
+        }
+    }
+}
+
+/// Every route of the site as (method, full path, access), for tests and
+/// tools: the same tables `configure` registers.
+pub fn route_table() -> Vec<(actix_web::http::Method, String, Access)> {
+    let mut table: Vec<_> = routes()
+        .into_iter()
+        .map(|entry| (entry.method, entry.path.to_owned(), entry.access))
+        .collect();
+    table.extend(
+        admin::routes()
+            .into_iter()
+            .map(|entry| (entry.method, format!("/admin{}", entry.path), entry.access)),
+    );
+    table.push((actix_web::http::Method::GET, PERMALINK.to_owned(), Access::Public));
+    table.push((actix_web::http::Method::POST, PERMALINK.to_owned(), Access::Public));
+    table
+}
+
+/// A post's address; its resource carries the comment form's body limit.
+const PERMALINK: &str = "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/";
+
 /// GET, and HEAD answered the same way without a body.
 pub fn get_or_head() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-pub fn configure(config: &mut ServiceConfig) {
-    config
-        .route("/healthz", get_or_head().to(health::get::healthz))
-        .route("/robots.txt", get_or_head().to(blog::robots::robots_txt))
-        .route("/static/{file}", get_or_head().to(assets::get::asset))
-        .route("/avatar/{file}", get_or_head().to(assets::get::avatar))
-        .configure(admin::configure)
-        .route("/moderate/{token}", get_or_head().to(moderate::confirm))
-        .route("/moderate/{token}", web::post().to(moderate::act))
-        .route(
-            "/subscriptions/confirm/{token}",
-            get_or_head().to(subscriptions::confirm_form),
-        )
-        .route(
-            "/subscriptions/confirm/{token}",
-            web::post().to(subscriptions::confirm),
-        )
-        .route(
-            "/subscriptions/unsubscribe/{token}",
-            get_or_head().to(subscriptions::unsubscribe_form),
-        )
-        .route(
-            "/subscriptions/unsubscribe/{token}",
-            web::post().to(subscriptions::unsubscribe_now),
-        )
-        .route("/feed/", get_or_head().to(feeds::posts_rss))
-        .route("/feed/atom/", get_or_head().to(feeds::posts_atom))
-        .route("/comments/feed/", get_or_head().to(feeds::comments_rss))
-        .route(
-            "/category/{slug}/feed/",
-            get_or_head().to(feeds::category_rss),
-        )
-        .route(
+/// Every route outside the panel but the permalink (see `configure`).
+pub fn routes() -> Vec<RouteEntry> {
+    use Access::{Capability, Public};
+    let get = |path, access, route| RouteEntry::get(path, access, route);
+    let post = |path, access, route| RouteEntry::post(path, access, route);
+    vec![
+        get("/healthz", Public, get_or_head().to(health::get::healthz)),
+        get("/robots.txt", Public, get_or_head().to(blog::robots::robots_txt)),
+        get("/static/{file}", Public, get_or_head().to(assets::get::asset)),
+        get("/avatar/{file}", Public, get_or_head().to(assets::get::avatar)),
+        get("/moderate/{token}", Capability, get_or_head().to(moderate::confirm)),
+        post("/moderate/{token}", Capability, web::post().to(moderate::act)),
+        get("/subscriptions/confirm/{token}", Capability, get_or_head().to(subscriptions::confirm_form)),
+        post("/subscriptions/confirm/{token}", Capability, web::post().to(subscriptions::confirm)),
+        get("/subscriptions/unsubscribe/{token}", Capability, get_or_head().to(subscriptions::unsubscribe_form)),
+        post("/subscriptions/unsubscribe/{token}", Capability, web::post().to(subscriptions::unsubscribe_now)),
+        get("/feed/", Public, get_or_head().to(feeds::posts_rss)),
+        get("/feed/atom/", Public, get_or_head().to(feeds::posts_atom)),
+        get("/comments/feed/", Public, get_or_head().to(feeds::comments_rss)),
+        get("/category/{slug}/feed/", Public, get_or_head().to(feeds::category_rss)),
+        get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/feed/",
+            Public,
             get_or_head().to(feeds::post_comments_rss),
-        )
-        .route("/search", get_or_head().to(blog::search::search))
-        .route("/sitemap.xml", get_or_head().to(blog::sitemap::sitemap))
-        .route("/", get_or_head().to(blog::home::front_page))
-        .route(
-            "/page/{page:\\d+}/",
-            get_or_head().to(blog::home::older_page),
-        )
-        .route(
-            "/category/{slug}/",
-            get_or_head().to(blog::category::first_page),
-        )
-        .route(
+        ),
+        get("/search", Public, get_or_head().to(blog::search::search)),
+        get("/sitemap.xml", Public, get_or_head().to(blog::sitemap::sitemap)),
+        get("/", Public, get_or_head().to(blog::home::front_page)),
+        get("/page/{page:\\d+}/", Public, get_or_head().to(blog::home::older_page)),
+        get("/category/{slug}/", Public, get_or_head().to(blog::category::first_page)),
+        get(
             "/category/{slug}/page/{page:\\d+}/",
+            Public,
             get_or_head().to(blog::category::older_page),
-        )
-        .service(
-            web::resource("/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/")
-                .app_data(web::PayloadConfig::new(COMMENT_BODY_LIMIT))
-                .route(get_or_head().to(blog::post::permalink))
-                .route(web::post().to(comments::post::submit)),
-        )
-        .route(
+        ),
+        get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/comment-page-{page:\\d{1,6}}/",
+            Public,
             get_or_head().to(blog::post::comment_page),
-        )
-        .route("/{slug}/", get_or_head().to(blog::page::page))
-        .default_service(web::to(blog::not_found::fallback));
+        ),
+        get("/{slug}/", Public, get_or_head().to(blog::page::page)),
+    ]
+}
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.configure(admin::configure);
+    for entry in routes() {
+        // The permalink (a reader's GET, a comment's POST) before its own
+        // comment pages and the page pattern `/{slug}/`.
+        if entry.path.ends_with("comment-page-{page:\\d{1,6}}/") {
+            config.service(
+                web::resource(PERMALINK)
+                    .app_data(web::PayloadConfig::new(COMMENT_BODY_LIMIT))
+                    .route(get_or_head().to(blog::post::permalink))
+                    .route(web::post().to(comments::post::submit)),
+            );
+        }
+        config.route(entry.path, entry.route);
+    }
+    config.default_service(web::to(blog::not_found::fallback));
 }

@@ -475,3 +475,61 @@ impl TestApp {
         .expect("user created")
     }
 }
+
+/// Every column of every table, with its values as text (NULL as `∅`):
+/// `table → column → values in row order`. SQLite's own and FTS shadow
+/// tables included, so nothing escapes a search.
+pub fn database_columns(
+    app: &TestApp,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>> {
+    use diesel::sql_types::{Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = Nullable<Text>)]
+        value: Option<String>,
+    }
+    let mut conn = app.conn();
+    let columns: Vec<Column> = match &mut *conn {
+        ferropress::db::AnyConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid",
+        )
+        .load(sqlite)
+        .expect("sqlite columns"),
+        ferropress::db::AnyConnection::Postgresql(pg) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             ORDER BY table_name, ordinal_position",
+        )
+        .load(pg)
+        .expect("postgres columns"),
+    };
+    let mut tables: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>> =
+        Default::default();
+    for column in columns {
+        let query = format!(
+            "SELECT CAST(\"{}\" AS TEXT) AS value FROM \"{}\"",
+            column.column_name, column.table_name
+        );
+        let values: Vec<Value> = match &mut *conn {
+            ferropress::db::AnyConnection::Sqlite(sqlite) => diesel::sql_query(query).load(sqlite),
+            ferropress::db::AnyConnection::Postgresql(pg) => diesel::sql_query(query).load(pg),
+        }
+        .expect("column values");
+        tables.entry(column.table_name).or_default().insert(
+            column.column_name,
+            values
+                .into_iter()
+                .map(|value| value.value.unwrap_or_else(|| "∅".to_owned()))
+                .collect(),
+        );
+    }
+    tables
+}

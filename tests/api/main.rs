@@ -96,6 +96,7 @@ mod import;
 mod mail;
 mod privacy;
 mod reader_pages;
+mod route_table;
 mod smtp;
 mod tcp_proxy;
 mod hardening;

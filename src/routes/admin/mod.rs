@@ -25,83 +25,76 @@ use crate::auth::staff::{CsrfForm, Staff};
 use crate::error::PageError;
 use crate::models::comment::{count_with_status, PENDING};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
-use crate::routes::get_or_head;
+use crate::routes::{get_or_head, Access, RouteEntry};
 use crate::startup::AppState;
 
 /// Admin forms are small; a post body is the largest thing sent.
 const ADMIN_FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(
-        web::scope("/admin")
-            .app_data(web::FormConfig::default().limit(ADMIN_FORM_LIMIT))
-            .app_data(web::PayloadConfig::new(ADMIN_FORM_LIMIT))
-            .route(
-                "",
-                web::get().to(|| async {
-                    HttpResponse::MovedPermanently()
-                        .insert_header((header::LOCATION, "/admin/"))
-                        .finish()
-                }),
-            )
-            .route("/", get_or_head().to(dashboard::show))
-            .route("/setup", get_or_head().to(setup::show))
-            .route("/setup", web::post().to(setup::create_first_admin))
-            .route("/login", get_or_head().to(login::show))
-            .route("/login", web::post().to(login::log_in))
-            .route("/logout", web::post().to(login::log_out))
-            .route("/comments", get_or_head().to(comments::list))
-            .route("/comments/bulk", web::post().to(comments::bulk_action))
-            .route(
-                "/comments/{id}/reply",
-                get_or_head().to(comments::reply_form),
-            )
-            .route("/comments/{id}/reply", web::post().to(comments::reply))
-            .route("/comments/{id}/edit", get_or_head().to(comments::edit_form))
-            .route("/comments/{id}/edit", web::post().to(comments::edit))
-            .route(
-                "/comments/{id}/{action}",
-                web::post().to(comments::single_action),
-            )
-            .route("/posts", get_or_head().to(posts::list))
-            .route("/posts/new", get_or_head().to(posts::new_form))
-            .route("/posts/new", web::post().to(posts::create))
-            .route("/posts/{id}/edit", get_or_head().to(posts::edit_form))
-            .route("/posts/{id}/edit", web::post().to(posts::update))
-            .route("/posts/{id}/trash", web::post().to(posts::trash))
-            .route("/posts/{id}/restore", web::post().to(posts::restore))
-            .route("/categories", get_or_head().to(categories::list))
-            .route("/categories", web::post().to(categories::create))
-            .route(
-                "/categories/{id}/edit",
-                get_or_head().to(categories::edit_form),
-            )
-            .route("/categories/{id}/edit", web::post().to(categories::update))
-            .route(
-                "/categories/{id}/delete",
-                web::post().to(categories::delete),
-            )
-            .route("/settings", get_or_head().to(settings::show))
-            .route("/settings", web::post().to(settings::save))
-            .route("/users", get_or_head().to(users::list))
-            .route("/users", web::post().to(users::create))
-            .route("/users/{id}/role", web::post().to(users::change_role))
-            .route(
-                "/users/{id}/password",
-                web::post().to(users::reset_password),
-            )
-            .route("/users/{id}/delete", web::post().to(users::remove))
-            .route("/profile", get_or_head().to(users::profile))
-            .route("/profile", web::post().to(users::update_profile))
-            .route("/outbox", get_or_head().to(outbox::list))
-            .route("/outbox/{id}/retry", web::post().to(outbox::retry))
-            .route("/personal-data", get_or_head().to(personal_data::show))
-            .route(
-                "/personal-data/export",
-                web::post().to(personal_data::export),
-            )
-            .route("/personal-data/erase", web::post().to(personal_data::erase)),
-    );
+    let mut scope = web::scope("/admin")
+        .app_data(web::FormConfig::default().limit(ADMIN_FORM_LIMIT))
+        .app_data(web::PayloadConfig::new(ADMIN_FORM_LIMIT))
+        .route(
+            "",
+            web::get().to(|| async {
+                HttpResponse::MovedPermanently()
+                    .insert_header((header::LOCATION, "/admin/"))
+                    .finish()
+            }),
+        );
+    for entry in routes() {
+        scope = scope.route(entry.path, entry.route);
+    }
+    config.service(scope);
+}
+
+/// Every panel route (under `/admin`), with who may use it.
+pub fn routes() -> Vec<RouteEntry> {
+    use Access::{PreSession, SignedIn, Staff};
+    let get = |path, access, route| RouteEntry::get(path, access, route);
+    let post = |path, access, route| RouteEntry::post(path, access, route);
+    vec![
+        get("/", Staff(Area::Dashboard), get_or_head().to(dashboard::show)),
+        get("/setup", PreSession, get_or_head().to(setup::show)),
+        post("/setup", PreSession, web::post().to(setup::create_first_admin)),
+        get("/login", PreSession, get_or_head().to(login::show)),
+        post("/login", PreSession, web::post().to(login::log_in)),
+        post("/logout", SignedIn, web::post().to(login::log_out)),
+        get("/comments", Staff(Area::Comments), get_or_head().to(comments::list)),
+        post("/comments/bulk", Staff(Area::Comments), web::post().to(comments::bulk_action)),
+        get("/comments/{id}/reply", Staff(Area::Comments), get_or_head().to(comments::reply_form)),
+        post("/comments/{id}/reply", Staff(Area::Comments), web::post().to(comments::reply)),
+        get("/comments/{id}/edit", Staff(Area::Comments), get_or_head().to(comments::edit_form)),
+        post("/comments/{id}/edit", Staff(Area::Comments), web::post().to(comments::edit)),
+        post("/comments/{id}/{action}", Staff(Area::Comments), web::post().to(comments::single_action)),
+        get("/posts", Staff(Area::Posts), get_or_head().to(posts::list)),
+        get("/posts/new", Staff(Area::Posts), get_or_head().to(posts::new_form)),
+        post("/posts/new", Staff(Area::Posts), web::post().to(posts::create)),
+        get("/posts/{id}/edit", Staff(Area::Posts), get_or_head().to(posts::edit_form)),
+        post("/posts/{id}/edit", Staff(Area::Posts), web::post().to(posts::update)),
+        post("/posts/{id}/trash", Staff(Area::Posts), web::post().to(posts::trash)),
+        post("/posts/{id}/restore", Staff(Area::Posts), web::post().to(posts::restore)),
+        get("/categories", Staff(Area::Categories), get_or_head().to(categories::list)),
+        post("/categories", Staff(Area::Categories), web::post().to(categories::create)),
+        get("/categories/{id}/edit", Staff(Area::Categories), get_or_head().to(categories::edit_form)),
+        post("/categories/{id}/edit", Staff(Area::Categories), web::post().to(categories::update)),
+        post("/categories/{id}/delete", Staff(Area::Categories), web::post().to(categories::delete)),
+        get("/settings", Staff(Area::Settings), get_or_head().to(settings::show)),
+        post("/settings", Staff(Area::Settings), web::post().to(settings::save)),
+        get("/users", Staff(Area::Users), get_or_head().to(users::list)),
+        post("/users", Staff(Area::Users), web::post().to(users::create)),
+        post("/users/{id}/role", Staff(Area::Users), web::post().to(users::change_role)),
+        post("/users/{id}/password", Staff(Area::Users), web::post().to(users::reset_password)),
+        post("/users/{id}/delete", Staff(Area::Users), web::post().to(users::remove)),
+        get("/profile", SignedIn, get_or_head().to(users::profile)),
+        post("/profile", SignedIn, web::post().to(users::update_profile)),
+        get("/outbox", Staff(Area::Outbox), get_or_head().to(outbox::list)),
+        post("/outbox/{id}/retry", Staff(Area::Outbox), web::post().to(outbox::retry)),
+        get("/personal-data", Staff(Area::PersonalData), get_or_head().to(personal_data::show)),
+        post("/personal-data/export", Staff(Area::PersonalData), web::post().to(personal_data::export)),
+        post("/personal-data/erase", Staff(Area::PersonalData), web::post().to(personal_data::erase)),
+    ]
 }
 
 /// A link in the panel's menu.
