@@ -95,6 +95,7 @@ mod helpers;
 mod import;
 mod mail;
 mod privacy;
+mod properties;
 mod reader_pages;
 mod route_table;
 mod smtp;
