@@ -182,7 +182,12 @@ async fn drive(app: &TestApp, sink: &smtp::SmtpSink) {
         .map(|comment| comment.id)
         .collect();
     for id in &ids[..4] {
-        set_comment_status(&mut app.conn(), *id, "approved").unwrap();
+        // Behind the app's own writers (a deferred SQLite transaction that
+        // reads first cannot wait for a writer that committed meanwhile).
+        ferropress::db::serialized_write(&mut app.conn(), |conn| {
+            set_comment_status(conn, *id, "approved")
+        })
+        .unwrap();
     }
     let mut reply = app.comment_fields("A reply.");
     reply[4].1 = ids[0].to_string();
@@ -216,7 +221,13 @@ async fn drive(app: &TestApp, sink: &smtp::SmtpSink) {
         .split_whitespace()
         .find(|word| word.contains("/moderate/"))
         .map(str::to_owned)
-        .expect("an action link");
+        .unwrap_or_else(|| {
+            panic!(
+                "an action link in {:?}: {}",
+                mails[0].subject(),
+                mails[0].text()
+            )
+        });
     let path = link
         .split("127.0.0.1")
         .nth(1)

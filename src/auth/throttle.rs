@@ -184,14 +184,20 @@ mod tests {
     fn only_failures_count_and_looking_is_free() {
         let throttle: FailureThrottle<&str> = FailureThrottle::new(3, Duration::from_secs(60));
         for _ in 0..10 {
-            assert!(throttle.check(&"ann").is_ok(), "checks alone never throttle");
+            assert!(
+                throttle.check(&"ann").is_ok(),
+                "checks alone never throttle"
+            );
         }
         throttle.fail("ann");
         throttle.fail("ann");
         assert!(throttle.check(&"ann").is_ok());
         throttle.fail("ann");
         let wait = throttle.check(&"ann").unwrap_err();
-        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
         assert!(throttle.check(&"bo").is_ok(), "per key");
     }
 
@@ -208,15 +214,36 @@ mod tests {
     #[test]
     fn the_client_is_the_hop_the_trusted_proxy_added() {
         let spoofed = request_with(&["6.6.6.6, 203.0.113.9"]);
-        assert_eq!(client_address(&spoofed, Some(1)), "203.0.113.9".parse::<IpAddr>().unwrap());
-        assert_eq!(client_address(&spoofed, Some(2)), "6.6.6.6".parse::<IpAddr>().unwrap());
-        assert_eq!(client_address(&spoofed, None), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&spoofed, Some(1)),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(&spoofed, Some(2)),
+            "6.6.6.6".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(&spoofed, None),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
         let two_lines = request_with(&["6.6.6.6", "203.0.113.9"]);
-        assert_eq!(client_address(&two_lines, Some(1)), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&two_lines, Some(1)),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
         // Fewer hops than proxies, or garbage: the peer, never a guess.
-        assert_eq!(client_address(&request_with(&["203.0.113.9"]), Some(2)), "192.0.2.1".parse::<IpAddr>().unwrap());
-        assert_eq!(client_address(&request_with(&["6.6.6.6, nonsense"]), Some(1)), "192.0.2.1".parse::<IpAddr>().unwrap());
-        assert_eq!(client_address(&request_with(&[]), Some(1)), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&request_with(&["203.0.113.9"]), Some(2)),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(&request_with(&["6.6.6.6, nonsense"]), Some(1)),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(&request_with(&[]), Some(1)),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

@@ -131,7 +131,10 @@ mod tests {
         assert!(health.fail_fast() && health.check_connections());
         health.answered();
         assert!(!health.fail_fast(), "an answer ends the outage");
-        assert!(health.check_connections(), "connections are still checked for a while");
+        assert!(
+            health.check_connections(),
+            "connections are still checked for a while"
+        );
     }
 
     #[test]

@@ -227,7 +227,10 @@ pub fn forget_address(conn: &mut AnyConnection, email: &str) -> QueryResult<usiz
     use diesel::dsl::sql;
     use diesel::sql_types::Text;
     let email = email.trim().to_lowercase();
-    let escaped = email.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = email
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let pattern = format!("%{escaped}%");
     let lower = |column: &str| sql::<Text>(&format!("LOWER({column})"));
     diesel::delete(

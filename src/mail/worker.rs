@@ -179,8 +179,12 @@ async fn deliver(
         }
         Err((error, failure)) => {
             match failure {
-                Failure::Permanent => tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail refused for good; not retried"),
-                Failure::Transient => tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry"),
+                Failure::Permanent => {
+                    tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail refused for good; not retried")
+                }
+                Failure::Transient => {
+                    tracing::warn!(outbox_id = id, attempts = attempts + 1, error = %error, "mail not delivered; will retry")
+                }
             }
             state
                 .db(move |conn| mark_failed(conn, id, attempts, &error, retry_base, failure))
@@ -199,10 +203,15 @@ mod tests {
     #[test]
     fn smtp_replies_lose_their_addresses() {
         assert_eq!(
-            redact_addresses("permanent error (550): 5.1.1 <ann.reader@example.com>: Recipient address rejected"),
+            redact_addresses(
+                "permanent error (550): 5.1.1 <ann.reader@example.com>: Recipient address rejected"
+            ),
             "permanent error (550): 5.1.1 <[address]>: Recipient address rejected"
         );
-        assert_eq!(redact_addresses("to bob@x.example, then"), "to [address], then");
+        assert_eq!(
+            redact_addresses("to bob@x.example, then"),
+            "to [address], then"
+        );
         assert_eq!(redact_addresses("connection refused"), "connection refused");
     }
 }

@@ -126,31 +126,34 @@ fn anonymise_ip_batch(conn: &mut AnyConnection, cutoff: i64) -> QueryResult<usiz
     })
 }
 
+/// Runs `batch` until it does less than a whole batch (or `MAX_BATCHES`
+/// times); returns how many rows it did in all.
+fn drain(mut batch: impl FnMut() -> QueryResult<usize>) -> QueryResult<usize> {
+    let mut total = 0;
+    for _ in 0..MAX_BATCHES {
+        let done = batch()?;
+        total += done;
+        if done < BATCH as usize {
+            break;
+        }
+    }
+    Ok(total)
+}
+
 /// One pass: as many batches as are due (at most `MAX_BATCHES` of each kind).
 pub fn prune(
     conn: &mut AnyConnection,
     settings: RetentionSettings,
     now: i64,
 ) -> QueryResult<Pruned> {
+    let cutoff = |days: i64| now - days * 86_400;
     let mut pruned = Pruned::default();
-    let days = |n: i64| now - n * 86_400;
     if settings.sent_mail_days > 0 {
-        for _ in 0..MAX_BATCHES {
-            let deleted = prune_sent_mail_batch(conn, days(settings.sent_mail_days))?;
-            pruned.mails_deleted += deleted;
-            if deleted < BATCH as usize {
-                break;
-            }
-        }
+        pruned.mails_deleted =
+            drain(|| prune_sent_mail_batch(conn, cutoff(settings.sent_mail_days)))?;
     }
     if settings.ip_days > 0 {
-        for _ in 0..MAX_BATCHES {
-            let anonymised = anonymise_ip_batch(conn, days(settings.ip_days))?;
-            pruned.ips_anonymised += anonymised;
-            if anonymised < BATCH as usize {
-                break;
-            }
-        }
+        pruned.ips_anonymised = drain(|| anonymise_ip_batch(conn, cutoff(settings.ip_days)))?;
     }
     Ok(pruned)
 }

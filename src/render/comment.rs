@@ -31,7 +31,10 @@ pub fn bound_nesting(source: &str, max: usize) -> std::borrow::Cow<'_, str> {
                     Some((at + 1, at))
                 }
                 Some(b'0'..=b'9') => {
-                    let digits = bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+                    let digits = bytes[at..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
                     match (digits, bytes.get(at + digits), bytes.get(at + digits + 1)) {
                         (1..=9, Some(b'.' | b')'), Some(b' ' | b'\t')) => {
                             Some((at + digits + 1, at + digits))
@@ -150,17 +153,35 @@ mod tests {
     fn nesting_is_bounded_before_parsing() {
         let deep = "- ".repeat(4990);
         let bounded = bound_nesting(&deep, MAX_NESTING);
-        assert!(bounded.starts_with(&format!("{}\\- ", "- ".repeat(MAX_NESTING))), "{}", &bounded[..40]);
+        assert!(
+            bounded.starts_with(&format!("{}\\- ", "- ".repeat(MAX_NESTING))),
+            "{}",
+            &bounded[..40]
+        );
         assert_eq!(render_comment(&deep).matches("<ul>").count(), MAX_NESTING);
         let quotes = ">".repeat(5000);
-        assert_eq!(render_comment(&quotes).matches("<blockquote>").count(), MAX_NESTING);
+        assert_eq!(
+            render_comment(&quotes).matches("<blockquote>").count(),
+            MAX_NESTING
+        );
         let numbered = "1. ".repeat(3000);
         let html = render_comment(&numbered);
-        assert_eq!(html.matches("<ol>").count(), MAX_NESTING, "{}", &html[..200]);
+        assert_eq!(
+            html.matches("<ol>").count(),
+            MAX_NESTING,
+            "{}",
+            &html[..200]
+        );
         assert!(!html.contains('\\'), "the escape is not shown");
         // Ordinary nesting is untouched.
-        assert_eq!(bound_nesting("> - a\n> - b\n", MAX_NESTING), "> - a\n> - b\n");
-        assert!(matches!(bound_nesting("text", MAX_NESTING), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            bound_nesting("> - a\n> - b\n", MAX_NESTING),
+            "> - a\n> - b\n"
+        );
+        assert!(matches!(
+            bound_nesting("text", MAX_NESTING),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub fn strip_nul(text: &str) -> (String, bool) {
 }
 
 /// Decodes a body into `T` with every NUL character removed from names and values.
-pub fn decode_without_nul<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_urlencoded::de::Error> {
+pub fn decode_without_nul<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<T, serde_urlencoded::de::Error> {
     let mut clean = form_urlencoded::Serializer::new(String::with_capacity(body.len()));
     for (name, value) in fields(body) {
         clean.append_pair(&strip_nul(&name).0, &strip_nul(&value).0);

@@ -102,8 +102,16 @@ pub fn route_table() -> Vec<(actix_web::http::Method, String, Access)> {
             .into_iter()
             .map(|entry| (entry.method, format!("/admin{}", entry.path), entry.access)),
     );
-    table.push((actix_web::http::Method::GET, PERMALINK.to_owned(), Access::Public));
-    table.push((actix_web::http::Method::POST, PERMALINK.to_owned(), Access::Public));
+    table.push((
+        actix_web::http::Method::GET,
+        PERMALINK.to_owned(),
+        Access::Public,
+    ));
+    table.push((
+        actix_web::http::Method::POST,
+        PERMALINK.to_owned(),
+        Access::Public,
+    ));
     table
 }
 
@@ -122,29 +130,85 @@ pub fn routes() -> Vec<RouteEntry> {
     let post = |path, access, route| RouteEntry::post(path, access, route);
     vec![
         get("/healthz", Public, get_or_head().to(health::get::healthz)),
-        get("/robots.txt", Public, get_or_head().to(blog::robots::robots_txt)),
-        get("/static/{file}", Public, get_or_head().to(assets::get::asset)),
-        get("/avatar/{file}", Public, get_or_head().to(assets::get::avatar)),
-        get("/moderate/{token}", Capability, get_or_head().to(moderate::confirm)),
-        post("/moderate/{token}", Capability, web::post().to(moderate::act)),
-        get("/subscriptions/confirm/{token}", Capability, get_or_head().to(subscriptions::confirm_form)),
-        post("/subscriptions/confirm/{token}", Capability, web::post().to(subscriptions::confirm)),
-        get("/subscriptions/unsubscribe/{token}", Capability, get_or_head().to(subscriptions::unsubscribe_form)),
-        post("/subscriptions/unsubscribe/{token}", Capability, web::post().to(subscriptions::unsubscribe_now)),
+        get(
+            "/robots.txt",
+            Public,
+            get_or_head().to(blog::robots::robots_txt),
+        ),
+        get(
+            "/static/{file}",
+            Public,
+            get_or_head().to(assets::get::asset),
+        ),
+        get(
+            "/avatar/{file}",
+            Public,
+            get_or_head().to(assets::get::avatar),
+        ),
+        get(
+            "/moderate/{token}",
+            Capability,
+            get_or_head().to(moderate::confirm),
+        ),
+        post(
+            "/moderate/{token}",
+            Capability,
+            web::post().to(moderate::act),
+        ),
+        get(
+            "/subscriptions/confirm/{token}",
+            Capability,
+            get_or_head().to(subscriptions::confirm_form),
+        ),
+        post(
+            "/subscriptions/confirm/{token}",
+            Capability,
+            web::post().to(subscriptions::confirm),
+        ),
+        get(
+            "/subscriptions/unsubscribe/{token}",
+            Capability,
+            get_or_head().to(subscriptions::unsubscribe_form),
+        ),
+        post(
+            "/subscriptions/unsubscribe/{token}",
+            Capability,
+            web::post().to(subscriptions::unsubscribe_now),
+        ),
         get("/feed/", Public, get_or_head().to(feeds::posts_rss)),
         get("/feed/atom/", Public, get_or_head().to(feeds::posts_atom)),
-        get("/comments/feed/", Public, get_or_head().to(feeds::comments_rss)),
-        get("/category/{slug}/feed/", Public, get_or_head().to(feeds::category_rss)),
+        get(
+            "/comments/feed/",
+            Public,
+            get_or_head().to(feeds::comments_rss),
+        ),
+        get(
+            "/category/{slug}/feed/",
+            Public,
+            get_or_head().to(feeds::category_rss),
+        ),
         get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/feed/",
             Public,
             get_or_head().to(feeds::post_comments_rss),
         ),
         get("/search", Public, get_or_head().to(blog::search::search)),
-        get("/sitemap.xml", Public, get_or_head().to(blog::sitemap::sitemap)),
+        get(
+            "/sitemap.xml",
+            Public,
+            get_or_head().to(blog::sitemap::sitemap),
+        ),
         get("/", Public, get_or_head().to(blog::home::front_page)),
-        get("/page/{page:\\d+}/", Public, get_or_head().to(blog::home::older_page)),
-        get("/category/{slug}/", Public, get_or_head().to(blog::category::first_page)),
+        get(
+            "/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::home::older_page),
+        ),
+        get(
+            "/category/{slug}/",
+            Public,
+            get_or_head().to(blog::category::first_page),
+        ),
         get(
             "/category/{slug}/page/{page:\\d+}/",
             Public,

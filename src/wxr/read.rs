@@ -388,7 +388,11 @@ mod tests {
         assert_eq!(html_text("Health &amp; Fitness"), "Health & Fitness");
         assert_eq!(html_text("Caf&eacute; &#8217;s &lt;b&gt;"), "Café ’s <b>");
         assert_eq!(html_text("Jonas & Co"), "Jonas & Co");
-        assert_eq!(html_text("Tom &amp;amp; Jerry"), "Tom &amp; Jerry", "once, not until nothing is left");
+        assert_eq!(
+            html_text("Tom &amp;amp; Jerry"),
+            "Tom &amp; Jerry",
+            "once, not until nothing is left"
+        );
     }
 
     #[test]

@@ -360,7 +360,10 @@ async fn reply_links_move_the_form_under_the_comment_with_javascript() {
         .text()
         .await
         .unwrap();
-    assert!(title.starts_with("Leave a Reply to \u{2068}Ann Reader\u{2069}"), "{title}");
+    assert!(
+        title.starts_with("Leave a Reply to \u{2068}Ann Reader\u{2069}"),
+        "{title}"
+    );
     assert_eq!(
         client.current_url().await.unwrap().path(),
         post.permalink(),

@@ -28,7 +28,11 @@ pub fn live_markup(html: &str) -> Option<String> {
             continue;
         };
         let name = element.name();
-        if ["script", "iframe", "object", "embed", "svg", "math", "style"].contains(&name) {
+        if [
+            "script", "iframe", "object", "embed", "svg", "math", "style",
+        ]
+        .contains(&name)
+        {
             return Some(format!("<{name}> in {html:?}"));
         }
         for (attribute, value) in element.attrs() {
@@ -126,12 +130,24 @@ async fn log_in_from(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let login = client.get(app.url("/admin/login")).send().await.unwrap().text().await.unwrap();
+    let login = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = crate::helpers::csrf_token_in(&login);
     client
         .post(app.url("/admin/login"))
         .header("X-Forwarded-For", address)
-        .form(&[("email", email), ("password", password), ("csrf_token", &token), ("redirect_to", "")])
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &token),
+            ("redirect_to", ""),
+        ])
         .send()
         .await
         .unwrap()
@@ -266,7 +282,11 @@ fn set(fields: &mut [(&'static str, String)], name: &str, value: &str) {
 }
 
 fn cache_control(response: &reqwest::Response) -> String {
-    response.headers().get("cache-control").map(|value| value.to_str().unwrap().to_owned()).unwrap_or_default()
+    response
+        .headers()
+        .get("cache-control")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 on_both_backends! {
@@ -452,7 +472,10 @@ fn database_places_holding(app: &crate::helpers::TestApp, needle: &str) -> Vec<S
     let mut places = Vec::new();
     for (table, columns) in crate::helpers::database_columns(app) {
         for (column, values) in columns {
-            if values.iter().any(|value| value.to_lowercase().contains(&needle)) {
+            if values
+                .iter()
+                .any(|value| value.to_lowercase().contains(&needle))
+            {
                 places.push(format!("{table}.{column}"));
             }
         }
@@ -465,11 +488,17 @@ async fn wait_for_outbox(app: &crate::helpers::TestApp, done: impl Fn(i64, i64) 
     use ferropress::mail::outbox::count_outbox;
     let started = std::time::Instant::now();
     loop {
-        let (pending, failed) = (count_outbox(&mut app.conn(), "pending").unwrap(), count_outbox(&mut app.conn(), "failed").unwrap());
+        let (pending, failed) = (
+            count_outbox(&mut app.conn(), "pending").unwrap(),
+            count_outbox(&mut app.conn(), "failed").unwrap(),
+        );
         if done(pending, failed) {
             return;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{pending} pending, {failed} failed");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{pending} pending, {failed} failed"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -693,13 +722,16 @@ on_both_backends! {
     }
 }
 
-
 /// Where `url` (`postgres://user:pass@host[:port]/db`) points, and the URL
 /// pointed at `127.0.0.1:port` instead.
 fn through_port(url: &str, port: u16) -> (String, String) {
     let (scheme_and_user, rest) = url.split_once('@').unwrap();
     let (authority, path) = rest.split_once('/').unwrap();
-    let target = if authority.contains(':') { authority.to_owned() } else { format!("{authority}:5432") };
+    let target = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:5432")
+    };
     (target, format!("{scheme_and_user}@127.0.0.1:{port}/{path}"))
 }
 
@@ -713,7 +745,11 @@ async fn postgres_going_away_is_a_fast_503_and_comes_back_without_a_restart() {
     let (_, proxied) = through_port(&url, proxy.port);
     let app = crate::helpers::TestApp::spawn_on(proxied);
     let post = app.publish("A post", "Body.", 1, &[]);
-    assert_eq!(app.get_page(&post.permalink()).await.0, StatusCode::OK, "cached now");
+    assert_eq!(
+        app.get_page(&post.permalink()).await.0,
+        StatusCode::OK,
+        "cached now"
+    );
     let reader = stranger();
 
     proxy.cut();
@@ -723,33 +759,69 @@ async fn postgres_going_away_is_a_fast_503_and_comes_back_without_a_restart() {
     let uncached = reader.get(app.url("/search?q=body")).send().await.unwrap();
     assert_eq!(uncached.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(uncached.headers()["retry-after"], "5");
-    assert!(started.elapsed() < std::time::Duration::from_secs(8), "no ten-second hang: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "no ten-second hang: {:?}",
+        started.elapsed()
+    );
     let started = std::time::Instant::now();
-    let again = reader.get(app.url("/category/uncategorized/")).send().await.unwrap();
+    let again = reader
+        .get(app.url("/category/uncategorized/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(started.elapsed() < std::time::Duration::from_secs(4), "known down: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "known down: {:?}",
+        started.elapsed()
+    );
     let fields = app.comment_fields("Words typed while the database was away.");
-    let refused = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+    let refused = reader
+        .post(app.url(&post.permalink()))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(refused.headers()["cache-control"], "private, no-store");
     let html = refused.text().await.unwrap();
-    assert!(html.contains(">Words typed while the database was away.</textarea>"), "the text is kept");
+    assert!(
+        html.contains(">Words typed while the database was away.</textarea>"),
+        "the text is kept"
+    );
     assert!(html.contains("value=\"ann.reader@example.com\""));
 
     proxy.restore();
     let started = std::time::Instant::now();
     loop {
-        let response = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+        let response = reader
+            .post(app.url(&post.permalink()))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
         if response.status() == StatusCode::SEE_OTHER {
             break;
         }
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "never a 500");
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "did not recover");
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "never a 500"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "did not recover"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     for path in ["/search?q=body", "/category/uncategorized/", "/healthz"] {
-        assert_eq!(reader.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            reader.get(app.url(path)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
     }
     assert_eq!(app.comments_of(&post).len(), 1, "stored once");
 }
@@ -758,37 +830,77 @@ async fn postgres_going_away_is_a_fast_503_and_comes_back_without_a_restart() {
 async fn a_full_disk_keeps_the_text_and_readers_reading() {
     use diesel::prelude::*;
     // A database file capped at 2 MiB of 4 KiB pages: room for the site, little more.
-    let Some(app) = crate::helpers::TestApp::spawn_with_config(ferropress::db::Backend::Sqlite, |config| {
-        config.sqlite_max_pages = Some(512);
-    })
-    .await
+    let Some(app) =
+        crate::helpers::TestApp::spawn_with_config(ferropress::db::Backend::Sqlite, |config| {
+            config.sqlite_max_pages = Some(512);
+        })
+        .await
     else {
         return;
     };
     let post = app.publish("A post", "Body about spines.", 1, &[]);
     assert_eq!(app.get_page(&post.permalink()).await.0, StatusCode::OK);
     let mut conn = app.conn();
-    diesel::sql_query("CREATE TABLE filler (x BLOB)").execute(&mut conn).unwrap();
+    diesel::sql_query("CREATE TABLE filler (x BLOB)")
+        .execute(&mut conn)
+        .unwrap();
     for size in [65_536, 4_096, 512] {
-        while diesel::sql_query(format!("INSERT INTO filler VALUES (zeroblob({size}))")).execute(&mut conn).is_ok() {}
+        while diesel::sql_query(format!("INSERT INTO filler VALUES (zeroblob({size}))"))
+            .execute(&mut conn)
+            .is_ok()
+        {}
     }
-    let full = diesel::sql_query("INSERT INTO filler VALUES (zeroblob(512))").execute(&mut conn).unwrap_err();
+    let full = diesel::sql_query("INSERT INTO filler VALUES (zeroblob(512))")
+        .execute(&mut conn)
+        .unwrap_err();
     assert!(full.to_string().contains("full"), "{full}");
     drop(conn);
 
     let reader = stranger();
     let mut fields = app.comment_fields(&"A long comment that does not fit. ".repeat(200));
     fields[2].1 = "full.disk@example.com".to_owned();
-    let refused = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+    let refused = reader
+        .post(app.url(&post.permalink()))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.headers().contains_key("retry-after"));
     let html = refused.text().await.unwrap();
-    assert!(html.contains("A long comment that does not fit. A long comment"), "the text is kept");
+    assert!(
+        html.contains("A long comment that does not fit. A long comment"),
+        "the text is kept"
+    );
     assert!(app.comments_of(&post).is_empty());
     // Readers keep reading, cached or not.
-    assert_eq!(reader.get(app.url(&post.permalink())).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(reader.get(app.url("/search?q=spines")).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(reader.get(app.url("/category/uncategorized/")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        reader
+            .get(app.url(&post.permalink()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        reader
+            .get(app.url("/search?q=spines"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        reader
+            .get(app.url("/category/uncategorized/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 
     #[derive(QueryableByName)]
     struct Check {
@@ -796,12 +908,25 @@ async fn a_full_disk_keeps_the_text_and_readers_reading() {
         integrity_check: String,
     }
     let mut conn = app.conn();
-    let check: Check = diesel::sql_query("PRAGMA integrity_check").get_result(&mut conn).unwrap();
+    let check: Check = diesel::sql_query("PRAGMA integrity_check")
+        .get_result(&mut conn)
+        .unwrap();
     assert_eq!(check.integrity_check, "ok");
-    diesel::sql_query("DROP TABLE filler").execute(&mut conn).unwrap();
+    diesel::sql_query("DROP TABLE filler")
+        .execute(&mut conn)
+        .unwrap();
     drop(conn);
-    let accepted = reader.post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
-    assert_eq!(accepted.status(), StatusCode::SEE_OTHER, "room again: accepted");
+    let accepted = reader
+        .post(app.url(&post.permalink()))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.status(),
+        StatusCode::SEE_OTHER,
+        "room again: accepted"
+    );
     assert_eq!(app.comments_of(&post).len(), 1);
 }
 

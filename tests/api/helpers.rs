@@ -169,7 +169,12 @@ impl TestApp {
         adjust_config: impl FnOnce(&mut Config),
     ) -> Option<TestApp> {
         let (database_url, directory) = fresh_database(backend)?;
-        Some(TestApp::start(database_url, directory, |_| {}, adjust_config))
+        Some(TestApp::start(
+            database_url,
+            directory,
+            |_| {},
+            adjust_config,
+        ))
     }
 
     /// The app over the database at `database_url` (made by the caller).
@@ -511,8 +516,10 @@ pub fn database_columns(
         .load(pg)
         .expect("postgres columns"),
     };
-    let mut tables: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>> =
-        Default::default();
+    let mut tables: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, Vec<String>>,
+    > = Default::default();
     for column in columns {
         let query = format!(
             "SELECT CAST(\"{}\" AS TEXT) AS value FROM \"{}\"",

@@ -68,15 +68,27 @@ fn form_body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Runs `cases` random bodies through `check` against a fresh app.
-fn run(backend: Backend, cases: u32, check: impl Fn(&tokio::runtime::Runtime, &TestApp, Vec<u8>) -> Result<(), TestCaseError>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+fn run(
+    backend: Backend,
+    cases: u32,
+    check: impl Fn(&tokio::runtime::Runtime, &TestApp, Vec<u8>) -> Result<(), TestCaseError>,
+) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let Some(app) = runtime.block_on(TestApp::spawn(backend)) else {
         return;
     };
     runtime.block_on(async {
         app.set_setting("comments_per_minute", "0").await;
     });
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let result = runner.run(&form_body(), |body| check(&runtime, &app, body));
     drop(app);
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
@@ -89,7 +101,9 @@ fn comment_bodies(backend: Backend) {
     let post = std::sync::OnceLock::new();
     run(backend, 96, |runtime, app, body| {
         let post = post.get_or_init(|| app.publish("A post", "Body.", 1, &[]));
-        let fields: Vec<(String, String)> = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let (status, html) = runtime.block_on(async {
             let response = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -104,13 +118,24 @@ fn comment_bodies(backend: Backend) {
             let status = response.status();
             (status, response.text().await.unwrap_or_default())
         });
-        prop_assert!(status.as_u16() < 500, "{status} for {:?}", String::from_utf8_lossy(&body));
-        let comments: Vec<&String> = fields.iter().filter(|(name, _)| name == "comment").map(|(_, value)| value).collect();
+        prop_assert!(
+            status.as_u16() < 500,
+            "{status} for {:?}",
+            String::from_utf8_lossy(&body)
+        );
+        let comments: Vec<&String> = fields
+            .iter()
+            .filter(|(name, _)| name == "comment")
+            .map(|(_, value)| value)
+            .collect();
         let refused = matches!(status.as_u16(), 403 | 409 | 422 | 429);
         if refused {
             if let [comment] = comments.as_slice() {
                 let shown = escaped(&comment.replace('\0', ""));
-                prop_assert!(html.contains(&shown), "{status}: the text did not come back: {comment:?}");
+                prop_assert!(
+                    html.contains(&shown),
+                    "{status}: the text did not come back: {comment:?}"
+                );
             }
         } else {
             prop_assert!(status == StatusCode::SEE_OTHER, "{status}");
@@ -128,7 +153,15 @@ fn admin_bodies(backend: Backend) {
                 app.csrf_token().await
             })
         });
-        for path in ["/admin/posts/new", "/admin/settings", "/admin/comments/bulk", "/admin/categories", "/admin/users", "/admin/login", "/admin/personal-data/export"] {
+        for path in [
+            "/admin/posts/new",
+            "/admin/settings",
+            "/admin/comments/bulk",
+            "/admin/categories",
+            "/admin/users",
+            "/admin/login",
+            "/admin/personal-data/export",
+        ] {
             let mut signed = body.clone();
             signed.extend_from_slice(format!("&csrf_token={token}").as_bytes());
             let status = runtime.block_on(async {
@@ -141,7 +174,11 @@ fn admin_bodies(backend: Backend) {
                     .unwrap()
                     .status()
             });
-            prop_assert!(status.as_u16() < 500, "{path}: {status} for {:?}", String::from_utf8_lossy(&body));
+            prop_assert!(
+                status.as_u16() < 500,
+                "{path}: {status} for {:?}",
+                String::from_utf8_lossy(&body)
+            );
         }
         Ok(())
     });

@@ -61,7 +61,14 @@ async fn staff_client(app: &TestApp, role: Role) -> (reqwest::Client, String) {
     let client = client();
     let response = app.log_in_with(&client, &email, STAFF_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let page = client.get(app.url("/admin/profile")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/admin/profile"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     (client, csrf_token_in(&page))
 }
 
@@ -80,7 +87,10 @@ async fn send(
 
 fn to_login(response: &reqwest::Response) -> bool {
     response.status() == StatusCode::SEE_OTHER
-        && response.headers()["location"].to_str().unwrap().starts_with("/admin/login")
+        && response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/admin/login")
 }
 
 on_both_backends! {

@@ -105,7 +105,10 @@ impl SmtpSink {
     /// From now on, mail to `address` is refused with a permanent `550`
     /// that quotes the address, as real servers do.
     pub fn refuse(&self, address: &str) {
-        self.refused.lock().expect("lock").push(address.to_ascii_lowercase());
+        self.refused
+            .lock()
+            .expect("lock")
+            .push(address.to_ascii_lowercase());
     }
 
     /// How many times a delivery to `address` was tried.
@@ -190,9 +193,19 @@ impl SmtpSink {
                 write.write_all(b"250 OK\r\n").await?;
             } else if upper.starts_with("RCPT TO:") {
                 let recipient = command[8..].trim().trim_matches(['<', '>']).to_owned();
-                self.recipients_tried.lock().expect("lock").push(recipient.clone());
-                if self.refused.lock().expect("lock").contains(&recipient.to_ascii_lowercase()) {
-                    let reply = format!("550 5.1.1 <{recipient}>: Recipient address rejected: User unknown\r\n");
+                self.recipients_tried
+                    .lock()
+                    .expect("lock")
+                    .push(recipient.clone());
+                if self
+                    .refused
+                    .lock()
+                    .expect("lock")
+                    .contains(&recipient.to_ascii_lowercase())
+                {
+                    let reply = format!(
+                        "550 5.1.1 <{recipient}>: Recipient address rejected: User unknown\r\n"
+                    );
                     write.write_all(reply.as_bytes()).await?;
                     continue;
                 }

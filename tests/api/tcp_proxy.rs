@@ -40,7 +40,8 @@ impl TcpProxy {
                     let target = target.clone();
                     let pipe = tokio::spawn(async move {
                         if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
                     });
                     pipe_list.lock().expect("lock").push(pipe.abort_handle());

@@ -134,10 +134,16 @@ impl SettingsValues {
             ));
         }
         if !in_range(&self.sent_mail_days, 0, 36_500) {
-            errors.push(("sent_mail_days", "Enter a number of days, or 0 to keep sent mail."));
+            errors.push((
+                "sent_mail_days",
+                "Enter a number of days, or 0 to keep sent mail.",
+            ));
         }
         if !in_range(&self.ip_days, 0, 36_500) {
-            errors.push(("ip_days", "Enter a number of days, or 0 to keep addresses whole."));
+            errors.push((
+                "ip_days",
+                "Enter a number of days, or 0 to keep addresses whole.",
+            ));
         }
         if !self.notify_email.is_empty() && EmailAddress::parse(&self.notify_email).is_err() {
             errors.push(("notify_email", "Please enter a valid email address."));

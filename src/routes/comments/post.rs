@@ -159,6 +159,7 @@ struct UnavailablePage<'a> {
     layout: crate::render::layout::Layout,
     heading: &'a str,
     message: &'a str,
+    offer_search: bool,
     form: CommentForm,
     permalink: String,
     reply_script: &'static str,
@@ -173,8 +174,7 @@ fn unavailable(
 ) -> Result<HttpResponse, PageError> {
     use askama::Template;
     let (year, month, day, slug) = path;
-    let mut comment_form =
-        CommentForm::refilled(true, form.submission(), None, &state.secret_key);
+    let mut comment_form = CommentForm::refilled(true, form.submission(), None, &state.secret_key);
     comment_form.notice = Some(UNAVAILABLE_MESSAGE);
     let heading = "Unavailable";
     let mut layout = crate::render::layout::Layout::new(&state.site(), Some(heading));
@@ -183,6 +183,7 @@ fn unavailable(
         layout,
         heading,
         message: "The site is temporarily unavailable. Please try again in a moment.",
+        offer_search: false,
         form: comment_form,
         permalink: format!("/{year}/{month}/{day}/{slug}/"),
         reply_script: crate::render::assets::COMMENT_REPLY_SCRIPT.path.as_str(),
@@ -262,7 +263,7 @@ async fn receive(
         form
     };
     let refuse =
-        |form: CommentForm, status: StatusCode| refusal(&state, &path, &held_ids, form, status);
+        |form: CommentForm, status: StatusCode| refusal(state, path, &held_ids, form, status);
 
     let site = state.site();
     let received_at = now();
@@ -290,7 +291,7 @@ async fn receive(
         )
         .await;
     }
-    let address = client_address(&request, state.config.trusted_proxy_hops());
+    let address = client_address(request, state.config.trusted_proxy_hops());
     if let Err(wait) = state.comment_throttle().check(address) {
         let mut response = refuse(
             refill(true, TOO_MANY_MESSAGE, submission),
@@ -328,7 +329,7 @@ async fn receive(
         .await
         .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))?;
     let new_comment = judge(
-        &state,
+        state,
         &facts,
         &valid,
         Rendered { body_html },
