@@ -159,7 +159,14 @@ impl AppState {
             return Err(PageError::Unavailable);
         }
         let pool = self.pool.clone();
-        let outcome = web::block(move || match pool.get() {
+        // Soon after a failure, a try that finds no connection gives up
+        // quickly: the one request a second that probes does not hang.
+        let wait = if self.db_health.check_connections() {
+            crate::db::PROBE_TIMEOUT
+        } else {
+            crate::db::CHECKOUT_TIMEOUT
+        };
+        let outcome = web::block(move || match pool.get_timeout(wait) {
             Ok(mut conn) => work(&mut conn).map_err(DbFailure::Query),
             Err(error) => Err(DbFailure::Checkout(error)),
         })

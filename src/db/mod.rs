@@ -145,6 +145,8 @@ pub type DbConnection = PooledConnection<AnyConnectionManager>;
 /// How long a request waits for a connection before it is told the
 /// database is unavailable (`503`).
 pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The same, soon after the database failed.
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A pool and what it knows of the database's health.
 pub struct Database {
