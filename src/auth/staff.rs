@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -40,15 +40,6 @@ impl Staff {
         can(self.role(), area)
     }
 
-    /// `403` unless the role reaches `area`.
-    pub fn require(&self, area: Area) -> Result<(), PageError> {
-        if self.can(area) {
-            Ok(())
-        } else {
-            Err(PageError::Forbidden)
-        }
-    }
-
     pub fn csrf_matches(&self, given: &str) -> bool {
         same_secret(&self.csrf_token, given)
     }
@@ -66,6 +57,10 @@ impl FromRequest for Staff {
     type Future = LocalFuture<Result<Staff, PageError>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        // Found already by the route's guard (`authorize`).
+        if let Some(staff) = request.extensions().get::<Staff>().cloned() {
+            return Box::pin(async move { Ok(staff) });
+        }
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = request
             .cookie(SESSION_COOKIE)
@@ -98,6 +93,32 @@ impl FromRequest for Staff {
             }
         })
     }
+}
+
+/// Middleware on every panel route: the access its route table declares,
+/// checked before the handler runs. Staff routes find the session (else
+/// off to the login page) and check the role (else `403`); the staff
+/// member found is kept for the handler's `Staff` extractor.
+pub async fn authorize(
+    access: crate::routes::Access,
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use crate::routes::Access;
+    let area = match access {
+        Access::Staff(area) => Some(area),
+        Access::SignedIn => None,
+        Access::Public | Access::Capability | Access::PreSession => return next.call(request).await,
+    };
+    let staff = match Staff::from_request(request.request(), &mut Payload::None).await {
+        Ok(staff) => staff,
+        Err(error) => return Ok(request.error_response(error)),
+    };
+    if area.is_some_and(|area| !staff.can(area)) {
+        return Ok(request.error_response(PageError::Forbidden));
+    }
+    request.extensions_mut().insert(staff);
+    next.call(request).await
 }
 
 /// A form that carries a CSRF token in its `csrf_token` field.

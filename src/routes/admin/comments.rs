@@ -12,7 +12,6 @@ use super::{
     NoticeQuery,
 };
 use super::{FieldErrors, FieldErrorsAt};
-use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::comment::AuthorUrl;
 use crate::domain::EmailAddress;
@@ -119,7 +118,6 @@ pub async fn list(
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Comments)?;
     let status = query
         .status
         .clone()
@@ -261,7 +259,6 @@ pub async fn single_action(
     path: web::Path<(i64, String)>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::Comments)?;
     let (id, action) = path.into_inner();
     if !ACTIONS.contains(&action.as_str()) {
         return Err(PageError::NotFound);
@@ -275,7 +272,6 @@ pub async fn bulk_action(
     state: web::Data<AppState>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::Comments)?;
     let action = form.form.text("action");
     let back = safe_return(form.form.get("return_to"), "/admin/comments");
     if !ACTIONS.contains(&action.as_str()) {
@@ -307,7 +303,6 @@ pub async fn reply_form(
     staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Comments)?;
     let comment = load_comment(&state, path.into_inner()).await?;
     let layout = AdminLayout::new(
         &state,
@@ -330,7 +325,6 @@ pub async fn reply(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    staff.require(Area::Comments)?;
     let comment = load_comment(&state, path.into_inner()).await?;
     let text = form.form.text("reply");
     if text.trim().is_empty() || text.chars().count() > 10_000 {
@@ -381,7 +375,6 @@ pub async fn edit_form(
     staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Comments)?;
     let id = path.into_inner();
     let comment = load_comment(&state, id).await?;
     let revisions = state.db(move |conn| comment_revisions(conn, id)).await?;
@@ -404,7 +397,6 @@ pub async fn edit(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    staff.require(Area::Comments)?;
     let id = path.into_inner();
     let mut comment = load_comment(&state, id).await?;
     let fields = form.form;

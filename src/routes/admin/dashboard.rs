@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{admin_page, AdminLayout, NoticeQuery};
-use crate::auth::roles::Area;
 use crate::auth::staff::Staff;
 use crate::error::PageError;
 use crate::models::comment::{
@@ -119,7 +118,6 @@ pub async fn show(
     staff: Staff,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Dashboard)?;
     let today_start = now() - now().rem_euclid(86_400);
     let since = today_start - (CHART_DAYS - 1) * 86_400;
     let (pending, latest, times) = state

@@ -15,6 +15,7 @@ pub mod users;
 use std::collections::HashMap;
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
 use askama::Template;
@@ -43,8 +44,25 @@ pub fn configure(config: &mut ServiceConfig) {
                     .finish()
             }),
         );
+    // One resource per path, guarded by the path's access before any
+    // handler runs: a route cannot forget its role check.
+    let mut paths: Vec<(&'static str, Access, Vec<actix_web::Route>)> = Vec::new();
     for entry in routes() {
-        scope = scope.route(entry.path, entry.route);
+        match paths.iter_mut().find(|(path, _, _)| *path == entry.path) {
+            Some((_, access, routes)) => {
+                debug_assert_eq!(*access, entry.access, "one access per path: {}", entry.path);
+                routes.push(entry.route);
+            }
+            None => paths.push((entry.path, entry.access, vec![entry.route])),
+        }
+    }
+    for (path, access, routes) in paths {
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |resource, route| resource.route(route));
+        scope = scope.service(resource.wrap(from_fn(move |request, next| {
+            crate::auth::staff::authorize(access, request, next)
+        })));
     }
     config.service(scope);
 }

@@ -8,7 +8,6 @@ use diesel::Connection;
 use serde::Serialize;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
-use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::EmailAddress;
 use crate::error::PageError;
@@ -29,7 +28,6 @@ pub async fn show(
     staff: Staff,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::PersonalData)?;
     let layout = AdminLayout::new(&state, &staff, "Personal data", "Personal data")
         .await?
         .with_notice(notice.text());
@@ -91,7 +89,6 @@ pub async fn export(
     state: web::Data<AppState>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::PersonalData)?;
     let email = match parsed_email(&state, &form.staff, &form.form).await? {
         Ok(email) => email,
         Err(response) => return Ok(response),
@@ -135,7 +132,6 @@ pub async fn erase(
     state: web::Data<AppState>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::PersonalData)?;
     let email = match parsed_email(&state, &form.staff, &form.form).await? {
         Ok(email) => email,
         Err(response) => return Ok(response),

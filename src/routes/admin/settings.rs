@@ -8,7 +8,6 @@ use diesel::Connection;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
 use super::{FieldErrors, FieldErrorsAt};
-use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::EmailAddress;
 use crate::error::PageError;
@@ -183,7 +182,6 @@ pub async fn show(
     staff: Staff,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Settings)?;
     let layout = AdminLayout::new(&state, &staff, "Settings", "Settings")
         .await?
         .with_notice(notice.text());
@@ -203,7 +201,6 @@ pub async fn save(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    staff.require(Area::Settings)?;
     let values = SettingsValues::from_form(&form.form, &state.site());
     let errors = values.errors();
     if !errors.is_empty() {

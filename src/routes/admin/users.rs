@@ -8,7 +8,6 @@ use askama::Template;
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
 use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::password::verify_password;
-use crate::auth::roles::Area;
 use crate::auth::staff::{AdminForm, Staff};
 use crate::cli::user::MIN_PASSWORD_LENGTH;
 use crate::domain::{EmailAddress, Role};
@@ -60,7 +59,6 @@ pub async fn list(
     staff: Staff,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.require(Area::Users)?;
     users_page(
         &state,
         &staff,
@@ -77,7 +75,6 @@ pub async fn create(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    staff.require(Area::Users)?;
     let fields = form.form;
     let values = (
         fields.text("email"),
@@ -163,7 +160,6 @@ pub async fn change_role(
     path: web::Path<i64>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::Users)?;
     let user = target(&state, path.into_inner()).await?;
     let role: Role = form
         .form
@@ -180,7 +176,6 @@ pub async fn reset_password(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    staff.require(Area::Users)?;
     let user = target(&state, path.into_inner()).await?;
     let password = form.form.text("password");
     if password.chars().count() < MIN_PASSWORD_LENGTH {
@@ -211,7 +206,6 @@ pub async fn remove(
     path: web::Path<i64>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    form.staff.require(Area::Users)?;
     let user = target(&state, path.into_inner()).await?;
     if user.id == form.staff.user.id {
         return Err(PageError::Forbidden);
