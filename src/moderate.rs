@@ -71,7 +71,7 @@ pub fn moderate(
     comment_id: i64,
     action: ModerationAction,
 ) -> QueryResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(comment) = find_comment(conn, comment_id)? else {
             return Ok(false);
         };

@@ -314,10 +314,23 @@ async fn check(backend: Backend) {
     );
 }
 
+/// The recorder is process-wide: one backend at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
-async fn no_query_reads_a_growing_table_whole() {
-    // One backend after the other: the recorder is process-wide.
+async fn no_query_reads_a_growing_table_whole_on_sqlite() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    STATEMENTS.lock().unwrap().clear();
     check(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
+async fn no_query_reads_a_growing_table_whole_on_postgres() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     STATEMENTS.lock().unwrap().clear();
     check(Backend::Postgres).await;
 }

@@ -108,7 +108,9 @@ pub async fn authorize(
     let area = match access {
         Access::Staff(area) => Some(area),
         Access::SignedIn => None,
-        Access::Public | Access::Capability | Access::PreSession => return next.call(request).await,
+        Access::Public | Access::Capability | Access::PreSession => {
+            return next.call(request).await
+        }
     };
     let staff = match Staff::from_request(request.request(), &mut Payload::None).await {
         Ok(staff) => staff,

@@ -224,6 +224,43 @@ pub fn serialized_write<T>(
     }
 }
 
+/// A transaction that will write (the panel's actions, moderation from a
+/// mail, imports). On SQLite it takes the write lock before its first read
+/// (a no-op `UPDATE`): a transaction that reads first and writes later
+/// cannot wait for a writer that commits in between and fails at once with
+/// "database is locked"; one that holds the lock from the start waits its
+/// turn (`busy_timeout`) instead. Nested, it is a savepoint.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        match conn {
+            AnyConnection::Sqlite(sqlite) => {
+                diesel::sql_query("UPDATE settings SET value = value WHERE 0").execute(sqlite)?;
+            }
+            // The rows every comment write touches (the kept status counts,
+            // then the content version), taken first and in the order a
+            // comment's own write takes them: a moderation of several
+            // comments cannot hold one while waiting for the other (a
+            // deadlock). Such transactions queue on one advisory lock.
+            AnyConnection::Postgresql(pg) => {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(7270656)").execute(pg)?;
+                diesel::sql_query("SELECT status FROM comment_counts ORDER BY status FOR UPDATE")
+                    .execute(pg)?;
+                diesel::sql_query(
+                    "SELECT value FROM settings WHERE key = 'content_version' FOR UPDATE",
+                )
+                .execute(pg)?;
+            }
+        }
+        work(conn)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,7 @@ pub fn create_category(
         Some(slug) => slug.clone(),
         None => Slug::from_text(name).unwrap_or_else(|_| Slug::fallback("category")),
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::models::setting::content_changed(conn)?;
         let slug = free_slug(conn, &base)?;
         diesel::insert_into(categories::table)
@@ -116,7 +116,7 @@ pub fn update_category(
     slug: &Slug,
     description: &str,
 ) -> QueryResult<Category> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::models::setting::content_changed(conn)?;
         let mut candidate = slug.clone();
         let mut suffix = 2;
@@ -144,7 +144,7 @@ pub fn update_category(
 /// "Uncategorized" itself cannot be deleted (returns `false`).
 pub fn delete_category(conn: &mut AnyConnection, category_id: i64) -> QueryResult<bool> {
     use crate::db::schema::post_categories;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::models::setting::content_changed(conn)?;
         let fallback = uncategorized(conn)?;
         if fallback.id == category_id {

@@ -136,7 +136,7 @@ pub fn set_comment_status(
     comment_id: i64,
     status: &str,
 ) -> QueryResult<Comment> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let comment: Comment = comments::table
             .find(comment_id)
             .select(Comment::as_select())
@@ -445,7 +445,7 @@ pub fn comment_times_since(conn: &mut AnyConnection, since: i64) -> QueryResult<
 
 /// Deletes a comment for good; replies to it stay, without a parent.
 pub fn delete_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let post_id: i64 = comments::table
             .find(comment_id)
             .select(comments::post_id)
@@ -476,7 +476,7 @@ pub fn edit_comment(
     edit: &CommentEdit,
 ) -> QueryResult<()> {
     use crate::db::schema::comment_revisions;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::models::setting::content_changed(conn)?;
         let previous: String = comments::table
             .find(comment_id)
@@ -567,7 +567,7 @@ pub fn reply_as_staff(
     author: &crate::models::user::User,
     body: &str,
 ) -> QueryResult<Comment> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let parent: Comment = comments::table
             .find(parent_id)
             .select(Comment::as_select())

@@ -116,7 +116,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
     };
     let body_html = render_post_markdown(&new_post.body_markdown);
     let created_at = now();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         content_changed(conn)?;
         let slug = free_slug(conn, &base)?;
         diesel::insert_into(posts::table)
@@ -271,7 +271,7 @@ pub fn set_post_status(
     post_id: i64,
     status: PostStatus,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let current: String = posts::table
             .find(post_id)
             .select(posts::status)
@@ -370,7 +370,7 @@ fn replace_categories(
 /// old permalink, so links to it keep working.
 pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> QueryResult<Post> {
     let body_html = render_post_markdown(&edited.body_markdown);
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let before: Post = posts::table
             .find(post_id)
             .select(Post::as_select())

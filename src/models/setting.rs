@@ -21,7 +21,7 @@ pub fn get_setting(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<St
 
 /// Sets a value, inserting or replacing its row.
 pub fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(settings::table.find(key))
             .set(settings::value.eq(value))
             .execute(conn)?;

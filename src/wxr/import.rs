@@ -9,7 +9,7 @@ use std::fmt;
 use std::io::BufRead;
 
 use chrono::NaiveDateTime;
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 
 use crate::db::AnyConnection;
 use crate::domain::{EmailAddress, Role, Slug};
@@ -134,7 +134,7 @@ pub fn import_wordpress<R: BufRead>(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ImportError> {
     let mut reader = WxrReader::new(input);
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         match conn {
             // The tables grow from nothing inside this one transaction: a
             // plan PostgreSQL makes once and reuses (planned on the empty

@@ -95,6 +95,10 @@ on_both_backends! {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 async fn a_change_made_by_one_process_shows_in_another_within_a_second() {
     let Some(first) = TestApp::spawn(ferropress::db::Backend::Postgres).await else {
         return;

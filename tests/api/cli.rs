@@ -142,6 +142,10 @@ fn migrate_then_user_add_with_a_password_from_stdin() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 fn migrate_and_user_add_on_postgres() {
     if let Some(url) = fresh_postgres_url() {
         check_migrate_and_user_add(&url);

@@ -736,6 +736,10 @@ fn through_port(url: &str, port: u16) -> (String, String) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 async fn postgres_going_away_is_a_fast_503_and_comes_back_without_a_restart() {
     let Some(url) = crate::helpers::fresh_postgres_url() else {
         return;
@@ -950,5 +954,42 @@ on_both_backends! {
         assert!(category.contains("Health &#38; Fitness") && !category.contains("&#38;amp;"));
         let authors: Vec<String> = ferropress::db::schema::comments::table.select(ferropress::db::schema::comments::author_name).load(&mut app.conn()).unwrap();
         assert!(authors.contains(&"Jonas & Co".to_owned()), "{authors:?}");
+    }
+}
+
+on_both_backends! {
+    async fn concurrent_moderation_beside_new_comments_never_fails(app) {
+        app.set_setting("comments_per_minute", "0").await;
+        let post = app.publish("A busy post", "Body.", 1, &[]);
+        for n in 0..30 {
+            let mut fields = app.comment_fields(&format!("Waiting {n}."));
+            fields[2].1 = format!("waiting{n}@example.com");
+            assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        app.log_in_as(ferropress::domain::Role::Moderator).await;
+        let token = app.csrf_token().await;
+        let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
+        let mut tasks = Vec::new();
+        for round in 0..8usize {
+            // Overlapping sets, in different orders, some approving, some spamming.
+            let mut fields = vec![("csrf_token".to_owned(), token.clone()), ("action".to_owned(), if round % 3 == 0 { "spam" } else { "approve" }.to_owned())];
+            for step in 0..10 {
+                let id = ids[(round * 7 + step * (round + 1)) % ids.len()];
+                fields.push((format!("c{id}"), "1".to_owned()));
+            }
+            let (client, url) = (app.client.clone(), app.url("/admin/comments/bulk"));
+            tasks.push(tokio::spawn(async move { client.post(url).form(&fields).send().await.unwrap().status() }));
+        }
+        for n in 0..8 {
+            let mut fields = app.comment_fields(&format!("Arriving {n}."));
+            fields[2].1 = format!("arriving{n}@example.com");
+            let url = app.url(&post.permalink());
+            tasks.push(tokio::spawn(async move { stranger().post(url).form(&fields).send().await.unwrap().status() }));
+        }
+        for task in tasks {
+            let status = task.await.unwrap();
+            assert_eq!(status, StatusCode::SEE_OTHER, "never a 500 (locked database, deadlock)");
+        }
+        assert_eq!(app.comments_of(&post).len(), 38);
     }
 }

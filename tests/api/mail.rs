@@ -348,6 +348,10 @@ on_both_backends! {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 async fn two_serve_processes_on_one_postgres_database_deliver_each_message_once() {
     let Some(database_url) = crate::helpers::fresh_postgres_url() else {
         return;

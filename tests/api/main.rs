@@ -20,6 +20,7 @@ macro_rules! on_both_backends {
             }
 
             #[tokio::test]
+            #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)")]
             async fn postgres() {
                 if let Some(app) = crate::helpers::TestApp::spawn(ferropress::db::Backend::Postgres).await {
                     scenario(app).await
@@ -47,6 +48,7 @@ macro_rules! on_both_backends_with_mail {
             }
 
             #[tokio::test]
+            #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)")]
             async fn postgres() {
                 if let Some((app, sink)) = crate::helpers::TestApp::spawn_with_mail(ferropress::db::Backend::Postgres).await {
                     scenario(app, sink).await
@@ -75,6 +77,7 @@ macro_rules! on_both_backends_configured {
             }
 
             #[tokio::test]
+            #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)")]
             async fn postgres() {
                 if let Some(app) = crate::helpers::TestApp::spawn_with(ferropress::db::Backend::Postgres, $adjust).await {
                     scenario(app).await
@@ -82,6 +85,17 @@ macro_rules! on_both_backends_configured {
             }
         }
     };
+}
+
+/// In CI the PostgreSQL tests must run, not be ignored.
+#[test]
+fn postgres_tests_are_not_ignored_in_ci() {
+    if helpers::in_ci() {
+        assert!(
+            cfg!(postgres_tests),
+            "CI must set FERROPRESS_TEST_DATABASE_URL so that the PostgreSQL tests run"
+        );
+    }
 }
 
 mod admin;

@@ -190,6 +190,10 @@ fn random_comment_bodies_never_fail_the_server_and_keep_the_text_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 fn random_comment_bodies_never_fail_the_server_and_keep_the_text_postgres() {
     comment_bodies(Backend::Postgres);
 }
@@ -200,6 +204,10 @@ fn random_panel_bodies_never_fail_the_server_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
 fn random_panel_bodies_never_fail_the_server_postgres() {
     admin_bodies(Backend::Postgres);
 }

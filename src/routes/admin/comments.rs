@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{
@@ -241,7 +240,7 @@ async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize
     let context = state.mail_context();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let mut done = 0;
                 for id in ids {
                     if moderate(conn, &context, id, action)? {
@@ -349,7 +348,7 @@ pub async fn reply(
     let parent_was_approved = comment.status == APPROVED;
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let reply = reply_as_staff(conn, parent_id, &user, &text)?;
                 if !parent_was_approved {
                     comment_approved(conn, &context, parent_id)?;

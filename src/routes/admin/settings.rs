@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
 use super::{FieldErrors, FieldErrorsAt};
@@ -217,7 +216,7 @@ pub async fn save(
     let pairs = values.pairs();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 for (key, value) in &pairs {
                     set_setting(conn, key, value)?;
                 }

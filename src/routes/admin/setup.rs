@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{admin_page_with_status, see_other};
@@ -136,7 +135,7 @@ pub async fn create_first_admin(
     let password_hash = hash_off_thread(form.password.clone()).await?;
     let token = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 // Checked again inside the transaction: only the first setup wins.
                 if count_users(conn)? > 0 {
                     return Ok(None);
