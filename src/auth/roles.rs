@@ -16,6 +16,22 @@ pub enum Area {
     PersonalData,
 }
 
+/// Who may use a route. Each route declares it beside its handler in the
+/// route tables, and `tests/api/route_table.rs` holds every route to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: reader pages, feeds, assets, the comment form.
+    Public,
+    /// Whoever holds the signed, expiring token in its path (mail links).
+    Capability,
+    /// Before a session exists (login, setup): a double-submit form token.
+    PreSession,
+    /// Any signed-in staff member (own profile, logout); CSRF on POST.
+    SignedIn,
+    /// Signed-in staff whose role reaches the area; CSRF on POST.
+    Staff(Area),
+}
+
 pub fn can(role: Role, area: Area) -> bool {
     match role {
         Role::Admin => true,

@@ -100,11 +100,11 @@ impl FromRequest for Staff {
 /// off to the login page) and check the role (else `403`); the staff
 /// member found is kept for the handler's `Staff` extractor.
 pub async fn authorize(
-    access: crate::routes::Access,
+    access: crate::auth::roles::Access,
     request: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<actix_web::body::BoxBody>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use crate::routes::Access;
+    use crate::auth::roles::Access;
     let area = match access {
         Access::Staff(area) => Some(area),
         Access::SignedIn => None,
@@ -142,7 +142,7 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for AdminForm<T> {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let staff = Staff::from_request(request, &mut Payload::None);
         // NUL characters removed: PostgreSQL cannot store them.
-        let form = crate::routes::form::CleanForm::<T>::from_request(request, payload);
+        let form = crate::forms::CleanForm::<T>::from_request(request, payload);
         Box::pin(async move {
             let staff = staff.await?;
             // A body that is not a form at all carries no token either: 403,

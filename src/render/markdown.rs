@@ -11,7 +11,7 @@ pub fn render_post_markdown(source: &str) -> String {
         | Options::ENABLE_SMART_PUNCTUATION;
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     let source =
-        crate::render::comment::bound_nesting(source, 2 * crate::render::comment::MAX_NESTING);
+        crate::render::nesting::bound_nesting(source, 2 * crate::render::nesting::MAX_NESTING);
     html::push_html(&mut unsafe_html, Parser::new_ext(&source, options));
     sanitize_post_html(&unsafe_html)
 }

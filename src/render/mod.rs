@@ -6,5 +6,6 @@ pub mod comment;
 pub mod identicon;
 pub mod layout;
 pub mod markdown;
+pub mod nesting;
 pub mod text;
 pub mod thread;

@@ -5,12 +5,13 @@ pub mod assets;
 pub mod blog;
 pub mod comments;
 pub mod feeds;
-pub mod form;
 pub mod health;
 pub mod moderate;
 pub mod subscriptions;
 
 use actix_web::guard;
+
+pub use crate::auth::roles::Access;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web::{self, ServiceConfig};
@@ -43,22 +44,6 @@ pub async fn refuse_nul_in_urls(
         return Ok(request.error_response(crate::error::PageError::NotFound));
     }
     Ok(next.call(request).await?.map_into_boxed_body())
-}
-
-/// Who may use a route. Each route declares it beside its handler in the
-/// route tables, and `tests/api/route_table.rs` holds every route to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: reader pages, feeds, assets, the comment form.
-    Public,
-    /// Whoever holds the signed, expiring token in its path (mail links).
-    Capability,
-    /// Before a session exists (login, setup): a double-submit form token.
-    PreSession,
-    /// Any signed-in staff member (own profile, logout); CSRF on POST.
-    SignedIn,
-    /// Signed-in staff whose role reaches the area; CSRF on POST.
-    Staff(crate::auth::roles::Area),
 }
 
 /// A route, its path, and who may use it.

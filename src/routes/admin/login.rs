@@ -116,7 +116,7 @@ fn page(
 pub async fn log_in(
     request: HttpRequest,
     state: web::Data<AppState>,
-    form: crate::routes::form::CleanForm<LoginForm>,
+    form: crate::forms::CleanForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     if !form_token_matches(&request, &form.csrf_token) {

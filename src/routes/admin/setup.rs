@@ -92,7 +92,7 @@ fn page(
 pub async fn create_first_admin(
     request: HttpRequest,
     state: web::Data<AppState>,
-    form: crate::routes::form::CleanForm<SetupForm>,
+    form: crate::forms::CleanForm<SetupForm>,
 ) -> Result<HttpResponse, PageError> {
     if !no_user_yet(&state).await? {
         return Err(PageError::NotFound);

@@ -73,7 +73,7 @@ impl RawCommentForm {
     /// NUL characters are removed, and each is a message at its field.
     pub fn from_body(body: &[u8]) -> RawCommentForm {
         let mut form = RawCommentForm::default();
-        for (name, value) in crate::routes::form::fields(body) {
+        for (name, value) in crate::forms::fields(body) {
             let (slot, shown_at) = match name.as_str() {
                 "comment" => (&mut form.comment, FormField::Comment),
                 "author" => (&mut form.author, FormField::Author),
@@ -85,7 +85,7 @@ impl RawCommentForm {
                 "fp_hp" => (&mut form.fp_hp, FormField::Comment),
                 _ => continue,
             };
-            let (value, had_nul) = crate::routes::form::strip_nul(&value);
+            let (value, had_nul) = crate::forms::strip_nul(&value);
             if slot.is_some() {
                 form.flaws.push((shown_at, REPEATED_FIELD_MESSAGE));
                 continue;
