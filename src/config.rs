@@ -3,6 +3,7 @@
 //! one-line message and exit code 2.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -25,12 +26,35 @@ pub struct Config {
     pub proxy_hops: usize,
     pub log_filter: String,
     /// Delivery pacing; not configurable from outside, tests shorten it.
-    pub mail_tuning: crate::mail::worker::MailTuning,
+    pub mail_tuning: MailTuning,
     /// How often retention (old mail, old IP addresses) is applied; tests shorten it.
     pub maintenance_interval: std::time::Duration,
     /// SQLite's `max_page_count` on every connection: tests make a "full
     /// disk" with it. Not configurable from outside.
     pub sqlite_max_pages: Option<u64>,
+}
+
+/// How often and how hard the worker works; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct MailTuning {
+    /// Pause between looks at the outbox when nothing was due.
+    pub poll_interval: Duration,
+    /// The first retry waits this long; each next one twice as long.
+    pub retry_base_seconds: i64,
+    /// A claimed row is another worker's to take after this long (a crash).
+    pub lease_seconds: i64,
+    pub batch_size: i64,
+}
+
+impl Default for MailTuning {
+    fn default() -> MailTuning {
+        MailTuning {
+            poll_interval: Duration::from_millis(500),
+            retry_base_seconds: 30,
+            lease_seconds: 120,
+            batch_size: 20,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +225,7 @@ impl Config {
             trust_proxy,
             proxy_hops,
             log_filter: non_empty(raw.rust_log).unwrap_or_else(|| "info".to_owned()),
-            mail_tuning: crate::mail::worker::MailTuning::default(),
+            mail_tuning: MailTuning::default(),
             maintenance_interval: std::time::Duration::from_secs(3600),
             sqlite_max_pages: None,
         })

@@ -13,29 +13,6 @@ use crate::mail::one_line;
 use crate::mail::outbox::{claim_due, mark_failed, mark_sent, ClaimedMessage, Failure};
 use crate::startup::AppState;
 
-/// How often and how hard the worker works; tests shorten the waits.
-#[derive(Debug, Clone)]
-pub struct MailTuning {
-    /// Pause between looks at the outbox when nothing was due.
-    pub poll_interval: Duration,
-    /// The first retry waits this long; each next one twice as long.
-    pub retry_base_seconds: i64,
-    /// A claimed row is another worker's to take after this long (a crash).
-    pub lease_seconds: i64,
-    pub batch_size: i64,
-}
-
-impl Default for MailTuning {
-    fn default() -> MailTuning {
-        MailTuning {
-            poll_interval: Duration::from_millis(500),
-            retry_base_seconds: 30,
-            lease_seconds: 120,
-            batch_size: 20,
-        }
-    }
-}
-
 /// An SMTP transport for `FERROPRESS_SMTP_URL`: `smtp://` plain,
 /// `smtp+starttls://` upgraded with STARTTLS, `smtps://` TLS from the start.
 pub fn transport(

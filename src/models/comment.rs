@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::{comment_counts, comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::moderation::Verdict;
+use crate::models::lower;
 use crate::models::{is_unique_violation, now};
 use crate::render::thread::{comment_page_path, page_showing, thread, thread_pages, CommentPaging};
 
@@ -319,10 +320,6 @@ pub fn count_comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryRe
         .get_result(conn)
 }
 
-diesel::define_sql_function! {
-    /// SQL `lower()`, on both backends, for case-insensitive search.
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 /// A comment as the admin panel lists it, with its post.
 #[derive(Debug, Clone)]

@@ -13,6 +13,11 @@ pub mod setting;
 pub mod subscriber;
 pub mod user;
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, on both backends, for case-insensitive search.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// The current time as UTC Unix seconds, the unit of every stored time.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{categories, post_categories, posts};
+use crate::db::schema::{categories, post_categories, posts, redirects};
 use crate::db::AnyConnection;
 use crate::domain::Slug;
 use crate::models::category::{uncategorized, Category};
@@ -579,4 +579,19 @@ pub fn all_posts_after(
         .limit(limit)
         .select(Post::as_select())
         .load(conn)
+}
+
+/// The published post an old path leads to, if any.
+pub fn find_redirect_target(
+    conn: &mut AnyConnection,
+    from_path: &str,
+) -> QueryResult<Option<Post>> {
+    redirects::table
+        .inner_join(posts::table)
+        .filter(redirects::from_path.eq(from_path))
+        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::published_at.le(now()))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
 }

@@ -3,10 +3,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{posts, redirects};
+use crate::db::schema::redirects;
 use crate::db::AnyConnection;
 use crate::models::now;
-use crate::models::post::{Post, PUBLISHED};
 
 /// Records that `from_path` now means `post_id`; an existing record for the
 /// same path is pointed at the new post.
@@ -30,17 +29,3 @@ pub fn record_redirect(conn: &mut AnyConnection, from_path: &str, post_id: i64) 
     Ok(())
 }
 
-/// The published post an old path leads to, if any.
-pub fn find_redirect_target(
-    conn: &mut AnyConnection,
-    from_path: &str,
-) -> QueryResult<Option<Post>> {
-    redirects::table
-        .inner_join(posts::table)
-        .filter(redirects::from_path.eq(from_path))
-        .filter(posts::status.eq(PUBLISHED))
-        .filter(posts::published_at.le(now()))
-        .select(Post::as_select())
-        .first(conn)
-        .optional()
-}

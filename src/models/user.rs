@@ -171,7 +171,7 @@ pub fn find_user_by_email_ignoring_case(
     email: &str,
 ) -> QueryResult<Option<User>> {
     users::table
-        .filter(crate::models::comment::lower(users::email).eq(email.trim().to_lowercase()))
+        .filter(crate::models::lower(users::email).eq(email.trim().to_lowercase()))
         .select(User::as_select())
         .first(conn)
         .optional()

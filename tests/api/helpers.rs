@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use ferropress::config::{Config, RawConfig};
 use ferropress::db::{Backend, DbConnection};
 use ferropress::domain::{EmailAddress, Role};
-use ferropress::mail::worker::MailTuning;
+use ferropress::config::MailTuning;
 use ferropress::models::category::{create_category, Category};
 use ferropress::models::comment::Comment;
 use ferropress::models::now;

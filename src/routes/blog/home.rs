@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{html_page, load_summaries, moved_permanently, page_number, pagination_links};
 use crate::error::PageError;
 use crate::models::post::find_public_post_by_id;
-use crate::models::redirect::find_redirect_target;
+use crate::models::post::find_redirect_target;
 use crate::render::layout::{Layout, PostSummary};
 use crate::startup::AppState;
 

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::moved_permanently;
 use crate::error::PageError;
-use crate::models::redirect::find_redirect_target;
+use crate::models::post::find_redirect_target;
 use crate::startup::AppState;
 
 pub async fn fallback(

@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::models::category::Category;
 use crate::models::comment::{comments_for_post_page, Comment, APPROVED};
 use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
-use crate::models::redirect::find_redirect_target;
+use crate::models::post::find_redirect_target;
 use crate::models::setting::DiscussionSettings;
 use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
