@@ -3,8 +3,8 @@
 //! one-line message and exit code 2.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 

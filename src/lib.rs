@@ -15,5 +15,6 @@ pub mod page_cache;
 pub mod render;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod wxr;

@@ -14,16 +14,10 @@ use std::sync::Arc;
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
-use actix_web::body::{self, BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
-use sha2::{Digest, Sha256};
-
-use crate::routes::comments::held::COOKIE_NAME as HELD_COOKIE;
-use crate::startup::AppState;
 
 /// How often a process looks for other processes' changes.
 pub const VERSION_POLL: Duration = Duration::from_millis(200);
@@ -91,12 +85,12 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let page = self.pages.read().ok()?.get(key).cloned()?;
         (page.version == self.version()).then_some(page)
     }
 
-    fn insert(&self, key: String, page: CachedPage) {
+    pub fn insert(&self, key: String, page: CachedPage) {
         let size = page.size();
         if size > self.limit / 4 || page.version != self.version() {
             return;
@@ -118,7 +112,7 @@ impl PageCache {
 
     /// Waits for this page's turn to be rendered; the turn ends when the
     /// returned guard drops.
-    async fn fill_turn(&self, key: &str) -> FillTurn<'_> {
+    pub async fn fill_turn(&self, key: &str) -> FillTurn<'_> {
         let lock = {
             let mut filling = self
                 .filling
@@ -169,7 +163,7 @@ fn brotli(bytes: &[u8]) -> Bytes {
 }
 
 /// A page's turn to be rendered; forgets the page's lock when no one else waits.
-struct FillTurn<'a> {
+pub struct FillTurn<'a> {
     cache: &'a PageCache,
     key: String,
     lock: Arc<tokio::sync::Mutex<()>>,
@@ -230,7 +224,7 @@ fn unmodified_since(if_modified_since: Option<&HeaderValue>, page: &CachedPage) 
     }
 }
 
-fn serve(
+pub fn serve(
     request_headers: &header::HeaderMap,
     accept_encoding: Option<&HeaderValue>,
     page: &CachedPage,
@@ -269,142 +263,28 @@ fn serve(
     }
 }
 
-/// Marks the answer to a state-changing request that changed nothing readers
-/// see (a held comment, a refused one), so the content version need not be
-/// reread after it.
-#[derive(Debug, Clone, Copy)]
-pub struct NothingPublished;
-
-/// A request whose answer is the same for everyone: a reader's GET without a
-/// query, and without the cookie that shows them their own held comments.
-fn cacheable_request(request: &ServiceRequest) -> bool {
-    (request.method() == Method::GET || request.method() == Method::HEAD)
-        && request.query_string().is_empty()
-        && !request.path().starts_with("/admin")
-        // One per commenter, drawn in microseconds: not worth a cache slot.
-        && !request.path().starts_with("/avatar/")
-        && request.cookie(HELD_COOKIE).is_none()
-}
-
-/// The cached page, in the encoding the request takes.
-fn from_cache(request: ServiceRequest, page: &CachedPage) -> ServiceResponse<BoxBody> {
-    let headers = request.headers();
-    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page);
-    request.into_response(response)
-}
-
-/// Middleware: answers from the cache, fills it, and after a request that
-/// may have changed something, rereads the content version.
-pub async fn page_cache(
-    mut request: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    };
-    if !cacheable_request(&request) {
-        let changes_things = request.method() != Method::GET && request.method() != Method::HEAD;
-        let response = next.call(request).await?;
-        if changes_things
-            && !response.status().is_server_error()
-            && !response
-                .response()
-                .extensions()
-                .contains::<NothingPublished>()
-        {
-            state.refresh_content_version().await;
-        }
-        return Ok(response.map_into_boxed_body());
-    }
-    let key = request.path().to_owned();
-    let cache = &state.page_cache;
-    if let Some(page) = cache.get(&key) {
-        return Ok(from_cache(request, &page));
-    }
-    // A miss: one request renders, the others wait for its bytes.
-    let _turn = cache.fill_turn(&key).await;
-    if let Some(page) = cache.get(&key) {
-        return Ok(from_cache(request, &page));
-    }
-    // Render without compression, keep every variant, answer with the right one.
-    let version = cache.version();
-    let accept_encoding = request.headers_mut().remove(header::ACCEPT_ENCODING).next();
-    let request_headers = request.headers().clone();
-    let response = next.call(request).await?;
-    let public = response
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("public"));
-    if response.status() != StatusCode::OK
-        || !public
-        || response.headers().contains_key(header::CONTENT_ENCODING)
-    {
-        return Ok(response.map_into_boxed_body());
-    }
-    let (http_request, http_response) = response.into_parts();
-    let (head, body_part) = http_response.into_parts();
-    let identity = match body::to_bytes(body_part).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return Ok(ServiceResponse::new(
-                http_request,
-                HttpResponse::InternalServerError().finish(),
-            ))
-        }
-    };
-    let etag = head
-        .headers()
-        .get(header::ETAG)
-        .cloned()
-        .or_else(|| {
-            HeaderValue::from_str(&format!(
-                "\"{}\"",
-                &hex::encode(Sha256::digest(&identity))[..20]
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| HeaderValue::from_static("\"0\""));
-    let headers = head
-        .headers()
-        .iter()
-        .filter(|(name, _)| {
-            *name != header::CONTENT_LENGTH
-                && *name != header::ETAG
-                && *name != header::CONTENT_ENCODING
-        })
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    // Compressing takes milliseconds: not on the thread serving connections.
-    let plain = identity.clone();
-    let (gzip, brotli) = web::block(move || (gzip(&plain), brotli(&plain)))
-        .await
-        .unwrap_or_default();
-    let page = CachedPage {
-        version,
-        status: head.status(),
-        headers,
-        etag,
-        gzip,
-        brotli,
-        identity,
-    };
-    let response = serve(&request_headers, accept_encoding.as_ref(), &page);
-    cache.insert(key, page);
-    Ok(ServiceResponse::new(http_request, response))
-}
-
-/// Polls the database's content version, so pages changed by another
-/// `serve` process stop being served within `VERSION_POLL`.
-pub async fn watch_content_version(
-    state: web::Data<AppState>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    while !*stop.borrow() {
-        state.refresh_content_version().await;
-        tokio::select! {
-            _ = tokio::time::sleep(VERSION_POLL) => {}
-            _ = stop.changed() => {}
+impl CachedPage {
+    /// A rendered answer, kept with its gzip and brotli variants (made on a
+    /// blocking thread: compressing takes milliseconds).
+    pub async fn compress(
+        version: i64,
+        status: StatusCode,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        etag: HeaderValue,
+        identity: Bytes,
+    ) -> CachedPage {
+        let plain = identity.clone();
+        let (gzip, brotli) = web::block(move || (gzip(&plain), brotli(&plain)))
+            .await
+            .unwrap_or_default();
+        CachedPage {
+            version,
+            status,
+            headers,
+            etag,
+            identity,
+            gzip,
+            brotli,
         }
     }
 }

@@ -10,15 +10,14 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Compress, Next};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use diesel::QueryResult;
 
 use crate::auth::throttle::{FailureThrottle, Throttle};
 use crate::config::Config;
-use crate::db::{self, AnyConnection, DbPool};
-use crate::error::{themed_errors, PageError};
+use crate::db;
 use crate::models::setting::{secret_key, SiteSettings};
 use crate::models::user::count_users;
 use crate::routes;
+use crate::state::AppState;
 
 /// Database connections of a `serve` process (plus the group-commit writer's
 /// turn). More would not add speed on a small machine, only memory: each
@@ -26,190 +25,6 @@ use crate::routes;
 const POOL_SIZE: u32 = 8;
 /// Threads per actix worker for blocking (database) work.
 const BLOCKING_THREADS_PER_WORKER: usize = 4;
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    /// Whether the database answered lately (fail fast while it does not).
-    pub db_health: Arc<crate::db::health::DbHealth>,
-    pub config: Config,
-    /// Signs cookies and links; configured or generated on first start.
-    pub secret_key: String,
-    site: RwLock<Arc<SiteSettings>>,
-    /// Settings reloads, numbered as they start; `site` holds the newest
-    /// one that finished, so a slow old read never overwrites a newer one.
-    site_reloads: std::sync::atomic::AtomicU64,
-    site_applied: std::sync::Mutex<u64>,
-    comment_throttle: RwLock<Arc<Throttle>>,
-    /// Failed logins, per client address and account (lower-cased email),
-    /// and per client address. Only failures count.
-    pub login_failures_by_pair: FailureThrottle<(std::net::IpAddr, String)>,
-    pub login_failures_by_address: FailureThrottle<std::net::IpAddr>,
-    /// Rendered reader pages, valid for one content version.
-    pub page_cache: crate::page_cache::PageCache,
-    /// Commits readers' comments in batches (group commit).
-    pub writer: crate::db::group_commit::GroupWriter,
-}
-
-impl AppState {
-    /// The site settings pages show (title, tagline, posts per page).
-    pub fn site(&self) -> Arc<SiteSettings> {
-        match self.site.read() {
-            Ok(site) => site.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Rereads the site settings after a change.
-    pub async fn reload_site(&self) -> Result<(), PageError> {
-        let ticket = self.site_reload_ticket();
-        let fresh = self.db(SiteSettings::load).await?;
-        self.apply_site(ticket, fresh);
-        Ok(())
-    }
-
-    /// Numbers a settings read before it starts.
-    fn site_reload_ticket(&self) -> u64 {
-        self.site_reloads
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
-            + 1
-    }
-
-    /// Adopts settings read under `ticket`, unless a read that started
-    /// later was adopted already (its values are at least as new).
-    fn apply_site(&self, ticket: u64, fresh: SiteSettings) {
-        let mut applied = self
-            .site_applied
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if *applied > ticket {
-            return;
-        }
-        *applied = ticket;
-        let rate = fresh.discussion.comments_per_minute;
-        replace(&self.site, Arc::new(fresh));
-        if self.comment_throttle().rate() != rate {
-            replace(&self.comment_throttle, Arc::new(Throttle::per_minute(rate)));
-        }
-    }
-
-    /// Rereads the content version; a newer one retires every cached page.
-    pub async fn refresh_content_version(&self) {
-        match self.db(crate::models::setting::content_version).await {
-            Ok(version) if version != self.page_cache.version() => {
-                // Settings may be what changed (here or in another process).
-                if let Err(error) = self.reload_site().await {
-                    tracing::warn!(error = %error, "cannot reread the settings");
-                }
-                self.page_cache.set_version(version);
-            }
-            Ok(_) => {}
-            // Said once by `db` when the outage began.
-            Err(PageError::Unavailable) => {}
-            Err(error) => tracing::warn!(error = %error, "cannot read the content version"),
-        }
-    }
-
-    /// The same, blocking: for code (tests, tools) that wrote to the database directly.
-    pub fn sync_content_version(&self) {
-        let Ok(mut conn) = self.pool.get() else {
-            return;
-        };
-        let Ok(version) = crate::models::setting::content_version(&mut conn) else {
-            return;
-        };
-        if version != self.page_cache.version() {
-            let ticket = self.site_reload_ticket();
-            if let Ok(site) = SiteSettings::load(&mut conn) {
-                self.apply_site(ticket, site);
-            }
-            self.page_cache.set_version(version);
-        }
-    }
-
-    /// What mail composition needs to know about the site now.
-    pub fn mail_context(&self) -> crate::mail::MailContext {
-        let site = self.site();
-        crate::mail::MailContext {
-            site_url: self.config.site_url.clone(),
-            site_title: site.title.clone(),
-            secret: self.secret_key.clone(),
-            notifications: site.notifications.clone(),
-            paging: site.discussion.paging(),
-        }
-    }
-
-    /// The limit on comments per client address.
-    pub fn comment_throttle(&self) -> Arc<Throttle> {
-        match self.comment_throttle.read() {
-            Ok(throttle) => throttle.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Runs blocking database work on actix's thread pool. While the
-    /// database is known to be down this fails at once; an outage (no
-    /// connection, a broken one, a full disk) is `PageError::Unavailable`.
-    pub async fn db<T, F>(&self, work: F) -> Result<T, PageError>
-    where
-        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        if self.db_health.fail_fast() {
-            return Err(PageError::Unavailable);
-        }
-        let pool = self.pool.clone();
-        // Soon after a failure, a try that finds no connection gives up
-        // quickly: the one request a second that probes does not hang.
-        let wait = if self.db_health.check_connections() {
-            crate::db::PROBE_TIMEOUT
-        } else {
-            crate::db::CHECKOUT_TIMEOUT
-        };
-        let outcome = web::block(move || match pool.get_timeout(wait) {
-            Ok(mut conn) => work(&mut conn).map_err(DbFailure::Query),
-            Err(error) => Err(DbFailure::Checkout(error)),
-        })
-        .await
-        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("database task failed: {error}")))?;
-        match outcome {
-            Ok(value) => {
-                self.db_health.answered();
-                Ok(value)
-            }
-            Err(DbFailure::Checkout(error)) => {
-                self.db_health.failed();
-                tracing::warn!(error = %error, "no database connection");
-                Err(PageError::Unavailable)
-            }
-            Err(DbFailure::Query(error)) => match crate::db::health::outage(&error) {
-                Some(outage) => {
-                    // A full disk still serves reads: only an unreachable
-                    // database makes everything fail fast.
-                    if outage == crate::db::health::Outage::Unreachable {
-                        self.db_health.failed();
-                    }
-                    tracing::warn!(error = %error, "the database is unavailable");
-                    Err(PageError::Unavailable)
-                }
-                None => Err(PageError::Unexpected(error.into())),
-            },
-        }
-    }
-}
-
-/// How a piece of database work failed.
-enum DbFailure {
-    Checkout(diesel::r2d2::PoolError),
-    Query(diesel::result::Error),
-}
-
-fn replace<T>(lock: &RwLock<T>, value: T) {
-    match lock.write() {
-        Ok(mut guard) => *guard = value,
-        Err(poisoned) => *poisoned.into_inner() = value,
-    }
-}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -285,10 +100,10 @@ impl Application {
             App::new()
                 .app_data(server_state.clone())
                 .wrap(from_fn(routes::refuse_nul_in_urls))
-                .wrap(from_fn(themed_errors))
+                .wrap(from_fn(routes::errors::themed_errors))
                 .wrap(routes::security_headers())
                 .wrap(Compress::default())
-                .wrap(from_fn(crate::page_cache::page_cache))
+                .wrap(from_fn(routes::cache::page_cache))
                 .wrap(from_fn(log_request))
                 .configure(routes::configure)
         })
@@ -328,7 +143,7 @@ impl Application {
                 None
             }
         };
-        let watcher = tokio::spawn(crate::page_cache::watch_content_version(
+        let watcher = tokio::spawn(routes::cache::watch_content_version(
             self.state.clone(),
             stop.subscribe(),
         ));

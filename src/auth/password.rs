@@ -4,6 +4,9 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+/// The shortest password accepted for a staff account.
+pub const MIN_PASSWORD_LENGTH: usize = 8;
+
 /// OWASP (2023): argon2id, 19 MiB of memory, 2 iterations, 1 lane.
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();

@@ -11,8 +11,7 @@ use crate::domain::{EmailAddress, Role};
 use crate::models::is_unique_violation;
 use crate::models::user::{create_user, NewUser};
 
-/// The shortest password accepted for a staff account.
-pub const MIN_PASSWORD_LENGTH: usize = 8;
+pub use crate::auth::password::MIN_PASSWORD_LENGTH;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {

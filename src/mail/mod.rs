@@ -19,6 +19,18 @@ pub struct MailContext {
 }
 
 impl MailContext {
+    /// What mail composition needs to know about the site now.
+    pub fn of(state: &crate::state::AppState) -> MailContext {
+        let site = state.site();
+        MailContext {
+            site_url: state.config.site_url.clone(),
+            site_title: site.title.clone(),
+            secret: state.secret_key.clone(),
+            notifications: site.notifications.clone(),
+            paging: site.discussion.paging(),
+        }
+    }
+
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.site_url, path)
     }

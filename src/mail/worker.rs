@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::mail::one_line;
 use crate::mail::outbox::{claim_due, mark_failed, mark_sent, ClaimedMessage, Failure};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// An SMTP transport for `FERROPRESS_SMTP_URL`: `smtp://` plain,
 /// `smtp+starttls://` upgraded with STARTTLS, `smtps://` TLS from the start.

@@ -320,7 +320,6 @@ pub fn count_comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryRe
         .get_result(conn)
 }
 
-
 /// A comment as the admin panel lists it, with its post.
 #[derive(Debug, Clone)]
 pub struct AdminComment {

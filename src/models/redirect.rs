@@ -28,4 +28,3 @@ pub fn record_redirect(conn: &mut AnyConnection, from_path: &str, post_id: i64) 
     };
     Ok(())
 }
-

@@ -3,10 +3,13 @@
 pub mod admin;
 pub mod assets;
 pub mod blog;
+pub mod cache;
 pub mod comments;
+pub mod errors;
 pub mod feeds;
 pub mod health;
 pub mod moderate;
+pub mod staff;
 pub mod subscriptions;
 
 use actix_web::guard;

@@ -5,10 +5,10 @@ use std::sync::{Mutex, Once};
 
 use actix_web::web;
 use diesel::prelude::*;
+use ferropress::config::MailTuning;
 use ferropress::config::{Config, RawConfig};
 use ferropress::db::{Backend, DbConnection};
 use ferropress::domain::{EmailAddress, Role};
-use ferropress::config::MailTuning;
 use ferropress::models::category::{create_category, Category};
 use ferropress::models::comment::Comment;
 use ferropress::models::now;
@@ -16,7 +16,8 @@ use ferropress::models::post::{create_post, NewPost, Post};
 use ferropress::models::setting::{keys, set_setting};
 use ferropress::models::user::{create_user, NewUser, User};
 use ferropress::routes::comments::view::form_token;
-use ferropress::startup::{AppState, Application};
+use ferropress::startup::Application;
+use ferropress::state::AppState;
 use rand::Rng;
 use reqwest::StatusCode;
 

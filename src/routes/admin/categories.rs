@@ -7,14 +7,14 @@ use askama::Template;
 use super::{
     admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
 };
-use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::Slug;
 use crate::error::PageError;
 use crate::models::category::{
     all_categories, create_category, delete_category, find_category, post_counts, update_category,
     Category, UNCATEGORIZED_SLUG,
 };
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/categories.html")]

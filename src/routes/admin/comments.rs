@@ -11,7 +11,6 @@ use super::{
     NoticeQuery,
 };
 use super::{FieldErrors, FieldErrorsAt};
-use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::comment::AuthorUrl;
 use crate::domain::EmailAddress;
 use crate::error::PageError;
@@ -24,7 +23,8 @@ use crate::moderate::{moderate, ModerationAction};
 use crate::render::comment::render_comment;
 use crate::render::text::permalink_path;
 use crate::routes::comments::view::comment_date;
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 pub const PAGE_SIZE: i64 = 20;
 
@@ -237,7 +237,7 @@ async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize
     let Some(action) = ModerationAction::parse(&action) else {
         return Ok(0);
     };
-    let context = state.mail_context();
+    let context = crate::mail::MailContext::of(&state);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -344,7 +344,7 @@ pub async fn reply(
     }
     let user = staff.user.clone();
     let parent_id = comment.id;
-    let context = state.mail_context();
+    let context = crate::mail::MailContext::of(&state);
     let parent_was_approved = comment.status == APPROVED;
     state
         .db(move |conn| {

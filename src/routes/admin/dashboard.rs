@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{admin_page, AdminLayout, NoticeQuery};
-use crate::auth::staff::Staff;
 use crate::error::PageError;
 use crate::models::comment::{
     comment_times_since, count_with_status, list_admin_comments, CommentQuery, PENDING,
@@ -13,7 +12,8 @@ use crate::models::comment::{
 use crate::models::now;
 use crate::render::text::datetime;
 use crate::routes::comments::view::comment_date;
-use crate::startup::AppState;
+use crate::routes::staff::Staff;
+use crate::state::AppState;
 
 const CHART_DAYS: i64 = 30;
 

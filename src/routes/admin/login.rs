@@ -11,15 +11,15 @@ use super::{admin_page_with_status, safe_return, see_other, FieldMap};
 use std::sync::LazyLock;
 
 use crate::auth::password::{hash_password, verify_password};
-use crate::auth::staff::{
-    form_token, form_token_matches, removal_cookie, session_cookie, AdminForm, SESSION_COOKIE,
-};
 use crate::auth::throttle::client_address;
 use crate::error::PageError;
 use crate::models::session::{create_session, delete_session};
 use crate::models::user::{count_users, find_user_by_email};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
-use crate::startup::AppState;
+use crate::routes::staff::{
+    form_token, form_token_matches, removal_cookie, session_cookie, AdminForm, SESSION_COOKIE,
+};
+use crate::state::AppState;
 
 pub const BAD_LOGIN_MESSAGE: &str = "The email address or password is incorrect.";
 pub const TOO_MANY_MESSAGE: &str = "Too many failed login attempts. Please try again later.";

@@ -22,12 +22,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Area;
-use crate::auth::staff::{CsrfForm, Staff};
 use crate::error::PageError;
 use crate::models::comment::{count_with_status, PENDING};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
+use crate::routes::staff::{CsrfForm, Staff};
 use crate::routes::{get_or_head, Access, RouteEntry};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Admin forms are small; a post body is the largest thing sent.
 const ADMIN_FORM_LIMIT: usize = 2 * 1024 * 1024;
@@ -61,7 +61,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .into_iter()
             .fold(web::resource(path), |resource, route| resource.route(route));
         scope = scope.service(resource.wrap(from_fn(move |request, next| {
-            crate::auth::staff::authorize(access, request, next)
+            crate::routes::staff::authorize(access, request, next)
         })));
     }
     config.service(scope);

@@ -6,11 +6,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap};
-use crate::auth::staff::{AdminForm, Staff};
 use crate::error::PageError;
 use crate::mail::outbox::{list_outbox, retry_now, OutboxRow};
 use crate::routes::comments::view::comment_date;
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
 

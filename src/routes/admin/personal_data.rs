@@ -8,12 +8,12 @@ use diesel::Connection;
 use serde::Serialize;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
-use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::EmailAddress;
 use crate::error::PageError;
 use crate::models::comment::{comments_by_email, erase_comments_by_email};
 use crate::render::text::iso_date;
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/personal_data.html")]

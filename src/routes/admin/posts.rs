@@ -12,7 +12,6 @@ use super::{
     admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
 };
 use super::{FieldErrors, FieldErrorsAt};
-use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::Slug;
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
@@ -23,7 +22,8 @@ use crate::models::post::{
 };
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{datetime, human_date};
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 20;
 const DATE_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";

@@ -7,11 +7,11 @@ use askama::Template;
 
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
 use super::{FieldErrors, FieldErrorsAt};
-use crate::auth::staff::{AdminForm, Staff};
 use crate::domain::EmailAddress;
 use crate::error::PageError;
 use crate::models::setting::{keys, set_setting, SiteSettings};
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/settings.html")]

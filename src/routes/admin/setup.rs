@@ -8,15 +8,15 @@ use serde::Deserialize;
 
 use super::{admin_page_with_status, see_other};
 use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
-use crate::auth::staff::{form_token, form_token_matches, session_cookie};
-use crate::cli::user::MIN_PASSWORD_LENGTH;
+use crate::auth::password::MIN_PASSWORD_LENGTH;
 use crate::domain::{EmailAddress, Role};
 use crate::error::PageError;
 use crate::models::session::create_session;
 use crate::models::setting::{keys, set_setting};
 use crate::models::user::{count_users, create_user, NewUser};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
-use crate::startup::AppState;
+use crate::routes::staff::{form_token, form_token_matches, session_cookie};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/setup.html")]

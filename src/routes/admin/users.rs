@@ -8,8 +8,7 @@ use askama::Template;
 use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
 use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::password::verify_password;
-use crate::auth::staff::{AdminForm, Staff};
-use crate::cli::user::MIN_PASSWORD_LENGTH;
+use crate::auth::password::MIN_PASSWORD_LENGTH;
 use crate::domain::{EmailAddress, Role};
 use crate::error::PageError;
 use crate::models::is_unique_violation;
@@ -18,7 +17,8 @@ use crate::models::user::{
     change_keeping_an_admin, create_user, find_user, list_users, set_notify_comments,
     set_password_hash, LastAdmin, NewUser, User,
 };
-use crate::startup::AppState;
+use crate::routes::staff::{AdminForm, Staff};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
@@ -300,7 +300,7 @@ pub async fn update_profile(
     let mut response = see_other(&with_notice("/admin/profile", "profile_saved", 1));
     if let Some(token) = new_session {
         response
-            .add_cookie(&crate::auth::staff::session_cookie(
+            .add_cookie(&crate::routes::staff::session_cookie(
                 token,
                 state.config.is_https(),
             ))

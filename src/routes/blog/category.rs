@@ -7,7 +7,7 @@ use super::{html_page, load_summaries, moved_permanently, page_number, paginatio
 use crate::error::PageError;
 use crate::models::category::find_category_by_slug;
 use crate::render::layout::{Layout, PostSummary};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "blog/category.html")]

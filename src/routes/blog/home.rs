@@ -9,7 +9,7 @@ use crate::error::PageError;
 use crate::models::post::find_public_post_by_id;
 use crate::models::post::find_redirect_target;
 use crate::render::layout::{Layout, PostSummary};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "blog/home.html")]

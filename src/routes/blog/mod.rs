@@ -19,7 +19,7 @@ use diesel::QueryResult;
 use crate::db::AnyConnection;
 use crate::models::post::{published_page, with_categories, Post};
 use crate::render::layout::PostSummary;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The summaries a listing shows of `posts`, in their order.
 fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<PostSummary>> {

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::moved_permanently;
 use crate::error::PageError;
 use crate::models::post::find_redirect_target;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn fallback(
     request: HttpRequest,

@@ -7,7 +7,7 @@ use super::html_page;
 use crate::error::PageError;
 use crate::models::post::{find_public_page_by_slug, Post};
 use crate::render::layout::Layout;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "blog/page.html")]

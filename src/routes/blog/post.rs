@@ -10,8 +10,8 @@ use super::moved_permanently;
 use crate::error::PageError;
 use crate::models::category::Category;
 use crate::models::comment::{comments_for_post_page, Comment, APPROVED};
-use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
 use crate::models::post::find_redirect_target;
+use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
 use crate::models::setting::DiscussionSettings;
 use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
@@ -20,7 +20,7 @@ use crate::render::text::{comment_count_label, human_date, iso_date};
 use crate::render::thread::comment_page_path;
 use crate::routes::comments::held::held_comment_ids;
 use crate::routes::comments::view::{thread_page, CommentForm, CommentItem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "blog/post.html")]

@@ -1,7 +1,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Everything public may be crawled; the admin panel may not. The sitemap
 /// is named with its absolute URL.

@@ -9,7 +9,7 @@ use crate::error::{percent_encode, PageError};
 use crate::models::post::public_posts_by_ids;
 use crate::models::search::search_published;
 use crate::render::layout::{Layout, PostSummary};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Longest query taken; the rest is ignored.
 const MAX_QUERY_CHARS: usize = 200;

@@ -9,7 +9,7 @@ use crate::error::PageError;
 use crate::models::category::{all_categories, post_counts};
 use crate::models::post::public_post_stamps;
 use crate::render::text::{iso_date, permalink_path};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The sitemap protocol's limit per file.
 const MAX_URLS: usize = 50_000;

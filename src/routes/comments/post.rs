@@ -16,15 +16,15 @@ use crate::models::comment::{
 };
 use crate::models::now;
 use crate::models::post::{find_public_post_by_slug, Post};
-use crate::page_cache::NothingPublished;
 use crate::render::comment::render_comment;
 use crate::render::thread::comment_page_path;
 use crate::routes::blog::post::{
     comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
 };
+use crate::routes::cache::NothingPublished;
 use crate::routes::comments::held::{held_comment_ids, held_cookie};
 use crate::routes::comments::view::{sent_too_fast, CommentForm};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const DUPLICATE_MESSAGE: &str =
     "Duplicate comment detected; it looks as though you've already said that!";
@@ -338,7 +338,7 @@ async fn receive(
         signals,
     );
     let verdict = new_comment.verdict;
-    let context = state.mail_context();
+    let context = crate::mail::MailContext::of(&state);
     let post = facts.post.clone();
     let subscribe = valid.subscribe;
     // The comment and the mail it causes are committed together, in the

@@ -17,7 +17,7 @@ use crate::models::post::{find_public_post_by_slug, published_page, with_categor
 use crate::models::setting::SiteSettings;
 use crate::render::text::{datetime, escape_html, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
-use crate::startup::AppState;
+use crate::state::AppState;
 use diesel::QueryResult;
 
 const FEED_ITEMS: i64 = 10;

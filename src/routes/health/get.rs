@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use diesel::RunQueryDsl;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `200 ok` when the database answers a query, `503` otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

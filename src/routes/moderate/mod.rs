@@ -13,7 +13,7 @@ use crate::models::comment::find_comment;
 use crate::models::now;
 use crate::moderate::{moderate, ModerationAction};
 use crate::render::layout::Layout;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "moderate/confirm.html")]
@@ -149,7 +149,7 @@ pub async fn act(
     let LinkState::Usable(found, action) = link else {
         return refusal(&state, &link);
     };
-    let context = state.mail_context();
+    let context = crate::mail::MailContext::of(&state);
     let token_id = found.id.clone();
     let comment_id = found.comment_id.unwrap_or_default();
     let acted = state

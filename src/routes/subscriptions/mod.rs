@@ -11,7 +11,7 @@ use crate::mail::notify::{CONFIRM_PURPOSE, UNSUBSCRIBE_PURPOSE};
 use crate::models::now;
 use crate::models::subscriber::{confirm_subscriber, find_subscriber, unsubscribe};
 use crate::routes::moderate::confirmation_page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn page(
     state: &AppState,

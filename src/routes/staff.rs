@@ -17,7 +17,7 @@ use crate::domain::Role;
 use crate::error::PageError;
 use crate::models::session::find_session;
 use crate::models::user::User;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "ferropress_session";
 /// Double-submit token for the forms used before a session exists (login, setup).
@@ -168,7 +168,7 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for AdminForm<T> {
 #[macro_export]
 macro_rules! csrf_form {
     ($($form:ty),* $(,)?) => {
-        $(impl $crate::auth::staff::CsrfForm for $form {
+        $(impl $crate::routes::staff::CsrfForm for $form {
             fn csrf_token(&self) -> &str {
                 &self.csrf_token
             }

@@ -1,0 +1,141 @@
+//! The page cache's place in the request: answers from `crate::page_cache`,
+//! fills it, and rereads the content version after a request that may have
+//! changed something (and, in the background, for other processes' changes).
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use crate::page_cache::{serve, CachedPage, VERSION_POLL};
+use crate::routes::comments::held::COOKIE_NAME as HELD_COOKIE;
+use crate::state::AppState;
+
+/// Marks the answer to a state-changing request that changed nothing readers
+/// see (a held comment, a refused one), so the content version need not be
+/// reread after it.
+#[derive(Debug, Clone, Copy)]
+pub struct NothingPublished;
+
+/// A request whose answer is the same for everyone: a reader's GET without a
+/// query, and without the cookie that shows them their own held comments.
+fn cacheable_request(request: &ServiceRequest) -> bool {
+    (request.method() == Method::GET || request.method() == Method::HEAD)
+        && request.query_string().is_empty()
+        && !request.path().starts_with("/admin")
+        // One per commenter, drawn in microseconds: not worth a cache slot.
+        && !request.path().starts_with("/avatar/")
+        && request.cookie(HELD_COOKIE).is_none()
+}
+
+/// The cached page, in the encoding the request takes.
+fn from_cache(request: ServiceRequest, page: &CachedPage) -> ServiceResponse<BoxBody> {
+    let headers = request.headers();
+    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page);
+    request.into_response(response)
+}
+
+/// Middleware: answers from the cache, fills it, and after a request that
+/// may have changed something, rereads the content version.
+pub async fn page_cache(
+    mut request: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    if !cacheable_request(&request) {
+        let changes_things = request.method() != Method::GET && request.method() != Method::HEAD;
+        let response = next.call(request).await?;
+        if changes_things
+            && !response.status().is_server_error()
+            && !response
+                .response()
+                .extensions()
+                .contains::<NothingPublished>()
+        {
+            state.refresh_content_version().await;
+        }
+        return Ok(response.map_into_boxed_body());
+    }
+    let key = request.path().to_owned();
+    let cache = &state.page_cache;
+    if let Some(page) = cache.get(&key) {
+        return Ok(from_cache(request, &page));
+    }
+    // A miss: one request renders, the others wait for its bytes.
+    let _turn = cache.fill_turn(&key).await;
+    if let Some(page) = cache.get(&key) {
+        return Ok(from_cache(request, &page));
+    }
+    // Render without compression, keep every variant, answer with the right one.
+    let version = cache.version();
+    let accept_encoding = request.headers_mut().remove(header::ACCEPT_ENCODING).next();
+    let request_headers = request.headers().clone();
+    let response = next.call(request).await?;
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("public"));
+    if response.status() != StatusCode::OK
+        || !public
+        || response.headers().contains_key(header::CONTENT_ENCODING)
+    {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (http_request, http_response) = response.into_parts();
+    let (head, body_part) = http_response.into_parts();
+    let identity = match body::to_bytes(body_part).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return Ok(ServiceResponse::new(
+                http_request,
+                HttpResponse::InternalServerError().finish(),
+            ))
+        }
+    };
+    let etag = head
+        .headers()
+        .get(header::ETAG)
+        .cloned()
+        .or_else(|| {
+            HeaderValue::from_str(&format!(
+                "\"{}\"",
+                &hex::encode(Sha256::digest(&identity))[..20]
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| HeaderValue::from_static("\"0\""));
+    let headers = head
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            *name != header::CONTENT_LENGTH
+                && *name != header::ETAG
+                && *name != header::CONTENT_ENCODING
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let page = CachedPage::compress(version, head.status(), headers, etag, identity).await;
+    let response = serve(&request_headers, accept_encoding.as_ref(), &page);
+    cache.insert(key, page);
+    Ok(ServiceResponse::new(http_request, response))
+}
+
+/// Polls the database's content version, so pages changed by another
+/// `serve` process stop being served within `VERSION_POLL`.
+pub async fn watch_content_version(
+    state: web::Data<AppState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        state.refresh_content_version().await;
+        tokio::select! {
+            _ = tokio::time::sleep(VERSION_POLL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
