@@ -113,13 +113,9 @@ on_both_backends! {
     }
 }
 
-/// A client of its own (no cookies), following no redirects.
+/// A client of its own, following no redirects.
 fn stranger() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client")
+    crate::helpers::fresh_client()
 }
 
 /// Logs `client` in as `email`, claiming (through the trusted proxy) to come from `address`.
@@ -130,27 +126,8 @@ async fn log_in_from(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let login = client
-        .get(app.url("/admin/login"))
-        .send()
+    app.log_in_through(client, email, password, &[("X-Forwarded-For", address)])
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::helpers::csrf_token_in(&login);
-    client
-        .post(app.url("/admin/login"))
-        .header("X-Forwarded-For", address)
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", &token),
-            ("redirect_to", ""),
-        ])
-        .send()
-        .await
-        .unwrap()
 }
 
 fn trusting_the_proxy(raw: &mut ferropress::config::RawConfig) {
@@ -878,33 +855,14 @@ async fn a_full_disk_keeps_the_text_and_readers_reading() {
     );
     assert!(app.comments_of(&post).is_empty());
     // Readers keep reading, cached or not.
-    assert_eq!(
-        reader
-            .get(app.url(&post.permalink()))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        reader
-            .get(app.url("/search?q=spines"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        reader
-            .get(app.url("/category/uncategorized/"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    for path in [
+        post.permalink().as_str(),
+        "/search?q=spines",
+        "/category/uncategorized/",
+    ] {
+        let status = reader.get(app.url(path)).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
 
     #[derive(QueryableByName)]
     struct Check {

@@ -36,6 +36,15 @@ pub fn missing(what: &str) {
     eprintln!("skipped: {what} is not available");
 }
 
+/// A client with a cookie jar of its own (another visitor), following no redirects.
+pub fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
 /// A new, empty PostgreSQL database next to the one `FERROPRESS_TEST_DATABASE_URL` names.
 pub fn fresh_postgres_url() -> Option<String> {
     let Ok(base_url) = std::env::var("FERROPRESS_TEST_DATABASE_URL") else {
@@ -409,6 +418,17 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
+        self.log_in_through(client, email, password, &[]).await
+    }
+
+    /// The same, with extra headers on the POST (`X-Forwarded-For` from a proxy).
+    pub async fn log_in_through(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let login = client
             .get(self.url("/admin/login"))
             .send()
@@ -418,17 +438,16 @@ impl TestApp {
             .await
             .expect("body");
         let token = csrf_token_in(&login);
-        client
-            .post(self.url("/admin/login"))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &token),
-                ("redirect_to", ""),
-            ])
-            .send()
-            .await
-            .expect("login")
+        let mut request = client.post(self.url("/admin/login")).form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &token),
+            ("redirect_to", ""),
+        ]);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("login")
     }
 
     /// A new staff member of `role`, logged in on the app's own client.

@@ -28,11 +28,7 @@ fn fingerprint(app: &TestApp) -> BTreeMap<String, BTreeMap<String, Vec<String>>>
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+    crate::helpers::fresh_client()
 }
 
 /// The ids a path's `{id}` stands for, per area, and a form that would
