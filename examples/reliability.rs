@@ -217,7 +217,14 @@ async fn moderate(client: &reqwest::Client, base: &str, tally: &Tally) {
     if ids.is_empty() {
         return;
     }
-    let action = if rand::thread_rng().gen_bool(0.8) {
+    // RELIABILITY_APPROVE_PERCENT (default 80): the share approved; the
+    // rest is marked spam (0 keeps the measured post's thread from growing).
+    let approve_share = std::env::var("RELIABILITY_APPROVE_PERCENT")
+        .ok()
+        .and_then(|value| value.parse::<f64>().ok())
+        .unwrap_or(80.0)
+        .clamp(0.0, 100.0);
+    let action = if rand::thread_rng().gen_bool(approve_share / 100.0) {
         "approve"
     } else {
         "spam"

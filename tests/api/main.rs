@@ -91,8 +91,9 @@ macro_rules! on_both_backends_configured {
 #[test]
 fn postgres_tests_are_not_ignored_in_ci() {
     if helpers::in_ci() {
+        let postgres_tests_compiled = cfg!(postgres_tests);
         assert!(
-            cfg!(postgres_tests),
+            postgres_tests_compiled,
             "CI must set FERROPRESS_TEST_DATABASE_URL so that the PostgreSQL tests run"
         );
     }

@@ -237,7 +237,7 @@ async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize
     let Some(action) = ModerationAction::parse(&action) else {
         return Ok(0);
     };
-    let context = crate::mail::MailContext::of(&state);
+    let context = crate::mail::MailContext::of(state);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {

@@ -338,7 +338,7 @@ async fn receive(
         signals,
     );
     let verdict = new_comment.verdict;
-    let context = crate::mail::MailContext::of(&state);
+    let context = crate::mail::MailContext::of(state);
     let post = facts.post.clone();
     let subscribe = valid.subscribe;
     // The comment and the mail it causes are committed together, in the
