@@ -1,6 +1,5 @@
 //! The command line (SPEC §1): one file per subcommand.
 
-pub mod bench;
 pub mod export;
 pub mod import;
 pub mod migrate;
@@ -47,11 +46,6 @@ pub enum Command {
         #[command(subcommand)]
         source: import::ImportCommand,
     },
-    /// Benchmark helpers (see bench/run)
-    Bench {
-        #[command(subcommand)]
-        action: bench::BenchCommand,
-    },
     /// Export the site for another blog engine
     Export {
         #[command(subcommand)]
@@ -93,7 +87,6 @@ pub fn run() -> ExitCode {
         Command::User { action } => user::run(&config, action),
         Command::Import { source } => import::run(&config, source),
         Command::Export { format } => export::run(&config, format),
-        Command::Bench { action } => bench::run(&config, action),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

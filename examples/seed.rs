@@ -1,39 +1,39 @@
-//! `ferropress bench seed`: a realistic big site for the benchmark — posts
-//! in categories, threaded approved comments, one post with hundreds of
-//! comments, and a long moderation queue — written in bulk.
+//! The benchmarks' big site (`bench/run`, `bench/soak`, `bench/faults`):
+//! posts in categories, threaded approved comments, one post with hundreds
+//! of comments, and a long moderation queue — written in bulk into the
+//! database `DATABASE_URL` names. Prints the big post's permalink. Not part
+//! of the product binary.
+//!
+//!     DATABASE_URL=sqlite://big.db cargo run --release --example seed -- --posts 10000
 
 use anyhow::Context;
-use clap::Subcommand;
+use clap::Parser;
 use diesel::prelude::*;
 use rand::{Rng, SeedableRng};
 
-use crate::cli::CliError;
-use crate::config::Config;
-use crate::db::schema::{comments, post_categories, posts};
-use crate::db::{self, AnyConnection};
-use crate::models::category::create_category;
-use crate::models::now;
-use crate::models::search::index_post;
-use crate::models::setting::{content_changed, keys, set_setting};
-use crate::render::markdown::render_post_markdown;
-use crate::render::text::plain_text;
+use ferropress::db::schema::{comments, post_categories, posts};
+use ferropress::db::{self, AnyConnection};
+use ferropress::models::category::create_category;
+use ferropress::models::now;
+use ferropress::models::search::index_post;
+use ferropress::models::setting::{content_changed, keys, set_setting};
+use ferropress::render::markdown::render_post_markdown;
+use ferropress::render::text::plain_text;
 
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Fill the database with a big site (for `bench/run`)
-    Seed {
-        #[arg(long, default_value_t = 10_000)]
-        posts: i64,
-        /// Comments in all, approved and pending
-        #[arg(long, default_value_t = 1_000_000)]
-        comments: i64,
-        /// How many of them wait in the moderation queue
-        #[arg(long, default_value_t = 50_000)]
-        pending: i64,
-        /// Approved comments on the newest post (the one measured)
-        #[arg(long, default_value_t = 500)]
-        big_post_comments: i64,
-    },
+/// A big site for the benchmarks.
+#[derive(Debug, Parser)]
+struct Seed {
+    #[arg(long, default_value_t = 10_000)]
+    posts: i64,
+    /// Comments in all, approved and pending
+    #[arg(long, default_value_t = 1_000_000)]
+    comments: i64,
+    /// How many of them wait in the moderation queue
+    #[arg(long, default_value_t = 50_000)]
+    pending: i64,
+    /// Approved comments on the newest post (the one measured)
+    #[arg(long, default_value_t = 500)]
+    big_post_comments: i64,
 }
 
 const WORDS: &[&str] = &[
@@ -119,14 +119,16 @@ fn insert_comments(conn: &mut AnyConnection, rows: &[CommentRow]) -> QueryResult
     Ok(())
 }
 
-pub fn run(config: &Config, command: BenchCommand) -> Result<(), CliError> {
-    let BenchCommand::Seed {
+fn main() -> anyhow::Result<()> {
+    let Seed {
         posts: post_count,
         comments: comment_count,
         pending,
         big_post_comments,
-    } = command;
-    let pool = db::connect(&config.database_url, 1).context("cannot open the database")?;
+    } = Seed::parse();
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://ferropress.db".to_owned());
+    let url = db::DatabaseUrl::parse(&url)?;
+    let pool = db::connect(&url, 1).context("cannot open the database")?;
     let mut conn = pool.get().context("cannot open a database connection")?;
     db::run_migrations(&mut conn)?;
     let permalink = seed(
@@ -174,7 +176,7 @@ fn seed(
             } else {
                 format!("{} {}", words(&mut rng, 5), index)
             };
-            let slug = crate::domain::Slug::from_text(&title).map(|slug| slug.into_string()).unwrap_or_else(|_| format!("post-{index}"));
+            let slug = ferropress::domain::Slug::from_text(&title).map(|slug| slug.into_string()).unwrap_or_else(|_| format!("post-{index}"));
             let values = (
                 posts::slug.eq(&slug),
                 posts::title.eq(&title),
@@ -249,6 +251,6 @@ fn seed(
         set_setting(conn, keys::COMMENTS_PER_MINUTE, "0")?;
         content_changed(conn)?;
         let (slug, published_at): (String, i64) = posts::table.find(big_post).select((posts::slug, posts::published_at)).first(conn)?;
-        Ok(crate::render::text::permalink_path(published_at, &slug))
+        Ok(ferropress::render::text::permalink_path(published_at, &slug))
     })
 }
