@@ -134,3 +134,57 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn refusal_pages_and_cookies_show_the_email_only_in_its_own_field(app) {
+        let email = "Canary.Refused@Example.org";
+        let forbidden = forbidden_forms(email);
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let mut closed = ferropress::models::post::NewPost::published("Closed", "Body.");
+        closed.allow_comments = false;
+        closed.published_at -= 86_400;
+        let closed = app.create_post(closed);
+        let fields = |text: &str| {
+            let mut fields = app.comment_fields(text);
+            fields[2].1 = email.to_owned();
+            fields
+        };
+        let mut answers = Vec::new();
+        let mut invalid = fields("Words");
+        invalid[1].1 = String::new();
+        answers.push(("422", app.post_comment(&post, &invalid).await));
+        answers.push(("403", app.post_comment(&closed, &fields("Words")).await));
+        assert_eq!(app.post_comment(&post, &fields("Twice")).await.status(), 303);
+        answers.push(("409", app.post_comment(&post, &fields("Twice")).await));
+        for n in 0..6 {
+            let response = app.post_comment(&post, &fields(&format!("Many {n}"))).await;
+            if response.status() == 429 {
+                answers.push(("429", response));
+                break;
+            }
+        }
+        let mut huge = fields(&"x".repeat(70_000));
+        huge[0].1.push('!');
+        answers.push(("413", app.post_comment(&post, &huge).await));
+        let statuses: Vec<&str> = answers.iter().map(|(status, _)| *status).collect();
+        assert_eq!(statuses, ["422", "403", "409", "429", "413"]);
+        for (status, response) in answers {
+            assert_eq!(response.status().as_str(), status);
+            let mut headers = String::new();
+            for (name, value) in response.headers() {
+                headers.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())).to_lowercase());
+            }
+            for form in &forbidden {
+                assert!(!headers.contains(form.as_str()), "{status}: a header or cookie reveals {form:?}");
+            }
+            let body = response.text().await.unwrap();
+            let shown = body.matches(email).count();
+            let expected = usize::from(matches!(status, "422" | "409" | "429"));
+            assert_eq!(shown, expected, "{status}: the email only in the field the reader typed it in");
+            let lower = body.to_lowercase();
+            for hash in &forbidden[..3] {
+                assert!(!lower.contains(hash.as_str()), "{status} reveals a hash of the email");
+            }
+        }
+    }
+}
