@@ -259,3 +259,54 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn the_comment_form_and_login_read_as_the_spec_words_them(app) {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let (_, page) = app.get_page(&post.permalink()).await;
+        for text in [
+            "Leave a Reply",
+            "<label for=\"comment\">Comment <span class=\"required\">*</span></label>",
+            "<label for=\"author\">Name <span class=\"required\">*</span></label>",
+            "<label for=\"email\">Email <span class=\"required\">*</span></label>",
+            "<label for=\"url\">Website</label>",
+            "<label for=\"subscribe\">Notify me of replies by email</label>",
+            "Your email address will not be published.",
+            ">Post Comment</button>",
+            "name=\"comment\"", "name=\"author\"", "name=\"email\"", "name=\"url\"", "name=\"subscribe\"", "name=\"parent\"",
+        ] {
+            assert!(page.contains(text), "the comment form says {text:?}");
+        }
+        app.create_staff("someone@example.com", ferropress::domain::Role::Admin).await;
+        let (_, login) = app.get_page("/admin/login").await;
+        for text in [">Email</label>", ">Password</label>", ">Log in</button>"] {
+            assert!(login.contains(text), "the login page says {text:?}");
+        }
+    }
+}
+
+on_both_backends_configured! {
+    async fn absolute_links_follow_the_site_url_and_cookies_are_secure_on_https(app) with |raw: &mut ferropress::config::RawConfig| {
+        raw.site_url = Some("https://blog.example/".to_owned());
+    }; {
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let (_, feed) = app.get_page("/feed/").await;
+        assert!(feed.contains(&format!("<link>https://blog.example{}</link>", post.permalink())), "{feed}");
+        assert!(!feed.contains("127.0.0.1"), "links from the site URL, not the Host");
+        let (_, sitemap) = app.get_page("/sitemap.xml").await;
+        assert!(sitemap.contains("<loc>https://blog.example/</loc>") || sitemap.contains("https://blog.example/"));
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains(&format!("href=\"https://blog.example{}\"", post.permalink())), "canonical");
+        let email = "secure@example.com";
+        app.create_staff(email, ferropress::domain::Role::Admin).await;
+        let response = app.log_in_with(&crate::helpers::fresh_client(), email, crate::helpers::STAFF_PASSWORD).await;
+        let session = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().to_owned())
+            .find(|cookie| cookie.starts_with("ferropress_session="))
+            .expect("a session cookie");
+        assert!(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    }
+}
