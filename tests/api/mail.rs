@@ -458,3 +458,50 @@ on_both_backends_with_mail! {
         assert_eq!(mails, 30, "one moderation mail per accepted comment, none for the duplicate");
     }
 }
+
+on_both_backends_with_mail! {
+    async fn moderation_and_disallowed_words_work_through_real_submissions(app, sink) {
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        app.set_setting("notify_email", "moderator@example.com").await;
+        app.set_setting(keys::MODERATION_WORDS, "heldword\nholdagent").await;
+        app.set_setting(keys::DISALLOWED_WORDS, "spamword").await;
+        let post = app.publish("Words post", "Body.", 1, &[]);
+        let send = |text: &str, change: &dyn Fn(&mut Vec<(&'static str, String)>)| {
+            let mut fields = app.comment_fields(text);
+            change(&mut fields);
+            fields
+        };
+        // (what, fields, user agent, expected status, expected mail subject prefix)
+        let cases: Vec<(&str, Vec<(&'static str, String)>, &str, &str, Option<&str>)> = vec![
+            ("plain", send("Nothing odd here.", &|_| {}), "Mozilla", "approved", Some("[ferropress] Comment:")),
+            ("word in text", send("This has heldword in it.", &|_| {}), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
+            ("word in name", send("Fine text 1.", &|f| f[1].1 = "Heldword Fan".to_owned()), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
+            ("word in email", send("Fine text 2.", &|f| f[2].1 = "heldword@example.com".to_owned()), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
+            ("word in url", send("Fine text 3.", &|f| f[3].1 = "https://heldword.example/".to_owned()), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
+            ("word in user agent", send("Fine text 4.", &|_| {}), "HoldAgent/1.0", "pending", Some("[ferropress] Please moderate:")),
+            ("two links", send("See https://a.example and https://b.example too.", &|_| {}), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
+            ("disallowed word", send("Buy spamword now.", &|_| {}), "Mozilla", "spam", None),
+        ];
+        for (n, (what, mut fields, agent, status, subject)) in cases.into_iter().enumerate() {
+            fields[2].1 = if fields[2].1.starts_with("heldword") { fields[2].1.clone() } else { format!("case{n}@example.com") };
+            let before = sink.received().len();
+            let response = crate::helpers::fresh_client()
+                .post(app.url(&post.permalink()))
+                .header("User-Agent", agent)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{what}");
+            let stored = app.comments_of(&post).pop().unwrap();
+            assert_eq!(stored.status, status, "{what}");
+            wait_until_delivered(&app).await;
+            let new_mail: Vec<String> = sink.received()[before..].iter().map(|mail| mail.subject()).collect();
+            match subject {
+                Some(prefix) => assert!(new_mail.len() == 1 && new_mail[0].starts_with(prefix), "{what}: {new_mail:?}"),
+                None => assert!(new_mail.is_empty(), "{what}: spam mails nobody: {new_mail:?}"),
+            }
+        }
+    }
+}
