@@ -54,7 +54,8 @@ fn recorder() -> Option<Box<dyn Instrumentation>> {
                 .next()
                 .unwrap_or_default()
                 .to_uppercase();
-            if ["SELECT", "UPDATE", "DELETE", "WITH"].contains(&verb.as_str())
+            let insert_select = verb == "INSERT" && sql.to_uppercase().contains(" SELECT ");
+            if (["SELECT", "UPDATE", "DELETE", "WITH"].contains(&verb.as_str()) || insert_select)
                 && !sql.contains("__diesel_schema_migrations")
             {
                 if let Ok(mut statements) = STATEMENTS.lock() {
@@ -135,24 +136,53 @@ fn whole_table_reads(sql: &str, plan: &str) -> Vec<&'static str> {
     {
         return Vec::new();
     }
+    let lines: Vec<&str> = plan.lines().collect();
+    // PostgreSQL: an index scan with no condition walks the whole index
+    // (with `enable_seqscan = off` the planner picks one where it would
+    // have read the table), unless a LIMIT above it stops it early.
+    let full_index_scan = |at: usize, table: &str| {
+        let node = lines[at].trim().trim_start_matches("->").trim();
+        let is_index_scan = (node.starts_with("Index Scan") || node.starts_with("Index Only Scan"))
+            && node.contains(&format!(" on {table} "));
+        if !is_index_scan {
+            return false;
+        }
+        let depth = lines[at].len() - lines[at].trim_start().len();
+        let has_condition = lines[at + 1..]
+            .iter()
+            .take_while(|line| {
+                let indent = line.len() - line.trim_start().len();
+                indent > depth && !line.trim_start().starts_with("->")
+            })
+            .any(|line| line.contains("Index Cond"));
+        let limited = lines[..at].iter().any(|line| {
+            line.trim()
+                .trim_start_matches("->")
+                .trim()
+                .starts_with("Limit")
+        });
+        !has_condition && !limited
+    };
     GROWING
         .into_iter()
         .filter(|table| {
-            plan.lines().any(|line| {
-                let line = line.trim().trim_start_matches("->").trim();
-                // A partial index holds only the rows it is about.
-                if PARTIAL_INDEXES
-                    .iter()
-                    .any(|index| line.contains(&format!("INDEX {index}")))
-                {
-                    return false;
-                }
-                // SQLite: "SCAN comments" (a covering index scan reads it whole too).
-                line == format!("SCAN {table}")
+            (0..lines.len()).any(|at| full_index_scan(at, table))
+                || plan.lines().any(|line| {
+                    let line = line.trim().trim_start_matches("->").trim();
+                    // A partial index holds only the rows it is about.
+                    if PARTIAL_INDEXES
+                        .iter()
+                        .any(|index| line.contains(&format!("INDEX {index}")))
+                    {
+                        return false;
+                    }
+                    // SQLite: "SCAN comments" (a covering index scan reads it whole too).
+                    line == format!("SCAN {table}")
                     || line.starts_with(&format!("SCAN {table} "))
                     // PostgreSQL: "Seq Scan on comments  (cost…"
                     || line.starts_with(&format!("Seq Scan on {table} "))
-            })
+                    || line.starts_with(&format!("Parallel Seq Scan on {table} "))
+                })
         })
         .collect()
 }
@@ -333,4 +363,17 @@ async fn no_query_reads_a_growing_table_whole_on_postgres() {
     let _turn = ONE_AT_A_TIME.lock().await;
     STATEMENTS.lock().unwrap().clear();
     check(Backend::Postgres).await;
+}
+
+#[test]
+fn the_postgres_checks_catch_full_index_scans_and_parallel_scans() {
+    let sql = "SELECT id FROM comments WHERE status = $1";
+    let full = "Index Only Scan using comments_by_post on comments  (cost=0.29..100.00 rows=10 width=8)\n  Filter: (status = $1)";
+    assert_eq!(whole_table_reads(sql, full), ["comments"]);
+    let searched = "Index Scan using comments_by_status_id on comments  (cost=0.29..8.31 rows=1 width=8)\n  Index Cond: (status = $1)";
+    assert!(whole_table_reads(sql, searched).is_empty());
+    let limited = "Limit  (cost=0.29..1.00 rows=20 width=8)\n  ->  Index Scan Backward using comments_pkey on comments  (cost=0.29..100.00 rows=1000 width=8)\n        Filter: (status = $1)";
+    assert!(whole_table_reads(sql, limited).is_empty());
+    let parallel = "Gather  (cost=1000.00..2000.00 rows=1 width=8)\n  ->  Parallel Seq Scan on comments  (cost=0.00..1000.00 rows=1 width=8)";
+    assert_eq!(whole_table_reads(sql, parallel), ["comments"]);
 }
