@@ -459,6 +459,11 @@ on_both_backends_with_mail! {
     }
 }
 
+/// A comment form's fields.
+type Fields = Vec<(&'static str, String)>;
+/// What is sent, its fields, its user agent, where it lands, and the subject of its mail.
+type Case<'a> = (&'a str, Fields, &'a str, &'a str, Option<&'a str>);
+
 on_both_backends_with_mail! {
     async fn moderation_and_disallowed_words_work_through_real_submissions(app, sink) {
         app.approve_comments_automatically().await;
@@ -467,13 +472,13 @@ on_both_backends_with_mail! {
         app.set_setting(keys::MODERATION_WORDS, "heldword\nholdagent").await;
         app.set_setting(keys::DISALLOWED_WORDS, "spamword").await;
         let post = app.publish("Words post", "Body.", 1, &[]);
-        let send = |text: &str, change: &dyn Fn(&mut Vec<(&'static str, String)>)| {
+        let send = |text: &str, change: &dyn Fn(&mut Fields)| {
             let mut fields = app.comment_fields(text);
             change(&mut fields);
             fields
         };
         // (what, fields, user agent, expected status, expected mail subject prefix)
-        let cases: Vec<(&str, Vec<(&'static str, String)>, &str, &str, Option<&str>)> = vec![
+        let cases: Vec<Case> = vec![
             ("plain", send("Nothing odd here.", &|_| {}), "Mozilla", "approved", Some("[ferropress] Comment:")),
             ("word in text", send("This has heldword in it.", &|_| {}), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
             ("word in name", send("Fine text 1.", &|f| f[1].1 = "Heldword Fan".to_owned()), "Mozilla", "pending", Some("[ferropress] Please moderate:")),
