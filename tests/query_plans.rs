@@ -245,19 +245,24 @@ async fn drive(app: &TestApp, sink: &smtp::SmtpSink) {
         app.get_page_as_stranger(&path).await;
     }
     // The moderation mails' links, and the outbox worker that sends them.
-    let mails = sink.wait_for(1).await;
-    let link = mails[0]
-        .text()
-        .split_whitespace()
-        .find(|word| word.contains("/moderate/"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            panic!(
-                "an action link in {:?}: {}",
-                mails[0].subject(),
-                mails[0].text()
-            )
+    // (The reply's confirmation mail may arrive first: look through them.)
+    let started = std::time::Instant::now();
+    let link = loop {
+        let found = sink.received().iter().find_map(|mail| {
+            mail.text()
+                .split_whitespace()
+                .find(|word| word.contains("/moderate/"))
+                .map(str::to_owned)
         });
+        if let Some(link) = found {
+            break link;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no moderation mail arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
     let path = link
         .split("127.0.0.1")
         .nth(1)
