@@ -30,17 +30,6 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         }
     }
 
-    /// A burst of `burst`, then one more every `period`.
-    pub fn with_burst(burst: u32, period: Duration) -> Throttle<K> {
-        let limiter = NonZeroU32::new(burst)
-            .and_then(|burst| Quota::with_period(period).map(|quota| quota.allow_burst(burst)))
-            .map(RateLimiter::keyed);
-        Throttle {
-            per_minute: burst,
-            limiter,
-        }
-    }
-
     pub fn rate(&self) -> u32 {
         self.per_minute
     }
