@@ -21,7 +21,7 @@ use diesel::connection::{set_default_instrumentation, Instrumentation, Instrumen
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use ferropress::db::{AnyConnection, Backend};
-use ferropress::domain::Role;
+use ferropress::domain::{CommentStatus, Role};
 use ferropress::models::comment::set_comment_status;
 use ferropress::models::setting::keys;
 use reqwest::StatusCode;
@@ -215,7 +215,7 @@ async fn drive(app: &TestApp, sink: &smtp::SmtpSink) {
         // Behind the app's own writers (a deferred SQLite transaction that
         // reads first cannot wait for a writer that committed meanwhile).
         ferropress::db::serialized_write(&mut app.conn(), |conn| {
-            set_comment_status(conn, *id, "approved")
+            set_comment_status(conn, *id, CommentStatus::Approved)
         })
         .unwrap();
     }

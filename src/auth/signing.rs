@@ -6,24 +6,60 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn mac(secret: &str, purpose: &str, message: &str) -> HmacSha256 {
-    // The purpose is part of the signed text, so a signature made for one use
-    // (a cookie) is never valid for another (a moderation link).
+/// What a signature is for. Its spelling is part of the signed text, so a
+/// signature made for one use (a cookie) is never valid for another (a
+/// moderation link); changing a spelling voids what was signed with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The link in a moderation mail (it names an `action_tokens` row).
+    ActionToken,
+    /// The "confirm your subscription" link.
+    SubscriptionConfirm,
+    /// The unsubscribe link in every reply notification.
+    Unsubscribe,
+    /// The comment form's timing token (when the form was shown).
+    CommentForm,
+    /// The cookie listing a visitor's own held comments.
+    HeldComments,
+    /// A comment's duplicate key (email and text), keyed so it reveals neither.
+    CommentDedupe,
+    /// A mail's `Message-ID`, keyed by recipient.
+    MessageId,
+    /// The identicon drawn for an email address.
+    Avatar,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::ActionToken => "action-token",
+            Purpose::SubscriptionConfirm => "subscription-confirm",
+            Purpose::Unsubscribe => "unsubscribe",
+            Purpose::CommentForm => "comment-form",
+            Purpose::HeldComments => "held-comments",
+            Purpose::CommentDedupe => "comment-dedupe",
+            Purpose::MessageId => "message-id",
+            Purpose::Avatar => "avatar",
+        }
+    }
+}
+
+fn mac(secret: &str, purpose: Purpose, message: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(purpose.as_bytes());
+    mac.update(purpose.as_str().as_bytes());
     mac.update(b"\0");
     mac.update(message.as_bytes());
     mac
 }
 
 /// Hex signature of `message` for `purpose`.
-pub fn sign(secret: &str, purpose: &str, message: &str) -> String {
+pub fn sign(secret: &str, purpose: Purpose, message: &str) -> String {
     hex::encode(mac(secret, purpose, message).finalize().into_bytes())
 }
 
 /// Whether `signature` is `sign(secret, purpose, message)`, compared in constant time.
-pub fn verify(secret: &str, purpose: &str, message: &str, signature: &str) -> bool {
+pub fn verify(secret: &str, purpose: Purpose, message: &str, signature: &str) -> bool {
     let Ok(bytes) = hex::decode(signature) else {
         return false;
     };
@@ -31,12 +67,12 @@ pub fn verify(secret: &str, purpose: &str, message: &str, signature: &str) -> bo
 }
 
 /// `message.signature`, for values that travel through the browser.
-pub fn signed_value(secret: &str, purpose: &str, message: &str) -> String {
+pub fn signed_value(secret: &str, purpose: Purpose, message: &str) -> String {
     format!("{message}.{}", sign(secret, purpose, message))
 }
 
 /// The message of a `signed_value`, if its signature is good.
-pub fn open_signed_value<'a>(secret: &str, purpose: &str, value: &'a str) -> Option<&'a str> {
+pub fn open_signed_value<'a>(secret: &str, purpose: Purpose, value: &'a str) -> Option<&'a str> {
     let (message, signature) = value.rsplit_once('.')?;
     verify(secret, purpose, message, signature).then_some(message)
 }
@@ -49,22 +85,41 @@ mod tests {
 
     #[test]
     fn signed_values_open_only_with_the_same_secret_and_purpose() {
-        let value = signed_value(SECRET, "held", "12,13");
-        assert_eq!(open_signed_value(SECRET, "held", &value), Some("12,13"));
-        assert_eq!(open_signed_value(SECRET, "other", &value), None);
+        let value = signed_value(SECRET, Purpose::HeldComments, "12,13");
         assert_eq!(
-            open_signed_value("another secret, also long enough!", "held", &value),
+            open_signed_value(SECRET, Purpose::HeldComments, &value),
+            Some("12,13")
+        );
+        assert_eq!(
+            open_signed_value(SECRET, Purpose::ActionToken, &value),
+            None
+        );
+        assert_eq!(
+            open_signed_value(
+                "another secret, also long enough!",
+                Purpose::HeldComments,
+                &value
+            ),
             None
         );
     }
 
     #[test]
     fn tampered_values_are_refused() {
-        let value = signed_value(SECRET, "held", "12,13");
+        let value = signed_value(SECRET, Purpose::HeldComments, "12,13");
         let forged = value.replacen("12,13", "12,14", 1);
-        assert_eq!(open_signed_value(SECRET, "held", &forged), None);
-        assert_eq!(open_signed_value(SECRET, "held", "12,13"), None);
-        assert_eq!(open_signed_value(SECRET, "held", "12,13.zz"), None);
-        assert!(!verify(SECRET, "held", "x", ""));
+        assert_eq!(
+            open_signed_value(SECRET, Purpose::HeldComments, &forged),
+            None
+        );
+        assert_eq!(
+            open_signed_value(SECRET, Purpose::HeldComments, "12,13"),
+            None
+        );
+        assert_eq!(
+            open_signed_value(SECRET, Purpose::HeldComments, "12,13.zz"),
+            None
+        );
+        assert!(!verify(SECRET, Purpose::HeldComments, "x", ""));
     }
 }

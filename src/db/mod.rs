@@ -4,6 +4,7 @@
 pub mod group_commit;
 pub mod health;
 pub mod schema;
+pub mod text_enum;
 
 use std::time::Duration;
 

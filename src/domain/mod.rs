@@ -6,7 +6,9 @@ pub mod email;
 pub mod moderation;
 pub mod role;
 pub mod slug;
+pub mod status;
 
 pub use email::EmailAddress;
 pub use role::Role;
 pub use slug::Slug;
+pub use status::{CommentStatus, ModerationAction, OutboxStatus, PostStatus, PostType};

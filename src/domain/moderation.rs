@@ -1,6 +1,8 @@
 //! SPEC §3's moderation rules, as one pure function of the comment, the
 //! site's rules and the author's history.
 
+use crate::domain::CommentStatus;
+
 /// Where a new comment goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -9,12 +11,12 @@ pub enum Verdict {
     Spam,
 }
 
-impl Verdict {
-    pub fn as_status(self) -> &'static str {
-        match self {
-            Verdict::Approved => "approved",
-            Verdict::Pending => "pending",
-            Verdict::Spam => "spam",
+impl From<Verdict> for CommentStatus {
+    fn from(verdict: Verdict) -> CommentStatus {
+        match verdict {
+            Verdict::Approved => CommentStatus::Approved,
+            Verdict::Pending => CommentStatus::Pending,
+            Verdict::Spam => CommentStatus::Spam,
         }
     }
 }

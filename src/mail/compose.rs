@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use crate::auth::signing::sign;
+use crate::auth::signing::{sign, Purpose};
 use crate::mail::outbox::NewEmail;
 use crate::mail::{one_line, MailContext};
 
@@ -17,7 +17,11 @@ fn render_pair(
 
 /// `<kind-event-recipientkey@host>`: stable for one event and recipient.
 fn message_id(context: &MailContext, event: &str, recipient: &str) -> String {
-    let key = &sign(&context.secret, "message-id", &recipient.to_lowercase())[..12];
+    let key = &sign(
+        &context.secret,
+        Purpose::MessageId,
+        &recipient.to_lowercase(),
+    )[..12];
     format!("<{event}-{key}@{}>", context.host())
 }
 

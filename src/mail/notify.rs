@@ -3,25 +3,21 @@
 
 use diesel::prelude::*;
 
-use crate::auth::signing::signed_value;
+use crate::auth::signing::{signed_value, Purpose};
 use crate::db::schema::users;
 use crate::db::AnyConnection;
+use crate::domain::{CommentStatus, ModerationAction};
 use crate::mail::compose::{self, ModerationMail};
 use crate::mail::outbox::{enqueue, NewEmail};
 use crate::mail::MailContext;
 use crate::models::action_token::{create_comment_token, ACTION_TOKEN_SECONDS};
-use crate::models::comment::{
-    comment_path, count_with_status, find_comment, Comment, APPROVED, PENDING, SPAM,
-};
+use crate::models::comment::{comment_path, count_with_status, find_comment, Comment};
 use crate::models::now;
 use crate::models::post::{find_post, Post};
 use crate::models::subscriber::{
     claim_confirmation_mail, subscribe_to_replies, subscriber_for, subscriber_of_comment,
 };
 use crate::render::text::thousands;
-
-pub const CONFIRM_PURPOSE: &str = "subscription-confirm";
-pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
 
 fn template_error(error: askama::Error) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(error))
@@ -66,18 +62,18 @@ pub fn comment_received(
     comment_path: &str,
     subscribe: bool,
 ) -> QueryResult<()> {
-    if comment.status == SPAM {
+    if comment.status == CommentStatus::Spam {
         return Ok(());
     }
     let recipients = moderator_addresses(conn, context)?;
     if !recipients.is_empty() {
-        let held = comment.status == PENDING;
-        let link = |conn: &mut AnyConnection, purpose: &str| -> QueryResult<String> {
-            let token = create_comment_token(conn, &context.secret, purpose, comment.id)?;
+        let held = comment.status == CommentStatus::Pending;
+        let link = |conn: &mut AnyConnection, action| -> QueryResult<String> {
+            let token = create_comment_token(conn, &context.secret, action, comment.id)?;
             Ok(context.absolute_url(&format!("/moderate/{token}")))
         };
         let approve_link = if held {
-            Some(link(conn, "approve")?)
+            Some(link(conn, ModerationAction::Approve)?)
         } else {
             None
         };
@@ -92,9 +88,9 @@ pub fn comment_received(
             author_ip: &comment.author_ip,
             text: &comment.body_source,
             approve_link,
-            spam_link: link(conn, "spam")?,
-            trash_link: link(conn, "trash")?,
-            pending_count: thousands(count_with_status(conn, PENDING)?),
+            spam_link: link(conn, ModerationAction::Spam)?,
+            trash_link: link(conn, ModerationAction::Trash)?,
+            pending_count: thousands(count_with_status(conn, CommentStatus::Pending)?),
         };
         for recipient in &recipients {
             queue(conn, compose::moderation(context, &mail, recipient))?;
@@ -106,7 +102,7 @@ pub fn comment_received(
         if subscriber.confirmed_at.is_none() && claim_confirmation_mail(conn, subscriber.id)? {
             let token = signed_value(
                 &context.secret,
-                CONFIRM_PURPOSE,
+                Purpose::SubscriptionConfirm,
                 &format!("{}.{}", subscriber.id, now() + ACTION_TOKEN_SECONDS),
             );
             let confirm_link = context.absolute_url(&format!("/subscriptions/confirm/{token}"));
@@ -122,7 +118,7 @@ pub fn comment_received(
             )?;
         }
     }
-    if comment.status == APPROVED {
+    if comment.status == CommentStatus::Approved {
         comment_approved(conn, context, comment.id)?;
     }
     Ok(())
@@ -149,7 +145,7 @@ pub fn comment_approved(
             if subscriber.receives_mail() && !own_reply {
                 let token = signed_value(
                     &context.secret,
-                    UNSUBSCRIBE_PURPOSE,
+                    Purpose::Unsubscribe,
                     &subscriber.id.to_string(),
                 );
                 let unsubscribe_link =

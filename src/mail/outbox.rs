@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::schema::outbox;
 use crate::db::AnyConnection;
+use crate::domain::OutboxStatus;
 use crate::models::{is_unique_violation, now};
 
 /// A message to put in the outbox.
@@ -40,7 +41,7 @@ pub fn enqueue(conn: &mut AnyConnection, email: &NewEmail) -> QueryResult<bool> 
                 outbox::body_html.eq(&email.body_html),
                 outbox::extra_headers.eq(&headers),
                 outbox::message_id.eq(&email.message_id),
-                outbox::status.eq("pending"),
+                outbox::status.eq(OutboxStatus::Pending),
                 outbox::attempts.eq(0),
                 outbox::next_attempt_at.eq(created_at),
                 outbox::created_at.eq(created_at),
@@ -121,7 +122,7 @@ pub fn claim_due(
 pub fn mark_sent(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(OutboxStatus::Sent),
             outbox::sent_at.eq(now()),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::locked_until.eq(None::<i64>),
@@ -160,9 +161,9 @@ pub fn mark_failed(
 ) -> QueryResult<()> {
     let attempts = attempts_before + 1;
     let status = if attempts >= MAX_ATTEMPTS || failure == Failure::Permanent {
-        "failed"
+        OutboxStatus::Failed
     } else {
-        "pending"
+        OutboxStatus::Pending
     };
     let error: String = error.chars().take(500).collect();
     diesel::update(outbox::table.find(id))
@@ -184,7 +185,7 @@ pub struct OutboxRow {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
@@ -248,28 +249,32 @@ pub fn forget_address(conn: &mut AnyConnection, email: &str) -> QueryResult<usiz
 
 /// Makes a waiting or failed message due now.
 pub fn retry_now(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
-        .set((
-            outbox::status.eq("pending"),
-            outbox::next_attempt_at.eq(now()),
-            outbox::locked_until.eq(None::<i64>),
-        ))
-        .execute(conn)
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.ne(OutboxStatus::Sent)),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Pending),
+        outbox::next_attempt_at.eq(now()),
+        outbox::locked_until.eq(None::<i64>),
+    ))
+    .execute(conn)
 }
 
 /// Messages still waiting after at least one failed attempt, and given up.
 pub fn delivery_trouble(conn: &mut AnyConnection) -> QueryResult<(i64, Option<String>)> {
     let failing: i64 = outbox::table
         .filter(
-            outbox::status
-                .eq("failed")
-                .or(outbox::status.eq("pending").and(outbox::attempts.gt(0))),
+            outbox::status.eq(OutboxStatus::Failed).or(outbox::status
+                .eq(OutboxStatus::Pending)
+                .and(outbox::attempts.gt(0))),
         )
         .count()
         .get_result(conn)?;
     let last_error: Option<String> = outbox::table
         .filter(outbox::last_error.is_not_null())
-        .filter(outbox::status.ne("sent"))
+        .filter(outbox::status.ne(OutboxStatus::Sent))
         .order(outbox::id.desc())
         .select(outbox::last_error)
         .first::<Option<String>>(conn)
@@ -279,7 +284,7 @@ pub fn delivery_trouble(conn: &mut AnyConnection) -> QueryResult<(i64, Option<St
 }
 
 /// Rows by status, for tests and the panel.
-pub fn count_outbox(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
+pub fn count_outbox(conn: &mut AnyConnection, status: OutboxStatus) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))
         .count()

@@ -5,20 +5,22 @@
 use diesel::prelude::*;
 use rand::RngCore;
 
-use crate::auth::signing::{open_signed_value, signed_value};
+use crate::auth::signing::{open_signed_value, signed_value, Purpose};
 use crate::db::schema::action_tokens;
 use crate::db::AnyConnection;
+use crate::domain::ModerationAction;
 use crate::models::now;
 
 /// Moderation links work for a week.
 pub const ACTION_TOKEN_SECONDS: i64 = 7 * 86_400;
-const PURPOSE: &str = "action-token";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = action_tokens)]
 pub struct ActionToken {
     pub id: String,
-    pub purpose: String,
+    /// What the link does; the column is named for what it was first.
+    #[diesel(column_name = purpose)]
+    pub action: ModerationAction,
     pub comment_id: Option<i64>,
     pub subscriber_id: Option<i64>,
     pub user_id: Option<i64>,
@@ -27,11 +29,11 @@ pub struct ActionToken {
     pub used_at: Option<i64>,
 }
 
-/// A new token for `purpose` on a comment; returns the signed value for the link.
+/// A new token for `action` on a comment; returns the signed value for the link.
 pub fn create_comment_token(
     conn: &mut AnyConnection,
     secret: &str,
-    purpose: &str,
+    action: ModerationAction,
     comment_id: i64,
 ) -> QueryResult<String> {
     let mut bytes = [0u8; 16];
@@ -41,13 +43,13 @@ pub fn create_comment_token(
     diesel::insert_into(action_tokens::table)
         .values((
             action_tokens::id.eq(&id),
-            action_tokens::purpose.eq(purpose),
+            action_tokens::purpose.eq(action),
             action_tokens::comment_id.eq(comment_id),
             action_tokens::created_at.eq(created_at),
             action_tokens::expires_at.eq(created_at + ACTION_TOKEN_SECONDS),
         ))
         .execute(conn)?;
-    Ok(signed_value(secret, PURPOSE, &id))
+    Ok(signed_value(secret, Purpose::ActionToken, &id))
 }
 
 /// The token a link names, if its signature is good and it exists.
@@ -56,7 +58,7 @@ pub fn find_token(
     secret: &str,
     link_value: &str,
 ) -> QueryResult<Option<ActionToken>> {
-    let Some(id) = open_signed_value(secret, PURPOSE, link_value) else {
+    let Some(id) = open_signed_value(secret, Purpose::ActionToken, link_value) else {
         return Ok(None);
     };
     action_tokens::table

@@ -6,14 +6,10 @@ use diesel::prelude::*;
 use crate::db::schema::{comment_counts, comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::moderation::Verdict;
+use crate::domain::CommentStatus;
 use crate::models::lower;
 use crate::models::{is_unique_violation, now};
 use crate::render::thread::{comment_page_path, page_showing, thread, thread_pages, CommentPaging};
-
-pub const APPROVED: &str = "approved";
-pub const PENDING: &str = "pending";
-pub const SPAM: &str = "spam";
-pub const TRASH: &str = "trash";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = comments)]
@@ -29,8 +25,8 @@ pub struct Comment {
     pub user_id: Option<i64>,
     pub body_source: String,
     pub body_html: String,
-    pub status: String,
-    pub status_before_trash: Option<String>,
+    pub status: CommentStatus,
+    pub status_before_trash: Option<CommentStatus>,
     pub dedupe_key: Option<String>,
     pub wp_id: Option<i64>,
     pub created_at: i64,
@@ -91,7 +87,7 @@ pub fn create_comment(
         comments::user_id.eq(new_comment.user_id),
         comments::body_source.eq(&new_comment.body_source),
         comments::body_html.eq(&new_comment.body_html),
-        comments::status.eq(new_comment.verdict.as_status()),
+        comments::status.eq(CommentStatus::from(new_comment.verdict)),
         comments::dedupe_key.eq(&new_comment.dedupe_key),
         comments::created_at.eq(created_at),
         comments::updated_at.eq(created_at),
@@ -120,7 +116,7 @@ pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
     crate::models::setting::content_changed(conn)?;
     let approved: i64 = comments::table
         .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq(APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .count()
         .get_result(conn)?;
     diesel::update(posts::table.find(post_id))
@@ -135,15 +131,16 @@ pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
 pub fn set_comment_status(
     conn: &mut AnyConnection,
     comment_id: i64,
-    status: &str,
+    status: CommentStatus,
 ) -> QueryResult<Comment> {
     crate::db::write_transaction(conn, |conn| {
         let comment: Comment = comments::table
             .find(comment_id)
             .select(Comment::as_select())
             .first(conn)?;
-        let before_trash =
-            (status == TRASH && comment.status != TRASH).then(|| comment.status.clone());
+        let before_trash = (status == CommentStatus::Trash
+            && comment.status != CommentStatus::Trash)
+            .then_some(comment.status);
         diesel::update(comments::table.find(comment_id))
             .set((
                 comments::status.eq(status),
@@ -151,7 +148,7 @@ pub fn set_comment_status(
                 comments::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        if status == TRASH {
+        if status == CommentStatus::Trash {
             diesel::update(comments::table.find(comment_id))
                 .set(comments::dedupe_key.eq(None::<String>))
                 .execute(conn)?;
@@ -185,12 +182,12 @@ pub fn comments_for_post_page(
         .select(Comment::as_select())
         .into_boxed();
     if own_held_ids.is_empty() {
-        query = query.filter(comments::status.eq(APPROVED));
+        query = query.filter(comments::status.eq(CommentStatus::Approved));
     } else {
         query = query.filter(
-            comments::status.eq(APPROVED).or(comments::id
+            comments::status.eq(CommentStatus::Approved).or(comments::id
                 .eq_any(own_held_ids.to_vec())
-                .and(comments::status.eq_any([PENDING, SPAM]))),
+                .and(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Spam]))),
         );
     }
     query.load(conn)
@@ -261,13 +258,13 @@ fn thread_rows(
     // Approved ones from the thread index alone, then the few held ones.
     let mut rows: Vec<(i64, i64, Option<i64>)> = comments::table
         .filter(comments::post_id.eq(post.id))
-        .filter(comments::status.eq(APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .select((comments::created_at, comments::id, comments::parent_id))
         .load(conn)?;
     if !shown.is_empty() {
         // By primary key alone: a filter on the post would tempt the planner
         // into the post's whole (growing) range of held comments.
-        let held: Vec<(i64, i64, Option<i64>, i64, String)> = comments::table
+        let held: Vec<(i64, i64, Option<i64>, i64, CommentStatus)> = comments::table
             .filter(comments::id.eq_any(shown))
             .select((
                 comments::created_at,
@@ -279,7 +276,7 @@ fn thread_rows(
             .load(conn)?;
         rows.extend(
             held.into_iter()
-                .filter(|(_, _, _, post_id, status)| *post_id == post.id && status != APPROVED)
+                .filter(|(_, _, _, post_id, status)| *post_id == post.id && !status.is_approved())
                 .map(|(created_at, id, parent_id, _, _)| (created_at, id, parent_id)),
         );
     }
@@ -305,7 +302,7 @@ fn page_of(rows: &[(i64, i64, Option<i64>)], comment_id: i64, paging: CommentPag
 pub fn has_approved_comment(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
     let found: Option<i64> = comments::table
         .filter(comments::author_email.eq(email))
-        .filter(comments::status.eq(APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .select(comments::id)
         .first(conn)
         .optional()?;
@@ -333,7 +330,7 @@ pub struct AdminComment {
 #[derive(Debug, Clone, Default)]
 pub struct CommentQuery {
     /// `None` is the "All" tab: pending and approved, as WordPress shows it.
-    pub status: Option<String>,
+    pub status: Option<CommentStatus>,
     /// Matched against text, name, email and IP, ignoring case.
     pub search: Option<String>,
     /// Keyset pagination: only comments with a smaller id (older).
@@ -367,9 +364,10 @@ pub fn list_admin_comments(
             posts::published_at,
         ))
         .into_boxed();
-    select = match query.status.as_deref() {
-        Some(status) => select.filter(comments::status.eq(status.to_owned())),
-        None => select.filter(comments::status.eq_any([PENDING, APPROVED])),
+    select = match query.status {
+        Some(status) => select.filter(comments::status.eq(status)),
+        None => select
+            .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved])),
     };
     if let Some(before_id) = query.before_id {
         select = select.filter(comments::id.lt(before_id));
@@ -415,13 +413,13 @@ pub fn list_admin_comments(
 /// all of a big site's, are not counted at all).
 pub fn count_spam_and_trash(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
     Ok((
-        count_with_status(conn, SPAM)?,
-        count_with_status(conn, TRASH)?,
+        count_with_status(conn, CommentStatus::Spam)?,
+        count_with_status(conn, CommentStatus::Trash)?,
     ))
 }
 
 /// Comments with `status`: one row of the counts the database keeps.
-pub fn count_with_status(conn: &mut AnyConnection, status: &str) -> QueryResult<i64> {
+pub fn count_with_status(conn: &mut AnyConnection, status: CommentStatus) -> QueryResult<i64> {
     let kept: Option<i64> = comment_counts::table
         .find(status)
         .select(comment_counts::n)
@@ -434,7 +432,7 @@ pub fn count_with_status(conn: &mut AnyConnection, status: &str) -> QueryResult<
 pub fn comment_times_since(conn: &mut AnyConnection, since: i64) -> QueryResult<Vec<i64>> {
     comments::table
         .filter(comments::created_at.ge(since))
-        .filter(comments::status.ne(SPAM))
+        .filter(comments::status.ne(CommentStatus::Spam))
         .select(comments::created_at)
         .load(conn)
 }
@@ -568,8 +566,8 @@ pub fn reply_as_staff(
             .find(parent_id)
             .select(Comment::as_select())
             .first(conn)?;
-        if parent.status != APPROVED {
-            set_comment_status(conn, parent_id, APPROVED)?;
+        if parent.status != CommentStatus::Approved {
+            set_comment_status(conn, parent_id, CommentStatus::Approved)?;
         }
         let reply = NewComment {
             post_id: parent.post_id,
@@ -595,14 +593,14 @@ pub fn reply_as_staff(
 
 /// Brings a trashed comment back with the status it had (pending if unknown).
 pub fn restore_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Comment> {
-    let before: Option<String> = comments::table
+    let before: Option<CommentStatus> = comments::table
         .find(comment_id)
         .select(comments::status_before_trash)
         .first(conn)?;
-    let status = match before.as_deref() {
-        Some(APPROVED) => APPROVED,
-        Some(SPAM) => SPAM,
-        _ => PENDING,
+    let status = match before {
+        Some(CommentStatus::Approved) => CommentStatus::Approved,
+        Some(CommentStatus::Spam) => CommentStatus::Spam,
+        _ => CommentStatus::Pending,
     };
     set_comment_status(conn, comment_id, status)
 }
@@ -614,11 +612,12 @@ pub fn latest_public_comments(
     post_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<(Comment, crate::models::post::Post)>> {
-    use crate::models::post::{Post, PUBLISHED};
+    use crate::domain::PostStatus;
+    use crate::models::post::Post;
     let mut query = comments::table
         .inner_join(posts::table)
-        .filter(comments::status.eq(APPROVED))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(comments::status.eq(CommentStatus::Approved))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .order(comments::id.desc())
         .limit(limit)
@@ -645,9 +644,9 @@ pub struct ImportedComment {
     pub author_ip: String,
     pub body_source: String,
     pub body_html: String,
-    pub status: &'static str,
+    pub status: CommentStatus,
     /// Pending for a trashed comment (so Restore has somewhere to go).
-    pub status_before_trash: Option<&'static str>,
+    pub status_before_trash: Option<CommentStatus>,
     pub wp_id: i64,
     pub created_at: i64,
     pub updated_at: i64,

@@ -7,49 +7,26 @@ use diesel::prelude::*;
 
 use crate::db::schema::{categories, post_categories, posts, redirects};
 use crate::db::AnyConnection;
-use crate::domain::Slug;
+use crate::domain::{PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
 use crate::models::setting::content_changed;
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{permalink_path, plain_text};
 
-pub const PUBLISHED: &str = "published";
-const POST: &str = "post";
-
-/// Where a post stands. A published post dated in the future is scheduled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostStatus {
-    Draft,
-    Published,
-    Private,
-    Trash,
-}
-
-impl PostStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostStatus::Draft => "draft",
-            PostStatus::Published => PUBLISHED,
-            PostStatus::Private => "private",
-            PostStatus::Trash => "trash",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posts)]
 pub struct Post {
     pub id: i64,
-    pub post_type: String,
+    pub post_type: PostType,
     pub slug: String,
     pub title: String,
     pub body_source: String,
     pub body_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
-    pub status_before_trash: Option<String>,
+    pub status: PostStatus,
+    pub status_before_trash: Option<PostStatus>,
     pub published_at: i64,
     pub author_id: Option<i64>,
     pub allow_comments: bool,
@@ -62,7 +39,7 @@ pub struct Post {
 impl Post {
     /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
     pub fn permalink(&self) -> String {
-        if self.post_type == "page" {
+        if self.post_type == PostType::Page {
             return format!("/{}/", self.slug);
         }
         permalink_path(self.published_at, &self.slug)
@@ -70,7 +47,7 @@ impl Post {
 
     /// Whether a reader may see it now: published and not scheduled.
     pub fn is_public(&self, at: i64) -> bool {
-        self.status == PUBLISHED && self.published_at <= at
+        self.status.is_published() && self.published_at <= at
     }
 }
 
@@ -121,14 +98,14 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
         let slug = free_slug(conn, &base)?;
         diesel::insert_into(posts::table)
             .values((
-                posts::post_type.eq(POST),
+                posts::post_type.eq(PostType::Post),
                 posts::slug.eq(slug.as_str()),
                 posts::title.eq(new_post.title.trim()),
                 posts::body_source.eq(&new_post.body_markdown),
                 posts::body_format.eq("markdown"),
                 posts::body_html.eq(&body_html),
                 posts::excerpt.eq(new_post.excerpt.trim()),
-                posts::status.eq(new_post.status.as_str()),
+                posts::status.eq(new_post.status),
                 posts::published_at.eq(new_post.published_at),
                 posts::author_id.eq(new_post.author_id),
                 posts::allow_comments.eq(new_post.allow_comments),
@@ -137,7 +114,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
             ))
             .execute(conn)?;
         let post: Post = posts::table
-            .filter(posts::post_type.eq(POST))
+            .filter(posts::post_type.eq(PostType::Post))
             .filter(posts::slug.eq(slug.as_str()))
             .select(Post::as_select())
             .first(conn)?;
@@ -176,13 +153,13 @@ fn free_slug_except(
     base: &Slug,
     except_id: Option<i64>,
 ) -> QueryResult<Slug> {
-    free_slug_of_type(conn, POST, base, except_id)
+    free_slug_of_type(conn, PostType::Post, base, except_id)
 }
 
 /// The first of `base`, `base-2`… no other post of `post_type` uses.
 pub fn free_slug_of_type(
     conn: &mut AnyConnection,
-    post_type: &str,
+    post_type: PostType,
     base: &Slug,
     except_id: Option<i64>,
 ) -> QueryResult<Slug> {
@@ -213,8 +190,8 @@ pub fn published_page(
 ) -> QueryResult<(Vec<Post>, bool)> {
     let offset = (page.max(1) - 1) * per_page;
     let mut query = posts::table
-        .filter(posts::post_type.eq(POST))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .order((posts::published_at.desc(), posts::id.desc()))
         .limit(per_page + 1)
@@ -235,19 +212,19 @@ pub fn published_page(
 
 /// The published, not scheduled, post with this slug.
 pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
-    find_public_by_slug(conn, POST, slug)
+    find_public_by_slug(conn, PostType::Post, slug)
 }
 
 /// The public post or page (`post_type`) with this slug.
 fn find_public_by_slug(
     conn: &mut AnyConnection,
-    post_type: &str,
+    post_type: PostType,
     slug: &str,
 ) -> QueryResult<Option<Post>> {
     posts::table
         .filter(posts::post_type.eq(post_type))
         .filter(posts::slug.eq(slug))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .select(Post::as_select())
         .first(conn)
@@ -258,7 +235,7 @@ fn find_public_by_slug(
 pub fn find_public_post_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Post>> {
     posts::table
         .find(id)
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .select(Post::as_select())
         .first(conn)
@@ -272,12 +249,12 @@ pub fn set_post_status(
     status: PostStatus,
 ) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
-        let current: String = posts::table
+        let current: PostStatus = posts::table
             .find(post_id)
             .select(posts::status)
             .first(conn)?;
         content_changed(conn)?;
-        let before_trash = (status == PostStatus::Trash && current != "trash").then_some(current);
+        let before_trash = (status.is_trash() && !current.is_trash()).then_some(current);
         diesel::update(posts::table.find(post_id))
             .set((
                 posts::status.eq(status.as_str()),
@@ -389,7 +366,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
                 posts::body_format.eq("markdown"),
                 posts::body_html.eq(&body_html),
                 posts::excerpt.eq(edited.excerpt.trim()),
-                posts::status.eq(edited.status.as_str()),
+                posts::status.eq(edited.status),
                 posts::published_at.eq(edited.published_at),
                 posts::allow_comments.eq(edited.allow_comments),
                 posts::updated_at.eq(now()),
@@ -415,41 +392,98 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
 
 /// Puts a trashed post back with the status it had.
 pub fn restore_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    let before: Option<String> = posts::table
+    let before: Option<PostStatus> = posts::table
         .find(post_id)
         .select(posts::status_before_trash)
         .first(conn)?;
-    let status = match before.as_deref() {
-        Some("published") => PostStatus::Published,
-        Some("private") => PostStatus::Private,
+    let status = match before {
+        Some(PostStatus::Published) => PostStatus::Published,
+        Some(PostStatus::Private) => PostStatus::Private,
         _ => PostStatus::Draft,
     };
     set_post_status(conn, post_id, status)
 }
 
-/// One page of the posts screen (newest first), optionally of one status;
-/// `scheduled` is a published post dated in the future.
+/// Which posts the posts screen lists (its tabs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostsShown {
+    /// "All": everything but the Trash.
+    NotTrashed,
+    /// Published and dated now or earlier.
+    Published,
+    /// Published, dated in the future.
+    Scheduled,
+    Drafts,
+    Private,
+    Trash,
+}
+
+impl PostsShown {
+    pub const TABS: [PostsShown; 6] = [
+        PostsShown::NotTrashed,
+        PostsShown::Published,
+        PostsShown::Scheduled,
+        PostsShown::Drafts,
+        PostsShown::Private,
+        PostsShown::Trash,
+    ];
+
+    /// The `?status=` spelling ("" for All).
+    pub fn code(self) -> &'static str {
+        match self {
+            PostsShown::NotTrashed => "",
+            PostsShown::Published => "published",
+            PostsShown::Scheduled => "scheduled",
+            PostsShown::Drafts => "draft",
+            PostsShown::Private => "private",
+            PostsShown::Trash => "trash",
+        }
+    }
+
+    /// The tab for a `?status=` value; anything unknown is All.
+    pub fn parse(code: &str) -> PostsShown {
+        PostsShown::TABS
+            .into_iter()
+            .find(|tab| tab.code() == code)
+            .unwrap_or(PostsShown::NotTrashed)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PostsShown::NotTrashed => "All",
+            PostsShown::Published => "Published",
+            PostsShown::Scheduled => "Scheduled",
+            PostsShown::Drafts => "Drafts",
+            PostsShown::Private => "Private",
+            PostsShown::Trash => "Trash",
+        }
+    }
+}
+
+/// One page of the posts screen (newest first).
 pub fn list_posts_admin(
     conn: &mut AnyConnection,
-    status: Option<&str>,
+    shown: PostsShown,
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<Post>, bool)> {
     let mut query = posts::table
-        .filter(posts::post_type.eq(POST))
+        .filter(posts::post_type.eq(PostType::Post))
         .order(posts::id.desc())
         .limit(limit + 1)
         .select(Post::as_select())
         .into_boxed();
-    query = match status {
-        Some("scheduled") => query
-            .filter(posts::status.eq(PUBLISHED))
+    query = match shown {
+        PostsShown::Scheduled => query
+            .filter(posts::status.eq(PostStatus::Published))
             .filter(posts::published_at.gt(now())),
-        Some("published") => query
-            .filter(posts::status.eq(PUBLISHED))
+        PostsShown::Published => query
+            .filter(posts::status.eq(PostStatus::Published))
             .filter(posts::published_at.le(now())),
-        Some(other) => query.filter(posts::status.eq(other.to_owned())),
-        None => query.filter(posts::status.ne("trash")),
+        PostsShown::Drafts => query.filter(posts::status.eq(PostStatus::Draft)),
+        PostsShown::Private => query.filter(posts::status.eq(PostStatus::Private)),
+        PostsShown::Trash => query.filter(posts::status.eq(PostStatus::Trash)),
+        PostsShown::NotTrashed => query.filter(posts::status.ne(PostStatus::Trash)),
     };
     if let Some(before_id) = before_id {
         query = query.filter(posts::id.lt(before_id));
@@ -462,14 +496,14 @@ pub fn list_posts_admin(
 
 /// A published page (WordPress's `page` type) by slug.
 pub fn find_public_page_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
-    find_public_by_slug(conn, "page", slug)
+    find_public_by_slug(conn, PostType::Page, slug)
 }
 
 /// Published posts by id, in the order of `ids` (search results).
 pub fn public_posts_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Post>> {
     let found: Vec<Post> = posts::table
         .filter(posts::id.eq_any(ids))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::status.eq(PostStatus::Published))
         .select(Post::as_select())
         .load(conn)?;
     let mut ordered = Vec::with_capacity(found.len());
@@ -489,8 +523,8 @@ pub fn public_post_stamps(
     limit: i64,
 ) -> QueryResult<Vec<(i64, String, i64, i64)>> {
     posts::table
-        .filter(posts::post_type.eq(POST))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .filter(posts::id.gt(after_id))
         .order(posts::id.asc())
@@ -507,7 +541,7 @@ pub fn public_post_stamps(
 /// A post or page brought in by an import, as the importer prepared it.
 #[derive(Debug, Clone)]
 pub struct ImportedPost {
-    pub post_type: &'static str,
+    pub post_type: PostType,
     pub slug: Slug,
     pub title: String,
     /// The HTML as exported, and its sanitised rendering.
@@ -548,9 +582,8 @@ pub fn insert_imported_post(
             posts::body_format.eq("html"),
             posts::body_html.eq(&imported.body_html),
             posts::excerpt.eq(&imported.excerpt),
-            posts::status.eq(imported.status.as_str()),
-            posts::status_before_trash
-                .eq((imported.status == PostStatus::Trash).then_some("draft")),
+            posts::status.eq(imported.status),
+            posts::status_before_trash.eq(imported.status.is_trash().then_some(PostStatus::Draft)),
             posts::published_at.eq(imported.published_at),
             posts::author_id.eq(imported.author_id),
             posts::allow_comments.eq(imported.allow_comments),
@@ -560,7 +593,7 @@ pub fn insert_imported_post(
         ))
         .execute(conn)?;
     let post = find_post_by_wp_id(conn, imported.wp_id)?.ok_or(diesel::result::Error::NotFound)?;
-    if imported.post_type == POST {
+    if imported.post_type == PostType::Post {
         replace_categories(conn, post.id, &imported.category_ids)?;
     }
     crate::models::search::index_post(conn, post.id, &post.title, &plain_text(&post.body_html))?;
@@ -589,7 +622,7 @@ pub fn find_redirect_target(
     redirects::table
         .inner_join(posts::table)
         .filter(redirects::from_path.eq(from_path))
-        .filter(posts::status.eq(PUBLISHED))
+        .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
         .select(Post::as_select())
         .first(conn)

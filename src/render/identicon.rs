@@ -1,12 +1,12 @@
 //! Avatars drawn by ferropress: a 5×5 mirrored identicon from a keyed hash
 //! of the normalised email, so the picture reveals nothing about the address.
 
-use crate::auth::signing::sign;
+use crate::auth::signing::{sign, Purpose};
 
 /// The keyed hash an avatar is drawn from: 128 bits (32 hex digits) of an
 /// HMAC of the lower-cased email.
 pub fn avatar_key(secret: &str, email: &str) -> String {
-    let mut key = sign(secret, "avatar", &email.trim().to_lowercase());
+    let mut key = sign(secret, Purpose::Avatar, &email.trim().to_lowercase());
     key.truncate(AVATAR_KEY_LEN);
     key
 }

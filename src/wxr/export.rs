@@ -8,8 +8,9 @@ use std::io::Write;
 use quick_xml::escape::escape;
 
 use crate::db::AnyConnection;
+use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::category::all_categories;
-use crate::models::comment::{comments_of_post, APPROVED, PENDING, SPAM};
+use crate::models::comment::comments_of_post;
 use crate::models::now;
 use crate::models::post::{all_posts_after, category_ids_of_post, Post};
 use crate::models::user::list_users;
@@ -34,13 +35,14 @@ fn wp_date(unix_seconds: i64) -> String {
         .to_string()
 }
 
+/// WordPress's `post_status` spelling.
 fn wp_status(post: &Post) -> &'static str {
-    match post.status.as_str() {
-        "published" if post.published_at > now() => "future",
-        "published" => "publish",
-        "private" => "private",
-        "trash" => "trash",
-        _ => "draft",
+    match post.status {
+        PostStatus::Published if post.published_at > now() => "future",
+        PostStatus::Published => "publish",
+        PostStatus::Private => "private",
+        PostStatus::Trash => "trash",
+        PostStatus::Draft => "draft",
     }
 }
 
@@ -218,11 +220,11 @@ fn write_item(
     writeln!(
         out,
         "\t\t<wp:post_type>{}</wp:post_type>",
-        cdata(&post.post_type)
+        cdata(post.post_type.as_str())
     )?;
     writeln!(out, "\t\t<wp:post_password><![CDATA[]]></wp:post_password>")?;
     writeln!(out, "\t\t<wp:is_sticky>0</wp:is_sticky>")?;
-    if post.post_type == "post" {
+    if post.post_type == PostType::Post {
         for category_id in category_ids_of_post(conn, post.id)? {
             if let Some(category) = categories
                 .iter()
@@ -238,11 +240,12 @@ fn write_item(
         }
     }
     for comment in comments_of_post(conn, post.id)? {
-        let approved = match comment.status.as_str() {
-            APPROVED => "1",
-            PENDING => "0",
-            SPAM => "spam",
-            _ => "trash",
+        // WordPress's `comment_approved` spellings.
+        let approved = match comment.status {
+            CommentStatus::Approved => "1",
+            CommentStatus::Pending => "0",
+            CommentStatus::Spam => "spam",
+            CommentStatus::Trash => "trash",
         };
         writeln!(out, "\t\t<wp:comment>")?;
         writeln!(out, "\t\t\t<wp:comment_id>{}</wp:comment_id>", comment.id)?;

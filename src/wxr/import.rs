@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::RunQueryDsl;
 
 use crate::db::AnyConnection;
+use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::domain::{EmailAddress, Role, Slug};
 use crate::models::category::{category_with_slug, set_category_parent};
 use crate::models::comment::wp_ids_of_post;
@@ -20,7 +21,7 @@ use crate::models::comment::{
     ImportedComment,
 };
 use crate::models::now;
-use crate::models::post::{find_post_by_wp_id, insert_imported_post, ImportedPost, PostStatus};
+use crate::models::post::{find_post_by_wp_id, insert_imported_post, ImportedPost};
 use crate::models::redirect::record_redirect;
 use crate::models::user::{
     create_user, find_user_by_email_ignoring_case, find_user_by_wp_login, set_wp_login, NewUser,
@@ -271,8 +272,8 @@ impl Importer {
 
     fn item(&mut self, conn: &mut AnyConnection, item: &WxrItem) -> Result<(), ImportError> {
         let post_type = match item.post_type.as_str() {
-            "post" | "" => "post",
-            "page" => "page",
+            "post" | "" => PostType::Post,
+            "page" => PostType::Page,
             "attachment" => return self.skip("attachments"),
             "nav_menu_item" => return self.skip("menu items"),
             _ => return self.skip("other items"),
@@ -336,7 +337,7 @@ impl Importer {
                     category_ids,
                 };
                 let post = insert_imported_post(conn, &imported)?;
-                if post_type == "page" {
+                if post_type == PostType::Page {
                     self.summary.pages += 1;
                 } else {
                     self.summary.posts += 1;
@@ -345,7 +346,7 @@ impl Importer {
             }
         };
         // Old addresses: the short link, and the WordPress permalink when it differs.
-        let short = if post_type == "page" {
+        let short = if post_type == PostType::Page {
             format!("/?page_id={}", item.id)
         } else {
             format!("/?p={}", item.id)
@@ -398,11 +399,12 @@ impl Importer {
                 self.skip("duplicate comments")?;
                 continue;
             }
+            // WordPress's `comment_approved` spellings.
             let status = match comment.approved.as_str() {
-                "1" | "approve" | "approved" => "approved",
-                "spam" => "spam",
-                "trash" | "post-trashed" => "trash",
-                _ => "pending",
+                "1" | "approve" | "approved" => CommentStatus::Approved,
+                "spam" => CommentStatus::Spam,
+                "trash" | "post-trashed" => CommentStatus::Trash,
+                _ => CommentStatus::Pending,
             };
             let email = EmailAddress::parse(&comment.author_email)
                 .map(|email| email.as_str().to_owned())
@@ -434,7 +436,8 @@ impl Importer {
                 body_source: comment.content.clone(),
                 body_html: sanitize_imported_comment(&comment.content),
                 status,
-                status_before_trash: (status == "trash").then_some("pending"),
+                status_before_trash: (status == CommentStatus::Trash)
+                    .then_some(CommentStatus::Pending),
                 wp_id: comment.id,
                 created_at,
                 updated_at: created_at,

@@ -1,7 +1,7 @@
 //! SPEC §5: the admin panel — accounts, roles, CSRF, the moderation queue,
 //! posts, categories, settings, users and personal data.
 
-use ferropress::domain::Role;
+use ferropress::domain::{CommentStatus, Role};
 use ferropress::models::comment::find_comment;
 use ferropress::models::post::find_post;
 use ferropress::models::setting::keys;
@@ -45,7 +45,7 @@ async fn post_with_pending_comments(
 fn status_of(app: &TestApp, id: i64) -> Option<String> {
     find_comment(&mut app.conn(), id)
         .unwrap()
-        .map(|comment| comment.status)
+        .map(|comment| comment.status.to_string())
 }
 
 on_both_backends! {
@@ -305,8 +305,8 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let rows = app.comments_of(&post);
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].status, "approved");
-        assert_eq!(rows[1].status, "approved");
+        assert_eq!(rows[0].status, CommentStatus::Approved);
+        assert_eq!(rows[1].status, CommentStatus::Approved);
         assert_eq!(rows[1].parent_id, Some(ids[0]));
         assert_eq!(rows[1].user_id, Some(staff.id));
         let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
@@ -545,7 +545,7 @@ on_both_backends! {
                 .into_iter()
                 .map(|status| {
                     let real: i64 = comments::table.filter(comments::status.eq(status)).count().get_result(&mut app.conn()).unwrap();
-                    (status.to_owned(), count_with_status(&mut app.conn(), status).unwrap(), real)
+                    (status.to_owned(), count_with_status(&mut app.conn(), status.parse().unwrap()).unwrap(), real)
                 })
                 .collect()
         };
@@ -562,12 +562,12 @@ on_both_backends! {
             app.post_comment(&post, &fields).await;
         }
         agree(&app, "six held comments");
-        assert_eq!(count_with_status(&mut app.conn(), "pending").unwrap(), 6);
+        assert_eq!(count_with_status(&mut app.conn(), CommentStatus::Pending).unwrap(), 6);
         let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
-        set_comment_status(&mut app.conn(), ids[0], "approved").unwrap();
-        set_comment_status(&mut app.conn(), ids[1], "spam").unwrap();
-        set_comment_status(&mut app.conn(), ids[2], "trash").unwrap();
-        set_comment_status(&mut app.conn(), ids[2], "trash").unwrap();
+        set_comment_status(&mut app.conn(), ids[0], CommentStatus::Approved).unwrap();
+        set_comment_status(&mut app.conn(), ids[1], CommentStatus::Spam).unwrap();
+        set_comment_status(&mut app.conn(), ids[2], CommentStatus::Trash).unwrap();
+        set_comment_status(&mut app.conn(), ids[2], CommentStatus::Trash).unwrap();
         agree(&app, "moderation");
         delete_comment(&mut app.conn(), ids[1]).unwrap();
         erase_comments_by_email(&mut app.conn(), "reader3@example.com").unwrap();
@@ -579,7 +579,7 @@ on_both_backends! {
         assert_eq!(bulk.status(), StatusCode::SEE_OTHER);
         agree(&app, "bulk approval");
         let panel = app.get("/admin/comments?status=pending").await.text().await.unwrap();
-        let pending = count_with_status(&mut app.conn(), "pending").unwrap();
+        let pending = count_with_status(&mut app.conn(), CommentStatus::Pending).unwrap();
         assert_eq!(pending, 1);
         assert!(panel.contains("Pending (1)</a>"), "{panel}");
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use ferropress::db::Backend;
+use ferropress::domain::CommentStatus;
 use ferropress::models::post::NewPost;
 
 use crate::helpers::{missing, TestApp};
@@ -293,7 +294,7 @@ async fn a_reader_comments_from_chromium_and_sees_it_awaiting_moderation() {
     );
     let url = client.current_url().await.unwrap();
     let comment = app.comments_of(&post).remove(0);
-    assert_eq!(comment.status, "pending");
+    assert_eq!(comment.status, CommentStatus::Pending);
     assert_eq!(url.path(), post.permalink());
     assert_eq!(
         url.fragment(),
@@ -459,7 +460,7 @@ async fn a_moderator_approves_a_pending_comment_from_the_pending_tab() {
         .await
         .unwrap();
     assert_eq!(notice, "1 comment approved.");
-    assert_eq!(app.comments_of(&post)[0].status, "approved");
+    assert_eq!(app.comments_of(&post)[0].status, CommentStatus::Approved);
     let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
     assert!(page.contains("Is this still true in 2026?"));
     browser.close().await;

@@ -2,6 +2,7 @@
 //! message, kept values, and the rows in the database.
 
 use ferropress::db::Backend;
+use ferropress::domain::CommentStatus;
 use ferropress::models::comment::set_comment_status;
 use ferropress::models::now;
 use ferropress::models::post::NewPost;
@@ -61,7 +62,7 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let rows = app.comments_of(&post);
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].status, "pending");
+        assert_eq!(rows[0].status, CommentStatus::Pending);
         assert_eq!(rows[0].author_email, "ann.reader@example.com");
         assert_eq!(location(&response), format!("{}#comment-{}", post.permalink(), rows[0].id));
         let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -90,7 +91,7 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert!(response.headers().get("set-cookie").is_none(), "nothing to hide");
         let rows = app.comments_of(&post);
-        assert_eq!(rows[0].status, "approved");
+        assert_eq!(rows[0].status, CommentStatus::Approved);
 
         let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
         assert!(page.contains("Very helpful, thank you."));
@@ -113,10 +114,10 @@ on_both_backends! {
         let post = app.publish("A post", "Body.", 1, &[]);
         app.post_comment(&post, &app.comment_fields("First ever.")).await;
         let first = app.comments_of(&post).remove(0);
-        assert_eq!(first.status, "pending", "an unknown author waits");
-        set_comment_status(&mut app.conn(), first.id, "approved").unwrap();
+        assert_eq!(first.status, CommentStatus::Pending, "an unknown author waits");
+        set_comment_status(&mut app.conn(), first.id, CommentStatus::Approved).unwrap();
         app.post_comment(&post, &app.comment_fields("Second time around.")).await;
-        assert_eq!(app.comments_of(&post)[1].status, "approved", "a known author does not");
+        assert_eq!(app.comments_of(&post)[1].status, CommentStatus::Approved, "a known author does not");
     }
 }
 
@@ -295,7 +296,7 @@ on_both_backends! {
         }
         let rows = app.comments_of(&post);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|comment| comment.status == "spam"), "{:?}", rows.iter().map(|c| &c.status).collect::<Vec<_>>());
+        assert!(rows.iter().all(|comment| comment.status == CommentStatus::Spam), "{:?}", rows.iter().map(|c| &c.status).collect::<Vec<_>>());
         let (_, own) = app.get_page(&post.permalink()).await;
         assert!(own.contains("Typed in no time at all.") && own.contains("Your comment is awaiting moderation."));
         let (_, stranger) = app.get_page_as_stranger(&post.permalink()).await;

@@ -20,7 +20,7 @@ on_both_backends! {
         app.publish("First post", "The *first* body.", 2, &[neck.id]);
         app.publish("Second post", "The second body.", 1, &[]);
         let mut draft = NewPost::published("Secret draft", "Hidden.");
-        draft.status = ferropress::models::post::PostStatus::Draft;
+        draft.status = ferropress::domain::PostStatus::Draft;
         app.create_post(draft);
 
         let (status, headers, xml) = body_of(&app, "/feed/").await;
@@ -102,7 +102,7 @@ on_both_backends! {
         app.publish("A note on shoulders", "Rhizotomy is rarely used for a shoulder; for the knee it helps.", 4, &[]);
         app.publish("Rhizotomy outcomes", "What to expect afterwards.", 3, &[]);
         let mut draft = NewPost::published("Rhizotomy draft", "Unpublished rhizotomy notes.");
-        draft.status = ferropress::models::post::PostStatus::Draft;
+        draft.status = ferropress::domain::PostStatus::Draft;
         app.create_post(draft);
 
         let (status, html) = app.get_page("/search?q=rhizotomy").await;
@@ -150,7 +150,7 @@ on_both_backends! {
         app.create_category("Empty", "");
         let post = app.publish("Mapped", "Body.", 1, &[neck.id]);
         let mut draft = NewPost::published("Unmapped draft", "Body.");
-        draft.status = ferropress::models::post::PostStatus::Draft;
+        draft.status = ferropress::domain::PostStatus::Draft;
         let draft = app.create_post(draft);
         let (status, headers, xml) = body_of(&app, "/sitemap.xml").await;
         assert_eq!(status, StatusCode::OK);

@@ -462,12 +462,13 @@ fn database_places_holding(app: &crate::helpers::TestApp, needle: &str) -> Vec<S
 }
 
 async fn wait_for_outbox(app: &crate::helpers::TestApp, done: impl Fn(i64, i64) -> bool) {
+    use ferropress::domain::OutboxStatus;
     use ferropress::mail::outbox::count_outbox;
     let started = std::time::Instant::now();
     loop {
         let (pending, failed) = (
-            count_outbox(&mut app.conn(), "pending").unwrap(),
-            count_outbox(&mut app.conn(), "failed").unwrap(),
+            count_outbox(&mut app.conn(), OutboxStatus::Pending).unwrap(),
+            count_outbox(&mut app.conn(), OutboxStatus::Failed).unwrap(),
         );
         if done(pending, failed) {
             return;
@@ -604,8 +605,9 @@ on_both_backends! {
         // Three outbox rows: sent long ago, sent lately, waiting.
         let outbox_ids: Vec<i64> = outbox::table.select(outbox::id).order(outbox::id.asc()).load(&mut app.conn()).unwrap();
         assert!(outbox_ids.len() >= 3, "moderation mail was queued");
-        diesel::update(outbox::table.find(outbox_ids[0])).set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(now - 31 * 86_400)))).execute(&mut app.conn()).unwrap();
-        diesel::update(outbox::table.find(outbox_ids[1])).set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(now - 86_400)))).execute(&mut app.conn()).unwrap();
+        use ferropress::domain::OutboxStatus;
+        diesel::update(outbox::table.find(outbox_ids[0])).set((outbox::status.eq(OutboxStatus::Sent), outbox::sent_at.eq(Some(now - 31 * 86_400)))).execute(&mut app.conn()).unwrap();
+        diesel::update(outbox::table.find(outbox_ids[1])).set((outbox::status.eq(OutboxStatus::Sent), outbox::sent_at.eq(Some(now - 86_400)))).execute(&mut app.conn()).unwrap();
 
         let pruned = prune(&mut app.conn(), RetentionSettings::default(), now).unwrap();
         assert_eq!((pruned.mails_deleted, pruned.ips_anonymised), (1, 2));

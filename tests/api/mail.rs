@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use ferropress::db::schema::{action_tokens, outbox};
-use ferropress::domain::Role;
+use ferropress::domain::{CommentStatus, OutboxStatus, Role};
 use ferropress::mail::outbox::{claim_due, count_outbox, enqueue, NewEmail};
 use ferropress::models::post::NewPost;
 use ferropress::models::setting::keys;
@@ -23,7 +23,7 @@ const LONGER_THAN_A_LEASE: Duration = Duration::from_millis(2500);
 async fn wait_until_delivered(app: &TestApp) {
     let started = Instant::now();
     loop {
-        let pending = count_outbox(&mut app.conn(), "pending").unwrap();
+        let pending = count_outbox(&mut app.conn(), OutboxStatus::Pending).unwrap();
         if pending == 0 {
             return;
         }
@@ -60,7 +60,7 @@ on_both_backends_with_mail! {
         let mut fields = app.comment_fields("Does this *help* with neck pain?");
         fields[3].1 = "https://ann.example/".to_owned();
         assert_eq!(app.post_comment(&post, &fields).await.status(), StatusCode::SEE_OTHER);
-        assert_eq!(count_outbox(&mut app.conn(), "pending").unwrap() + count_outbox(&mut app.conn(), "sent").unwrap(), 2,
+        assert_eq!(count_outbox(&mut app.conn(), OutboxStatus::Pending).unwrap() + count_outbox(&mut app.conn(), OutboxStatus::Sent).unwrap(), 2,
             "written with the comment, before the answer");
 
         let mails = sink.wait_for(2).await;
@@ -111,7 +111,7 @@ on_both_backends_with_mail! {
         let mail = sink.wait_for(1).await.remove(0);
         let approve = mail.link_containing("/moderate/");
         let comment_id = app.comments_of(&post)[0].id;
-        let status = |app: &TestApp| app.comments_of(&post)[0].status.clone();
+        let status = |app: &TestApp| app.comments_of(&post)[0].status;
         assert_eq!(comment_id, app.comments_of(&post)[0].id);
 
         // A mail scanner opens every link: nothing changes.
@@ -119,16 +119,16 @@ on_both_backends_with_mail! {
         assert_eq!(opened.status(), StatusCode::OK);
         let page = opened.text().await.unwrap();
         assert!(page.contains("Approve this comment?") && page.contains("Please approve me.") && page.contains(">Approve</button>"));
-        assert_eq!(status(&app), "pending");
+        assert_eq!(status(&app), CommentStatus::Pending);
         let head = stranger().head(&approve).send().await.unwrap();
         assert_eq!(head.status(), StatusCode::OK);
-        assert_eq!(status(&app), "pending");
+        assert_eq!(status(&app), CommentStatus::Pending);
 
         // The button acts, without any login.
         let acted = stranger().post(&approve).send().await.unwrap();
         assert_eq!(acted.status(), StatusCode::OK);
         assert!(acted.text().await.unwrap().contains("The comment is approved."));
-        assert_eq!(status(&app), "approved");
+        assert_eq!(status(&app), CommentStatus::Approved);
 
         let again = stranger().post(&approve).send().await.unwrap();
         assert_eq!(again.status(), StatusCode::GONE);
@@ -144,7 +144,7 @@ on_both_backends_with_mail! {
         let expired = stranger().post(&trash).send().await.unwrap();
         assert_eq!(expired.status(), StatusCode::GONE);
         assert!(expired.text().await.unwrap().contains("This link has expired"));
-        assert_eq!(status(&app), "approved");
+        assert_eq!(status(&app), CommentStatus::Approved);
 
         let mut forged = approve.clone();
         let last = forged.pop().unwrap();
@@ -296,7 +296,7 @@ on_both_backends_with_mail! {
         ids.dedup();
         assert_eq!(ids.len(), 3);
         assert_eq!(sink.received().len(), mails.len(), "none twice");
-        assert_eq!(count_outbox(&mut app.conn(), "sent").unwrap(), 3);
+        assert_eq!(count_outbox(&mut app.conn(), OutboxStatus::Sent).unwrap(), 3);
     }
 }
 
@@ -325,7 +325,7 @@ on_both_backends! {
         wait_until_delivered(&restarted).await;
         tokio::time::sleep(LONGER_THAN_A_LEASE).await;
         assert_eq!(sink.received().len(), 4);
-        assert_eq!(count_outbox(&mut app.conn(), "sent").unwrap(), 4);
+        assert_eq!(count_outbox(&mut app.conn(), OutboxStatus::Sent).unwrap(), 4);
     }
 }
 
@@ -400,7 +400,7 @@ async fn two_serve_processes_on_one_postgres_database_deliver_each_message_once(
     };
     let (mut first, mut second) = (spawn(), spawn());
     let started = Instant::now();
-    while count_outbox(&mut conn, "sent").unwrap() < 200 {
+    while count_outbox(&mut conn, OutboxStatus::Sent).unwrap() < 200 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "not all delivered"
@@ -454,7 +454,7 @@ on_both_backends_with_mail! {
         assert_eq!(answers.iter().filter(|status| **status == 303).count(), 30, "{answers:?}");
         assert_eq!(answers.iter().filter(|status| **status == 409).count(), 1, "{answers:?}");
         assert_eq!(app.comments_of(&post).len(), 30, "every accepted comment, once");
-        let mails = count_outbox(&mut app.conn(), "pending").unwrap() + count_outbox(&mut app.conn(), "sent").unwrap();
+        let mails = count_outbox(&mut app.conn(), OutboxStatus::Pending).unwrap() + count_outbox(&mut app.conn(), OutboxStatus::Sent).unwrap();
         assert_eq!(mails, 30, "one moderation mail per accepted comment, none for the duplicate");
     }
 }
@@ -500,7 +500,7 @@ on_both_backends_with_mail! {
                 .unwrap();
             assert_eq!(response.status(), StatusCode::SEE_OTHER, "{what}");
             let stored = app.comments_of(&post).pop().unwrap();
-            assert_eq!(stored.status, status, "{what}");
+            assert_eq!(stored.status.as_str(), status, "{what}");
             wait_until_delivered(&app).await;
             let new_mail: Vec<String> = sink.received()[before..].iter().map(|mail| mail.subject()).collect();
             match subject {

@@ -1,7 +1,8 @@
 //! SPEC §2: the pages readers see, their URLs, and what is hidden from them.
 
+use ferropress::domain::PostStatus;
 use ferropress::domain::Role;
-use ferropress::models::post::{set_post_status, NewPost, PostStatus};
+use ferropress::models::post::{set_post_status, NewPost};
 use ferropress::models::redirect::record_redirect;
 use reqwest::StatusCode;
 

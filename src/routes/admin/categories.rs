@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{
-    admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
+    admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice,
+    NoticeQuery,
 };
 use crate::domain::Slug;
 use crate::error::PageError;
@@ -136,7 +137,7 @@ pub async fn create(
         .await?;
     Ok(see_other(&with_notice(
         "/admin/categories",
-        "category_added",
+        Notice::CategoryAdded,
         1,
     )))
 }
@@ -193,7 +194,7 @@ pub async fn update(
         .await?;
     Ok(see_other(&with_notice(
         "/admin/categories",
-        "category_updated",
+        Notice::CategoryUpdated,
         1,
     )))
 }
@@ -213,7 +214,7 @@ pub async fn delete(
     }
     Ok(see_other(&with_notice(
         "/admin/categories",
-        "category_deleted",
+        Notice::CategoryDeleted,
         1,
     )))
 }

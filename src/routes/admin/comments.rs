@@ -8,18 +8,20 @@ use serde::Deserialize;
 
 use super::{
     admin_page, admin_page_with_status, safe_return, see_other, with_notice, AdminLayout, FieldMap,
-    NoticeQuery,
+    Notice, NoticeQuery,
 };
 use super::{FieldErrors, FieldErrorsAt};
 use crate::domain::comment::AuthorUrl;
+use crate::domain::CommentStatus;
 use crate::domain::EmailAddress;
+use crate::domain::ModerationAction;
 use crate::error::PageError;
 use crate::mail::notify::comment_approved;
 use crate::models::comment::{
     comment_revisions, count_spam_and_trash, edit_comment, find_comment, list_admin_comments,
-    reply_as_staff, Comment, CommentEdit, CommentQuery, APPROVED, PENDING, SPAM, TRASH,
+    reply_as_staff, Comment, CommentEdit, CommentQuery,
 };
-use crate::moderate::{moderate, ModerationAction};
+use crate::moderate::moderate;
 use crate::render::comment::render_comment;
 use crate::render::text::permalink_path;
 use crate::routes::comments::view::comment_date;
@@ -33,12 +35,14 @@ pub const PAGE_SIZE: i64 = 20;
 struct CommentsPage {
     layout: AdminLayout,
     tabs: Vec<Tab>,
-    status: String,
+    status: Option<CommentStatus>,
     search: String,
     rows: Vec<Row>,
     this_page: String,
     next_page: Option<String>,
     first_page: Option<String>,
+    /// The bulk-action menu.
+    actions: &'static [ModerationAction],
 }
 
 struct Tab {
@@ -50,7 +54,7 @@ struct Tab {
 
 struct Row {
     id: i64,
-    status: String,
+    status: CommentStatus,
     author_name: String,
     author_email: String,
     author_url: String,
@@ -59,8 +63,6 @@ struct Row {
     post_title: String,
     permalink: String,
     date: String,
-    actions: Vec<(&'static str, &'static str, bool)>,
-    can_edit: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,44 +74,32 @@ pub struct ListQuery {
     n: Option<usize>,
 }
 
-/// The actions a comment in `status` offers: (action, label, destructive).
-fn actions_for(status: &str) -> Vec<(&'static str, &'static str, bool)> {
-    match status {
-        PENDING => vec![
-            ("approve", "Approve", false),
-            ("spam", "Spam", true),
-            ("trash", "Trash", true),
-        ],
-        APPROVED => vec![
-            ("unapprove", "Unapprove", false),
-            ("spam", "Spam", true),
-            ("trash", "Trash", true),
-        ],
-        SPAM => vec![
-            ("notspam", "Not spam", false),
-            ("delete", "Delete permanently", true),
-        ],
-        _ => vec![
-            ("restore", "Restore", false),
-            ("delete", "Delete permanently", true),
-        ],
-    }
+/// Which part of the queue a page lists: a tab and a search. Every link
+/// between its pages is built here.
+struct Listing {
+    status: Option<CommentStatus>,
+    search: String,
 }
 
-fn list_path(status: &str, search: &str) -> String {
-    let mut path = String::from("/admin/comments");
-    let mut parts = Vec::new();
-    if !status.is_empty() {
-        parts.push(format!("status={status}"));
+impl Listing {
+    /// The listing's first page, or the one after comment `before`.
+    fn url(&self, before: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(status) = self.status {
+            parts.push(format!("status={status}"));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("s={}", crate::error::percent_encode(&self.search)));
+        }
+        if let Some(before) = before {
+            parts.push(format!("before={before}"));
+        }
+        if parts.is_empty() {
+            "/admin/comments".to_owned()
+        } else {
+            format!("/admin/comments?{}", parts.join("&"))
+        }
     }
-    if !search.is_empty() {
-        parts.push(format!("s={}", crate::error::percent_encode(search)));
-    }
-    if !parts.is_empty() {
-        path.push('?');
-        path.push_str(&parts.join("&"));
-    }
-    path
 }
 
 pub async fn list(
@@ -117,14 +107,17 @@ pub async fn list(
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let status = query
-        .status
-        .clone()
-        .filter(|status| [PENDING, APPROVED, SPAM, TRASH].contains(&status.as_str()));
-    let search = query.s.clone().unwrap_or_default().trim().to_owned();
+    // An unknown tab is the "All" tab, as a stale bookmark should be.
+    let listing = Listing {
+        status: query
+            .status
+            .as_deref()
+            .and_then(|status| status.parse().ok()),
+        search: query.s.as_deref().unwrap_or_default().trim().to_owned(),
+    };
     let comment_query = CommentQuery {
-        status: status.clone(),
-        search: Some(search.clone()).filter(|search| !search.is_empty()),
+        status: listing.status,
+        search: Some(listing.search.clone()).filter(|search| !search.is_empty()),
         before_id: query.before,
         limit: PAGE_SIZE,
     };
@@ -137,10 +130,10 @@ pub async fn list(
         })
         .await?;
     let (spam_count, trash_count) = counts;
-    let title = if search.is_empty() {
+    let title = if listing.search.is_empty() {
         "Comments".to_owned()
     } else {
-        format!("Comments matching “{search}”")
+        format!("Comments matching “{}”", listing.search)
     };
     let notice = NoticeQuery {
         done: query.done.clone(),
@@ -150,56 +143,35 @@ pub async fn list(
     let layout = AdminLayout::new(&state, &staff, &title, "Comments")
         .await?
         .with_notice(notice);
-    let count = |name: &str| match name {
-        PENDING => Some(layout.pending),
-        SPAM => Some(spam_count),
-        TRASH => Some(trash_count),
-        _ => None,
+    let count = |status: Option<CommentStatus>| match status? {
+        CommentStatus::Pending => Some(layout.pending),
+        CommentStatus::Spam => Some(spam_count),
+        CommentStatus::Trash => Some(trash_count),
+        CommentStatus::Approved => None,
     };
-    let status_text = status.clone().unwrap_or_default();
-    let tabs = [
-        ("All", ""),
-        ("Pending", PENDING),
-        ("Approved", APPROVED),
-        ("Spam", SPAM),
-        ("Trash", TRASH),
-    ]
-    .into_iter()
-    .map(|(label, tab_status)| Tab {
-        label,
-        href: list_path(tab_status, ""),
-        count: count(tab_status),
-        current: tab_status == status_text,
-    })
-    .collect();
-    let this_page = match query.before {
-        Some(before) => {
-            let base = list_path(&status_text, &search);
-            format!(
-                "{base}{}before={before}",
-                if base.contains('?') { '&' } else { '?' }
-            )
-        }
-        None => list_path(&status_text, &search),
-    };
+    let tabs = std::iter::once(None)
+        .chain(CommentStatus::ALL.iter().copied().map(Some))
+        .map(|tab_status| Tab {
+            label: tab_status.map_or("All", CommentStatus::tab_label),
+            href: Listing {
+                status: tab_status,
+                search: String::new(),
+            }
+            .url(None),
+            count: count(tab_status),
+            current: tab_status == listing.status,
+        })
+        .collect();
+    let this_page = listing.url(query.before);
     let next_page = match (has_more, rows.last()) {
-        (true, Some(last)) => {
-            let base = list_path(&status_text, &search);
-            Some(format!(
-                "{base}{}before={}",
-                if base.contains('?') { '&' } else { '?' },
-                last.comment.id
-            ))
-        }
+        (true, Some(last)) => Some(listing.url(Some(last.comment.id))),
         _ => None,
     };
-    let first_page = query.before.map(|_| list_path(&status_text, &search));
+    let first_page = query.before.map(|_| listing.url(None));
     let rows = rows
         .into_iter()
         .map(|row| Row {
             id: row.comment.id,
-            actions: actions_for(&row.comment.status),
-            can_edit: row.comment.status == PENDING || row.comment.status == APPROVED,
             status: row.comment.status,
             author_name: row.comment.author_name,
             author_email: row.comment.author_email,
@@ -214,29 +186,21 @@ pub async fn list(
     admin_page(&CommentsPage {
         layout,
         tabs,
-        status: status_text,
-        search,
+        status: listing.status,
+        search: listing.search,
         rows,
         this_page,
         next_page,
         first_page,
+        actions: ModerationAction::ALL,
     })
 }
 
-const ACTIONS: [&str; 7] = [
-    "approve",
-    "unapprove",
-    "spam",
-    "notspam",
-    "trash",
-    "restore",
-    "delete",
-];
-
-async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize, PageError> {
-    let Some(action) = ModerationAction::parse(&action) else {
-        return Ok(0);
-    };
+async fn act_on(
+    state: &AppState,
+    ids: Vec<i64>,
+    action: ModerationAction,
+) -> Result<usize, PageError> {
     let context = crate::mail::MailContext::of(state);
     state
         .db(move |conn| {
@@ -253,32 +217,39 @@ async fn act_on(state: &AppState, ids: Vec<i64>, action: String) -> Result<usize
         .await
 }
 
+/// A row's button: one action on one comment (an unknown action is a `404`).
 pub async fn single_action(
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(i64, ModerationAction)>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
-    if !ACTIONS.contains(&action.as_str()) {
-        return Err(PageError::NotFound);
-    }
-    let done = act_on(&state, vec![id], action.clone()).await?;
+    let done = act_on(&state, vec![id], action).await?;
     let back = safe_return(form.form.get("return_to"), "/admin/comments");
-    Ok(see_other(&with_notice(&back, &action, done)))
+    Ok(see_other(&with_notice(
+        &back,
+        Notice::Moderated(action),
+        done,
+    )))
 }
 
+/// "Bulk actions" → Apply: one action on every ticked comment; no action
+/// chosen does nothing.
 pub async fn bulk_action(
     state: web::Data<AppState>,
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
-    let action = form.form.text("action");
     let back = safe_return(form.form.get("return_to"), "/admin/comments");
-    if !ACTIONS.contains(&action.as_str()) {
+    let Ok(action) = form.form.text("action").parse::<ModerationAction>() else {
         return Ok(see_other(&back));
-    }
+    };
     let ids = form.form.ids_with_prefix("c");
-    let done = act_on(&state, ids, action.clone()).await?;
-    Ok(see_other(&with_notice(&back, &action, done)))
+    let done = act_on(&state, ids, action).await?;
+    Ok(see_other(&with_notice(
+        &back,
+        Notice::Moderated(action),
+        done,
+    )))
 }
 
 #[derive(Template)]
@@ -345,7 +316,7 @@ pub async fn reply(
     let user = staff.user.clone();
     let parent_id = comment.id;
     let context = crate::mail::MailContext::of(&state);
-    let parent_was_approved = comment.status == APPROVED;
+    let parent_was_approved = comment.status == CommentStatus::Approved;
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -357,7 +328,11 @@ pub async fn reply(
             })
         })
         .await?;
-    Ok(see_other(&with_notice("/admin/comments", "replied", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/comments",
+        Notice::Replied,
+        1,
+    )))
 }
 
 #[derive(Template)]
@@ -458,5 +433,9 @@ pub async fn edit(
     state
         .db(move |conn| edit_comment(conn, id, editor_id, &edit))
         .await?;
-    Ok(see_other(&with_notice("/admin/comments", "edited", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/comments",
+        Notice::Edited,
+        1,
+    )))
 }

@@ -5,9 +5,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{admin_page, AdminLayout, NoticeQuery};
+use crate::domain::CommentStatus;
 use crate::error::PageError;
 use crate::models::comment::{
-    comment_times_since, count_with_status, list_admin_comments, CommentQuery, PENDING,
+    comment_times_since, count_with_status, list_admin_comments, CommentQuery,
 };
 use crate::models::now;
 use crate::render::text::datetime;
@@ -31,7 +32,7 @@ struct LatestComment {
     post_title: String,
     date: String,
     excerpt: String,
-    status: String,
+    status: CommentStatus,
 }
 
 /// A bar chart of comments per day, in SVG user units.
@@ -122,7 +123,7 @@ pub async fn show(
     let since = today_start - (CHART_DAYS - 1) * 86_400;
     let (pending, latest, times) = state
         .db(move |conn| {
-            let pending = count_with_status(conn, PENDING)?;
+            let pending = count_with_status(conn, CommentStatus::Pending)?;
             let query = CommentQuery {
                 limit: 5,
                 ..CommentQuery::default()
@@ -142,7 +143,7 @@ pub async fn show(
                 .chars()
                 .take(160)
                 .collect(),
-            status: row.comment.status.clone(),
+            status: row.comment.status,
         })
         .collect();
     let layout = AdminLayout::new(&state, &staff, "Dashboard", "Dashboard")

@@ -22,8 +22,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Area;
+use crate::domain::{CommentStatus, ModerationAction};
 use crate::error::PageError;
-use crate::models::comment::{count_with_status, PENDING};
+use crate::models::comment::count_with_status;
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
 use crate::routes::staff::{CsrfForm, Staff};
 use crate::routes::{get_or_head, Access, RouteEntry};
@@ -284,7 +285,7 @@ impl AdminLayout {
         let smtp_on = state.config.smtp_url.is_some();
         let (pending, (failing, last_error)) = state
             .db(move |conn| {
-                let pending = count_with_status(conn, PENDING)?;
+                let pending = count_with_status(conn, CommentStatus::Pending)?;
                 // Delivery trouble only matters while delivery is on.
                 let trouble = if smtp_on {
                     crate::mail::outbox::delivery_trouble(conn)?
@@ -390,52 +391,123 @@ pub fn safe_return(path: Option<&str>, fallback: &str) -> String {
     }
 }
 
-/// `path` with `done=CODE&n=COUNT` added: the next page says what happened.
-pub fn with_notice(path: &str, done: &str, count: usize) -> String {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{separator}done={done}&n={count}")
+/// What the page after a successful form says happened (WordPress's words).
+/// It travels as a code in the URL (`?done=CODE&n=COUNT`); only known codes
+/// produce text, so nothing from the URL is ever echoed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Comments moderated, coded by the action's own spelling.
+    Moderated(ModerationAction),
+    Replied,
+    Edited,
+    PostSaved,
+    PostTrashed,
+    PostRestored,
+    CategoryAdded,
+    CategoryUpdated,
+    CategoryDeleted,
+    SettingsSaved,
+    UserAdded,
+    RoleChanged,
+    UserRemoved,
+    PasswordReset,
+    ProfileSaved,
+    /// A mail queued again (`n` = 1), or nothing to retry (`n` = 0).
+    Retried,
+    /// Comments anonymised on an erasure request.
+    Erased,
 }
 
-/// The notice for a `done` code, as WordPress words them. Only known codes
-/// produce text, so nothing from the URL is ever echoed.
-pub fn notice_text(done: Option<&str>, count: Option<usize>) -> Option<String> {
-    let count = count.unwrap_or(1);
-    let comments = |verb: &str| {
-        if count == 1 {
-            format!("1 comment {verb}.")
-        } else {
-            format!("{count} comments {verb}.")
+impl Notice {
+    /// The notices that are not moderation actions.
+    const OTHERS: [Notice; 16] = [
+        Notice::Replied,
+        Notice::Edited,
+        Notice::PostSaved,
+        Notice::PostTrashed,
+        Notice::PostRestored,
+        Notice::CategoryAdded,
+        Notice::CategoryUpdated,
+        Notice::CategoryDeleted,
+        Notice::SettingsSaved,
+        Notice::UserAdded,
+        Notice::RoleChanged,
+        Notice::UserRemoved,
+        Notice::PasswordReset,
+        Notice::ProfileSaved,
+        Notice::Retried,
+        Notice::Erased,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Notice::Moderated(action) => action.as_str(),
+            Notice::Replied => "replied",
+            Notice::Edited => "edited",
+            Notice::PostSaved => "post_saved",
+            Notice::PostTrashed => "post_trashed",
+            Notice::PostRestored => "post_restored",
+            Notice::CategoryAdded => "category_added",
+            Notice::CategoryUpdated => "category_updated",
+            Notice::CategoryDeleted => "category_deleted",
+            Notice::SettingsSaved => "settings_saved",
+            Notice::UserAdded => "user_added",
+            Notice::RoleChanged => "role_changed",
+            Notice::UserRemoved => "user_removed",
+            Notice::PasswordReset => "password_reset",
+            Notice::ProfileSaved => "profile_saved",
+            Notice::Retried => "retry",
+            Notice::Erased => "erased",
         }
-    };
-    let text = match done? {
-        "approve" => comments("approved"),
-        "unapprove" => comments("unapproved"),
-        "spam" => comments("marked as spam"),
-        "notspam" => comments("restored from the spam"),
-        "trash" => comments("moved to the Trash"),
-        "restore" => comments("restored from the Trash"),
-        "delete" => comments("permanently deleted"),
-        "replied" => "Reply published.".to_owned(),
-        "edited" => "Comment updated.".to_owned(),
-        "post_saved" => "Post saved.".to_owned(),
-        "post_trashed" => "Post moved to the Trash.".to_owned(),
-        "post_restored" => "Post restored from the Trash.".to_owned(),
-        "category_added" => "Category added.".to_owned(),
-        "category_updated" => "Category updated.".to_owned(),
-        "category_deleted" => "Category deleted.".to_owned(),
-        "settings_saved" => "Settings saved.".to_owned(),
-        "user_added" => "User added.".to_owned(),
-        "role_changed" => "Role changed.".to_owned(),
-        "user_removed" => "User removed.".to_owned(),
-        "password_reset" => "Password changed; that user's sessions were ended.".to_owned(),
-        "profile_saved" => "Profile updated.".to_owned(),
-        "retry" if count == 1 => "The message will be sent again shortly.".to_owned(),
-        "retry" => "Nothing to retry.".to_owned(),
-        "erased" if count == 1 => "1 comment anonymised.".to_owned(),
-        "erased" => format!("{count} comments anonymised."),
-        _ => return None,
-    };
-    Some(text)
+    }
+
+    pub fn parse(code: &str) -> Option<Notice> {
+        match code.parse::<ModerationAction>() {
+            Ok(action) => Some(Notice::Moderated(action)),
+            Err(_) => Notice::OTHERS
+                .into_iter()
+                .find(|notice| notice.code() == code),
+        }
+    }
+
+    /// The sentence, for `count` things done.
+    pub fn text(self, count: usize) -> String {
+        let plural = |noun: &str, verb: &str| {
+            if count == 1 {
+                format!("1 {noun} {verb}.")
+            } else {
+                format!("{count} {noun}s {verb}.")
+            }
+        };
+        match self {
+            Notice::Moderated(action) => plural("comment", action.done()),
+            Notice::Replied => "Reply published.".to_owned(),
+            Notice::Edited => "Comment updated.".to_owned(),
+            Notice::PostSaved => "Post saved.".to_owned(),
+            Notice::PostTrashed => "Post moved to the Trash.".to_owned(),
+            Notice::PostRestored => "Post restored from the Trash.".to_owned(),
+            Notice::CategoryAdded => "Category added.".to_owned(),
+            Notice::CategoryUpdated => "Category updated.".to_owned(),
+            Notice::CategoryDeleted => "Category deleted.".to_owned(),
+            Notice::SettingsSaved => "Settings saved.".to_owned(),
+            Notice::UserAdded => "User added.".to_owned(),
+            Notice::RoleChanged => "Role changed.".to_owned(),
+            Notice::UserRemoved => "User removed.".to_owned(),
+            Notice::PasswordReset => {
+                "Password changed; that user's sessions were ended.".to_owned()
+            }
+            Notice::ProfileSaved => "Profile updated.".to_owned(),
+            Notice::Retried if count == 1 => "The message will be sent again shortly.".to_owned(),
+            Notice::Retried => "Nothing to retry.".to_owned(),
+            Notice::Erased => plural("comment", "anonymised"),
+        }
+    }
+}
+
+/// `path` with `done=CODE&n=COUNT` added: the next page says what happened.
+pub fn with_notice(path: &str, notice: Notice, count: usize) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}done={}&n={count}", notice.code())
 }
 
 /// The `done`/`n` pair every panel page reads.
@@ -447,7 +519,8 @@ pub struct NoticeQuery {
 
 impl NoticeQuery {
     pub fn text(&self) -> Option<String> {
-        notice_text(self.done.as_deref(), self.n)
+        let notice = Notice::parse(self.done.as_deref()?)?;
+        Some(notice.text(self.n.unwrap_or(1)))
     }
 }
 
@@ -511,15 +584,39 @@ mod tests {
     #[test]
     fn notices_count_like_wordpress_and_ignore_unknown_codes() {
         assert_eq!(
-            notice_text(Some("approve"), Some(1)).as_deref(),
+            NoticeQuery {
+                done: Some("approve".into()),
+                n: Some(1)
+            }
+            .text()
+            .as_deref(),
             Some("1 comment approved.")
         );
         assert_eq!(
-            notice_text(Some("approve"), Some(3)).as_deref(),
+            NoticeQuery {
+                done: Some("approve".into()),
+                n: Some(3)
+            }
+            .text()
+            .as_deref(),
             Some("3 comments approved.")
         );
-        assert_eq!(notice_text(Some("<script>"), Some(3)), None);
-        assert_eq!(notice_text(None, None), None);
+        assert_eq!(
+            NoticeQuery {
+                done: Some("<script>".into()),
+                n: Some(3)
+            }
+            .text(),
+            None
+        );
+        for notice in Notice::OTHERS {
+            assert_eq!(Notice::parse(notice.code()), Some(notice));
+        }
+        for action in ModerationAction::ALL {
+            let notice = Notice::Moderated(*action);
+            assert_eq!(Notice::parse(notice.code()), Some(notice));
+        }
+        assert_eq!(NoticeQuery::default().text(), None);
     }
 
     #[test]
@@ -541,8 +638,12 @@ mod tests {
             "/admin/"
         );
         assert_eq!(
-            with_notice("/admin/comments?status=pending", "approved", 2),
-            "/admin/comments?status=pending&done=approved&n=2"
+            with_notice(
+                "/admin/comments?status=pending",
+                Notice::Moderated(ModerationAction::Approve),
+                2
+            ),
+            "/admin/comments?status=pending&done=approve&n=2"
         );
     }
 }

@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap};
+use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap, Notice};
+use crate::domain::OutboxStatus;
 use crate::error::PageError;
 use crate::mail::outbox::{list_outbox, retry_now, OutboxRow};
 use crate::routes::comments::view::comment_date;
@@ -49,7 +50,7 @@ pub async fn list(
         .into_iter()
         .map(|row| {
             let queued = comment_date(row.created_at);
-            let next = if row.status == "pending" {
+            let next = if row.status == OutboxStatus::Pending {
                 comment_date(row.next_attempt_at)
             } else {
                 String::new()
@@ -80,5 +81,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let changed = state.db(move |conn| retry_now(conn, id)).await?;
-    Ok(see_other(&with_notice("/admin/outbox", "retry", changed)))
+    Ok(see_other(&with_notice(
+        "/admin/outbox",
+        Notice::Retried,
+        changed,
+    )))
 }

@@ -7,7 +7,10 @@ use askama::Template;
 use diesel::Connection;
 use serde::Serialize;
 
-use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
+use super::{
+    admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
+};
+use crate::domain::CommentStatus;
 use crate::domain::EmailAddress;
 use crate::error::PageError;
 use crate::models::comment::{comments_by_email, erase_comments_by_email};
@@ -52,7 +55,7 @@ pub struct ExportedComment {
     pub author_ip: String,
     pub user_agent: String,
     pub date: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub text: String,
 }
 
@@ -154,7 +157,7 @@ pub async fn erase(
     tracing::info!(comments = erased, "personal data erased");
     Ok(see_other(&with_notice(
         "/admin/personal-data",
-        "erased",
+        Notice::Erased,
         erased,
     )))
 }

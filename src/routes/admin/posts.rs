@@ -9,16 +9,17 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::{
-    admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery,
+    admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice,
+    NoticeQuery,
 };
 use super::{FieldErrors, FieldErrorsAt};
-use crate::domain::Slug;
+use crate::domain::{PostStatus, Slug};
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
 use crate::models::now;
 use crate::models::post::{
     category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
-    update_post, NewPost, Post, PostStatus,
+    update_post, NewPost, Post, PostsShown,
 };
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{datetime, human_date};
@@ -56,12 +57,22 @@ pub struct ListQuery {
 }
 
 fn state_label(post: &Post, at: i64) -> &'static str {
-    match post.status.as_str() {
-        "published" if post.published_at > at => "Scheduled",
-        "published" => "Published",
-        "private" => "Private",
-        "trash" => "Trash",
-        _ => "Draft",
+    match post.status {
+        PostStatus::Published if post.published_at > at => "Scheduled",
+        PostStatus::Published => "Published",
+        PostStatus::Private => "Private",
+        PostStatus::Trash => "Trash",
+        PostStatus::Draft => "Draft",
+    }
+}
+
+/// A page of the posts screen: its tab's first page, or the one after post `before`.
+fn posts_url(shown: PostsShown, before: Option<i64>) -> String {
+    match (shown.code(), before) {
+        ("", None) => "/admin/posts".to_owned(),
+        ("", Some(before)) => format!("/admin/posts?before={before}"),
+        (code, None) => format!("/admin/posts?status={code}"),
+        (code, Some(before)) => format!("/admin/posts?status={code}&before={before}"),
     }
 }
 
@@ -70,39 +81,18 @@ pub async fn list(
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let status = query.status.clone().filter(|status| {
-        ["published", "scheduled", "draft", "private", "trash"].contains(&status.as_str())
-    });
-    let filter = status.clone();
+    let shown = PostsShown::parse(query.status.as_deref().unwrap_or_default());
     let before = query.before;
     let (posts, has_more) = state
-        .db(move |conn| list_posts_admin(conn, filter.as_deref(), before, PAGE_SIZE))
+        .db(move |conn| list_posts_admin(conn, shown, before, PAGE_SIZE))
         .await?;
     let at = now();
-    let current = status.clone().unwrap_or_default();
-    let tabs = [
-        ("All", ""),
-        ("Published", "published"),
-        ("Scheduled", "scheduled"),
-        ("Drafts", "draft"),
-        ("Private", "private"),
-        ("Trash", "trash"),
-    ]
-    .into_iter()
-    .map(|(label, tab)| {
-        let href = if tab.is_empty() {
-            "/admin/posts".to_owned()
-        } else {
-            format!("/admin/posts?status={tab}")
-        };
-        (label, href, tab == current)
-    })
-    .collect();
+    let tabs = PostsShown::TABS
+        .into_iter()
+        .map(|tab| (tab.label(), posts_url(tab, None), tab == shown))
+        .collect();
     let next_page = match (has_more, posts.last()) {
-        (true, Some(last)) if current.is_empty() => {
-            Some(format!("/admin/posts?before={}", last.id))
-        }
-        (true, Some(last)) => Some(format!("/admin/posts?status={current}&before={}", last.id)),
+        (true, Some(last)) => Some(posts_url(shown, Some(last.id))),
         _ => None,
     };
     let rows = posts
@@ -118,7 +108,7 @@ pub async fn list(
             date: human_date(post.published_at),
             comments: post.comment_count,
             permalink: post.permalink(),
-            trashed: post.status == "trash",
+            trashed: post.status.is_trash(),
         })
         .collect();
     let notice = NoticeQuery {
@@ -218,7 +208,7 @@ async fn editor(
 
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, PageError> {
     let values = PostValues {
-        status: "draft".to_owned(),
+        status: PostStatus::Draft.to_string(),
         published_at: datetime(now()).format(DATE_INPUT_FORMAT).to_string(),
         allow_comments: true,
         ..PostValues::default()
@@ -260,11 +250,12 @@ pub async fn edit_form(
         slug: post.slug.clone(),
         body: post.body_source.clone(),
         excerpt: post.excerpt.clone(),
-        status: if post.status == "trash" {
-            post.status_before_trash.clone().unwrap_or_default()
+        status: if post.status.is_trash() {
+            post.status_before_trash.unwrap_or(PostStatus::Draft)
         } else {
-            post.status.clone()
-        },
+            post.status
+        }
+        .to_string(),
         published_at: datetime(post.published_at)
             .format(DATE_INPUT_FORMAT)
             .to_string(),
@@ -315,10 +306,9 @@ fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
             }
         },
     };
-    let status = match values.status.as_str() {
-        "draft" => PostStatus::Draft,
-        "published" => PostStatus::Published,
-        "private" => PostStatus::Private,
+    // The Trash is reached by "Move to Trash", never chosen in the editor.
+    let status = match values.status.parse::<PostStatus>() {
+        Ok(status) if !status.is_trash() => status,
         _ => {
             errors.push(("status", "Please choose a status."));
             PostStatus::Draft
@@ -407,7 +397,7 @@ pub async fn create(
     tracing::info!(post_id = post.id, "post created");
     Ok(see_other(&with_notice(
         &format!("/admin/posts/{}/edit", post.id),
-        "post_saved",
+        Notice::PostSaved,
         1,
     )))
 }
@@ -461,7 +451,7 @@ pub async fn update(
     state.db(move |conn| update_post(conn, id, &edited)).await?;
     Ok(see_other(&with_notice(
         &format!("/admin/posts/{id}/edit"),
-        "post_saved",
+        Notice::PostSaved,
         1,
     )))
 }
@@ -479,7 +469,11 @@ pub async fn trash(
     state
         .db(move |conn| set_post_status(conn, id, PostStatus::Trash))
         .await?;
-    Ok(see_other(&with_notice("/admin/posts", "post_trashed", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/posts",
+        Notice::PostTrashed,
+        1,
+    )))
 }
 
 pub async fn restore(
@@ -495,7 +489,7 @@ pub async fn restore(
     state.db(move |conn| restore_post(conn, id)).await?;
     Ok(see_other(&with_notice(
         "/admin/posts?status=trash",
-        "post_restored",
+        Notice::PostRestored,
         1,
     )))
 }

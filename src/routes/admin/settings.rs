@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
+use super::{
+    admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
+};
 use super::{FieldErrors, FieldErrorsAt};
 use crate::domain::EmailAddress;
 use crate::error::PageError;
@@ -227,7 +229,7 @@ pub async fn save(
     state.reload_site().await?;
     Ok(see_other(&with_notice(
         "/admin/settings",
-        "settings_saved",
+        Notice::SettingsSaved,
         1,
     )))
 }

@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, NoticeQuery};
+use super::{
+    admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
+};
 use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::password::verify_password;
 use crate::auth::password::MIN_PASSWORD_LENGTH;
@@ -131,7 +133,11 @@ pub async fn create(
         let errors = vec![("email", "A user with this email address already exists.")];
         return users_page(&state, &staff, values, errors, None, StatusCode::CONFLICT).await;
     }
-    Ok(see_other(&with_notice("/admin/users", "user_added", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/users",
+        Notice::UserAdded,
+        1,
+    )))
 }
 
 /// The account an admin acts on; never the last admin's role or existence.
@@ -167,7 +173,11 @@ pub async fn change_role(
         .parse()
         .map_err(|_| PageError::NotFound)?;
     change_unless_last_admin(&state, user.id, Some(role)).await?;
-    Ok(see_other(&with_notice("/admin/users", "role_changed", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/users",
+        Notice::RoleChanged,
+        1,
+    )))
 }
 
 pub async fn reset_password(
@@ -198,7 +208,11 @@ pub async fn reset_password(
             delete_sessions_of(conn, id)
         })
         .await?;
-    Ok(see_other(&with_notice("/admin/users", "password_reset", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/users",
+        Notice::PasswordReset,
+        1,
+    )))
 }
 
 pub async fn remove(
@@ -211,7 +225,11 @@ pub async fn remove(
         return Err(PageError::Forbidden);
     }
     change_unless_last_admin(&state, user.id, None).await?;
-    Ok(see_other(&with_notice("/admin/users", "user_removed", 1)))
+    Ok(see_other(&with_notice(
+        "/admin/users",
+        Notice::UserRemoved,
+        1,
+    )))
 }
 
 #[derive(Template)]
@@ -297,7 +315,7 @@ pub async fn update_profile(
             }
         })
         .await?;
-    let mut response = see_other(&with_notice("/admin/profile", "profile_saved", 1));
+    let mut response = see_other(&with_notice("/admin/profile", Notice::ProfileSaved, 1));
     if let Some(token) = new_session {
         response
             .add_cookie(&crate::routes::staff::session_cookie(

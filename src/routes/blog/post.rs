@@ -7,9 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::moved_permanently;
+use crate::domain::CommentStatus;
 use crate::error::PageError;
 use crate::models::category::Category;
-use crate::models::comment::{comments_for_post_page, Comment, APPROVED};
+use crate::models::comment::{comments_for_post_page, Comment};
 use crate::models::post::find_redirect_target;
 use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
 use crate::models::setting::DiscussionSettings;
@@ -57,7 +58,7 @@ impl PostPageData {
     pub fn replyable_comment(&self, comment_id: i64) -> Option<&Comment> {
         self.comments
             .iter()
-            .find(|comment| comment.id == comment_id && comment.status == APPROVED)
+            .find(|comment| comment.id == comment_id && comment.status == CommentStatus::Approved)
     }
 }
 

@@ -4,10 +4,9 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use crate::auth::signing::{open_signed_value, signed_value};
+use crate::auth::signing::{open_signed_value, signed_value, Purpose};
 
 pub const COOKIE_NAME: &str = "ferropress_held";
-const PURPOSE: &str = "held-comments";
 /// The newest ids kept; older ones are forgotten.
 const MAX_IDS: usize = 20;
 
@@ -15,7 +14,9 @@ const MAX_IDS: usize = 20;
 pub fn held_comment_ids(request: &HttpRequest, secret: &str) -> Vec<i64> {
     request
         .cookie(COOKIE_NAME)
-        .and_then(|cookie| open_signed_value(secret, PURPOSE, cookie.value()).map(parse_ids))
+        .and_then(|cookie| {
+            open_signed_value(secret, Purpose::HeldComments, cookie.value()).map(parse_ids)
+        })
         .unwrap_or_default()
 }
 
@@ -38,13 +39,16 @@ pub fn held_cookie(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join("-");
-    Cookie::build(COOKIE_NAME, signed_value(secret, PURPOSE, &text))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .max_age(Duration::days(30))
-        .finish()
+    Cookie::build(
+        COOKIE_NAME,
+        signed_value(secret, Purpose::HeldComments, &text),
+    )
+    .path("/")
+    .http_only(true)
+    .secure(secure)
+    .same_site(SameSite::Lax)
+    .max_age(Duration::days(30))
+    .finish()
 }
 
 #[cfg(test)]

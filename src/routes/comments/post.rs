@@ -4,15 +4,16 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::auth::signing::sign;
+use crate::auth::signing::{sign, Purpose};
 use crate::auth::throttle::client_address;
 use crate::domain::comment::{CommentSubmission, FieldErrors, ValidComment};
 use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
+use crate::domain::CommentStatus;
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
     create_comment, find_comment, has_approved_comment, new_comment_page, Comment,
-    CreateCommentError, NewComment, APPROVED,
+    CreateCommentError, NewComment,
 };
 use crate::models::now;
 use crate::models::post::{find_public_post_by_slug, Post};
@@ -229,7 +230,9 @@ async fn receive(
                 }
                 let reply_name = match parent_id {
                     Some(parent_id) => find_comment(conn, parent_id)?
-                        .filter(|parent| parent.post_id == post.id && parent.status == APPROVED)
+                        .filter(|parent| {
+                            parent.post_id == post.id && parent.status == CommentStatus::Approved
+                        })
                         .map(|parent| parent.author_name),
                     None => None,
                 };
@@ -381,7 +384,7 @@ async fn receive(
     tracing::info!(
         comment_id = comment.id,
         post_id = facts.post.id,
-        status = verdict.as_status(),
+        status = CommentStatus::from(verdict).as_str(),
         "comment received"
     );
 
@@ -492,7 +495,7 @@ fn judge(
     // Keyed, so the stored key says nothing about the email to anyone without the secret.
     let dedupe_key = sign(
         &state.secret_key,
-        "comment-dedupe",
+        Purpose::CommentDedupe,
         &format!("{}\n{}", email.to_lowercase(), valid.body),
     );
     NewComment {

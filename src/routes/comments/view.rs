@@ -1,9 +1,10 @@
 //! What the comment templates show: the thread, and the form with what the
 //! reader typed and a message at each field.
 
-use crate::auth::signing::{open_signed_value, signed_value};
+use crate::auth::signing::{open_signed_value, signed_value, Purpose};
 use crate::domain::comment::{AuthorUrl, CommentSubmission, FieldErrors};
-use crate::models::comment::{Comment, APPROVED};
+use crate::domain::CommentStatus;
+use crate::models::comment::Comment;
 use crate::models::now;
 use crate::render::identicon::avatar_key;
 use crate::render::text::{datetime, iso_date};
@@ -11,7 +12,6 @@ use crate::render::thread::{comment_page_path, thread, thread_pages, CommentPagi
 
 /// Seconds a person needs at least between seeing the form and sending it.
 pub const MIN_SECONDS_TO_TYPE: i64 = 3;
-const FORM_TOKEN_PURPOSE: &str = "comment-form";
 
 /// The avatar of a comment not yet approved: the same for everyone.
 pub const NEUTRAL_AVATAR: &str = "00000000000000000000000000000000";
@@ -76,7 +76,7 @@ pub fn thread_page(
         .iter()
         .map(|slot| {
             let comment = &comments[slot.index];
-            let approved = comment.status == APPROVED;
+            let approved = comment.status == CommentStatus::Approved;
             CommentItem {
                 id: comment.id,
                 author_name: comment.author_name.clone(),
@@ -181,13 +181,13 @@ fn reply_title(name: Option<&str>) -> String {
 
 /// A signed "shown at" time for the form.
 pub fn form_token(secret: &str, shown_at: i64) -> String {
-    signed_value(secret, FORM_TOKEN_PURPOSE, &shown_at.to_string())
+    signed_value(secret, Purpose::CommentForm, &shown_at.to_string())
 }
 
 /// Whether the form came back sooner than a person could have filled it, or
 /// without a genuine token at all.
 pub fn sent_too_fast(secret: &str, token: &str, at: i64) -> bool {
-    match open_signed_value(secret, FORM_TOKEN_PURPOSE, token)
+    match open_signed_value(secret, Purpose::CommentForm, token)
         .and_then(|text| text.parse::<i64>().ok())
     {
         Some(shown_at) => at - shown_at < MIN_SECONDS_TO_TYPE,

@@ -7,11 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use crate::domain::ModerationAction;
 use crate::error::PageError;
 use crate::models::action_token::{find_token, use_token, ActionToken};
 use crate::models::comment::find_comment;
 use crate::models::now;
-use crate::moderate::{moderate, ModerationAction};
+use crate::moderate::moderate;
 use crate::render::layout::Layout;
 use crate::state::AppState;
 
@@ -41,9 +42,7 @@ async fn link_state(state: &AppState, token: String) -> Result<LinkState, PageEr
     else {
         return Ok(LinkState::Invalid);
     };
-    let Some(action) = ModerationAction::parse(&found.purpose) else {
-        return Ok(LinkState::Invalid);
-    };
+    let action = found.action;
     if found.used_at.is_some() {
         return Ok(LinkState::Used);
     }

@@ -5,9 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use crate::auth::signing::open_signed_value;
+use crate::auth::signing::{open_signed_value, Purpose};
 use crate::error::PageError;
-use crate::mail::notify::{CONFIRM_PURPOSE, UNSUBSCRIBE_PURPOSE};
 use crate::models::now;
 use crate::models::subscriber::{confirm_subscriber, find_subscriber, unsubscribe};
 use crate::routes::moderate::confirmation_page;
@@ -25,8 +24,8 @@ fn page(
 
 /// The subscriber a confirmation link names, if it is genuine and fresh.
 fn confirmation_subscriber(secret: &str, token: &str) -> Result<i64, &'static str> {
-    let message =
-        open_signed_value(secret, CONFIRM_PURPOSE, token).ok_or("This link is not valid.")?;
+    let message = open_signed_value(secret, Purpose::SubscriptionConfirm, token)
+        .ok_or("This link is not valid.")?;
     let (id, expires) = message.split_once('.').ok_or("This link is not valid.")?;
     let expires: i64 = expires.parse().map_err(|_| "This link is not valid.")?;
     if expires < now() {
@@ -86,7 +85,7 @@ pub async fn confirm(
 }
 
 fn unsubscribe_subscriber(secret: &str, token: &str) -> Option<i64> {
-    open_signed_value(secret, UNSUBSCRIBE_PURPOSE, token).and_then(|id| id.parse().ok())
+    open_signed_value(secret, Purpose::Unsubscribe, token).and_then(|id| id.parse().ok())
 }
 
 pub async fn unsubscribe_form(
