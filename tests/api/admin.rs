@@ -254,6 +254,16 @@ on_both_backends! {
             let count = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap().comment_count;
             assert_eq!(count, i64::from(expected == Some("approved")), "count after {action}");
         }
+        // An action no comment has is no address at all; a bulk form without
+        // one changes nothing.
+        let (_, more) = post_with_pending_comments(&app, 1).await;
+        let unknown = app.admin_post(&format!("/admin/comments/{}/publish", more[0]), &[]).await;
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        assert!(unknown.text().await.unwrap().contains("That page can’t be found."));
+        let none = app.admin_post("/admin/comments/bulk", &[("action", "Approve"), (&format!("c{}", more[0]), "1")]).await;
+        assert_eq!(none.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&none), "/admin/comments");
+        assert_eq!(status_of(&app, more[0]).as_deref(), Some("pending"));
     }
 }
 
