@@ -1,7 +1,7 @@
 //! A reader's comment submission (SPEC §3), parsed once: either a
 //! `ValidComment` or a message for each bad field.
 
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, FieldErrors};
 
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 pub const MAX_NAME_CHARS: usize = 100;
@@ -16,24 +16,6 @@ pub struct CommentSubmission {
     pub url: String,
     pub subscribe: bool,
     pub parent: Option<i64>,
-}
-
-/// A message at each field that needs fixing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors {
-    pub comment: Option<&'static str>,
-    pub author: Option<&'static str>,
-    pub email: Option<&'static str>,
-    pub url: Option<&'static str>,
-}
-
-impl FieldErrors {
-    pub fn is_empty(&self) -> bool {
-        self.comment.is_none()
-            && self.author.is_none()
-            && self.email.is_none()
-            && self.url.is_none()
-    }
 }
 
 /// A website given with a comment: `http://` or `https://` with a host.
@@ -79,12 +61,15 @@ pub struct ValidComment {
 
 impl CommentSubmission {
     pub fn parse(&self) -> Result<ValidComment, FieldErrors> {
-        let mut errors = FieldErrors::default();
+        let mut errors = FieldErrors::new();
         let body = self.comment.trim().replace("\r\n", "\n");
         if body.is_empty() {
-            errors.comment = Some("Please type your comment.");
+            errors.push(("comment", "Please type your comment."));
         } else if body.chars().count() > MAX_COMMENT_CHARS {
-            errors.comment = Some("Your comment is too long: at most 10,000 characters.");
+            errors.push((
+                "comment",
+                "Your comment is too long: at most 10,000 characters.",
+            ));
         }
         let author: String = self
             .author
@@ -95,17 +80,17 @@ impl CommentSubmission {
             .collect::<Vec<_>>()
             .join(" ");
         if author.is_empty() {
-            errors.author = Some("Please enter your name.");
+            errors.push(("author", "Please enter your name."));
         } else if author.chars().count() > MAX_NAME_CHARS {
-            errors.author = Some("Your name is too long: at most 100 characters.");
+            errors.push(("author", "Your name is too long: at most 100 characters."));
         }
         let email = if self.email.trim().is_empty() {
-            errors.email = Some("Please enter your email address.");
+            errors.push(("email", "Please enter your email address."));
             None
         } else {
             let parsed = EmailAddress::parse(&self.email).ok();
             if parsed.is_none() {
-                errors.email = Some("Please enter a valid email address.");
+                errors.push(("email", "Please enter a valid email address."));
             }
             parsed
         };
@@ -114,8 +99,10 @@ impl CommentSubmission {
         } else {
             let parsed = AuthorUrl::parse(&self.url);
             if parsed.is_none() {
-                errors.url =
-                    Some("Please enter a website address starting with http:// or https://.");
+                errors.push((
+                    "url",
+                    "Please enter a website address starting with http:// or https://.",
+                ));
             }
             parsed
         };
@@ -167,16 +154,19 @@ mod tests {
             ..submission()
         };
         let errors = bad.parse().unwrap_err();
-        assert_eq!(errors.comment, Some("Please type your comment."));
-        assert_eq!(errors.author, Some("Please enter your name."));
-        assert_eq!(errors.email, Some("Please enter a valid email address."));
-        assert!(errors.url.is_some());
+        assert_eq!(errors.at("comment"), Some("Please type your comment."));
+        assert_eq!(errors.at("author"), Some("Please enter your name."));
+        assert_eq!(
+            errors.at("email"),
+            Some("Please enter a valid email address.")
+        );
+        assert!(errors.at("url").is_some());
         let missing_email = CommentSubmission {
             email: "".into(),
             ..submission()
         };
         assert_eq!(
-            missing_email.parse().unwrap_err().email,
+            missing_email.parse().unwrap_err().at("email"),
             Some("Please enter your email address.")
         );
     }
@@ -195,7 +185,7 @@ mod tests {
             ..submission()
         };
         let errors = over.parse().unwrap_err();
-        assert!(errors.comment.is_some() && errors.author.is_some());
+        assert!(errors.at("comment").is_some() && errors.at("author").is_some());
     }
 
     #[test]

@@ -3,12 +3,16 @@
 
 pub mod comment;
 pub mod email;
+pub mod field_errors;
 pub mod moderation;
+pub mod permalink;
 pub mod role;
 pub mod slug;
 pub mod status;
 
 pub use email::EmailAddress;
+pub use field_errors::FieldErrors;
+pub use permalink::Permalink;
 pub use role::Role;
 pub use slug::Slug;
 pub use status::{CommentStatus, ModerationAction, OutboxStatus, PostStatus, PostType};

@@ -165,38 +165,44 @@ struct ReplyHtml<'a> {
     unsubscribe_link: &'a str,
 }
 
+/// What a reply notification tells a subscriber.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyMail<'a> {
+    pub reply_id: i64,
+    pub replier_name: &'a str,
+    pub post_title: &'a str,
+    pub text: &'a str,
+    /// Where the reply is shown.
+    pub link: &'a str,
+    pub unsubscribe_link: &'a str,
+}
+
 /// SPEC §4.2: a reply to a subscriber's comment: its text and link, never
 /// the replier's email; unsubscribe link and RFC 8058 one-click headers.
-#[allow(clippy::too_many_arguments)]
 pub fn reply(
     context: &MailContext,
-    reply_id: i64,
-    replier_name: &str,
-    post_title: &str,
-    text: &str,
-    link: &str,
-    unsubscribe_link: &str,
+    mail: &ReplyMail<'_>,
     recipient: &str,
 ) -> Result<NewEmail, askama::Error> {
     let subject = one_line(&format!(
         "[{}] New reply to your comment on \"{}\"",
-        context.site_title, post_title
+        context.site_title, mail.post_title
     ));
     let plain = ReplyText {
-        replier_name,
-        post_title,
-        text,
-        link,
-        unsubscribe_link,
+        replier_name: mail.replier_name,
+        post_title: mail.post_title,
+        text: mail.text,
+        link: mail.link,
+        unsubscribe_link: mail.unsubscribe_link,
     };
     let html = ReplyHtml {
         subject: &subject,
         site_title: &context.site_title,
-        replier_name,
-        post_title,
-        text,
-        link,
-        unsubscribe_link,
+        replier_name: mail.replier_name,
+        post_title: mail.post_title,
+        text: mail.text,
+        link: mail.link,
+        unsubscribe_link: mail.unsubscribe_link,
     };
     let (body_text, body_html) = render_pair(&plain, &html)?;
     Ok(NewEmail {
@@ -208,14 +214,14 @@ pub fn reply(
         headers: vec![
             (
                 "List-Unsubscribe".to_owned(),
-                format!("<{unsubscribe_link}>"),
+                format!("<{}>", mail.unsubscribe_link),
             ),
             (
                 "List-Unsubscribe-Post".to_owned(),
                 "List-Unsubscribe=One-Click".to_owned(),
             ),
         ],
-        message_id: message_id(context, &format!("reply-{reply_id}"), recipient),
+        message_id: message_id(context, &format!("reply-{}", mail.reply_id), recipient),
     })
 }
 

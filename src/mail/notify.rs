@@ -150,16 +150,15 @@ pub fn comment_approved(
                 );
                 let unsubscribe_link =
                     context.absolute_url(&format!("/subscriptions/unsubscribe/{token}"));
-                let email = compose::reply(
-                    context,
-                    comment.id,
-                    &comment.author_name,
-                    &post.title,
-                    &comment.body_source,
-                    &link,
-                    &unsubscribe_link,
-                    &subscriber.email,
-                );
+                let mail = compose::ReplyMail {
+                    reply_id: comment.id,
+                    replier_name: &comment.author_name,
+                    post_title: &post.title,
+                    text: &comment.body_source,
+                    link: &link,
+                    unsubscribe_link: &unsubscribe_link,
+                };
+                let email = compose::reply(context, &mail, &subscriber.email);
                 queue(conn, email)?;
             }
         }

@@ -309,14 +309,6 @@ pub fn has_approved_comment(conn: &mut AnyConnection, email: &str) -> QueryResul
     Ok(found.is_some())
 }
 
-/// Count of rows, by post (for tests and the panel).
-pub fn count_comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<i64> {
-    comments::table
-        .filter(comments::post_id.eq(post_id))
-        .count()
-        .get_result(conn)
-}
-
 /// A comment as the admin panel lists it, with its post.
 #[derive(Debug, Clone)]
 pub struct AdminComment {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{categories, post_categories, posts, redirects};
 use crate::db::AnyConnection;
-use crate::domain::{PostStatus, PostType, Slug};
+use crate::domain::{Permalink, PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
 use crate::models::setting::content_changed;
@@ -213,6 +213,30 @@ pub fn published_page(
 /// The published, not scheduled, post with this slug.
 pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
     find_public_by_slug(conn, PostType::Post, slug)
+}
+
+/// Where a permalink leads.
+#[derive(Debug, Clone)]
+pub enum PostAt {
+    /// The public post that lives at exactly this address.
+    Here(Post),
+    /// The post lives at another address now (date changed, slug renamed,
+    /// or a WordPress address recorded at import): its permalink.
+    Moved(String),
+}
+
+/// The public post a permalink names, or where it went; `None` when no
+/// public post answers to it.
+pub fn find_post_at(
+    conn: &mut AnyConnection,
+    permalink: &Permalink,
+) -> QueryResult<Option<PostAt>> {
+    let path = permalink.path();
+    match find_public_post_by_slug(conn, &permalink.slug)? {
+        Some(post) if post.permalink() == path => Ok(Some(PostAt::Here(post))),
+        Some(post) => Ok(Some(PostAt::Moved(post.permalink()))),
+        None => Ok(find_redirect_target(conn, &path)?.map(|post| PostAt::Moved(post.permalink()))),
+    }
 }
 
 /// The public post or page (`post_type`) with this slug.

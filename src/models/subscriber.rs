@@ -146,9 +146,3 @@ pub fn unsubscribe(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     .execute(conn)?;
     Ok(())
 }
-
-/// Forgets an address entirely (personal-data erasure).
-pub fn delete_subscriber_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
-    diesel::delete(subscribers::table.filter(subscribers::email.eq(email.trim().to_lowercase())))
-        .execute(conn)
-}

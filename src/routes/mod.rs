@@ -221,7 +221,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 web::resource(PERMALINK)
                     .app_data(web::PayloadConfig::new(COMMENT_BODY_LIMIT))
                     .route(get_or_head().to(blog::post::permalink))
-                    .route(web::post().to(comments::post::submit)),
+                    .route(web::post().to(comments::submit::submit)),
             );
         }
         config.route(entry.path, entry.route);

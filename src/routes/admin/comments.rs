@@ -10,10 +10,10 @@ use super::{
     admin_page, admin_page_with_status, safe_return, see_other, with_notice, AdminLayout, FieldMap,
     Notice, NoticeQuery,
 };
-use super::{FieldErrors, FieldErrorsAt};
-use crate::domain::comment::AuthorUrl;
+use crate::domain::comment::{AuthorUrl, MAX_COMMENT_CHARS, MAX_NAME_CHARS};
 use crate::domain::CommentStatus;
 use crate::domain::EmailAddress;
+use crate::domain::FieldErrors;
 use crate::domain::ModerationAction;
 use crate::error::PageError;
 use crate::mail::notify::comment_approved;
@@ -297,7 +297,7 @@ pub async fn reply(
     let staff = form.staff;
     let comment = load_comment(&state, path.into_inner()).await?;
     let text = form.form.text("reply");
-    if text.trim().is_empty() || text.chars().count() > 10_000 {
+    if text.trim().is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
         let layout = AdminLayout::new(
             &state,
             &staff,
@@ -360,7 +360,7 @@ pub async fn edit_form(
     admin_page(&EditPage {
         layout,
         comment,
-        errors: Vec::new(),
+        errors: FieldErrors::new(),
         revisions,
     })
 }
@@ -383,14 +383,17 @@ pub async fn edit(
     } else {
         AuthorUrl::parse(&url_text).map(|url| url.as_str().to_owned())
     };
-    let mut errors = Vec::new();
-    if body.is_empty() || body.chars().count() > 10_000 {
+    let mut errors = FieldErrors::new();
+    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
         errors.push((
             "comment",
             "Please type the comment (at most 10,000 characters).",
         ));
     }
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
         errors.push(("author", "Please enter a name (at most 100 characters)."));
     }
     if email.is_err() {

@@ -524,22 +524,6 @@ impl NoticeQuery {
     }
 }
 
-/// Messages at the fields of a panel form that need fixing: (field, message).
-pub type FieldErrors = Vec<(&'static str, &'static str)>;
-
-/// `errors.at("title")` in templates: the message at one field.
-pub trait FieldErrorsAt {
-    fn at(&self, field: &str) -> Option<&'static str>;
-}
-
-impl FieldErrorsAt for FieldErrors {
-    fn at(&self, field: &str) -> Option<&'static str> {
-        self.iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
-    }
-}
-
 /// A form read as name → value, for fields named by id (`c12`, `cat_3`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(transparent)]

@@ -12,7 +12,7 @@ use super::{
     admin_page, admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice,
     NoticeQuery,
 };
-use super::{FieldErrors, FieldErrorsAt};
+use crate::domain::FieldErrors;
 use crate::domain::{PostStatus, Slug};
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
@@ -219,7 +219,7 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         None,
         EditorContent {
             values,
-            errors: Vec::new(),
+            errors: FieldErrors::new(),
             preview: None,
             notice: None,
         },
@@ -268,7 +268,7 @@ pub async fn edit_form(
         Some(&post),
         EditorContent {
             values,
-            errors: Vec::new(),
+            errors: FieldErrors::new(),
             preview: None,
             notice: notice.text(),
         },
@@ -292,7 +292,7 @@ fn values_from(fields: &FieldMap) -> PostValues {
 
 /// The editor's values as a post to save, or a message at each bad field.
 fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     if values.title.trim().is_empty() {
         errors.push(("title", "Please enter a title."));
     }
@@ -366,7 +366,7 @@ pub async fn create(
             None,
             EditorContent {
                 values,
-                errors: Vec::new(),
+                errors: FieldErrors::new(),
                 preview: Some(preview),
                 notice: None,
             },
@@ -422,7 +422,7 @@ pub async fn update(
             Some(&post),
             EditorContent {
                 values,
-                errors: Vec::new(),
+                errors: FieldErrors::new(),
                 preview: Some(preview),
                 notice: None,
             },

@@ -8,8 +8,8 @@ use askama::Template;
 use super::{
     admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
 };
-use super::{FieldErrors, FieldErrorsAt};
 use crate::domain::EmailAddress;
+use crate::domain::FieldErrors;
 use crate::error::PageError;
 use crate::models::setting::{keys, set_setting, SiteSettings};
 use crate::routes::staff::{AdminForm, Staff};
@@ -105,7 +105,7 @@ impl SettingsValues {
         let in_range = |text: &str, min: i64, max: i64| {
             text.parse::<i64>().is_ok_and(|n| (min..=max).contains(&n))
         };
-        let mut errors = Vec::new();
+        let mut errors = FieldErrors::new();
         if self.site_title.is_empty() {
             errors.push(("site_title", "Please enter a site title."));
         }
@@ -191,7 +191,7 @@ pub async fn show(
         &SettingsPage {
             layout,
             values,
-            errors: Vec::new(),
+            errors: FieldErrors::new(),
         },
         StatusCode::OK,
     )

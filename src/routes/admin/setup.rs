@@ -6,9 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::hash_off_thread;
 use super::{admin_page_with_status, see_other};
-use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::password::MIN_PASSWORD_LENGTH;
+use crate::domain::comment::MAX_NAME_CHARS;
+use crate::domain::FieldErrors;
 use crate::domain::{EmailAddress, Role};
 use crate::error::PageError;
 use crate::models::session::create_session;
@@ -59,7 +61,7 @@ pub async fn show(
         site_title: state.site().title.clone(),
         ..SetupForm::default()
     };
-    page(&request, &state, values, Vec::new(), StatusCode::OK)
+    page(&request, &state, values, FieldErrors::new(), StatusCode::OK)
 }
 
 fn page(
@@ -101,13 +103,13 @@ pub async fn create_first_admin(
     if !form_token_matches(&request, &form.csrf_token) {
         return Err(PageError::CsrfRejected);
     }
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     let site_title = form.site_title.trim().to_owned();
     if site_title.is_empty() {
         errors.push(("site_title", "Please enter a site title."));
     }
     let name = form.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         errors.push(("name", "Please enter your name (at most 100 characters)."));
     }
     let email = EmailAddress::parse(&form.email);

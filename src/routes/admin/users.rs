@@ -5,12 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use super::hash_off_thread;
 use super::{
     admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
 };
-use super::{hash_off_thread, FieldErrors, FieldErrorsAt};
 use crate::auth::password::verify_password;
 use crate::auth::password::MIN_PASSWORD_LENGTH;
+use crate::domain::comment::MAX_NAME_CHARS;
+use crate::domain::FieldErrors;
 use crate::domain::{EmailAddress, Role};
 use crate::error::PageError;
 use crate::models::is_unique_violation;
@@ -65,7 +67,7 @@ pub async fn list(
         &state,
         &staff,
         (String::new(), String::new(), "moderator".to_owned()),
-        Vec::new(),
+        FieldErrors::new(),
         notice.text(),
         StatusCode::OK,
     )
@@ -83,13 +85,13 @@ pub async fn create(
         fields.text("name"),
         fields.text("role"),
     );
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     let email = EmailAddress::parse(&values.0);
     if email.is_err() {
         errors.push(("email", "Please enter a valid email address."));
     }
     let name = values.1.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         errors.push(("name", "Please enter a name (at most 100 characters)."));
     }
     let role = values.2.parse::<Role>();
@@ -130,7 +132,7 @@ pub async fn create(
         })
         .await?;
     if !created {
-        let errors = vec![("email", "A user with this email address already exists.")];
+        let errors = FieldErrors::one("email", "A user with this email address already exists.");
         return users_page(&state, &staff, values, errors, None, StatusCode::CONFLICT).await;
     }
     Ok(see_other(&with_notice(
@@ -189,7 +191,7 @@ pub async fn reset_password(
     let user = target(&state, path.into_inner()).await?;
     let password = form.form.text("password");
     if password.chars().count() < MIN_PASSWORD_LENGTH {
-        let errors = vec![("reset", "The new password must be at least 8 characters.")];
+        let errors = FieldErrors::one("reset", "The new password must be at least 8 characters.");
         return users_page(
             &state,
             &staff,
@@ -252,7 +254,7 @@ pub async fn profile(
         &ProfilePage {
             layout,
             user: staff.user.clone(),
-            errors: Vec::new(),
+            errors: FieldErrors::new(),
         },
         StatusCode::OK,
     )
@@ -268,7 +270,7 @@ pub async fn update_profile(
     let fields = form.form;
     let notify = fields.checked("notify_comments");
     let new_password = fields.text("new_password");
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     if !new_password.is_empty() {
         let current = fields.text("current_password");
         let stored = staff.user.password_hash.clone().unwrap_or_default();

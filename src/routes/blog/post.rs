@@ -7,12 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::moved_permanently;
-use crate::domain::CommentStatus;
+use crate::domain::{CommentStatus, Permalink};
 use crate::error::PageError;
 use crate::models::category::Category;
 use crate::models::comment::{comments_for_post_page, Comment};
-use crate::models::post::find_redirect_target;
-use crate::models::post::{categories_of_posts, find_public_post_by_slug, Post};
+use crate::models::post::{categories_of_posts, find_post_at, Post, PostAt};
 use crate::models::setting::DiscussionSettings;
 use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
@@ -68,36 +67,21 @@ pub enum PostLookup {
     Moved(String),
 }
 
-/// The post at `/year/month/day/slug/`, with the comments `held_ids` lets
-/// this visitor see.
+/// The post at a permalink, with the comments `held_ids` lets this visitor
+/// see: everything its page shows.
 pub async fn load_post_page(
     state: &AppState,
-    path: (String, String, String, String),
+    permalink: &Permalink,
     held_ids: Vec<i64>,
 ) -> Result<PostLookup, PageError> {
-    load_post(state, path, Some(held_ids)).await
-}
-
-/// The post at a permalink, with its comments when `held_ids` is given
-/// (a page to render) or without them (a comment to store, the fast path).
-pub async fn load_post(
-    state: &AppState,
-    (year, month, day, slug): (String, String, String, String),
-    held_ids: Option<Vec<i64>>,
-) -> Result<PostLookup, PageError> {
-    let requested = format!("/{year}/{month}/{day}/{slug}/");
-    let lookup_path = requested.clone();
+    let permalink = permalink.clone();
     let found = state
         .db(move |conn| {
-            let Some(post) = find_public_post_by_slug(conn, &slug)? else {
-                // A renamed slug or an imported WordPress URL.
-                return Ok(
-                    find_redirect_target(conn, &lookup_path)?.map(|post| Err(post.permalink()))
-                );
+            let post = match find_post_at(conn, &permalink)? {
+                Some(PostAt::Here(post)) => post,
+                Some(PostAt::Moved(permalink)) => return Ok(Some(PostLookup::Moved(permalink))),
+                None => return Ok(None),
             };
-            if post.permalink() != lookup_path {
-                return Ok(Some(Err(post.permalink())));
-            }
             let author = match post.author_id {
                 Some(author_id) => display_name(conn, author_id)?,
                 None => None,
@@ -105,22 +89,16 @@ pub async fn load_post(
             let categories = categories_of_posts(conn, &[post.id])?
                 .remove(&post.id)
                 .unwrap_or_default();
-            let comments = match &held_ids {
-                Some(held_ids) => comments_for_post_page(conn, post.id, held_ids)?,
-                None => Vec::new(),
-            };
-            Ok(Some(Ok(PostPageData {
+            let comments = comments_for_post_page(conn, post.id, &held_ids)?;
+            Ok(Some(PostLookup::Found(Box::new(PostPageData {
                 post,
                 author,
                 categories,
                 comments,
-            })))
+            }))))
         })
         .await?;
-    match found.ok_or(PageError::NotFound)? {
-        Ok(data) => Ok(PostLookup::Found(Box::new(data))),
-        Err(permalink) => Ok(PostLookup::Moved(permalink)),
-    }
+    found.ok_or(PageError::NotFound)
 }
 
 /// Whether readers may comment now: the post's switch, and the setting that
@@ -139,9 +117,9 @@ struct PermalinkQuery {
 pub async fn permalink(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
+    path: web::Path<Permalink>,
 ) -> Result<HttpResponse, PageError> {
-    show_post(request, state, path.into_inner(), 1).await
+    show_post(request, state, &path, 1).await
 }
 
 /// `/YYYY/MM/DD/slug/comment-page-N/`: a later page of a post's comments.
@@ -151,20 +129,26 @@ pub async fn comment_page(
     path: web::Path<(String, String, String, String, usize)>,
 ) -> Result<HttpResponse, PageError> {
     let (year, month, day, slug, page) = path.into_inner();
+    let permalink = Permalink {
+        year,
+        month,
+        day,
+        slug,
+    };
     if page <= 1 {
-        return Ok(moved_permanently(&format!("/{year}/{month}/{day}/{slug}/")));
+        return Ok(moved_permanently(&permalink.path()));
     }
-    show_post(request, state, (year, month, day, slug), page).await
+    show_post(request, state, &permalink, page).await
 }
 
 async fn show_post(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: (String, String, String, String),
+    permalink: &Permalink,
     page: usize,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    let data = match load_post_page(&state, path, held_ids).await? {
+    let data = match load_post_page(&state, permalink, held_ids).await? {
         PostLookup::Found(data) => data,
         PostLookup::Moved(permalink) => {
             let moved = comment_page_path(&permalink, page);
@@ -183,21 +167,52 @@ async fn show_post(
         .and_then(|id| data.replyable_comment(id))
         .filter(|_| open)
         .map(|comment| (comment.id, comment.author_name.as_str()));
-    let noindex = reply_to.is_some();
-    let form = CommentForm::blank(open, reply_to, &state.secret_key);
-    render_post_page(&state, &data, page, form, noindex, StatusCode::OK)
+    let view = PostPageView {
+        comment_page: page,
+        // A reply form is not a page of its own for search engines.
+        noindex: reply_to.is_some(),
+        form: CommentForm::blank(open, reply_to, &state.secret_key),
+        status: StatusCode::OK,
+    };
+    render_post_page(&state, &data, view)
 }
 
-/// Comment page `page` of the post page with `form` as given, answered
-/// with `status`; `404` when the post has no such page of comments.
+/// How a post page is shown: which page of its comments, with what form.
+pub struct PostPageView {
+    /// 1-based.
+    pub comment_page: usize,
+    pub form: CommentForm,
+    /// Asks search engines not to index it.
+    pub noindex: bool,
+    pub status: StatusCode,
+}
+
+impl PostPageView {
+    /// A comment refused: the first page, the form as it was sent, kept
+    /// out of search engines, answered with `status`.
+    pub fn refusal(form: CommentForm, status: StatusCode) -> PostPageView {
+        PostPageView {
+            comment_page: 1,
+            form,
+            noindex: true,
+            status,
+        }
+    }
+}
+
+/// The post page as `view` says; `404` when the post has no such page of
+/// comments.
 pub fn render_post_page(
     state: &AppState,
     data: &PostPageData,
-    page: usize,
-    form: CommentForm,
-    noindex: bool,
-    status: StatusCode,
+    view: PostPageView,
 ) -> Result<HttpResponse, PageError> {
+    let PostPageView {
+        comment_page: page,
+        form,
+        noindex,
+        status,
+    } = view;
     let site = state.site();
     let post = &data.post;
     let permalink = post.permalink();

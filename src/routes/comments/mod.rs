@@ -3,5 +3,5 @@
 //! own comment while it waits.
 
 pub mod held;
-pub mod post;
+pub mod submit;
 pub mod view;

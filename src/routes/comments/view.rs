@@ -2,8 +2,9 @@
 //! reader typed and a message at each field.
 
 use crate::auth::signing::{open_signed_value, signed_value, Purpose};
-use crate::domain::comment::{AuthorUrl, CommentSubmission, FieldErrors};
+use crate::domain::comment::{AuthorUrl, CommentSubmission};
 use crate::domain::CommentStatus;
+use crate::domain::FieldErrors;
 use crate::models::comment::Comment;
 use crate::models::now;
 use crate::render::identicon::avatar_key;

@@ -10,10 +10,11 @@ use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
 use crate::db::AnyConnection;
+use crate::domain::Permalink;
 use crate::error::PageError;
 use crate::models::category::{find_category_by_slug, Category};
 use crate::models::comment::{comment_path, latest_public_comments, Comment};
-use crate::models::post::{find_public_post_by_slug, published_page, with_categories, Post};
+use crate::models::post::{find_post_at, published_page, with_categories, Post, PostAt};
 use crate::models::setting::SiteSettings;
 use crate::render::text::{datetime, escape_html, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
@@ -370,20 +371,21 @@ pub async fn comments_rss(
 pub async fn post_comments_rss(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
+    path: web::Path<Permalink>,
 ) -> Result<HttpResponse, PageError> {
-    let (year, month, day, slug) = path.into_inner();
-    let requested = format!("/{year}/{month}/{day}/{slug}/");
-    let post = state
-        .db(move |conn| find_public_post_by_slug(conn, &slug))
+    let permalink = path.into_inner();
+    let post = match state
+        .db(move |conn| find_post_at(conn, &permalink))
         .await?
-        .ok_or(PageError::NotFound)?;
-    if post.permalink() != requested {
-        return Ok(crate::routes::blog::moved_permanently(&format!(
-            "{}feed/",
-            post.permalink()
-        )));
-    }
+        .ok_or(PageError::NotFound)?
+    {
+        PostAt::Here(post) => post,
+        PostAt::Moved(permalink) => {
+            return Ok(crate::routes::blog::moved_permanently(&format!(
+                "{permalink}feed/"
+            )))
+        }
+    };
     let post_id = post.id;
     let paging = state.site().discussion.paging();
     let rows = state

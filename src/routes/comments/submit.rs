@@ -6,9 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::signing::{sign, Purpose};
 use crate::auth::throttle::client_address;
-use crate::domain::comment::{CommentSubmission, FieldErrors, ValidComment};
+use crate::domain::comment::{CommentSubmission, ValidComment};
 use crate::domain::moderation::{decide, AuthorHistory, CommentFacts, Verdict};
-use crate::domain::CommentStatus;
+use crate::domain::FieldErrors;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::domain::{CommentStatus, Permalink};
 use crate::error::PageError;
 use crate::mail::notify::comment_received;
 use crate::models::comment::{
@@ -16,11 +20,11 @@ use crate::models::comment::{
     CreateCommentError, NewComment,
 };
 use crate::models::now;
-use crate::models::post::{find_public_post_by_slug, Post};
+use crate::models::post::{find_post_at, Post, PostAt};
 use crate::render::comment::render_comment;
 use crate::render::thread::comment_page_path;
 use crate::routes::blog::post::{
-    comments_open, load_post_page, render_post_page, PostLookup, PostPageData,
+    comments_open, load_post_page, render_post_page, PostLookup, PostPageView,
 };
 use crate::routes::cache::NothingPublished;
 use crate::routes::comments::held::{held_comment_ids, held_cookie};
@@ -51,17 +55,8 @@ pub struct RawCommentForm {
     fp_ts: Option<String>,
     /// The honeypot: hidden from people, filled by bots.
     fp_hp: Option<String>,
-    /// What was wrong with the body itself, at the field it concerns.
-    flaws: Vec<(FormField, &'static str)>,
-}
-
-/// The visible field a problem of the body is shown at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FormField {
-    Comment,
-    Author,
-    Email,
-    Url,
+    /// What was wrong with the body itself, at the visible field it concerns.
+    flaws: FieldErrors,
 }
 
 pub const REPEATED_FIELD_MESSAGE: &str =
@@ -76,14 +71,15 @@ impl RawCommentForm {
         let mut form = RawCommentForm::default();
         for (name, value) in crate::forms::fields(body) {
             let (slot, shown_at) = match name.as_str() {
-                "comment" => (&mut form.comment, FormField::Comment),
-                "author" => (&mut form.author, FormField::Author),
-                "email" => (&mut form.email, FormField::Email),
-                "url" => (&mut form.url, FormField::Url),
-                "subscribe" => (&mut form.subscribe, FormField::Comment),
-                "parent" => (&mut form.parent, FormField::Comment),
-                "fp_ts" => (&mut form.fp_ts, FormField::Comment),
-                "fp_hp" => (&mut form.fp_hp, FormField::Comment),
+                "comment" => (&mut form.comment, "comment"),
+                "author" => (&mut form.author, "author"),
+                "email" => (&mut form.email, "email"),
+                "url" => (&mut form.url, "url"),
+                // Hidden fields: what is wrong shows at the text.
+                "subscribe" => (&mut form.subscribe, "comment"),
+                "parent" => (&mut form.parent, "comment"),
+                "fp_ts" => (&mut form.fp_ts, "comment"),
+                "fp_hp" => (&mut form.fp_hp, "comment"),
                 _ => continue,
             };
             let (value, had_nul) = crate::forms::strip_nul(&value);
@@ -122,14 +118,8 @@ impl RawCommentForm {
             return parsed;
         }
         let mut errors = parsed.err().unwrap_or_default();
-        for (field, message) in &self.flaws {
-            let at = match field {
-                FormField::Comment => &mut errors.comment,
-                FormField::Author => &mut errors.author,
-                FormField::Email => &mut errors.email,
-                FormField::Url => &mut errors.url,
-            };
-            at.get_or_insert(message);
+        for (field, message) in self.flaws.iter() {
+            errors.push((field, message));
         }
         Err(errors)
     }
@@ -141,10 +131,9 @@ pub const UNAVAILABLE_MESSAGE: &str =
 pub async fn submit(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
+    path: web::Path<Permalink>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let path = path.into_inner();
     let form = RawCommentForm::from_body(&body);
     match receive(&request, &state, &path, &form).await {
         // The database is out of reach or full: the text goes back to its
@@ -170,11 +159,10 @@ struct UnavailablePage<'a> {
 /// needs nothing from the database.
 fn unavailable(
     state: &AppState,
-    path: &(String, String, String, String),
+    permalink: &Permalink,
     form: &RawCommentForm,
 ) -> Result<HttpResponse, PageError> {
     use askama::Template;
-    let (year, month, day, slug) = path;
     let mut comment_form = CommentForm::refilled(true, form.submission(), None, &state.secret_key);
     comment_form.notice = Some(UNAVAILABLE_MESSAGE);
     let heading = "Unavailable";
@@ -186,7 +174,7 @@ fn unavailable(
         message: "The site is temporarily unavailable. Please try again in a moment.",
         offer_search: false,
         form: comment_form,
-        permalink: format!("/{year}/{month}/{day}/{slug}/"),
+        permalink: permalink.path(),
         reply_script: crate::render::assets::COMMENT_REPLY_SCRIPT.path.as_str(),
     };
     let body = page.render().map_err(anyhow::Error::from)?;
@@ -199,209 +187,43 @@ fn unavailable(
     Ok(response)
 }
 
-/// Judges and stores a submission; every refusal shows what was typed.
+/// Loads what the database knows, admits or refuses, judges, stores and
+/// answers. Every refusal shows what was typed.
 async fn receive(
     request: &HttpRequest,
-    state: &web::Data<AppState>,
-    path: &(String, String, String, String),
+    state: &AppState,
+    permalink: &Permalink,
     form: &RawCommentForm,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(request, &state.secret_key);
-    let submission = form.submission();
     let parsed = form.parse();
-    // The fast path: one trip to the database for the post, the comment
-    // replied to and the author's history; a refusal shows the whole page.
-    let facts = {
-        let (year, month, day, slug) = path.clone();
-        let requested = format!("/{year}/{month}/{day}/{slug}/");
-        let parent_id = submission.parent;
-        let email = parsed
-            .as_ref()
-            .ok()
-            .map(|valid| valid.email.as_str().to_owned());
-        let (shown, paging) = (held_ids.clone(), state.site().discussion.paging());
-        state
-            .db(move |conn| {
-                let Some(post) = find_public_post_by_slug(conn, &slug)? else {
-                    return Ok(None);
-                };
-                if post.permalink() != requested {
-                    return Ok(None);
-                }
-                let reply_name = match parent_id {
-                    Some(parent_id) => find_comment(conn, parent_id)?
-                        .filter(|parent| {
-                            parent.post_id == post.id && parent.status == CommentStatus::Approved
-                        })
-                        .map(|parent| parent.author_name),
-                    None => None,
-                };
-                // For a valid comment: the author's history, and the page the
-                // comment will be on (only a reply to an approved comment of
-                // this post nests).
-                let (has_approved, page) = match email {
-                    Some(email) => {
-                        let parent = parent_id.filter(|_| reply_name.is_some());
-                        (
-                            has_approved_comment(conn, &email)?,
-                            new_comment_page(conn, &post, parent, &shown, paging)?,
-                        )
-                    }
-                    None => (false, 1),
-                };
-                Ok(Some(SubmissionFacts {
-                    post,
-                    reply_name,
-                    has_approved,
-                    page,
-                }))
-            })
-            .await?
-            .ok_or(PageError::NotFound)?
-    };
-    let secret = state.secret_key.as_str();
-    let refill = |open: bool, notice: &'static str, values: CommentSubmission| {
-        let mut form = CommentForm::refilled(open, values, facts.reply_name.as_deref(), secret);
-        form.notice = Some(notice);
-        form
-    };
-    let refuse =
-        |form: CommentForm, status: StatusCode| refusal(state, path, &held_ids, form, status);
-
-    let site = state.site();
+    let facts = load_facts(state, permalink, form, &parsed, &held_ids).await?;
     let received_at = now();
-    if !comments_open(&facts.post, &site.discussion, received_at) {
-        return refuse(
-            refill(false, CLOSED_MESSAGE, submission),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let valid = match parsed {
-        Ok(valid) => valid,
-        Err(errors) => {
-            let mut form = refill(true, FIX_FIELDS_MESSAGE, submission);
-            form.errors = errors;
-            return refuse(form, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    if valid.parent.is_some() && facts.reply_name.is_none() {
-        let mut values = submission;
-        values.parent = None;
-        return refuse(
-            refill(true, PARENT_GONE_MESSAGE, values),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     let address = client_address(request, state.config.trusted_proxy_hops());
-    if let Err(wait) = state.comment_throttle().check(address) {
-        let mut response = refuse(
-            refill(true, TOO_MANY_MESSAGE, submission),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await?;
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(seconds.max(1)),
-        );
-        return Ok(response);
-    }
-
-    let user_agent: String = request
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .take(MAX_USER_AGENT_CHARS)
-        .collect();
-    let signals = BotSignals {
-        honeypot_filled: form.fp_hp.as_deref().is_some_and(|value| !value.is_empty()),
-        too_fast: sent_too_fast(
-            secret,
-            form.fp_ts.as_deref().unwrap_or_default(),
-            received_at,
-        ),
+    let refused = |refusal| refuse(state, permalink, &held_ids, &facts, form, refusal);
+    let valid = match admit(state, &facts, parsed, address, received_at) {
+        Ok(valid) => valid,
+        Err(refusal) => return refused(refusal).await,
     };
-    // Markdown takes CPU in proportion to the text: not on the threads
-    // that serve connections.
-    let body = valid.body.clone();
-    let body_html = web::block(move || render_comment(&body))
-        .await
-        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))?;
+    let signals = BotSignals::of(form, &state.secret_key, received_at);
+    let rendered = render(&valid.body).await?;
+    let user_agent = user_agent(request);
     let new_comment = judge(
         state,
         &facts,
         &valid,
-        Rendered { body_html },
+        rendered,
         address.to_string(),
         user_agent,
         signals,
     );
     let verdict = new_comment.verdict;
-    let context = crate::mail::MailContext::of(state);
-    let post = facts.post.clone();
-    let subscribe = valid.subscribe;
-    // The comment and the mail it causes are committed together, in the
-    // next group commit.
-    let page_path = comment_page_path(&facts.post.permalink(), facts.page);
-    let stored = state
-        .writer
-        .write(
-            move |conn| -> Result<(Comment, String), CreateCommentError> {
-                let comment = create_comment(conn, &new_comment)?;
-                // The page of the post's comments that shows this one to its author.
-                let path = format!("{page_path}#comment-{}", comment.id);
-                comment_received(conn, &context, &comment, &post, &path, subscribe)?;
-                Ok((comment, path))
-            },
-        )
-        .await
-        .map_err(|error| {
-            // Not committed: no connection, or the commit failed (a full disk).
-            tracing::error!(error = %error, "a comment could not be stored");
-            PageError::Unavailable
-        })?;
-    let (comment, location) = match stored {
-        Ok(stored) => stored,
-        Err(CreateCommentError::Duplicate) => {
-            return refuse(
-                refill(true, DUPLICATE_MESSAGE, submission),
-                StatusCode::CONFLICT,
-            )
-            .await;
-        }
-        Err(CreateCommentError::Database(error)) if crate::db::health::is_outage(&error) => {
-            tracing::error!(error = %error, "a comment could not be stored");
-            return Err(PageError::Unavailable);
-        }
-        Err(CreateCommentError::Database(error)) => {
-            return Err(PageError::Unexpected(error.into()))
-        }
-    };
-    tracing::info!(
-        comment_id = comment.id,
-        post_id = facts.post.id,
-        status = CommentStatus::from(verdict).as_str(),
-        "comment received"
-    );
-
-    let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, location));
-    if verdict != Verdict::Approved {
-        // Held and spam look the same to their author: "awaiting moderation".
-        response.cookie(held_cookie(
-            held_ids,
-            comment.id,
-            secret,
-            state.config.is_https(),
-        ));
-        // Readers' pages are unchanged.
-        response.extensions_mut().insert(NothingPublished);
+    match store(state, &facts, new_comment, valid.subscribe).await? {
+        Ok((comment, location)) => Ok(accepted(
+            state, &facts, held_ids, comment, verdict, location,
+        )),
+        Err(Duplicate) => refused(Refusal::Duplicate).await,
     }
-    Ok(response.finish())
 }
 
 /// What the database says about a submission before it is stored.
@@ -415,37 +237,249 @@ struct SubmissionFacts {
     page: usize,
 }
 
-/// A refusal: the whole post page (with this visitor's comments) and the
-/// form as it was sent, answered with `status`.
-async fn refusal(
+/// One trip to the database for the post, the comment replied to and the
+/// author's history; `404` when no public post lives at the permalink.
+async fn load_facts(
     state: &AppState,
-    path: &(String, String, String, String),
+    permalink: &Permalink,
+    form: &RawCommentForm,
+    parsed: &Result<ValidComment, FieldErrors>,
     held_ids: &[i64],
-    form: CommentForm,
-    status: StatusCode,
+) -> Result<SubmissionFacts, PageError> {
+    let permalink = permalink.clone();
+    let parent_id = form.submission().parent;
+    let email = parsed
+        .as_ref()
+        .ok()
+        .map(|valid| valid.email.as_str().to_owned());
+    let (shown, paging) = (held_ids.to_vec(), state.site().discussion.paging());
+    state
+        .db(move |conn| {
+            // A comment is taken only at the post's own address.
+            let Some(PostAt::Here(post)) = find_post_at(conn, &permalink)? else {
+                return Ok(None);
+            };
+            let reply_name = match parent_id {
+                Some(parent_id) => find_comment(conn, parent_id)?
+                    .filter(|parent| parent.post_id == post.id && parent.status.is_approved())
+                    .map(|parent| parent.author_name),
+                None => None,
+            };
+            // For a valid comment: the author's history, and the page the
+            // comment will be on (only a reply to an approved comment of
+            // this post nests).
+            let (has_approved, page) = match email {
+                Some(email) => {
+                    let parent = parent_id.filter(|_| reply_name.is_some());
+                    (
+                        has_approved_comment(conn, &email)?,
+                        new_comment_page(conn, &post, parent, &shown, paging)?,
+                    )
+                }
+                None => (false, 1),
+            };
+            Ok(Some(SubmissionFacts {
+                post,
+                reply_name,
+                has_approved,
+                page,
+            }))
+        })
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+/// Why a submission was not stored: each is a row of SPEC §3's table.
+#[derive(Debug)]
+enum Refusal {
+    Closed,
+    Invalid(FieldErrors),
+    ParentGone,
+    TooMany { wait: Duration },
+    Duplicate,
+}
+
+impl Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Closed => StatusCode::FORBIDDEN,
+            Refusal::Invalid(_) | Refusal::ParentGone => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Duplicate => StatusCode::CONFLICT,
+        }
+    }
+
+    fn notice(&self) -> &'static str {
+        match self {
+            Refusal::Closed => CLOSED_MESSAGE,
+            Refusal::Invalid(_) => FIX_FIELDS_MESSAGE,
+            Refusal::ParentGone => PARENT_GONE_MESSAGE,
+            Refusal::TooMany { .. } => TOO_MANY_MESSAGE,
+            Refusal::Duplicate => DUPLICATE_MESSAGE,
+        }
+    }
+}
+
+/// The rules a submission must pass before it is judged, in SPEC §3's order.
+fn admit(
+    state: &AppState,
+    facts: &SubmissionFacts,
+    parsed: Result<ValidComment, FieldErrors>,
+    address: IpAddr,
+    received_at: i64,
+) -> Result<ValidComment, Refusal> {
+    if !comments_open(&facts.post, &state.site().discussion, received_at) {
+        return Err(Refusal::Closed);
+    }
+    let valid = parsed.map_err(Refusal::Invalid)?;
+    if valid.parent.is_some() && facts.reply_name.is_none() {
+        return Err(Refusal::ParentGone);
+    }
+    state
+        .comment_throttle()
+        .check(address)
+        .map_err(|wait| Refusal::TooMany { wait })?;
+    Ok(valid)
+}
+
+/// A refusal: the whole post page (with this visitor's comments) and the
+/// form as it was sent, answered with the refusal's status.
+async fn refuse(
+    state: &AppState,
+    permalink: &Permalink,
+    held_ids: &[i64],
+    facts: &SubmissionFacts,
+    form: &RawCommentForm,
+    refusal: Refusal,
 ) -> Result<HttpResponse, PageError> {
-    let mut response = render_post_page(
-        state,
-        &page_data(state, path, held_ids).await?,
-        1,
-        form,
-        true,
-        status,
-    )?;
+    let mut values = form.submission();
+    if matches!(refusal, Refusal::ParentGone) {
+        // Sent again, it becomes a comment of its own.
+        values.parent = None;
+    }
+    let open = !matches!(refusal, Refusal::Closed);
+    let mut shown =
+        CommentForm::refilled(open, values, facts.reply_name.as_deref(), &state.secret_key);
+    shown.notice = Some(refusal.notice());
+    let status = refusal.status();
+    let retry_after = match refusal {
+        Refusal::Invalid(errors) => {
+            shown.errors = errors;
+            None
+        }
+        // Whole seconds, rounded up, at least one.
+        Refusal::TooMany { wait } => {
+            Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
+        }
+        _ => None,
+    };
+    let data = match load_post_page(state, permalink, held_ids.to_vec()).await? {
+        PostLookup::Found(data) => data,
+        PostLookup::Moved(_) => return Err(PageError::NotFound),
+    };
+    let mut response = render_post_page(state, &data, PostPageView::refusal(shown, status))?;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
     response.extensions_mut().insert(NothingPublished);
     Ok(response)
 }
 
-/// The whole post page (with this visitor's comments), to show a refusal on.
-async fn page_data(
+/// The comment and the mail it causes, committed together in the next group
+/// commit; with the address that shows the comment to its author.
+async fn store(
     state: &AppState,
-    path: &(String, String, String, String),
-    held_ids: &[i64],
-) -> Result<PostPageData, PageError> {
-    match load_post_page(state, path.clone(), held_ids.to_vec()).await? {
-        PostLookup::Found(data) => Ok(*data),
-        PostLookup::Moved(_) => Err(PageError::NotFound),
+    facts: &SubmissionFacts,
+    new_comment: NewComment,
+    subscribe: bool,
+) -> Result<Result<(Comment, String), Duplicate>, PageError> {
+    let context = crate::mail::MailContext::of(state);
+    let post = facts.post.clone();
+    let page_path = comment_page_path(&facts.post.permalink(), facts.page);
+    let stored = state
+        .writer
+        .write(
+            move |conn| -> Result<(Comment, String), CreateCommentError> {
+                let comment = create_comment(conn, &new_comment)?;
+                let path = format!("{page_path}#comment-{}", comment.id);
+                comment_received(conn, &context, &comment, &post, &path, subscribe)?;
+                Ok((comment, path))
+            },
+        )
+        .await
+        .map_err(|error| {
+            // Not committed: no connection, or the commit failed (a full disk).
+            tracing::error!(error = %error, "a comment could not be stored");
+            PageError::Unavailable
+        })?;
+    match stored {
+        Ok(stored) => Ok(Ok(stored)),
+        Err(CreateCommentError::Duplicate) => Ok(Err(Duplicate)),
+        Err(CreateCommentError::Database(error)) if crate::db::health::is_outage(&error) => {
+            tracing::error!(error = %error, "a comment could not be stored");
+            Err(PageError::Unavailable)
+        }
+        Err(CreateCommentError::Database(error)) => Err(PageError::Unexpected(error.into())),
     }
+}
+
+/// The same comment was stored before (same author and text).
+struct Duplicate;
+
+/// `303` to the stored comment; a held one is remembered in its author's
+/// cookie, so they alone see it awaiting moderation.
+fn accepted(
+    state: &AppState,
+    facts: &SubmissionFacts,
+    held_ids: Vec<i64>,
+    comment: Comment,
+    verdict: Verdict,
+    location: String,
+) -> HttpResponse {
+    tracing::info!(
+        comment_id = comment.id,
+        post_id = facts.post.id,
+        status = CommentStatus::from(verdict).as_str(),
+        "comment received"
+    );
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, location));
+    if verdict != Verdict::Approved {
+        // Held and spam look the same to their author: "awaiting moderation".
+        response.cookie(held_cookie(
+            held_ids,
+            comment.id,
+            &state.secret_key,
+            state.config.is_https(),
+        ));
+        // Readers' pages are unchanged.
+        response.extensions_mut().insert(NothingPublished);
+    }
+    response.finish()
+}
+
+/// The `User-Agent`, cut to what is stored.
+fn user_agent(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_USER_AGENT_CHARS)
+        .collect()
+}
+
+/// Markdown takes CPU in proportion to the text: not on the threads that
+/// serve connections.
+async fn render(body: &str) -> Result<Rendered, PageError> {
+    let body = body.to_owned();
+    let body_html = web::block(move || render_comment(&body))
+        .await
+        .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))?;
+    Ok(Rendered { body_html })
 }
 
 /// The comment's text as HTML, rendered off the async threads.
@@ -457,6 +491,19 @@ struct Rendered {
 struct BotSignals {
     honeypot_filled: bool,
     too_fast: bool,
+}
+
+impl BotSignals {
+    fn of(form: &RawCommentForm, secret: &str, received_at: i64) -> BotSignals {
+        BotSignals {
+            honeypot_filled: form.fp_hp.as_deref().is_some_and(|value| !value.is_empty()),
+            too_fast: sent_too_fast(
+                secret,
+                form.fp_ts.as_deref().unwrap_or_default(),
+                received_at,
+            ),
+        }
+    }
 }
 
 /// Applies the moderation rules and renders the text: the comment as stored.
