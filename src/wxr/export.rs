@@ -10,7 +10,7 @@ use quick_xml::escape::escape;
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::category::all_categories;
-use crate::models::comment::comments_of_post;
+use crate::models::comment::{comments_of_post, Comment};
 use crate::models::now;
 use crate::models::post::{all_posts_after, category_ids_of_post, Post};
 use crate::models::user::list_users;
@@ -225,87 +225,104 @@ fn write_item(
     writeln!(out, "\t\t<wp:post_password><![CDATA[]]></wp:post_password>")?;
     writeln!(out, "\t\t<wp:is_sticky>0</wp:is_sticky>")?;
     if post.post_type == PostType::Post {
-        for category_id in category_ids_of_post(conn, post.id)? {
-            if let Some(category) = categories
-                .iter()
-                .find(|category| category.id == category_id)
-            {
-                writeln!(
-                    out,
-                    "\t\t<category domain=\"category\" nicename=\"{}\">{}</category>",
-                    escape(&category.slug),
-                    cdata(&category.name)
-                )?;
-            }
-        }
+        write_categories(out, &category_ids_of_post(conn, post.id)?, categories)?;
     }
     for comment in comments_of_post(conn, post.id)? {
-        // WordPress's `comment_approved` spellings.
-        let approved = match comment.status {
-            CommentStatus::Approved => "1",
-            CommentStatus::Pending => "0",
-            CommentStatus::Spam => "spam",
-            CommentStatus::Trash => "trash",
-        };
-        writeln!(out, "\t\t<wp:comment>")?;
-        writeln!(out, "\t\t\t<wp:comment_id>{}</wp:comment_id>", comment.id)?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_author>{}</wp:comment_author>",
-            cdata(&comment.author_name)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_author_email>{}</wp:comment_author_email>",
-            cdata(&comment.author_email)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_author_url>{}</wp:comment_author_url>",
-            escape(&comment.author_url)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_author_IP>{}</wp:comment_author_IP>",
-            cdata(&comment.author_ip)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_date>{}</wp:comment_date>",
-            cdata(&wp_date(comment.created_at))
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>",
-            cdata(&wp_date(comment.created_at))
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_content>{}</wp:comment_content>",
-            cdata(&comment.body_html)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_approved>{}</wp:comment_approved>",
-            cdata(approved)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_type><![CDATA[comment]]></wp:comment_type>"
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_parent>{}</wp:comment_parent>",
-            comment.parent_id.unwrap_or(0)
-        )?;
-        writeln!(
-            out,
-            "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>",
-            comment.user_id.unwrap_or(0)
-        )?;
-        writeln!(out, "\t\t</wp:comment>")?;
+        write_comment(out, &comment)?;
     }
     writeln!(out, "\t</item>")?;
+    Ok(())
+}
+
+/// A post's categories, as `<category domain="category">` elements.
+fn write_categories(
+    out: &mut impl Write,
+    category_ids: &[i64],
+    categories: &[crate::models::category::Category],
+) -> Result<(), ExportError> {
+    for category_id in category_ids {
+        if let Some(category) = categories
+            .iter()
+            .find(|category| category.id == *category_id)
+        {
+            writeln!(
+                out,
+                "\t\t<category domain=\"category\" nicename=\"{}\">{}</category>",
+                escape(&category.slug),
+                cdata(&category.name)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One `<wp:comment>`, any status, with its author's details (the export is
+/// the site owner's backup).
+fn write_comment(out: &mut impl Write, comment: &Comment) -> Result<(), ExportError> {
+    // WordPress's `comment_approved` spellings.
+    let approved = match comment.status {
+        CommentStatus::Approved => "1",
+        CommentStatus::Pending => "0",
+        CommentStatus::Spam => "spam",
+        CommentStatus::Trash => "trash",
+    };
+    writeln!(out, "\t\t<wp:comment>")?;
+    writeln!(out, "\t\t\t<wp:comment_id>{}</wp:comment_id>", comment.id)?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_author>{}</wp:comment_author>",
+        cdata(&comment.author_name)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_author_email>{}</wp:comment_author_email>",
+        cdata(&comment.author_email)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_author_url>{}</wp:comment_author_url>",
+        escape(&comment.author_url)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_author_IP>{}</wp:comment_author_IP>",
+        cdata(&comment.author_ip)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_date>{}</wp:comment_date>",
+        cdata(&wp_date(comment.created_at))
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>",
+        cdata(&wp_date(comment.created_at))
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_content>{}</wp:comment_content>",
+        cdata(&comment.body_html)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_approved>{}</wp:comment_approved>",
+        cdata(approved)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_type><![CDATA[comment]]></wp:comment_type>"
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_parent>{}</wp:comment_parent>",
+        comment.parent_id.unwrap_or(0)
+    )?;
+    writeln!(
+        out,
+        "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>",
+        comment.user_id.unwrap_or(0)
+    )?;
+    writeln!(out, "\t\t</wp:comment>")?;
     Ok(())
 }
 
