@@ -143,7 +143,7 @@ pub fn error_page_html(
     error: Option<&PageError>,
 ) -> String {
     let (heading, message) = wording(status, error);
-    let mut layout = Layout::new(site, Some(heading));
+    let mut layout = site.layout(Some(heading));
     layout.robots = Some("noindex");
     let page = ErrorPage {
         layout,

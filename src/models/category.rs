@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use crate::db::schema::categories;
 use crate::db::AnyConnection;
 use crate::domain::Slug;
+use crate::render::layout::CategoryLink;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = categories)]
@@ -219,4 +220,13 @@ pub fn category_with_slug(
         find_category_by_slug(conn, slug.as_str())?.ok_or(diesel::result::Error::NotFound)?,
         true,
     ))
+}
+
+impl From<&Category> for CategoryLink {
+    fn from(category: &Category) -> CategoryLink {
+        CategoryLink {
+            name: category.name.clone(),
+            path: category.path(),
+        }
+    }
 }

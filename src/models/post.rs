@@ -11,8 +11,11 @@ use crate::domain::{Permalink, PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
 use crate::models::setting::content_changed;
+use crate::render::layout::{CategoryLink, PostSummary};
 use crate::render::markdown::render_post_markdown;
-use crate::render::text::{permalink_path, plain_text};
+use crate::render::text::{
+    comment_count_label, excerpt, human_date, iso_date, permalink_path, plain_text,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -43,6 +46,20 @@ impl Post {
             return format!("/{}/", self.slug);
         }
         permalink_path(self.published_at, &self.slug)
+    }
+
+    /// The post as listings (front page, categories, search) show it.
+    pub fn summary(&self, categories: &[Category]) -> PostSummary {
+        PostSummary {
+            id: self.id,
+            title: self.title.clone(),
+            permalink: self.permalink(),
+            date_human: human_date(self.published_at),
+            date_iso: iso_date(self.published_at),
+            excerpt: excerpt(&self.excerpt, &self.body_html),
+            categories: categories.iter().map(CategoryLink::from).collect(),
+            comments_label: comment_count_label(self.comment_count),
+        }
     }
 
     /// Whether a reader may see it now: published and not scheduled.

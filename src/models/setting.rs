@@ -7,6 +7,7 @@ use crate::db::schema::settings;
 use crate::db::AnyConnection;
 use crate::domain::moderation::{word_list, ModerationRules};
 use crate::models::is_unique_violation;
+use crate::render::layout::Layout;
 
 /// The key under which a generated secret is kept.
 const SECRET_KEY: &str = "secret_key";
@@ -68,6 +69,13 @@ pub struct SiteSettings {
     pub discussion: DiscussionSettings,
     pub notifications: NotificationSettings,
     pub retention: crate::models::retention::RetentionSettings,
+}
+
+impl SiteSettings {
+    /// The frame of a page titled `page_title` (`None` for the front page).
+    pub fn layout(&self, page_title: Option<&str>) -> Layout {
+        Layout::new(&self.title, &self.tagline, page_title)
+    }
 }
 
 /// Settings > Discussion (SPEC §3), with WordPress's defaults.

@@ -1,10 +1,6 @@
 //! What `base.html` needs on every page, and the small views pages share.
 
-use crate::models::category::Category;
-use crate::models::post::Post;
-use crate::models::setting::SiteSettings;
 use crate::render::assets::STYLESHEET;
-use crate::render::text::{comment_count_label, excerpt, human_date, iso_date};
 
 const RSS: &str = "application/rss+xml";
 
@@ -26,16 +22,17 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// A page titled `page_title` ("Hello world – Site"); `None` for the front page.
-    pub fn new(site: &SiteSettings, page_title: Option<&str>) -> Layout {
+    /// A page titled `page_title` ("Hello world – Site"); `None` for the
+    /// front page. Pages call it through `SiteSettings::layout`.
+    pub fn new(site_title: &str, tagline: &str, page_title: Option<&str>) -> Layout {
         let full_title = match page_title {
-            Some(title) => format!("{title} – {}", site.title),
-            None if site.tagline.is_empty() => site.title.clone(),
-            None => format!("{} – {}", site.title, site.tagline),
+            Some(title) => format!("{title} – {site_title}"),
+            None if tagline.is_empty() => site_title.to_owned(),
+            None => format!("{site_title} – {tagline}"),
         };
         Layout {
-            site_title: site.title.clone(),
-            tagline: site.tagline.clone(),
+            site_title: site_title.to_owned(),
+            tagline: tagline.to_owned(),
             page_title: full_title,
             stylesheet: STYLESHEET.path.as_str(),
             canonical: None,
@@ -43,9 +40,9 @@ impl Layout {
             is_front: page_title.is_none(),
             search_query: String::new(),
             feeds: vec![
-                (format!("{} » Feed", site.title), "/feed/".to_owned(), RSS),
+                (format!("{site_title} » Feed"), "/feed/".to_owned(), RSS),
                 (
-                    format!("{} » Comments Feed", site.title),
+                    format!("{site_title} » Comments Feed"),
                     "/comments/feed/".to_owned(),
                     RSS,
                 ),
@@ -72,15 +69,6 @@ pub struct CategoryLink {
     pub path: String,
 }
 
-impl From<&Category> for CategoryLink {
-    fn from(category: &Category) -> CategoryLink {
-        CategoryLink {
-            name: category.name.clone(),
-            path: category.path(),
-        }
-    }
-}
-
 /// A post as listings (front page, categories) show it.
 #[derive(Debug, Clone)]
 pub struct PostSummary {
@@ -92,19 +80,4 @@ pub struct PostSummary {
     pub excerpt: String,
     pub categories: Vec<CategoryLink>,
     pub comments_label: String,
-}
-
-impl PostSummary {
-    pub fn new(post: &Post, categories: &[Category]) -> PostSummary {
-        PostSummary {
-            id: post.id,
-            title: post.title.clone(),
-            permalink: post.permalink(),
-            date_human: human_date(post.published_at),
-            date_iso: iso_date(post.published_at),
-            excerpt: excerpt(&post.excerpt, &post.body_html),
-            categories: categories.iter().map(CategoryLink::from).collect(),
-            comments_label: comment_count_label(post.comment_count),
-        }
-    }
 }

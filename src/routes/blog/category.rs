@@ -60,7 +60,9 @@ async fn render(state: &AppState, slug: String, page: i64) -> Result<HttpRespons
     } else {
         format!("{} – Page {page}", category.name)
     };
-    let layout = Layout::new(&state.site(), Some(&title))
+    let layout = state
+        .site()
+        .layout(Some(&title))
         .with_canonical(state.config.absolute_url(&canonical))
         .with_feed(
             format!("{} » {} Category Feed", state.site().title, category.name),

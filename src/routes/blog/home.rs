@@ -76,10 +76,12 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
     let (older, newer) = pagination_links("/", page, has_older);
     let site = state.site();
     let layout = if page == 1 {
-        Layout::new(&site, None).with_canonical(state.config.absolute_url("/"))
+        site.layout(None)
+            .with_canonical(state.config.absolute_url("/"))
     } else {
         let path = format!("/page/{page}/");
-        let mut layout = Layout::new(&site, Some(&format!("Page {page}")))
+        let mut layout = site
+            .layout(Some(&format!("Page {page}")))
             .with_canonical(state.config.absolute_url(&path));
         layout.is_front = true;
         layout

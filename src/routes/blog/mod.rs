@@ -25,7 +25,7 @@ use crate::state::AppState;
 fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<PostSummary>> {
     Ok(with_categories(conn, posts)?
         .iter()
-        .map(|(post, categories)| PostSummary::new(post, categories))
+        .map(|(post, categories)| post.summary(categories))
         .collect())
 }
 

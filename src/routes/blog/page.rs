@@ -30,7 +30,9 @@ pub async fn page(
         return super::not_found::fallback(request, state).await;
     };
     let path = format!("/{}/", page.slug);
-    let layout = Layout::new(&state.site(), Some(&page.title))
+    let layout = state
+        .site()
+        .layout(Some(&page.title))
         .with_canonical(state.config.absolute_url(&path));
     Ok(html_page(
         PageView { layout, page }

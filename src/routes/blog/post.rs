@@ -225,7 +225,8 @@ pub fn render_post_page(
         &permalink,
     )
     .ok_or(PageError::NotFound)?;
-    let mut layout = Layout::new(&site, Some(&post.title))
+    let mut layout = site
+        .layout(Some(&post.title))
         .with_canonical(state.config.absolute_url(&thread.path));
     if noindex {
         layout.robots = Some("noindex");

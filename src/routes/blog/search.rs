@@ -66,7 +66,7 @@ pub async fn search(
     } else {
         format!("Search Results for “{typed}”")
     };
-    let mut layout = Layout::new(&state.site(), Some(&title));
+    let mut layout = state.site().layout(Some(&title));
     layout.robots = Some("noindex");
     layout.search_query = typed.clone();
     Ok(html_page(

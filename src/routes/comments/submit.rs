@@ -166,7 +166,7 @@ fn unavailable(
     let mut comment_form = CommentForm::refilled(true, form.submission(), None, &state.secret_key);
     comment_form.notice = Some(UNAVAILABLE_MESSAGE);
     let heading = "Unavailable";
-    let mut layout = crate::render::layout::Layout::new(&state.site(), Some(heading));
+    let mut layout = state.site().layout(Some(heading));
     layout.robots = Some("noindex");
     let page = UnavailablePage {
         layout,

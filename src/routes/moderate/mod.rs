@@ -63,7 +63,7 @@ pub fn confirmation_page(
     comment_html: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let mut layout = Layout::new(&state.site(), Some(heading));
+    let mut layout = state.site().layout(Some(heading));
     layout.robots = Some("noindex");
     let page = ConfirmPage {
         layout,
