@@ -6,9 +6,10 @@ use crate::db::text_enum::text_enum;
 
 text_enum! {
     /// Where a comment stands (SPEC §3). Only approved comments are shown.
+    /// Declared in the order of the queue's tabs.
     pub enum CommentStatus {
-        Approved = "approved",
         Pending = "pending",
+        Approved = "approved",
         Spam = "spam",
         Trash = "trash",
     }

@@ -334,3 +334,126 @@ pub fn comment_approved_for_author(
         message_id: message_id(context, &format!("approved-{comment_id}"), recipient),
     })
 }
+
+/// Each kind of mail as a reader of it sees it, reviewed as a diff when a
+/// template or its wording changes (`cargo insta review`).
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+    use crate::models::setting::NotificationSettings;
+    use crate::render::thread::CommentPaging;
+
+    fn context() -> MailContext {
+        MailContext {
+            site_url: "https://blog.example".to_owned(),
+            site_title: "Back & Neck <Care>".to_owned(),
+            secret: "a test secret that is long enough to sign with".to_owned(),
+            notifications: NotificationSettings::default(),
+            paging: CommentPaging {
+                max_depth: 5,
+                per_page: 50,
+            },
+        }
+    }
+
+    /// Envelope, extra headers, then both bodies.
+    fn shown(email: &NewEmail) -> String {
+        let mut text = format!(
+            "Kind: {}\nTo: {}\nSubject: {}\nMessage-ID: {}\n",
+            email.kind, email.recipient, email.subject, email.message_id
+        );
+        for (name, value) in &email.headers {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        format!(
+            "{text}\n----- text/plain -----\n{}\n----- text/html -----\n{}",
+            email.body_text, email.body_html
+        )
+    }
+
+    const TEXT: &str = "Does the *lumbar* roll help?\nI tried <b>two</b> & it hurt.";
+
+    #[test]
+    fn moderation_mail_for_a_held_comment() {
+        let mail = ModerationMail {
+            comment_id: 42,
+            held: true,
+            post_title: "Sitting & standing",
+            permalink: "https://blog.example/2024/03/05/sitting/#comment-42".to_owned(),
+            author_name: "Ann Reader",
+            author_email: "ann@example.com",
+            author_url: "https://ann.example/",
+            author_ip: "192.0.2.7",
+            text: TEXT,
+            approve_link: Some("https://blog.example/moderate/approve-token".to_owned()),
+            spam_link: "https://blog.example/moderate/spam-token".to_owned(),
+            trash_link: "https://blog.example/moderate/trash-token".to_owned(),
+            pending_count: "1,204".to_owned(),
+        };
+        let email = moderation(&context(), &mail, "editor@blog.example").unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn moderation_mail_for_an_approved_comment() {
+        let mail = ModerationMail {
+            comment_id: 43,
+            held: false,
+            post_title: "Sitting & standing",
+            permalink: "https://blog.example/2024/03/05/sitting/#comment-43".to_owned(),
+            author_name: "Ben",
+            author_email: "ben@example.com",
+            author_url: "",
+            author_ip: "2001:db8::1",
+            text: "Thanks!",
+            approve_link: None,
+            spam_link: "https://blog.example/moderate/spam-token".to_owned(),
+            trash_link: "https://blog.example/moderate/trash-token".to_owned(),
+            pending_count: "0".to_owned(),
+        };
+        let email = moderation(&context(), &mail, "editor@blog.example").unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn reply_notification() {
+        let mail = ReplyMail {
+            reply_id: 44,
+            replier_name: "Dr. Lee",
+            post_title: "Sitting & standing",
+            text: TEXT,
+            link: "https://blog.example/2024/03/05/sitting/#comment-44",
+            unsubscribe_link: "https://blog.example/subscriptions/unsubscribe/token",
+        };
+        let email = reply(&context(), &mail, "ann@example.com").unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn subscription_confirmation() {
+        let email = confirm_subscription(
+            &context(),
+            42,
+            "Sitting & standing",
+            "https://blog.example/subscriptions/confirm/token",
+            "ann@example.com",
+        )
+        .unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn comment_approved_for_the_post_author() {
+        let email = comment_approved_for_author(
+            &context(),
+            42,
+            "Sitting & standing",
+            "Ann Reader",
+            TEXT,
+            "https://blog.example/2024/03/05/sitting/#comment-42",
+            "author@blog.example",
+        )
+        .unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+}

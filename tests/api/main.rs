@@ -115,4 +115,5 @@ mod properties;
 mod reader_pages;
 mod route_table;
 mod smtp;
+mod snapshots;
 mod tcp_proxy;
