@@ -953,3 +953,49 @@ on_both_backends! {
         assert_eq!(app.comments_of(&post).len(), 38);
     }
 }
+
+on_both_backends_configured! {
+    async fn address_rules_apply_to_the_address_the_proxy_saw(app) with trusting_the_proxy; {
+        use diesel::prelude::*;
+        use ferropress::db::schema::outbox;
+        use ferropress::domain::CommentStatus;
+        use ferropress::models::setting::keys;
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        app.set_setting("notify_email", "moderator@example.com").await;
+        app.set_setting(keys::MODERATION_WORDS, "198.51.100.").await;
+        app.set_setting(keys::DISALLOWED_WORDS, "203.0.113.66").await;
+        let post = app.publish("Addresses", "Body.", 1, &[]);
+        // (client address, what it writes on the left, where it lands, the mail it causes)
+        let cases = [
+            ("192.0.2.10", "203.0.113.66", CommentStatus::Approved, Some("[ferropress] Comment:")),
+            ("198.51.100.23", "192.0.2.1", CommentStatus::Pending, Some("[ferropress] Please moderate:")),
+            ("203.0.113.66", "192.0.2.1", CommentStatus::Spam, None),
+        ];
+        for (n, (address, forged, expected, subject)) in cases.into_iter().enumerate() {
+            let mails_before: i64 = outbox::table.count().get_result(&mut app.conn()).unwrap();
+            let mut fields = app.comment_fields(&format!("From {address}."));
+            fields[2].1 = format!("reader{n}@example.com");
+            let response = stranger()
+                .post(app.url(&post.permalink()))
+                .header("X-Forwarded-For", format!("{forged}, {address}"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{address}");
+            let stored = app.comments_of(&post).pop().unwrap();
+            assert_eq!((stored.author_ip.as_str(), stored.status), (address, expected), "{address}");
+            let subjects: Vec<String> = outbox::table
+                .order(outbox::id.asc())
+                .offset(mails_before)
+                .select(outbox::subject)
+                .load(&mut app.conn())
+                .unwrap();
+            match subject {
+                Some(prefix) => assert!(subjects.len() == 1 && subjects[0].starts_with(prefix), "{address}: {subjects:?}"),
+                None => assert!(subjects.is_empty(), "{address}: spam causes no mail, got {subjects:?}"),
+            }
+        }
+    }
+}
