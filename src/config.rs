@@ -32,6 +32,10 @@ pub struct Config {
     /// SQLite's `max_page_count` on every connection: tests make a "full
     /// disk" with it. Not configurable from outside.
     pub sqlite_max_pages: Option<u64>,
+    /// The uploads folder (the media store): `FERROPRESS_MEDIA_URL`, or
+    /// `uploads` beside the SQLite file (in the working directory for
+    /// PostgreSQL).
+    pub media_dir: PathBuf,
 }
 
 /// How often and how hard the worker works; tests shorten the waits.
@@ -80,6 +84,8 @@ pub enum ConfigError {
     ProxyHops(String),
     #[error("FERROPRESS_SECRET_KEY must be at least 32 characters")]
     SecretKey,
+    #[error("invalid FERROPRESS_MEDIA_URL {0:?}: expected a folder path or file:///path (S3 buckets are not supported yet)")]
+    MediaUrl(String),
 }
 
 /// Values as given, before parsing; one per source so the sources can be layered.
@@ -95,6 +101,7 @@ pub struct RawConfig {
     pub trust_proxy: Option<TomlBool>,
     pub proxy_hops: Option<TomlNumber>,
     pub rust_log: Option<String>,
+    pub media_url: Option<String>,
 }
 
 /// `proxy_hops` may be written `2` or `"2"` in the file.
@@ -126,6 +133,7 @@ impl RawConfig {
             trust_proxy: lookup("FERROPRESS_TRUST_PROXY").map(TomlBool::Text),
             proxy_hops: lookup("FERROPRESS_PROXY_HOPS").map(TomlNumber::Text),
             rust_log: lookup("RUST_LOG"),
+            media_url: lookup("FERROPRESS_MEDIA_URL"),
         }
     }
 
@@ -152,6 +160,7 @@ impl RawConfig {
             trust_proxy: self.trust_proxy.or(lower.trust_proxy),
             proxy_hops: self.proxy_hops.or(lower.proxy_hops),
             rust_log: self.rust_log.or(lower.rust_log),
+            media_url: self.media_url.or(lower.media_url),
         }
     }
 }
@@ -215,7 +224,12 @@ impl Config {
                 .filter(|hops| (1..=10).contains(hops))
                 .ok_or(ConfigError::ProxyHops(text))?,
         };
+        let media_dir = match non_empty(raw.media_url) {
+            Some(url) => parse_media_url(&url)?,
+            None => default_media_dir(&database_url),
+        };
         Ok(Config {
+            media_dir,
             bind,
             database_url,
             site_url,
@@ -245,6 +259,27 @@ impl Config {
     /// An absolute URL for a site path such as `/2024/01/02/hello/`.
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.site_url, path)
+    }
+}
+
+/// A folder, given as a path or a `file://` URL.
+fn parse_media_url(url: &str) -> Result<PathBuf, ConfigError> {
+    let path = match url.split_once("://") {
+        None => url,
+        Some(("file", path)) if path.starts_with('/') => path,
+        Some(_) => return Err(ConfigError::MediaUrl(url.to_owned())),
+    };
+    Ok(PathBuf::from(path))
+}
+
+/// `uploads` beside the SQLite file; for PostgreSQL, in the working directory.
+fn default_media_dir(database_url: &DatabaseUrl) -> PathBuf {
+    match database_url.backend {
+        crate::db::Backend::Sqlite => Path::new(&database_url.target)
+            .parent()
+            .map(|folder| folder.join("uploads"))
+            .unwrap_or_else(|| PathBuf::from("uploads")),
+        crate::db::Backend::Postgres => PathBuf::from("uploads"),
     }
 }
 

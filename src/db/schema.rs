@@ -10,6 +10,7 @@ diesel::table! {
         notify_comments -> Bool,
         wp_login -> Nullable<Text>,
         created_at -> BigInt,
+        slug -> Nullable<Text>,
     }
 }
 
@@ -37,6 +38,7 @@ diesel::table! {
         name -> Text,
         description -> Text,
         parent_id -> Nullable<BigInt>,
+        path -> Text,
     }
 }
 
@@ -59,7 +61,10 @@ diesel::table! {
         wp_id -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
-        ip_anonymised -> Bool,
+        parent_id -> Nullable<BigInt>,
+        menu_order -> BigInt,
+        sticky -> Bool,
+        featured_media_id -> Nullable<BigInt>,
     }
 }
 
@@ -90,6 +95,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         ip_anonymised -> Bool,
+        comment_type -> Text,
     }
 }
 
@@ -163,6 +169,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag_id) {
+        post_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        path -> Text,
+        mime -> Text,
+        width -> Nullable<BigInt>,
+        height -> Nullable<BigInt>,
+        byte_size -> BigInt,
+        title -> Text,
+        alt -> Text,
+        caption -> Text,
+        sizes -> Text,
+        post_id -> Nullable<BigInt>,
+        wp_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(post_categories -> posts (post_id));
@@ -196,4 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reply_subscriptions,
     action_tokens,
     redirects,
+    tags,
+    post_tags,
+    media,
 );

@@ -1,5 +1,7 @@
-//! URL slugs as WordPress makes them: lower case, ASCII letters and digits
-//! joined by single hyphens, accents folded ("Café Crème" → "cafe-creme").
+//! URL slugs as WordPress makes them: lower case letters and digits joined
+//! by single hyphens, Latin accents folded ("Café Crème" → "cafe-creme"),
+//! other scripts kept as they are ("睡眠と痛み"); in a URL they travel
+//! percent-encoded, as WordPress writes them.
 
 use std::fmt;
 
@@ -20,12 +22,12 @@ impl Slug {
         let mut slug = String::with_capacity(text.len());
         let mut pending_hyphen = false;
         for character in text.chars().flat_map(fold_accent) {
-            if character.is_ascii_alphanumeric() {
+            if character.is_alphanumeric() {
                 if pending_hyphen && !slug.is_empty() {
                     slug.push('-');
                 }
                 pending_hyphen = false;
-                slug.push(character.to_ascii_lowercase());
+                slug.extend(character.to_lowercase());
             } else if character != '\'' && character != '’' {
                 // Apostrophes vanish ("don't" → "dont"), everything else separates.
                 pending_hyphen = true;
@@ -39,6 +41,12 @@ impl Slug {
             return Err(EmptySlug);
         }
         Ok(Slug(slug))
+    }
+
+    /// A slug as WordPress stores it (`post_name`, a term's `slug`): non-ASCII
+    /// letters percent-encoded (`%e7%9d%a1…`), decoded here to the letters.
+    pub fn from_wordpress(stored: &str) -> Result<Slug, EmptySlug> {
+        Slug::from_text(&percent_decode(stored))
     }
 
     /// The slug used when a title has no letters or digits at all ("???").
@@ -64,6 +72,48 @@ impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// `%xx` escapes decoded (either case); a broken escape or invalid UTF-8
+/// stays as it was.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escape = (bytes[index] == b'%')
+            .then(|| text.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| text.to_owned())
+}
+
+/// A path (and query) with every byte that may not appear in a URI —
+/// non-ASCII letters, spaces, controls, quotes and angle brackets —
+/// percent-encoded in lower case, as WordPress writes links; what is already
+/// an escape, and the URI's own punctuation, stay. Safe for `Location`
+/// headers, sitemaps and feeds.
+pub fn percent_encode_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02x}"));
+        }
+    }
+    encoded
 }
 
 /// Folds the Latin accented letters WordPress's `remove_accents` covers most
@@ -120,7 +170,34 @@ mod tests {
     #[test]
     fn text_without_letters_has_no_slug() {
         assert_eq!(Slug::from_text("!!! ???"), Err(EmptySlug));
-        assert_eq!(Slug::from_text("日本語"), Err(EmptySlug));
+        assert_eq!(Slug::from_text("— · —"), Err(EmptySlug));
+    }
+
+    #[test]
+    fn other_scripts_are_kept_as_wordpress_keeps_them() {
+        assert_eq!(
+            slug("Schmerz & Schlaf — 睡眠と痛み (a)"),
+            "schmerz-schlaf-睡眠と痛み-a"
+        );
+        assert_eq!(slug("Ελληνικά Νέα"), "ελληνικά-νέα");
+        let stored = "schmerz-schlaf-%e7%9d%a1%e7%9c%a0%e3%81%a8%e7%97%9b%e3%81%bf-a";
+        assert_eq!(
+            Slug::from_wordpress(stored).unwrap().as_str(),
+            "schmerz-schlaf-睡眠と痛み-a"
+        );
+        assert_eq!(
+            Slug::from_wordpress(&stored.to_uppercase())
+                .unwrap()
+                .as_str(),
+            "schmerz-schlaf-睡眠と痛み-a"
+        );
+        assert_eq!(
+            percent_encode_path("/2023/04/01/schmerz-schlaf-睡眠と痛み-a/"),
+            "/2023/04/01/".to_owned() + stored + "/"
+        );
+        assert_eq!(percent_encode_path("/?s=a b&x=%41<"), "/?s=a%20b&x=%41%3c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%ff%fe"), "%ff%fe", "not UTF-8: left alone");
     }
 
     #[test]

@@ -15,11 +15,70 @@ pub struct Category {
     pub name: String,
     pub description: String,
     pub parent_id: Option<i64>,
+    /// The slugs from the top category down: `back/lumbar`.
+    #[diesel(column_name = path)]
+    pub slug_path: String,
 }
 
 impl Category {
+    /// `/category/back/lumbar/`, as WordPress addresses a nested category.
     pub fn path(&self) -> String {
-        format!("/category/{}/", self.slug)
+        let slugs = if self.slug_path.is_empty() {
+            &self.slug
+        } else {
+            &self.slug_path
+        };
+        format!("/category/{slugs}/")
+    }
+}
+
+/// Recomputes every category's `path` from the slugs and parents (there are
+/// few categories; a cycle is cut where it closes).
+pub fn refresh_category_paths(conn: &mut AnyConnection) -> QueryResult<()> {
+    let all: Vec<Category> = categories::table.select(Category::as_select()).load(conn)?;
+    let by_id: std::collections::HashMap<i64, &Category> =
+        all.iter().map(|category| (category.id, category)).collect();
+    for category in &all {
+        let mut slugs = vec![category.slug.as_str()];
+        let mut seen = vec![category.id];
+        let mut parent = category.parent_id;
+        while let Some(parent_id) = parent {
+            let Some(above) = by_id.get(&parent_id) else {
+                break;
+            };
+            if seen.contains(&above.id) {
+                break;
+            }
+            seen.push(above.id);
+            slugs.push(above.slug.as_str());
+            parent = above.parent_id;
+        }
+        slugs.reverse();
+        let path = slugs.join("/");
+        if path != category.slug_path {
+            diesel::update(categories::table.find(category.id))
+                .set(categories::path.eq(&path))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The category at `/category/{path}/`: a full path (`back/lumbar`), or the
+/// last slug alone (which the caller sends on to the full path).
+pub fn find_category_by_path(
+    conn: &mut AnyConnection,
+    path: &str,
+) -> QueryResult<Option<Category>> {
+    let found = categories::table
+        .filter(categories::path.eq(path))
+        .select(Category::as_select())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(category) => Ok(Some(category)),
+        None if !path.contains('/') => find_category_by_slug(conn, path),
+        None => Ok(None),
     }
 }
 
@@ -43,6 +102,7 @@ pub fn create_category(
         diesel::insert_into(categories::table)
             .values((
                 categories::slug.eq(slug.as_str()),
+                categories::path.eq(slug.as_str()),
                 categories::name.eq(name.trim()),
                 categories::description.eq(description.trim()),
             ))
@@ -81,6 +141,7 @@ pub fn uncategorized(conn: &mut AnyConnection) -> QueryResult<Category> {
         diesel::insert_into(categories::table)
             .values((
                 categories::slug.eq(UNCATEGORIZED_SLUG),
+                categories::path.eq(UNCATEGORIZED_SLUG),
                 categories::name.eq("Uncategorized"),
                 categories::description.eq(""),
             ))
@@ -134,6 +195,7 @@ pub fn update_category(
                 categories::description.eq(description.trim()),
             ))
             .execute(conn)?;
+        refresh_category_paths(conn)?;
         categories::table
             .find(category_id)
             .select(Category::as_select())
@@ -156,6 +218,7 @@ pub fn delete_category(conn: &mut AnyConnection, category_id: i64) -> QueryResul
             .select(post_categories::post_id)
             .load(conn)?;
         diesel::delete(categories::table.find(category_id)).execute(conn)?;
+        refresh_category_paths(conn)?;
         for post_id in post_ids {
             let remaining: i64 = post_categories::table
                 .filter(post_categories::post_id.eq(post_id))
@@ -192,7 +255,7 @@ pub fn set_category_parent(
     diesel::update(categories::table.find(category_id))
         .set(categories::parent_id.eq(parent_id))
         .execute(conn)?;
-    Ok(())
+    refresh_category_paths(conn)
 }
 
 /// A category with exactly this slug, created if missing (imports keep slugs).
@@ -208,6 +271,7 @@ pub fn category_with_slug(
     diesel::insert_into(categories::table)
         .values((
             categories::slug.eq(slug.as_str()),
+            categories::path.eq(slug.as_str()),
             categories::name.eq(if name.trim().is_empty() {
                 slug.as_str()
             } else {

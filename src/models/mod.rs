@@ -4,6 +4,7 @@
 pub mod action_token;
 pub mod category;
 pub mod comment;
+pub mod media;
 pub mod post;
 pub mod redirect;
 pub mod retention;
@@ -11,6 +12,7 @@ pub mod search;
 pub mod session;
 pub mod setting;
 pub mod subscriber;
+pub mod tag;
 pub mod user;
 
 diesel::define_sql_function! {

@@ -37,6 +37,12 @@ pub struct Post {
     pub wp_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A page's parent page.
+    pub parent_id: Option<i64>,
+    pub menu_order: i64,
+    /// Shown first on the front page.
+    pub sticky: bool,
+    pub featured_media_id: Option<i64>,
 }
 
 impl Post {

@@ -16,11 +16,12 @@ pub fn render_post_markdown(source: &str) -> String {
     sanitize_post_html(&unsafe_html)
 }
 
-/// WordPress's `wpautop`, in short: text written without block markup gets
-/// paragraphs at blank lines and line breaks at single newlines.
+/// WordPress's `wpautop`, in short: text between blank lines that is not
+/// already a block (`<p>`, `<ul>`, `<figure>`…) becomes a paragraph, with
+/// line breaks at single newlines. Content with `<pre>` is left as it is
+/// (its blank lines are the text's own).
 pub fn autop(html: &str) -> String {
-    let html = html.replace("\r\n", "\n");
-    let has_blocks = [
+    const BLOCKS: [&str; 17] = [
         "<p",
         "<div",
         "<ul",
@@ -28,20 +29,31 @@ pub fn autop(html: &str) -> String {
         "<h1",
         "<h2",
         "<h3",
+        "<h4",
+        "<h5",
+        "<h6",
         "<blockquote",
         "<table",
-        "<pre",
         "<figure",
-    ]
-    .iter()
-    .any(|tag| html.contains(tag));
-    if has_blocks {
+        "<hr",
+        "<dl",
+        "<section",
+        "<!--",
+    ];
+    let html = html.replace("\r\n", "\n");
+    if html.contains("<pre") {
         return html;
     }
     html.split("\n\n")
         .map(str::trim)
         .filter(|chunk| !chunk.is_empty())
-        .map(|chunk| format!("<p>{}</p>", chunk.replace('\n', "<br>\n")))
+        .map(|chunk| {
+            if BLOCKS.iter().any(|tag| chunk.starts_with(tag)) {
+                chunk.to_owned()
+            } else {
+                format!("<p>{}</p>", chunk.replace('\n', "<br>\n"))
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -52,6 +64,10 @@ pub fn sanitize_post_html(unsafe_html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener"))
         .add_tags(["figure", "figcaption"])
+        // WordPress's layout classes (alignment, captions, galleries) and
+        // responsive images; never styles or scripts.
+        .add_generic_attributes(["class"])
+        .add_tag_attributes("img", ["srcset", "sizes", "loading", "decoding"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"])
         .clean(unsafe_html)

@@ -9,3 +9,4 @@ pub mod markdown;
 pub mod nesting;
 pub mod text;
 pub mod thread;
+pub mod wordpress;

@@ -55,7 +55,30 @@ pub struct WxrItem {
     pub post_type: String,
     /// (slug, name) of each `<category domain="category">`.
     pub categories: Vec<(String, String)>,
+    /// (slug, name) of each `<category domain="post_tag">`.
+    pub tags: Vec<(String, String)>,
     pub comments: Vec<WxrComment>,
+    /// The parent page; for an attachment, the post it was uploaded to.
+    pub parent: i64,
+    pub menu_order: i64,
+    pub sticky: bool,
+    /// An attachment's file, as WordPress served it.
+    pub attachment_url: String,
+    /// `<wp:postmeta>` pairs: `_thumbnail_id`, `_wp_attached_file`,
+    /// `_wp_attachment_metadata`, `_wp_attachment_image_alt`…
+    pub meta: Vec<(String, String)>,
+    /// The key of the `<wp:postmeta>` being read.
+    meta_key: String,
+}
+
+impl WxrItem {
+    /// The value of a `<wp:postmeta>` key.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.meta
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,10 +314,21 @@ impl<R: BufRead> WxrReader<R> {
                 "wp:post_name" => item.slug = value,
                 "wp:status" => item.status = value,
                 "wp:post_type" => item.post_type = value,
+                "wp:post_parent" => item.parent = number(&value),
+                "wp:menu_order" => item.menu_order = number(&value),
+                "wp:is_sticky" => item.sticky = value.trim() == "1",
+                "wp:attachment_url" => item.attachment_url = value.trim().to_owned(),
+                "wp:meta_key" => item.meta_key = value,
+                "wp:meta_value" => {
+                    let key = std::mem::take(&mut item.meta_key);
+                    item.meta.push((key, value));
+                }
                 "category" => {
                     let (domain, nicename) = std::mem::take(&mut self.category_attributes);
-                    if domain == "category" {
-                        item.categories.push((nicename, html_text(&value)));
+                    match domain.as_str() {
+                        "category" => item.categories.push((nicename, html_text(&value))),
+                        "post_tag" => item.tags.push((nicename, html_text(&value))),
+                        _ => {}
                     }
                 }
                 _ => {}

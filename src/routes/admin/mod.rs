@@ -371,7 +371,10 @@ pub async fn hash_off_thread(password: String) -> Result<String, PageError> {
 /// `303` to `location`, the answer to every successful admin form.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
+        .insert_header((
+            header::LOCATION,
+            crate::domain::slug::percent_encode_path(location),
+        ))
         .finish()
 }
 

@@ -13,6 +13,7 @@ pub mod sitemap;
 use actix_web::http::header;
 use actix_web::HttpResponse;
 
+use crate::domain::slug::percent_encode_path;
 use crate::error::PageError;
 use diesel::QueryResult;
 
@@ -59,7 +60,7 @@ fn pagination_links(base: &str, page: i64, has_older: bool) -> (Option<String>, 
 /// A `301` to `location`, the canonical form of what was asked for.
 pub fn moved_permanently(location: &str) -> HttpResponse {
     HttpResponse::MovedPermanently()
-        .insert_header((header::LOCATION, location))
+        .insert_header((header::LOCATION, percent_encode_path(location)))
         .finish()
 }
 

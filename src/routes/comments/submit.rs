@@ -445,7 +445,10 @@ fn accepted(
         "comment received"
     );
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, location));
+    response.insert_header((
+        header::LOCATION,
+        crate::domain::slug::percent_encode_path(&location),
+    ));
     if verdict != Verdict::Approved {
         // Held and spam look the same to their author: "awaiting moderation".
         response.cookie(held_cookie(

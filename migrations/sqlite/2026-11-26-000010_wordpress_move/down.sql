@@ -1,0 +1,14 @@
+DROP INDEX categories_by_path;
+ALTER TABLE categories DROP COLUMN path;
+DROP INDEX users_by_slug;
+ALTER TABLE users DROP COLUMN slug;
+ALTER TABLE comments DROP COLUMN comment_type;
+DROP INDEX posts_by_parent;
+DROP INDEX posts_by_author;
+ALTER TABLE posts DROP COLUMN featured_media_id;
+ALTER TABLE posts DROP COLUMN sticky;
+ALTER TABLE posts DROP COLUMN menu_order;
+ALTER TABLE posts DROP COLUMN parent_id;
+DROP TABLE media;
+DROP TABLE post_tags;
+DROP TABLE tags;

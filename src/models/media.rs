@@ -1,0 +1,182 @@
+//! The media library: files under the uploads folder, at WordPress's paths
+//! (`2023/03/x-ray.jpg`), with the smaller sizes made of each image.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::schema::media;
+use crate::db::AnyConnection;
+
+/// One smaller copy of an image: its file beside the original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaSize {
+    pub file: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i64,
+    /// Below the uploads folder: `2023/03/x-ray.jpg`.
+    pub path: String,
+    pub mime: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub byte_size: i64,
+    pub title: String,
+    pub alt: String,
+    pub caption: String,
+    /// JSON list of `MediaSize`.
+    pub sizes: String,
+    pub post_id: Option<i64>,
+    pub wp_id: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Media {
+    /// Where readers fetch it: `/wp-content/uploads/2023/03/x-ray.jpg`.
+    pub fn url(&self) -> String {
+        format!("{UPLOADS_PREFIX}{}", self.path)
+    }
+
+    /// The smaller copies, smallest first.
+    pub fn sizes(&self) -> Vec<MediaSize> {
+        let mut sizes: Vec<MediaSize> = serde_json::from_str(&self.sizes).unwrap_or_default();
+        sizes.sort_by_key(|size| (size.width, size.height));
+        sizes
+    }
+
+    /// The address of a smaller copy.
+    pub fn size_url(&self, size: &MediaSize) -> String {
+        match self.path.rsplit_once('/') {
+            Some((folder, _)) => format!("{UPLOADS_PREFIX}{folder}/{}", size.file),
+            None => format!("{UPLOADS_PREFIX}{}", size.file),
+        }
+    }
+
+    /// `srcset` for an `<img>`: every size and the original, by width.
+    pub fn srcset(&self) -> String {
+        let mut candidates: Vec<String> = self
+            .sizes()
+            .iter()
+            // Only the same picture smaller: a crop (the square thumbnail of
+            // an oblong image) is another picture.
+            .filter(|size| self.same_shape(size))
+            .map(|size| format!("{} {}w", self.size_url(size), size.width))
+            .collect();
+        if let Some(width) = self.width {
+            candidates.push(format!("{} {width}w", self.url()));
+        }
+        candidates.join(", ")
+    }
+
+    /// Whether a size has the original's proportions (to within rounding).
+    fn same_shape(&self, size: &MediaSize) -> bool {
+        match (self.width, self.height) {
+            (Some(width), Some(height)) if width > 0 && height > 0 => {
+                (size.width * height - size.height * width).abs() <= width.max(height)
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_image(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+}
+
+/// The path prefix WordPress serves uploads under, kept so that imported
+/// content works unchanged.
+pub const UPLOADS_PREFIX: &str = "/wp-content/uploads/";
+
+/// A file as it is stored.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub path: String,
+    pub mime: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub byte_size: i64,
+    pub title: String,
+    pub alt: String,
+    pub caption: String,
+    pub sizes: Vec<MediaSize>,
+    pub post_id: Option<i64>,
+    pub wp_id: Option<i64>,
+}
+
+pub fn insert_media(conn: &mut AnyConnection, new: &NewMedia) -> QueryResult<Media> {
+    let sizes = serde_json::to_string(&new.sizes).unwrap_or_else(|_| "[]".to_owned());
+    diesel::insert_into(media::table)
+        .values((
+            media::path.eq(&new.path),
+            media::mime.eq(&new.mime),
+            media::width.eq(new.width),
+            media::height.eq(new.height),
+            media::byte_size.eq(new.byte_size),
+            media::title.eq(&new.title),
+            media::alt.eq(&new.alt),
+            media::caption.eq(&new.caption),
+            media::sizes.eq(sizes),
+            media::post_id.eq(new.post_id),
+            media::wp_id.eq(new.wp_id),
+            media::created_at.eq(crate::models::now()),
+        ))
+        .execute(conn)?;
+    find_media_by_path(conn, &new.path)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn find_media_by_path(conn: &mut AnyConnection, path: &str) -> QueryResult<Option<Media>> {
+    media::table
+        .filter(media::path.eq(path))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_media_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<Media>> {
+    media::table
+        .filter(media::wp_id.eq(wp_id))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_media(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Media>> {
+    media::table
+        .find(id)
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Several by id (a gallery's images), in no particular order.
+pub fn media_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Media>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media::table
+        .filter(media::id.eq_any(ids.to_vec()))
+        .select(Media::as_select())
+        .load(conn)
+}
+
+/// Several by WordPress id (a gallery in imported content names those).
+pub fn media_by_wp_ids(conn: &mut AnyConnection, wp_ids: &[i64]) -> QueryResult<Vec<Media>> {
+    if wp_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media::table
+        .filter(media::wp_id.eq_any(wp_ids.to_vec()))
+        .select(Media::as_select())
+        .load(conn)
+}
+
+pub fn set_media_post(conn: &mut AnyConnection, media_id: i64, post_id: i64) -> QueryResult<()> {
+    diesel::update(media::table.find(media_id))
+        .set(media::post_id.eq(post_id))
+        .execute(conn)?;
+    Ok(())
+}
