@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::CliError;
 use crate::config::Config;
 use crate::db;
-use crate::wxr::import::{import_wordpress, ImportError};
+use crate::wxr::import::{import_wordpress, ImportError, MediaFiles};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -19,6 +19,10 @@ pub enum ImportCommand {
     Wordpress {
         /// The .xml file WordPress's Tools > Export wrote
         file: PathBuf,
+        /// A copy of the old site's wp-content/uploads folder: the images
+        /// and files its posts show go into ferropress's media library
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
     },
 }
 
@@ -35,7 +39,19 @@ fn line_of(path: &Path, offset: u64) -> Option<usize> {
 }
 
 pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
-    let ImportCommand::Wordpress { file } = command;
+    let ImportCommand::Wordpress { file, uploads } = command;
+    if let Some(folder) = &uploads {
+        if !folder.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--uploads {}: no such folder",
+                folder.display()
+            )));
+        }
+    }
+    let files = MediaFiles {
+        uploads,
+        media_dir: config.media_dir.clone(),
+    };
     let input = File::open(&file)
         .map_err(|error| CliError::Usage(format!("cannot open {}: {error}", file.display())))?;
     let size = input.metadata().map(|metadata| metadata.len()).unwrap_or(0);
@@ -55,7 +71,9 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
         .progress_chars("=> "),
     );
     let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(256 * 1024, input));
-    let outcome = import_wordpress(&mut conn, reader, |position| bar.set_position(position));
+    let outcome = import_wordpress(&mut conn, reader, &files, |position| {
+        bar.set_position(position)
+    });
     bar.finish_and_clear();
     match outcome {
         Ok(summary) => {

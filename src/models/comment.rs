@@ -31,6 +31,15 @@ pub struct Comment {
     pub wp_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `comment`, or `pingback`/`trackback` (imported: shown compactly).
+    pub comment_type: String,
+}
+
+impl Comment {
+    /// A pingback or trackback: another site's link, not a reader's words.
+    pub fn is_ping(&self) -> bool {
+        self.comment_type != "comment"
+    }
 }
 
 /// A comment ready to store: validated, rendered and judged.
@@ -642,6 +651,8 @@ pub struct ImportedComment {
     pub wp_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `comment`, `pingback` or `trackback`.
+    pub comment_type: String,
 }
 
 pub fn comment_id_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<i64>> {

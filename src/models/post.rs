@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{categories, post_categories, posts, redirects};
+use crate::db::schema::{categories, post_categories, post_tags, posts, redirects};
 use crate::db::AnyConnection;
 use crate::domain::{Permalink, PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
@@ -203,11 +203,21 @@ pub fn free_slug_of_type(
     }
 }
 
+/// Which published posts a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostFilter {
+    All,
+    Category(i64),
+    Tag(i64),
+    Author(i64),
+    /// Published in `[from, until)` (a year, month or day archive).
+    Between(i64, i64),
+}
+
 /// One page of what readers see, newest first, and whether an older page exists.
-/// `category_id` narrows it to one category.
 pub fn published_page(
     conn: &mut AnyConnection,
-    category_id: Option<i64>,
+    filter: PostFilter,
     page: i64,
     per_page: i64,
 ) -> QueryResult<(Vec<Post>, bool)> {
@@ -221,11 +231,26 @@ pub fn published_page(
         .offset(offset)
         .select(Post::as_select())
         .into_boxed();
-    if let Some(category_id) = category_id {
-        let in_category = post_categories::table
-            .filter(post_categories::category_id.eq(category_id))
-            .select(post_categories::post_id);
-        query = query.filter(posts::id.eq_any(in_category));
+    match filter {
+        PostFilter::All => {}
+        PostFilter::Category(category_id) => {
+            let in_category = post_categories::table
+                .filter(post_categories::category_id.eq(category_id))
+                .select(post_categories::post_id);
+            query = query.filter(posts::id.eq_any(in_category));
+        }
+        PostFilter::Tag(tag_id) => {
+            let tagged = post_tags::table
+                .filter(post_tags::tag_id.eq(tag_id))
+                .select(post_tags::post_id);
+            query = query.filter(posts::id.eq_any(tagged));
+        }
+        PostFilter::Author(author_id) => query = query.filter(posts::author_id.eq(author_id)),
+        PostFilter::Between(from, until) => {
+            query = query
+                .filter(posts::published_at.ge(from))
+                .filter(posts::published_at.lt(until))
+        }
     }
     let mut page_posts = query.load(conn)?;
     let has_older = page_posts.len() as i64 > per_page;
@@ -242,7 +267,7 @@ pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryRe
 #[derive(Debug, Clone)]
 pub enum PostAt {
     /// The public post that lives at exactly this address.
-    Here(Post),
+    Here(Box<Post>),
     /// The post lives at another address now (date changed, slug renamed,
     /// or a WordPress address recorded at import): its permalink.
     Moved(String),
@@ -256,7 +281,7 @@ pub fn find_post_at(
 ) -> QueryResult<Option<PostAt>> {
     let path = permalink.path();
     match find_public_post_by_slug(conn, &permalink.slug)? {
-        Some(post) if post.permalink() == path => Ok(Some(PostAt::Here(post))),
+        Some(post) if post.permalink() == path => Ok(Some(PostAt::Here(Box::new(post)))),
         Some(post) => Ok(Some(PostAt::Moved(post.permalink()))),
         None => Ok(find_redirect_target(conn, &path)?.map(|post| PostAt::Moved(post.permalink()))),
     }
@@ -601,6 +626,8 @@ pub struct ImportedPost {
     pub allow_comments: bool,
     pub wp_id: i64,
     pub category_ids: Vec<i64>,
+    pub sticky: bool,
+    pub menu_order: i64,
 }
 
 /// Whether a post with this WordPress id was imported already.
@@ -635,6 +662,8 @@ pub fn insert_imported_post(
             posts::author_id.eq(imported.author_id),
             posts::allow_comments.eq(imported.allow_comments),
             posts::wp_id.eq(imported.wp_id),
+            posts::sticky.eq(imported.sticky),
+            posts::menu_order.eq(imported.menu_order),
             posts::created_at.eq(created_at),
             posts::updated_at.eq(created_at),
         ))
@@ -674,4 +703,81 @@ pub fn find_redirect_target(
         .select(Post::as_select())
         .first(conn)
         .optional()
+}
+
+pub fn set_featured_media(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    media_id: Option<i64>,
+) -> QueryResult<()> {
+    content_changed(conn)?;
+    diesel::update(posts::table.find(post_id))
+        .set(posts::featured_media_id.eq(media_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_post_parent(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    parent_id: Option<i64>,
+) -> QueryResult<()> {
+    content_changed(conn)?;
+    diesel::update(posts::table.find(post_id))
+        .set(posts::parent_id.eq(parent_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A child page's address is its parents' slugs and its own
+/// (`about/directions`), kept in its `slug`; a page without a parent keeps
+/// its own slug alone.
+pub fn refresh_page_path(conn: &mut AnyConnection, page_id: i64) -> QueryResult<()> {
+    let Some(page) = find_post(conn, page_id)? else {
+        return Ok(());
+    };
+    let own = page
+        .slug
+        .rsplit('/')
+        .next()
+        .unwrap_or(&page.slug)
+        .to_owned();
+    let mut slugs = vec![own];
+    let mut seen = vec![page.id];
+    let mut parent = page.parent_id;
+    while let Some(parent_id) = parent {
+        if seen.contains(&parent_id) {
+            break;
+        }
+        let Some(above) = find_post(conn, parent_id)? else {
+            break;
+        };
+        seen.push(above.id);
+        slugs.push(
+            above
+                .slug
+                .rsplit('/')
+                .next()
+                .unwrap_or(&above.slug)
+                .to_owned(),
+        );
+        parent = above.parent_id;
+    }
+    slugs.reverse();
+    let path = slugs.join("/");
+    if path != page.slug {
+        content_changed(conn)?;
+        diesel::update(posts::table.find(page_id))
+            .set(posts::slug.eq(path))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_body_html(conn: &mut AnyConnection, post_id: i64, body_html: &str) -> QueryResult<()> {
+    content_changed(conn)?;
+    diesel::update(posts::table.find(post_id))
+        .set(posts::body_html.eq(body_html))
+        .execute(conn)?;
+    Ok(())
 }

@@ -18,6 +18,8 @@ pub struct User {
     pub notify_comments: bool,
     pub wp_login: Option<String>,
     pub created_at: i64,
+    /// The author page's address: `/author/{slug}/`.
+    pub slug: Option<String>,
 }
 
 /// A user to create; the password is hashed already.
@@ -187,9 +189,35 @@ pub fn find_user_by_wp_login(conn: &mut AnyConnection, login: &str) -> QueryResu
 }
 
 /// Links an existing account to a WordPress login.
+/// Remembers a user's WordPress login, and gives them WordPress's author
+/// address (`/author/{login as a slug}/`) unless they have one or it is taken.
 pub fn set_wp_login(conn: &mut AnyConnection, user_id: i64, login: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::wp_login.eq(login))
         .execute(conn)?;
+    if let Ok(slug) = crate::domain::Slug::from_wordpress(login) {
+        let taken: i64 = users::table
+            .filter(users::slug.eq(slug.as_str()))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            diesel::update(users::table.find(user_id).filter(users::slug.is_null()))
+                .set(users::slug.eq(slug.as_str()))
+                .execute(conn)?;
+        }
+    }
     Ok(())
+}
+
+/// The author at `/author/{slug}/`: their id and display name (never more:
+/// the page is public).
+pub fn find_author_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    users::table
+        .filter(users::slug.eq(slug))
+        .select((users::id, users::display_name))
+        .first(conn)
+        .optional()
 }

@@ -10,6 +10,11 @@ pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
     if !author_excerpt.trim().is_empty() {
         return author_excerpt.trim().to_owned();
     }
+    // The author's own cut, `<!--more-->`: the teaser whole.
+    if let Some(teaser) = crate::render::wordpress::teaser(body_html) {
+        let teaser = plain_text(teaser);
+        return format!("{teaser} […]");
+    }
     let text = strip_tags(body_html);
     let mut words = text.split_whitespace();
     let first: Vec<&str> = words.by_ref().take(EXCERPT_WORDS).collect();

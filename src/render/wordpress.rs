@@ -196,6 +196,22 @@ pub fn render_wordpress(
     }
 }
 
+/// The WordPress ids every `[gallery]` in content names.
+pub fn gallery_ids(content: &str) -> Vec<i64> {
+    GALLERY
+        .captures_iter(content)
+        .flat_map(|found| {
+            let attributes = attributes(&found[1]);
+            attribute(&attributes, "ids")
+                .or_else(|| attribute(&attributes, "include"))
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .collect::<Vec<i64>>()
+        })
+        .collect()
+}
+
 /// The part of stored HTML before `<!--more-->`, if it has one.
 pub fn teaser(body_html: &str) -> Option<&str> {
     body_html.split_once(MORE_MARKER).map(|(teaser, _)| teaser)

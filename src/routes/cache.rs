@@ -27,6 +27,8 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         && !request.path().starts_with("/admin")
         // One per commenter, drawn in microseconds: not worth a cache slot.
         && !request.path().starts_with("/avatar/")
+        // Files, served from disk with their own validators.
+        && !request.path().starts_with("/wp-content/")
         && request.cookie(HELD_COOKIE).is_none()
 }
 

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod errors;
 pub mod feeds;
 pub mod health;
+pub mod media;
 pub mod moderate;
 pub mod staff;
 pub mod subscriptions;
@@ -171,10 +172,19 @@ pub fn routes() -> Vec<RouteEntry> {
             get_or_head().to(feeds::comments_rss),
         ),
         get(
-            "/category/{slug}/feed/",
+            "/category/{path:.+}/feed/",
             Public,
             get_or_head().to(feeds::category_rss),
         ),
+        get(
+            "/tag/{slug}/feed/",
+            Public,
+            get_or_head().to(feeds::tag_rss),
+        ),
+        // WordPress's other feed addresses: the same RSS.
+        get("/feed/rss2/", Public, get_or_head().to(feeds::posts_rss)),
+        get("/feed/rdf/", Public, get_or_head().to(feeds::posts_rss)),
+        get("/feed/rss/", Public, get_or_head().to(feeds::posts_rss)),
         get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/feed/",
             Public,
@@ -193,14 +203,74 @@ pub fn routes() -> Vec<RouteEntry> {
             get_or_head().to(blog::home::older_page),
         ),
         get(
-            "/category/{slug}/",
+            "/category/{path:.+}/page/{page:\\d+}/",
             Public,
-            get_or_head().to(blog::category::first_page),
+            get_or_head().to(blog::archive::category_older),
         ),
         get(
-            "/category/{slug}/page/{page:\\d+}/",
+            "/category/{path:.+}/",
             Public,
-            get_or_head().to(blog::category::older_page),
+            get_or_head().to(blog::archive::category_first),
+        ),
+        get(
+            "/tag/{slug}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::tag_older),
+        ),
+        get(
+            "/tag/{slug}/",
+            Public,
+            get_or_head().to(blog::archive::tag_first),
+        ),
+        get(
+            "/author/{slug}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::author_older),
+        ),
+        get(
+            "/author/{slug}/",
+            Public,
+            get_or_head().to(blog::archive::author_first),
+        ),
+        get(
+            "/{year:\\d{4}}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::year_older),
+        ),
+        get(
+            "/{year:\\d{4}}/",
+            Public,
+            get_or_head().to(blog::archive::year),
+        ),
+        get(
+            "/{year:\\d{4}}/{month:\\d{2}}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::month_older),
+        ),
+        get(
+            "/{year:\\d{4}}/{month:\\d{2}}/",
+            Public,
+            get_or_head().to(blog::archive::month),
+        ),
+        get(
+            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::day_older),
+        ),
+        get(
+            "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/",
+            Public,
+            get_or_head().to(blog::archive::day),
+        ),
+        get(
+            "/wp-content/uploads/{path:.+}",
+            Public,
+            get_or_head().to(media::serve),
+        ),
+        get(
+            "/wp-sitemap.xml",
+            Public,
+            get_or_head().to(blog::sitemap::sitemap),
         ),
         get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/comment-page-{page:\\d{1,6}}/",

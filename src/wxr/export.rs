@@ -310,7 +310,8 @@ fn write_comment(out: &mut impl Write, comment: &Comment) -> Result<(), ExportEr
     )?;
     writeln!(
         out,
-        "\t\t\t<wp:comment_type><![CDATA[comment]]></wp:comment_type>"
+        "\t\t\t<wp:comment_type>{}</wp:comment_type>",
+        cdata(&comment.comment_type)
     )?;
     writeln!(
         out,

@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use diesel::RunQueryDsl;
@@ -20,17 +22,25 @@ use crate::models::comment::{
     comment_id_by_wp_id, insert_imported_comments, recount_approved, reserve_comment_ids,
     ImportedComment,
 };
+use crate::models::media::{
+    find_media_by_wp_id, insert_media, media_by_wp_ids, set_media_post, MediaSize, NewMedia,
+};
 use crate::models::now;
-use crate::models::post::{find_post_by_wp_id, insert_imported_post, ImportedPost};
+use crate::models::post::{
+    find_post, find_post_by_wp_id, insert_imported_post, refresh_page_path, set_body_html,
+    set_featured_media, set_post_parent, ImportedPost,
+};
 use crate::models::redirect::record_redirect;
+use crate::models::tag::{set_post_tags, tag_with_slug};
 use crate::models::user::{
     create_user, find_user_by_email_ignoring_case, find_user_by_wp_login, set_wp_login, NewUser,
 };
 use crate::render::comment::sanitize_imported_comment;
-use crate::render::markdown::{autop, sanitize_post_html};
 use crate::render::text::plain_text;
 use crate::render::text::thousands;
+use crate::render::wordpress::{gallery_ids, render_wordpress, LibraryImage, Rendered};
 use crate::wxr::read::{WxrCategory, WxrComment, WxrError, WxrItem, WxrReader, WxrRecord};
+use regex::Regex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -48,7 +58,14 @@ pub struct ImportSummary {
     pub posts: usize,
     pub pages: usize,
     pub comments: usize,
-    /// Why records were left out, and how many: "attachment", "pingback"…
+    pub tags: usize,
+    /// Files of the media library (attachments), with their sizes.
+    pub media: usize,
+    /// Files an attachment names that were not found in the uploads folder.
+    pub missing_files: Vec<String>,
+    /// Shortcodes left as text, by name, and how often.
+    pub unknown_shortcodes: BTreeMap<String, usize>,
+    /// Why records were left out, and how many: "menu items", "revisions"…
     pub skipped: BTreeMap<String, usize>,
     /// Posts and comments found from an earlier run, left as they are.
     pub already_there: usize,
@@ -66,13 +83,42 @@ impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}, {}, {}, {}, {} imported",
+            "{}, {}, {}, {}, {}, {}, {} imported",
             plural(self.categories, "category", "categories"),
+            plural(self.tags, "tag", "tags"),
             plural(self.authors, "author", "authors"),
             plural(self.posts, "post", "posts"),
             plural(self.pages, "page", "pages"),
+            plural(self.media, "media file", "media files"),
             plural(self.comments, "comment", "comments"),
         )?;
+        if !self.missing_files.is_empty() {
+            let shown: Vec<&str> = self
+                .missing_files
+                .iter()
+                .take(5)
+                .map(String::as_str)
+                .collect();
+            write!(
+                f,
+                "; {} not found in the uploads folder ({}{})",
+                plural(self.missing_files.len(), "file", "files"),
+                shown.join(", "),
+                if self.missing_files.len() > 5 {
+                    ", …"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        if !self.unknown_shortcodes.is_empty() {
+            let named: Vec<String> = self
+                .unknown_shortcodes
+                .iter()
+                .map(|(name, count)| format!("[{name}] ×{count}"))
+                .collect();
+            write!(f, "; shortcodes left as text: {}", named.join(", "))?;
+        }
         let skipped: usize = self.skipped.values().sum();
         if skipped > 0 {
             let reasons: Vec<String> = self
@@ -117,21 +163,126 @@ fn old_path(link: &str) -> Option<String> {
     let rest = link.trim().split("://").nth(1)?;
     let path = rest.find('/').map(|index| &rest[index..]).unwrap_or("/");
     let path = path.split('#').next().unwrap_or(path);
-    (path != "/" && !path.is_empty()).then(|| path.to_owned())
+    // Kept as requests are looked up: `%e7%9d%a1` as the letters.
+    (path != "/" && !path.is_empty()).then(|| crate::domain::slug::percent_decode(path))
 }
 
-/// The importer's memory of what it mapped: WordPress → ferropress ids.
+/// Where an import's files come from and go.
+#[derive(Debug, Clone, Default)]
+pub struct MediaFiles {
+    /// A copy of the old site's `wp-content/uploads`; `None`: attachments
+    /// are recorded and their files listed as missing.
+    pub uploads: Option<PathBuf>,
+    /// The media store's folder.
+    pub media_dir: PathBuf,
+}
+
+/// `https://old.example` of `https://old.example/2023/03/05/x/`.
+fn origin_of(link: &str) -> Option<&str> {
+    let link = link.trim();
+    let (scheme, rest) = link.split_once("://")?;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    link.get(..scheme.len() + 3 + host_end)
+}
+
+/// A path below the uploads folder that stays below it: no `..`, no
+/// absolute path, no backslashes or NULs.
+fn safe_upload_path(path: &str) -> Option<String> {
+    let path = path.trim().trim_start_matches('/');
+    let safe = !path.is_empty()
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && path
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+    safe.then(|| path.to_owned())
+}
+
+/// The original's width and height in `_wp_attachment_metadata` (PHP
+/// serialised: the first `width` and `height` are the original's).
+fn image_dimensions(metadata: &str) -> (Option<i64>, Option<i64>) {
+    static WIDTH: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"s:5:"width";i:(\d+);"#).expect("valid pattern"));
+    static HEIGHT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"s:6:"height";i:(\d+);"#).expect("valid pattern"));
+    let number = |pattern: &Regex| {
+        pattern
+            .captures(metadata)
+            .and_then(|found| found[1].parse().ok())
+    };
+    (number(&WIDTH), number(&HEIGHT))
+}
+
+/// The sizes WordPress made, from `_wp_attachment_metadata`.
+fn image_sizes(metadata: &str) -> Vec<MediaSize> {
+    static SIZE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"s:4:"file";s:\d+:"([^"/]+)";s:5:"width";i:(\d+);s:6:"height";i:(\d+);"#)
+            .expect("valid pattern")
+    });
+    let mut sizes: Vec<MediaSize> = SIZE
+        .captures_iter(metadata)
+        .filter_map(|found| {
+            Some(MediaSize {
+                file: found[1].to_owned(),
+                width: found[2].parse().ok()?,
+                height: found[3].parse().ok()?,
+            })
+        })
+        .collect();
+    sizes.dedup_by(|a, b| a.file == b.file);
+    sizes
+}
+
+/// The library's images that content names by WordPress id.
+fn library_images(
+    conn: &mut AnyConnection,
+    wp_ids: &[i64],
+) -> diesel::QueryResult<Vec<LibraryImage>> {
+    Ok(media_by_wp_ids(conn, wp_ids)?
+        .iter()
+        .filter_map(|media| {
+            let thumbnail = media
+                .sizes()
+                .into_iter()
+                .find(|size| size.width == 150 && size.height == 150)
+                .map(|size| (media.size_url(&size), size.width, size.height));
+            Some(LibraryImage {
+                wp_id: media.wp_id?,
+                url: media.url(),
+                width: media.width,
+                height: media.height,
+                alt: media.alt.clone(),
+                thumbnail,
+                srcset: media.srcset(),
+            })
+        })
+        .collect())
+}
+
+/// The importer's memory of what it mapped: WordPress → ferropress ids,
+/// and the links that can only be made once everything is in.
 struct Importer {
     summary: ImportSummary,
+    files: MediaFiles,
     categories: HashMap<String, i64>,
     parents: Vec<(String, String)>,
     authors: HashMap<String, i64>,
+    tags: HashMap<String, i64>,
+    /// (post, WordPress id of its featured image).
+    featured: Vec<(i64, i64)>,
+    /// (page, WordPress id of its parent page).
+    page_parents: Vec<(i64, i64)>,
+    /// (media, WordPress id of the post it was uploaded to).
+    media_parents: Vec<(i64, i64)>,
+    /// Posts whose galleries named images not imported yet.
+    rerender: Vec<i64>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
 pub fn import_wordpress<R: BufRead>(
     conn: &mut AnyConnection,
     input: R,
+    files: &MediaFiles,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportSummary, ImportError> {
     let mut reader = WxrReader::new(input);
@@ -151,9 +302,15 @@ pub fn import_wordpress<R: BufRead>(
         };
         let mut importer = Importer {
             summary: ImportSummary::default(),
+            files: files.clone(),
             categories: HashMap::new(),
             parents: Vec::new(),
             authors: HashMap::new(),
+            tags: HashMap::new(),
+            featured: Vec::new(),
+            page_parents: Vec::new(),
+            media_parents: Vec::new(),
+            rerender: Vec::new(),
         };
         while let Some(record) = reader.next_record()? {
             match record {
@@ -166,6 +323,7 @@ pub fn import_wordpress<R: BufRead>(
             progress(reader.position());
         }
         importer.link_category_parents(conn)?;
+        importer.link_the_rest(conn)?;
         Ok(importer.summary)
     })
 }
@@ -228,10 +386,10 @@ impl Importer {
         conn: &mut AnyConnection,
         category: &WxrCategory,
     ) -> Result<(), ImportError> {
-        let Ok(slug) = Slug::from_text(if category.slug.is_empty() {
-            &category.name
+        let Ok(slug) = (if category.slug.is_empty() {
+            Slug::from_text(&category.name)
         } else {
-            &category.slug
+            Slug::from_wordpress(&category.slug)
         }) else {
             *self
                 .summary
@@ -274,7 +432,7 @@ impl Importer {
         let post_type = match item.post_type.as_str() {
             "post" | "" => PostType::Post,
             "page" => PostType::Page,
-            "attachment" => return self.skip("attachments"),
+            "attachment" => return self.attachment(conn, item),
             "nav_menu_item" => return self.skip("menu items"),
             _ => return self.skip("other items"),
         };
@@ -300,9 +458,11 @@ impl Importer {
                     let id = match self.categories.get(slug) {
                         Some(id) => *id,
                         None => {
-                            let Ok(parsed) =
-                                Slug::from_text(if slug.is_empty() { name } else { slug })
-                            else {
+                            let Ok(parsed) = (if slug.is_empty() {
+                                Slug::from_text(name)
+                            } else {
+                                Slug::from_wordpress(slug)
+                            }) else {
                                 continue;
                             };
                             let (category, created) = category_with_slug(conn, &parsed, name, "")?;
@@ -319,16 +479,19 @@ impl Importer {
                     self.author(conn, &item.creator.clone(), "", "")?;
                 }
                 let title = item.title.trim().to_owned();
-                let slug = Slug::from_text(&item.slug)
+                let slug = Slug::from_wordpress(&item.slug)
                     .or_else(|_| Slug::from_text(&title))
                     .unwrap_or_else(|_| Slug::fallback("untitled"));
+                let rendered = self.render(conn, item)?;
                 let imported = ImportedPost {
                     post_type,
                     slug,
                     title,
                     body_source: item.content.clone(),
-                    body_html: sanitize_post_html(&autop(&item.content)),
+                    body_html: rendered.html.clone(),
                     excerpt: plain_text(&item.excerpt),
+                    sticky: item.sticky,
+                    menu_order: item.menu_order,
                     status,
                     published_at: item_date(item),
                     author_id: self.authors.get(&item.creator).copied(),
@@ -337,6 +500,10 @@ impl Importer {
                     category_ids,
                 };
                 let post = insert_imported_post(conn, &imported)?;
+                if !rendered.missing_images.is_empty() {
+                    self.rerender.push(post.id);
+                }
+                self.post_links(conn, post.id, item)?;
                 if post_type == PostType::Page {
                     self.summary.pages += 1;
                 } else {
@@ -360,6 +527,197 @@ impl Importer {
         self.comments(conn, post.id, &item.comments)
     }
 
+    /// The item's content as WordPress shows it; unknown shortcodes counted.
+    fn render(
+        &mut self,
+        conn: &mut AnyConnection,
+        item: &WxrItem,
+    ) -> Result<Rendered, ImportError> {
+        let library = library_images(conn, &gallery_ids(&item.content))?;
+        let rendered = render_wordpress(&item.content, origin_of(&item.link), &|ids| {
+            library
+                .iter()
+                .filter(|image| ids.contains(&image.wp_id))
+                .cloned()
+                .collect()
+        });
+        for name in &rendered.unknown_shortcodes {
+            *self
+                .summary
+                .unknown_shortcodes
+                .entry(name.clone())
+                .or_default() += 1;
+        }
+        Ok(rendered)
+    }
+
+    /// A new post's tags, and what is linked once everything is in: its
+    /// featured image, its parent page.
+    fn post_links(
+        &mut self,
+        conn: &mut AnyConnection,
+        post_id: i64,
+        item: &WxrItem,
+    ) -> Result<(), ImportError> {
+        let mut tag_ids = Vec::new();
+        for (slug, name) in &item.tags {
+            let id = match self.tags.get(slug) {
+                Some(id) => *id,
+                None => {
+                    let parsed = if slug.is_empty() {
+                        Slug::from_text(name)
+                    } else {
+                        Slug::from_wordpress(slug)
+                    };
+                    let Ok(parsed) = parsed else { continue };
+                    let (tag, created) = tag_with_slug(conn, &parsed, name)?;
+                    if created {
+                        self.summary.tags += 1;
+                    }
+                    self.tags.insert(slug.clone(), tag.id);
+                    tag.id
+                }
+            };
+            tag_ids.push(id);
+        }
+        if !tag_ids.is_empty() {
+            set_post_tags(conn, post_id, &tag_ids)?;
+        }
+        if let Some(thumbnail) = item
+            .meta("_thumbnail_id")
+            .and_then(|id| id.trim().parse().ok())
+        {
+            self.featured.push((post_id, thumbnail));
+        }
+        if item.parent > 0 {
+            self.page_parents.push((post_id, item.parent));
+        }
+        Ok(())
+    }
+
+    /// An attachment: its file and sizes copied from the uploads folder into
+    /// the media store, and a row of the library.
+    fn attachment(&mut self, conn: &mut AnyConnection, item: &WxrItem) -> Result<(), ImportError> {
+        if item.id <= 0 {
+            return self.skip("items without an id");
+        }
+        if find_media_by_wp_id(conn, item.id)?.is_some() {
+            self.summary.already_there += 1;
+            return Ok(());
+        }
+        let stored = item
+            .meta("_wp_attached_file")
+            .map(str::to_owned)
+            .or_else(|| {
+                item.attachment_url
+                    .split_once("/wp-content/uploads/")
+                    .map(|(_, path)| path.to_owned())
+            });
+        let Some(path) = stored.as_deref().and_then(safe_upload_path) else {
+            return self.skip("attachments without a file");
+        };
+        let metadata = item.meta("_wp_attachment_metadata").unwrap_or_default();
+        let (width, height) = image_dimensions(metadata);
+        let sizes = image_sizes(metadata);
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let mut files = vec![path.clone()];
+        files.extend(sizes.iter().map(|size| match folder {
+            "" => size.file.clone(),
+            folder => format!("{folder}/{}", size.file),
+        }));
+        let mut byte_size = 0;
+        for (index, file) in files.iter().enumerate() {
+            match self.copy_upload(file) {
+                Some(bytes) if index == 0 => byte_size = bytes,
+                Some(_) => {}
+                None => self.summary.missing_files.push(file.clone()),
+            }
+        }
+        let mime = mime_guess::from_path(&path)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned();
+        let media = insert_media(
+            conn,
+            &NewMedia {
+                path,
+                mime,
+                width,
+                height,
+                byte_size,
+                title: item.title.trim().to_owned(),
+                alt: item
+                    .meta("_wp_attachment_image_alt")
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+                caption: plain_text(&item.excerpt),
+                sizes,
+                post_id: None,
+                wp_id: Some(item.id),
+            },
+        )?;
+        if item.parent > 0 {
+            self.media_parents.push((media.id, item.parent));
+        }
+        self.summary.media += 1;
+        Ok(())
+    }
+
+    /// Copies `uploads/PATH` into the media store; its size, or `None` when
+    /// it is not there (or no uploads folder was given).
+    fn copy_upload(&self, path: &str) -> Option<i64> {
+        let source = self.files.uploads.as_ref()?.join(path);
+        let target = self.files.media_dir.join(path);
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder).ok()?;
+        }
+        let bytes = std::fs::copy(&source, &target).ok()?;
+        i64::try_from(bytes).ok()
+    }
+
+    /// What needs everything in: featured images, page parents (and so the
+    /// child pages' addresses), attachments' posts, and galleries that named
+    /// images which came later in the file.
+    fn link_the_rest(&mut self, conn: &mut AnyConnection) -> Result<(), ImportError> {
+        for (post_id, thumbnail) in std::mem::take(&mut self.featured) {
+            if let Some(media) = find_media_by_wp_id(conn, thumbnail)? {
+                set_featured_media(conn, post_id, Some(media.id))?;
+            }
+        }
+        for (media_id, parent) in std::mem::take(&mut self.media_parents) {
+            if let Some(post) = find_post_by_wp_id(conn, parent)? {
+                set_media_post(conn, media_id, post.id)?;
+            }
+        }
+        let page_parents = std::mem::take(&mut self.page_parents);
+        for (post_id, parent) in &page_parents {
+            if let Some(parent) = find_post_by_wp_id(conn, *parent)? {
+                if parent.id != *post_id {
+                    set_post_parent(conn, *post_id, Some(parent.id))?;
+                }
+            }
+        }
+        for (post_id, _) in &page_parents {
+            refresh_page_path(conn, *post_id)?;
+        }
+        for post_id in std::mem::take(&mut self.rerender) {
+            let Some(post) = find_post(conn, post_id)? else {
+                continue;
+            };
+            let library = library_images(conn, &gallery_ids(&post.body_source))?;
+            let rendered = render_wordpress(&post.body_source, None, &|ids| {
+                library
+                    .iter()
+                    .filter(|image| ids.contains(&image.wp_id))
+                    .cloned()
+                    .collect()
+            });
+            set_body_html(conn, post_id, &rendered.html)?;
+        }
+        Ok(())
+    }
+
     fn comments(
         &mut self,
         conn: &mut AnyConnection,
@@ -377,15 +735,7 @@ impl Importer {
                 continue;
             }
             match comment.comment_type.as_str() {
-                "" | "comment" => {}
-                "pingback" => {
-                    self.skip("pingbacks")?;
-                    continue;
-                }
-                "trackback" => {
-                    self.skip("trackbacks")?;
-                    continue;
-                }
+                "" | "comment" | "pingback" | "trackback" => {}
                 _ => {
                     self.skip("other comment types")?;
                     continue;
@@ -441,6 +791,10 @@ impl Importer {
                 wp_id: comment.id,
                 created_at,
                 updated_at: created_at,
+                comment_type: match comment.comment_type.as_str() {
+                    "pingback" | "trackback" => comment.comment_type.clone(),
+                    _ => "comment".to_owned(),
+                },
             };
             parents.push(comment.parent);
             batch.push(imported);
@@ -480,11 +834,17 @@ mod tests {
             comments: 5120,
             ..ImportSummary::default()
         };
-        summary.skipped.insert("attachments".into(), 2);
-        summary.skipped.insert("pingbacks".into(), 1);
+        summary.skipped.insert("menu items".into(), 2);
+        summary.skipped.insert("revisions".into(), 1);
+        summary.missing_files.push("2023/03/x.jpg".into());
+        summary
+            .unknown_shortcodes
+            .insert("contact-form-7".into(), 2);
         assert_eq!(
             summary.to_string(),
-            "12 categories, 0 authors, 340 posts, 0 pages, 5,120 comments imported; 3 skipped: 2 attachments, 1 pingbacks"
+            "12 categories, 0 tags, 0 authors, 340 posts, 0 pages, 0 media files, 5,120 comments imported; \
+             1 file not found in the uploads folder (2023/03/x.jpg); \
+             shortcodes left as text: [contact-form-7] ×2; 3 skipped: 2 menu items, 1 revisions"
         );
     }
 

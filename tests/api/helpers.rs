@@ -229,6 +229,8 @@ impl TestApp {
             bind: Some("127.0.0.1:0".into()),
             database_url: Some(database_url.clone()),
             secret_key: Some("a-test-secret-key-that-is-long-enough-0123456789".into()),
+            // Each test's own media store, never the working directory.
+            media_url: Some(directory.path().join("uploads").display().to_string()),
             ..RawConfig::default()
         };
         adjust(&mut raw);

@@ -13,7 +13,7 @@ const FIXTURE: &str = include_str!("../fixtures/wordpress-import.xml");
 const SAMPLE: &str = include_str!("../fixtures/wordpress-export-sample.xml");
 
 fn import(app: &TestApp, wxr: &str) -> Result<ImportSummary, ImportError> {
-    import_wordpress(&mut app.conn(), wxr.as_bytes(), |_| {})
+    import_wordpress(&mut app.conn(), wxr.as_bytes(), &Default::default(), |_| {})
 }
 
 /// (posts, comments, categories, users): what a second run must not change.
@@ -32,7 +32,7 @@ on_both_backends! {
         let summary = import(&app, FIXTURE).unwrap();
         assert_eq!(
             summary.to_string(),
-            "3 categories, 2 authors, 6 posts, 1 page, 6 comments imported; 2 skipped: 1 attachments, 1 pingbacks"
+            "3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg)"
         );
 
         let permalink = "/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/";
@@ -41,19 +41,21 @@ on_both_backends! {
         assert!(page.contains("a <strong>difficult</strong> situation") && !page.contains("alert(\"not kept\")"));
         assert!(page.contains("Dr. Ann Lee"), "the author's display name");
         assert!(page.contains(">Neck &#38; Shoulders</a>") || page.contains(">Neck &amp; Shoulders</a>"));
-        assert!(page.contains("3 Comments"), "approved only");
+        assert!(page.contains("4 Comments"), "approved only (the pingback counts, as in WordPress)");
+        assert!(page.contains("Pingback: "), "a pingback is one line");
         let ann = page.find("Thank you, doctor.").unwrap();
         let lee = page.find("You are welcome.").unwrap();
         let carl = page.find("A reply to the reply").unwrap();
         assert!(ann < lee && lee < carl, "threaded, each reply under its parent");
         assert!(page.contains("comment depth-3"));
         assert!(page.contains("<a href=\"https://example.org/\" rel=\"nofollow ugc noopener\">link</a>"));
+        // A pingback is one line naming the site; its excerpt is not shown.
         for hidden in ["Held for moderation.", "Cheap pills.", "Trashed.", "Pingback."] {
             assert!(!page.contains(hidden), "{hidden}");
         }
         let mut conn = app.conn();
         let statuses: Vec<String> = comments::table.order(comments::wp_id.asc()).select(comments::status).load(&mut conn).unwrap();
-        assert_eq!(statuses, ["approved", "approved", "approved", "pending", "spam", "trash"]);
+        assert_eq!(statuses, ["approved", "approved", "approved", "pending", "spam", "trash", "approved"]);
 
         // Old URLs answer 301 to the new ones.
         assert_eq!(app.redirect_target("/?p=101").await, permalink);
@@ -64,7 +66,9 @@ on_both_backends! {
         assert!(odd.contains("<p>Plain text written without markup.</p>") && odd.contains("<br>"));
         assert!(odd.contains("]]&gt; inside"));
         assert!(!odd.contains("id=\"commentform\""), "comments closed as they were");
-        let (_, lumbar) = app.get_page("/category/lumbar/").await;
+        // A nested category lives below its parent, as in WordPress.
+        assert_eq!(app.redirect_target("/category/lumbar/").await, "/category/back/lumbar/");
+        let (_, lumbar) = app.get_page("/category/back/lumbar/").await;
         assert!(lumbar.contains("A hand-written excerpt."));
         let lumbar_parent: Option<i64> = categories::table.filter(categories::slug.eq("lumbar")).select(categories::parent_id).first(&mut conn).unwrap();
         let back_id: i64 = categories::table.filter(categories::slug.eq("back")).select(categories::id).first(&mut conn).unwrap();
@@ -98,7 +102,7 @@ on_both_backends! {
         let before = row_counts(&app);
         let again = import(&app, FIXTURE).unwrap();
         assert_eq!((again.posts, again.pages, again.comments, again.categories, again.authors), (0, 0, 0, 0, 0));
-        assert_eq!(again.already_there, 13, "7 posts and pages, 6 comments");
+        assert_eq!(again.already_there, 15, "7 posts and pages, 7 comments (one a pingback), 1 attachment");
         assert_eq!(row_counts(&app), before);
     }
 }
@@ -128,7 +132,7 @@ on_both_backends! {
         // A fresh database of the same backend for the copy.
         let fresh = crate::helpers::TestApp::spawn(if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite }).await.unwrap();
         let summary = import(&fresh, &wxr).unwrap();
-        assert_eq!((summary.posts, summary.pages, summary.comments), (7, 1, 6));
+        assert_eq!((summary.posts, summary.pages, summary.comments), (7, 1, 7));
         let shape = |app: &TestApp| -> Vec<(String, String, String)> {
             posts::table.order(posts::slug.asc()).select((posts::slug, posts::status, posts::post_type)).load(&mut app.conn()).unwrap()
         };
@@ -146,14 +150,14 @@ on_both_backends! {
         copied.sort();
         assert_eq!(copied, original);
         let (_, page) = fresh.get_page("/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/").await;
-        assert!(page.contains("3 Comments") && page.contains("comment depth-3"));
+        assert!(page.contains("4 Comments") && page.contains("comment depth-3"));
     }
 }
 
 on_both_backends! {
     async fn the_export_wordpress_wrote_itself_imports(app) {
         let summary = import(&app, SAMPLE).unwrap();
-        assert_eq!(summary.to_string(), "4 categories, 1 author, 6 posts, 3 pages, 30 comments imported");
+        assert_eq!(summary.to_string(), "4 categories, 0 tags, 1 author, 6 posts, 3 pages, 0 media files, 30 comments imported");
         let (status, page) = app.get_page("/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("This entry was posted in <a href=\"/category/neck/\" rel=\"category tag\">Neck</a>."));
@@ -183,7 +187,7 @@ fn the_import_command_shows_a_summary_and_refuses_broken_files_with_a_line() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 categories, 2 authors, 6 posts, 1 page, 6 comments imported; 2 skipped: 1 attachments, 1 pingbacks.");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg).");
     let broken = directory.path().join("broken.xml");
     std::fs::write(
         &broken,

@@ -117,3 +117,4 @@ mod route_table;
 mod smtp;
 mod snapshots;
 mod tcp_proxy;
+mod wordpress_move;

@@ -4,7 +4,7 @@ DROP INDEX users_by_slug;
 ALTER TABLE users DROP COLUMN slug;
 ALTER TABLE comments DROP COLUMN comment_type;
 DROP INDEX posts_by_parent;
-DROP INDEX posts_by_author;
+DROP INDEX posts_by_author_date;
 ALTER TABLE posts DROP COLUMN featured_media_id;
 ALTER TABLE posts DROP COLUMN sticky;
 ALTER TABLE posts DROP COLUMN menu_order;

@@ -38,7 +38,7 @@ ALTER TABLE posts ADD COLUMN parent_id BIGINT REFERENCES posts (id) ON DELETE SE
 ALTER TABLE posts ADD COLUMN menu_order BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN sticky BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN featured_media_id BIGINT REFERENCES media (id) ON DELETE SET NULL;
-CREATE INDEX posts_by_author ON posts (author_id, post_type, status, published_at DESC, id DESC);
+CREATE INDEX posts_by_author_date ON posts (author_id, post_type, status, published_at DESC, id DESC);
 CREATE INDEX posts_by_parent ON posts (parent_id);
 
 -- Pingbacks and trackbacks are kept as what they are.

@@ -27,6 +27,12 @@ struct FrontQuery {
     /// WordPress's search parameter.
     s: Option<String>,
     page_id: Option<String>,
+    /// WordPress's plain links to archives: a category id, a tag slug, a
+    /// month (`202303`) or a day (`20230305`), an attachment.
+    cat: Option<String>,
+    tag: Option<String>,
+    m: Option<String>,
+    attachment_id: Option<String>,
 }
 
 pub async fn front_page(
@@ -46,6 +52,46 @@ pub async fn front_page(
                 .await?
                 .ok_or(PageError::NotFound)?;
             return Ok(moved_permanently(&page.permalink()));
+        }
+        if let Some(id) = query
+            .cat
+            .as_deref()
+            .and_then(|id| id.trim().parse::<i64>().ok())
+        {
+            let category = state
+                .db(move |conn| crate::models::category::find_category(conn, id))
+                .await?
+                .ok_or(PageError::NotFound)?;
+            return Ok(moved_permanently(&category.path()));
+        }
+        if let Some(slug) = query.tag.clone() {
+            let slug = crate::domain::slug::percent_decode(slug.trim());
+            let tag = state
+                .db(move |conn| crate::models::tag::find_tag_by_slug(conn, &slug))
+                .await?
+                .ok_or(PageError::NotFound)?;
+            return Ok(moved_permanently(&tag.path()));
+        }
+        if let Some(date) = query.m.as_deref().map(str::trim) {
+            let digits = date.len() >= 4 && date.bytes().all(|byte| byte.is_ascii_digit());
+            let path = match (digits, date.len()) {
+                (true, 4) => format!("/{date}/"),
+                (true, 6) => format!("/{}/{}/", &date[..4], &date[4..6]),
+                (true, 8) => format!("/{}/{}/{}/", &date[..4], &date[4..6], &date[6..8]),
+                _ => return Err(PageError::NotFound),
+            };
+            return Ok(moved_permanently(&path));
+        }
+        if let Some(id) = query
+            .attachment_id
+            .as_deref()
+            .and_then(|id| id.trim().parse::<i64>().ok())
+        {
+            let media = state
+                .db(move |conn| crate::models::media::find_media_by_wp_id(conn, id))
+                .await?
+                .ok_or(PageError::NotFound)?;
+            return Ok(moved_permanently(&media.url()));
         }
         if let Some(words) = query.s.clone() {
             return Ok(moved_permanently(&format!(
@@ -69,7 +115,8 @@ pub async fn older_page(
 }
 
 async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> {
-    let (posts, has_older) = load_summaries(state, None, page).await?;
+    let (posts, has_older) =
+        load_summaries(state, crate::models::post::PostFilter::All, page).await?;
     if posts.is_empty() && page > 1 {
         return Err(PageError::NotFound);
     }

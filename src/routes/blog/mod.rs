@@ -1,7 +1,7 @@
 //! Reader pages (SPEC §2): front page, permalinks, categories, robots.txt and
 //! the themed 404 with its redirects.
 
-pub mod category;
+pub mod archive;
 pub mod home;
 pub mod not_found;
 pub mod page;
@@ -18,7 +18,7 @@ use crate::error::PageError;
 use diesel::QueryResult;
 
 use crate::db::AnyConnection;
-use crate::models::post::{published_page, with_categories, Post};
+use crate::models::post::{published_page, with_categories, Post, PostFilter};
 use crate::render::layout::PostSummary;
 use crate::state::AppState;
 
@@ -33,13 +33,13 @@ fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<Post
 /// One page of post summaries, newest first, and whether an older page exists.
 async fn load_summaries(
     state: &AppState,
-    category_id: Option<i64>,
+    filter: PostFilter,
     page: i64,
 ) -> Result<(Vec<PostSummary>, bool), PageError> {
     let per_page = state.site().posts_per_page;
     state
         .db(move |conn| {
-            let (posts, has_older) = published_page(conn, category_id, page, per_page)?;
+            let (posts, has_older) = published_page(conn, filter, page, per_page)?;
             Ok((summaries(conn, posts)?, has_older))
         })
         .await

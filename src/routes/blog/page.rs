@@ -29,7 +29,12 @@ pub async fn page(
         // Not a page: perhaps an old address that moved.
         return super::not_found::fallback(request, state).await;
     };
-    let path = format!("/{}/", page.slug);
+    show_page(&state, page)
+}
+
+/// A page, at its address (`/about/`, or `/about/directions/` for a child page).
+pub fn show_page(state: &AppState, page: Post) -> Result<HttpResponse, PageError> {
+    let path = page.permalink();
     let layout = state
         .site()
         .layout(Some(&page.title))

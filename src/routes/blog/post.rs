@@ -78,7 +78,7 @@ pub async fn load_post_page(
     let found = state
         .db(move |conn| {
             let post = match find_post_at(conn, &permalink)? {
-                Some(PostAt::Here(post)) => post,
+                Some(PostAt::Here(post)) => *post,
                 Some(PostAt::Moved(permalink)) => return Ok(Some(PostLookup::Moved(permalink))),
                 None => return Ok(None),
             };

@@ -259,6 +259,7 @@ async fn load_facts(
             let Some(PostAt::Here(post)) = find_post_at(conn, &permalink)? else {
                 return Ok(None);
             };
+            let post = *post;
             let reply_name = match parent_id {
                 Some(parent_id) => find_comment(conn, parent_id)?
                     .filter(|parent| parent.post_id == post.id && parent.status.is_approved())

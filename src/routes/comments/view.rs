@@ -34,6 +34,8 @@ pub struct CommentItem {
     pub depth: usize,
     pub has_children: bool,
     pub closes: usize,
+    /// A pingback or trackback: shown as one line, "Pingback: Site".
+    pub ping: bool,
 }
 
 /// "March 14, 2022 at 10:22 am", as WordPress dates comments.
@@ -100,6 +102,7 @@ pub fn thread_page(
                 depth: slot.depth,
                 has_children: slot.has_children,
                 closes: slot.closes,
+                ping: comment.is_ping(),
             }
         })
         .collect();

@@ -12,10 +12,13 @@ use sha2::{Digest, Sha256};
 use crate::db::AnyConnection;
 use crate::domain::Permalink;
 use crate::error::PageError;
-use crate::models::category::{find_category_by_slug, Category};
+use crate::models::category::{find_category_by_path, Category};
 use crate::models::comment::{comment_path, latest_public_comments, Comment};
-use crate::models::post::{find_post_at, published_page, with_categories, Post, PostAt};
+use crate::models::post::{
+    find_post_at, published_page, with_categories, Post, PostAt, PostFilter,
+};
 use crate::models::setting::SiteSettings;
+use crate::models::tag::find_tag_by_slug;
 use crate::render::text::{datetime, escape_html, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
 use crate::state::AppState;
@@ -124,11 +127,11 @@ fn channel(
 
 async fn load_posts(
     state: &AppState,
-    category_id: Option<i64>,
+    filter: PostFilter,
 ) -> Result<Vec<(Post, Vec<Category>)>, PageError> {
     state
         .db(move |conn| {
-            let (posts, _) = published_page(conn, category_id, 1, FEED_ITEMS)?;
+            let (posts, _) = published_page(conn, filter, 1, FEED_ITEMS)?;
             with_categories(conn, posts)
         })
         .await
@@ -166,7 +169,7 @@ pub async fn posts_rss(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let posts = load_posts(&state, None).await?;
+    let posts = load_posts(&state, PostFilter::All).await?;
     let site = state.site();
     Ok(posts_rss_answer(
         &request,
@@ -183,7 +186,7 @@ pub async fn posts_atom(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let posts = load_posts(&state, None).await?;
+    let posts = load_posts(&state, PostFilter::All).await?;
     let site = state.site();
     let updated = newest(&posts);
     let entries = posts
@@ -261,14 +264,14 @@ pub async fn posts_atom(
 pub async fn category_rss(
     request: HttpRequest,
     state: web::Data<AppState>,
-    slug: web::Path<String>,
+    path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = slug.into_inner();
+    let path = path.into_inner();
     let category = state
-        .db(move |conn| find_category_by_slug(conn, &slug))
+        .db(move |conn| find_category_by_path(conn, &path))
         .await?
         .ok_or(PageError::NotFound)?;
-    let posts = load_posts(&state, Some(category.id)).await?;
+    let posts = load_posts(&state, PostFilter::Category(category.id)).await?;
     Ok(posts_rss_answer(
         &request,
         &state,
@@ -276,6 +279,28 @@ pub async fn category_rss(
         format!("{} » {}", state.site().title, category.name),
         state.config.absolute_url(&category.path()),
         category.description.clone(),
+    ))
+}
+
+/// `/tag/slug/feed/`: a tag's newest posts.
+pub async fn tag_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let slug = slug.into_inner();
+    let tag = state
+        .db(move |conn| find_tag_by_slug(conn, &slug))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let posts = load_posts(&state, PostFilter::Tag(tag.id)).await?;
+    Ok(posts_rss_answer(
+        &request,
+        &state,
+        &posts,
+        format!("{} » {}", state.site().title, tag.name),
+        state.config.absolute_url(&tag.path()),
+        tag.description.clone(),
     ))
 }
 
@@ -379,7 +404,7 @@ pub async fn post_comments_rss(
         .await?
         .ok_or(PageError::NotFound)?
     {
-        PostAt::Here(post) => post,
+        PostAt::Here(post) => *post,
         PostAt::Moved(permalink) => {
             return Ok(crate::routes::blog::moved_permanently(&format!(
                 "{permalink}feed/"

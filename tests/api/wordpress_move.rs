@@ -1,0 +1,186 @@
+//! A real WordPress blog moves whole: the rich export (images and their
+//! sizes, a featured image, `[caption]`, `[gallery]`, block-editor posts,
+//! `<!--more-->`, tags, a non-ASCII slug, a nested category, a child page,
+//! two authors, a pingback) imported with its uploads folder, then every
+//! address WordPress answered asked of ferropress.
+
+use std::collections::BTreeSet;
+
+use ferropress::wxr::import::{import_wordpress, ImportSummary, MediaFiles};
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+const EXPORT: &str = include_str!("../fixtures/wordpress-export-rich-a.xml");
+const UPLOADS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/wordpress-uploads-rich-a.tar.gz"
+);
+
+/// The export imported with a copy of its `wp-content/uploads`.
+fn import_rich_site(app: &TestApp) -> (ImportSummary, tempfile::TempDir) {
+    let copy = tempfile::tempdir().unwrap();
+    let unpacked = std::process::Command::new("tar")
+        .args(["xzf", UPLOADS, "-C"])
+        .arg(copy.path())
+        .status()
+        .expect("tar runs");
+    assert!(unpacked.success());
+    let files = MediaFiles {
+        uploads: Some(copy.path().join("uploads")),
+        media_dir: app.state.config.media_dir.clone(),
+    };
+    let summary = import_wordpress(&mut app.conn(), EXPORT.as_bytes(), &files, |_| {}).unwrap();
+    app.state.sync_content_version();
+    (summary, copy)
+}
+
+/// Every address a WordPress blog like this one answers, as WordPress writes them.
+const WORDPRESS_ADDRESSES: [&str; 27] = [
+    "/",
+    "/2023/02/10/radiofrequency-ablation-what-to-expect-a/",
+    "/2023/03/05/reading-your-lumbar-x-ray-a/",
+    "/2023/04/01/schmerz-schlaf-%e7%9d%a1%e7%9c%a0%e3%81%a8%e7%97%9b%e3%81%bf-a/",
+    "/about-a/",
+    "/about-a/directions/",
+    "/category/back/",
+    "/category/back/lumbar/",
+    "/category/health-fitness/",
+    "/tag/radiofrequency-ablation/",
+    "/tag/facet-joints/",
+    "/tag/x-ray/",
+    "/tag/sleep/",
+    "/tag/%e6%97%a5%e6%9c%ac%e8%aa%9e%e3%82%bf%e3%82%b0-a/",
+    "/author/admin/",
+    "/author/dr-lee/",
+    "/2023/",
+    "/2023/02/",
+    "/2023/03/",
+    "/2023/04/01/",
+    "/2023/03/05/",
+    "/feed/",
+    "/feed/rss2/",
+    "/comments/feed/",
+    "/category/back/lumbar/feed/",
+    "/tag/sleep/feed/",
+    "/2023/03/05/reading-your-lumbar-x-ray-a/feed/",
+];
+
+/// `src`, `href` and `srcset` addresses of the uploads folder in a page.
+fn upload_addresses(html: &str) -> BTreeSet<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("img, a, source").unwrap();
+    let mut found = BTreeSet::new();
+    for element in document.select(&selector) {
+        for attribute in ["src", "href", "srcset"] {
+            if let Some(value) = element.value().attr(attribute) {
+                for candidate in value.split(',') {
+                    let url = candidate.split_whitespace().next().unwrap_or_default();
+                    if url.contains("/wp-content/uploads/") {
+                        found.insert(url.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+on_both_backends! {
+    async fn every_page_and_image_of_a_wordpress_blog_answers(app) {
+        let (summary, _uploads) = import_rich_site(&app);
+        assert_eq!(summary.media, 4, "{summary}");
+        assert!(summary.missing_files.is_empty(), "{summary}");
+        assert_eq!((summary.posts, summary.pages, summary.tags), (4, 4, 5), "{summary}");
+        let mut images = BTreeSet::new();
+        for path in WORDPRESS_ADDRESSES {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+            let body = response.text().await.unwrap();
+            for leftover in ["[caption", "[gallery", "<!-- wp:", "&amp;amp;", "&#038;"] {
+                assert!(!body.contains(leftover), "{path} shows {leftover}");
+            }
+            images.extend(upload_addresses(&body));
+        }
+        // The pictures the posts show: the block image, the captioned x-ray,
+        // the gallery's two (thumbnails linking to the full size).
+        for expected in ["rfa-needle-a-1024x640.jpg", "lumbar-x-ray-a-300x225.jpg", "clinic-room-a-150x150.jpg", "stretch-chart-a.png"] {
+            assert!(images.iter().any(|url| url.ends_with(expected)), "{expected} in {images:?}");
+        }
+        for url in &images {
+            assert!(url.starts_with("/wp-content/uploads/"), "{url}: from this site");
+            let response = app.get(url).await;
+            assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+            let kind = response.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(kind.starts_with("image/"), "{url}: {kind}");
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn content_reads_as_wordpress_showed_it(app) {
+        import_rich_site(&app);
+        let (_, post) = app.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;
+        assert!(post.contains("<figure class=\"wp-caption aligncenter\">"), "{post}");
+        assert!(post.contains("<figcaption class=\"wp-caption-text\">A normal lumbar x-ray.</figcaption>"));
+        assert!(post.contains("<div class=\"gallery gallery-columns-3\">"));
+        assert!(post.contains("href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\""), "a link");
+        assert!(!post.contains("<iframe"), "no third-party embed");
+        assert!(post.contains("spondylolisthesis"), "the whole post, after the more tag");
+        // Listings show the part before <!--more-->.
+        let (_, front) = app.get_page("/").await;
+        assert!(front.contains("Radiofrequency ablation (RFA) quiets"), "{front}");
+        assert!(!front.contains("Bring someone to drive you home"), "the rest is on the post page");
+        // Names decoded once: shown as "Health &amp; Fitness" in HTML, never double-escaped.
+        let (_, category) = app.get_page("/category/health-fitness/").await;
+        assert!(category.contains("Health &amp; Fitness") || category.contains("Health &#38; Fitness"), "{category}");
+        // Author pages name the author and never their address.
+        let (_, author) = app.get_page("/author/dr-lee/").await;
+        assert!(author.contains("Dr. Amy Lee") && author.contains("Reading your lumbar x-ray"));
+        assert!(!author.contains("lee@example.org"));
+    }
+}
+
+on_both_backends! {
+    async fn old_and_other_forms_of_each_address_lead_to_it(app) {
+        import_rich_site(&app);
+        let unicode = "/2023/04/01/schmerz-schlaf-睡眠と痛み-a/";
+        for asked in [
+            "/2023/04/01/schmerz-schlaf-%E7%9D%A1%E7%9C%A0%E3%81%A8%E7%97%9B%E3%81%BF-a/",
+            "/2023/04/01/schmerz-schlaf-%e7%9d%a1%e7%9c%a0%e3%81%a8%e7%97%9b%e3%81%bf-a/",
+            unicode,
+        ] {
+            let (status, page) = app.get_page(asked).await;
+            assert_eq!(status, StatusCode::OK, "{asked}");
+            assert!(page.contains("Sleep and pain feed each other."));
+        }
+        for (asked, target) in [
+            ("/category/lumbar/", "/category/back/lumbar/"),
+            ("/?m=202303", "/2023/03/"),
+            ("/?m=20230305", "/2023/03/05/"),
+            ("/?tag=sleep", "/tag/sleep/"),
+            ("/?attachment_id=5", "/wp-content/uploads/2026/11/lumbar-x-ray-a.jpg"),
+            ("/?p=8", "/2023/02/10/radiofrequency-ablation-what-to-expect-a/"),
+        ] {
+            assert_eq!(app.redirect_target(asked).await, target, "{asked}");
+        }
+        let (status, _) = app.get_page("/wp-sitemap.xml").await;
+        assert_eq!(status, StatusCode::OK);
+        // Files: a range, validators, and nothing outside the library.
+        let image = "/wp-content/uploads/2026/11/rfa-needle-a.jpg";
+        let ranged = app.client.get(app.url(image)).header("Range", "bytes=0-9").send().await.unwrap();
+        assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(ranged.bytes().await.unwrap().len(), 10);
+        let full = app.get(image).await;
+        let etag = full.headers()["etag"].clone();
+        let again = app.client.get(app.url(image)).header("If-None-Match", etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        for refused in ["/wp-content/uploads/2026/11/missing.jpg", "/wp-content/uploads/../test.db", "/wp-content/uploads/2026/11/x.svg"] {
+            assert_eq!(app.get(refused).await.status(), StatusCode::NOT_FOUND, "{refused}");
+        }
+        // A second run changes nothing.
+        let (again, _copy) = import_rich_site(&app);
+        assert_eq!((again.posts, again.media, again.comments), (0, 0, 0), "{again}");
+    }
+}
