@@ -128,6 +128,12 @@ on_both_backends! {
         assert!(post.contains("href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\""), "a link");
         assert!(!post.contains("<iframe"), "no third-party embed");
         assert!(post.contains("spondylolisthesis"), "the whole post, after the more tag");
+        // The featured image above the post, its sizes offered; the tags below it.
+        let (_, rfa) = app.get_page("/2023/02/10/radiofrequency-ablation-what-to-expect-a/").await;
+        assert!(rfa.contains("<figure class=\"post-thumbnail\"><img src=\"/wp-content/uploads/2026/11/rfa-needle-a.jpg\" width=\"1600\" height=\"1000\" srcset=\""), "{rfa}");
+        assert!(rfa.contains("/wp-content/uploads/2026/11/rfa-needle-a-768x480.jpg 768w"));
+        assert!(!rfa.contains("rfa-needle-a-150x150.jpg 150w"), "a square crop is not the same picture");
+        assert!(rfa.contains("<a href=\"/tag/facet-joints/\" rel=\"tag\">facet joints</a>"), "{rfa}");
         // Listings show the part before <!--more-->.
         let (_, front) = app.get_page("/").await;
         assert!(front.contains("Radiofrequency ablation (RFA) quiets"), "{front}");

@@ -11,13 +11,16 @@ use crate::domain::{CommentStatus, Permalink};
 use crate::error::PageError;
 use crate::models::category::Category;
 use crate::models::comment::{comments_for_post_page, Comment};
+use crate::models::media::{find_media, Media};
 use crate::models::post::{categories_of_posts, find_post_at, Post, PostAt};
 use crate::models::setting::DiscussionSettings;
+use crate::models::tag::{tags_of_posts, Tag};
 use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
 use crate::render::layout::{CategoryLink, Layout};
 use crate::render::text::{comment_count_label, human_date, iso_date};
 use crate::render::thread::comment_page_path;
+use crate::render::wordpress::LibraryImage;
 use crate::routes::comments::held::held_comment_ids;
 use crate::routes::comments::view::{thread_page, CommentForm, CommentItem};
 use crate::state::AppState;
@@ -32,6 +35,8 @@ struct PostPage<'a> {
     date_iso: String,
     author: Option<&'a str>,
     categories: Vec<CategoryLink>,
+    tags: Vec<CategoryLink>,
+    featured: Option<LibraryImage>,
     comments_label: String,
     comments_heading: String,
     thread: Vec<CommentItem>,
@@ -48,6 +53,9 @@ pub struct PostPageData {
     pub post: Post,
     pub author: Option<String>,
     pub categories: Vec<Category>,
+    pub tags: Vec<Tag>,
+    /// The featured image, shown above the post.
+    pub featured: Option<Media>,
     /// Approved comments, and the visitor's own held ones.
     pub comments: Vec<Comment>,
 }
@@ -90,10 +98,19 @@ pub async fn load_post_page(
                 .remove(&post.id)
                 .unwrap_or_default();
             let comments = comments_for_post_page(conn, post.id, &held_ids)?;
+            let tags = tags_of_posts(conn, &[post.id])?
+                .remove(&post.id)
+                .unwrap_or_default();
+            let featured = match post.featured_media_id {
+                Some(media_id) => find_media(conn, media_id)?,
+                None => None,
+            };
             Ok(Some(PostLookup::Found(Box::new(PostPageData {
                 post,
                 author,
                 categories,
+                tags,
+                featured,
                 comments,
             }))))
         })
@@ -251,6 +268,20 @@ pub fn render_post_page(
         date_iso: iso_date(post.published_at),
         author: data.author.as_deref(),
         categories: data.categories.iter().map(CategoryLink::from).collect(),
+        tags: data.tags.iter().map(CategoryLink::from).collect(),
+        featured: data
+            .featured
+            .as_ref()
+            .filter(|media| media.is_image())
+            .map(|media| LibraryImage {
+                wp_id: media.wp_id.unwrap_or_default(),
+                url: media.url(),
+                width: media.width,
+                height: media.height,
+                alt: media.alt.clone(),
+                thumbnail: None,
+                srcset: media.srcset(),
+            }),
         comments_label: comment_count_label(post.comment_count),
         comments_heading,
         older_comments: thread.older(&permalink),
