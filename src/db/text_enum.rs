@@ -3,7 +3,7 @@
 //! reads and writes it on both backends (and through `AnyConnection`), serde
 //! reads it from forms and paths, askama prints it, `FromStr` parses it.
 //!
-//! ```ignore
+//! ```text
 //! text_enum! {
 //!     /// Where a comment stands.
 //!     pub enum CommentStatus {

@@ -258,6 +258,20 @@ pub fn published_page(
     Ok((page_posts, has_older))
 }
 
+/// The sticky posts readers may see, newest first: the front page shows
+/// them above the rest.
+pub fn sticky_posts(conn: &mut AnyConnection) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::sticky.eq(true))
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.le(now()))
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .limit(50)
+        .select(Post::as_select())
+        .load(conn)
+}
+
 /// The published, not scheduled, post with this slug.
 pub fn find_public_post_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Post>> {
     find_public_by_slug(conn, PostType::Post, slug)

@@ -14,6 +14,8 @@ pub struct Layout {
     pub canonical: Option<String>,
     /// `noindex` for pages search engines should skip (errors).
     pub robots: Option<&'static str>,
+    /// `<meta name="description">`: a post's excerpt.
+    pub description: Option<String>,
     /// The front page shows the site title as its `<h1>`.
     pub is_front: bool,
     pub search_query: String,
@@ -37,6 +39,7 @@ impl Layout {
             stylesheet: STYLESHEET.path.as_str(),
             canonical: None,
             robots: None,
+            description: None,
             is_front: page_title.is_none(),
             search_query: String::new(),
             feeds: vec![

@@ -52,17 +52,34 @@ pub fn escape_html(text: &str) -> String {
 
 /// Text content of sanitised HTML, entities decoded for the few ammonia emits.
 fn strip_tags(html: &str) -> String {
+    /// Inline elements join the words around them; anything else separates.
+    const INLINE: [&str; 14] = [
+        "a", "b", "strong", "em", "i", "u", "s", "code", "span", "small", "sup", "sub", "abbr",
+        "mark",
+    ];
     let mut text = String::with_capacity(html.len());
+    let mut tag = String::new();
     let mut in_tag = false;
     for character in html.chars() {
         match character {
             '<' => {
                 in_tag = true;
-                text.push(' ');
+                tag.clear();
             }
-            '>' => in_tag = false,
-            _ if !in_tag => text.push(character),
-            _ => {}
+            '>' if in_tag => {
+                in_tag = false;
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if !INLINE.contains(&name.as_str()) {
+                    text.push(' ');
+                }
+            }
+            _ if in_tag => tag.push(character),
+            _ => text.push(character),
         }
     }
     text.replace("&amp;", "&")
@@ -71,6 +88,17 @@ fn strip_tags(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
+}
+
+#[cfg(test)]
+mod strip_tests {
+    #[test]
+    fn inline_tags_join_and_blocks_separate() {
+        assert_eq!(
+            super::plain_text("<p>See <a href=\"/x\">the study</a>.</p><p>Next <em>one</em>!</p>"),
+            "See the study. Next one!"
+        );
+    }
 }
 
 /// "No Comments", "1 Comment", "12 Comments", as WordPress writes them.

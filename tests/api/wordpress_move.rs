@@ -134,6 +134,15 @@ on_both_backends! {
         assert!(rfa.contains("/wp-content/uploads/2026/11/rfa-needle-a-768x480.jpg 768w"));
         assert!(!rfa.contains("rfa-needle-a-150x150.jpg 150w"), "a square crop is not the same picture");
         assert!(rfa.contains("<a href=\"/tag/facet-joints/\" rel=\"tag\">facet joints</a>"), "{rfa}");
+        // The manual excerpt describes the post to search engines.
+        let (_, xray) = app.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;
+        assert!(xray.contains("<meta name=\"description\" content=\"How to read the words on a lumbar x-ray report.\">"), "{xray}");
+        // Sticky posts come first on the front page.
+        let (_, home) = app.get_page("/").await;
+        let sticky = home.find("Radiofrequency ablation: what to expect").unwrap();
+        let newer = home.find("Schmerz &#38; Schlaf").or_else(|| home.find("Schmerz &amp; Schlaf")).unwrap();
+        assert!(sticky < newer, "the sticky post above a newer one");
+        assert_eq!(home.matches("Radiofrequency ablation: what to expect").count(), home.matches("Reading your lumbar x-ray").count(), "listed once");
         // Listings show the part before <!--more-->.
         let (_, front) = app.get_page("/").await;
         assert!(front.contains("Radiofrequency ablation (RFA) quiets"), "{front}");

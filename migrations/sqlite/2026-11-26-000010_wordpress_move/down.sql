@@ -3,6 +3,7 @@ ALTER TABLE categories DROP COLUMN path;
 DROP INDEX users_by_slug;
 ALTER TABLE users DROP COLUMN slug;
 ALTER TABLE comments DROP COLUMN comment_type;
+DROP INDEX posts_sticky;
 DROP INDEX posts_by_parent;
 DROP INDEX posts_by_author_date;
 ALTER TABLE posts DROP COLUMN featured_media_id;

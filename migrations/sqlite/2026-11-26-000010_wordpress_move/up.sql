@@ -40,6 +40,7 @@ ALTER TABLE posts ADD COLUMN sticky BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN featured_media_id BIGINT REFERENCES media (id) ON DELETE SET NULL;
 CREATE INDEX posts_by_author_date ON posts (author_id, post_type, status, published_at DESC, id DESC);
 CREATE INDEX posts_by_parent ON posts (parent_id);
+CREATE INDEX posts_sticky ON posts (published_at DESC, id DESC) WHERE sticky = 1;
 
 -- Pingbacks and trackbacks are kept as what they are.
 ALTER TABLE comments ADD COLUMN comment_type TEXT NOT NULL DEFAULT 'comment';

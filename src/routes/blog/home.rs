@@ -39,68 +39,67 @@ pub async fn front_page(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let query = web::Query::<FrontQuery>::from_query(request.query_string()).ok();
-    if let Some(query) = query {
-        if let Some(id) = query.p.clone() {
-            return old_post_link(&state, &id).await;
-        }
-        if let Some(id) = query.page_id.clone() {
-            let id: i64 = id.trim().parse().map_err(|_| PageError::NotFound)?;
-            let old_path = format!("/?page_id={id}");
-            let page = state
-                .db(move |conn| find_redirect_target(conn, &old_path))
-                .await?
-                .ok_or(PageError::NotFound)?;
-            return Ok(moved_permanently(&page.permalink()));
-        }
-        if let Some(id) = query
-            .cat
-            .as_deref()
-            .and_then(|id| id.trim().parse::<i64>().ok())
-        {
-            let category = state
-                .db(move |conn| crate::models::category::find_category(conn, id))
-                .await?
-                .ok_or(PageError::NotFound)?;
-            return Ok(moved_permanently(&category.path()));
-        }
-        if let Some(slug) = query.tag.clone() {
-            let slug = crate::domain::slug::percent_decode(slug.trim());
-            let tag = state
-                .db(move |conn| crate::models::tag::find_tag_by_slug(conn, &slug))
-                .await?
-                .ok_or(PageError::NotFound)?;
-            return Ok(moved_permanently(&tag.path()));
-        }
-        if let Some(date) = query.m.as_deref().map(str::trim) {
-            let digits = date.len() >= 4 && date.bytes().all(|byte| byte.is_ascii_digit());
-            let path = match (digits, date.len()) {
-                (true, 4) => format!("/{date}/"),
-                (true, 6) => format!("/{}/{}/", &date[..4], &date[4..6]),
-                (true, 8) => format!("/{}/{}/{}/", &date[..4], &date[4..6], &date[6..8]),
-                _ => return Err(PageError::NotFound),
-            };
-            return Ok(moved_permanently(&path));
-        }
-        if let Some(id) = query
-            .attachment_id
-            .as_deref()
-            .and_then(|id| id.trim().parse::<i64>().ok())
-        {
-            let media = state
-                .db(move |conn| crate::models::media::find_media_by_wp_id(conn, id))
-                .await?
-                .ok_or(PageError::NotFound)?;
-            return Ok(moved_permanently(&media.url()));
-        }
-        if let Some(words) = query.s.clone() {
-            return Ok(moved_permanently(&format!(
-                "/search?q={}",
-                crate::error::percent_encode(&words)
-            )));
+    if let Ok(query) = web::Query::<FrontQuery>::from_query(request.query_string()) {
+        if let Some(answer) = old_query_address(&state, &query).await? {
+            return Ok(answer);
         }
     }
     render(&state, 1).await
+}
+
+/// WordPress's plain addresses on `/`: `?p=`, `?page_id=`, `?cat=`,
+/// `?tag=`, `?m=`, `?attachment_id=`, `?s=` — each a `301` to where that
+/// lives now (`404` when nothing does); `None` for none of them.
+async fn old_query_address(
+    state: &AppState,
+    query: &FrontQuery,
+) -> Result<Option<HttpResponse>, PageError> {
+    let number = |value: &Option<String>| {
+        value
+            .as_deref()
+            .and_then(|id| id.trim().parse::<i64>().ok())
+    };
+    if let Some(id) = query.p.clone() {
+        return old_post_link(state, &id).await.map(Some);
+    }
+    let location = if query.page_id.is_some() {
+        let id = number(&query.page_id).ok_or(PageError::NotFound)?;
+        let old_path = format!("/?page_id={id}");
+        state
+            .db(move |conn| find_redirect_target(conn, &old_path))
+            .await?
+            .map(|page| page.permalink())
+    } else if let Some(id) = number(&query.cat) {
+        state
+            .db(move |conn| crate::models::category::find_category(conn, id))
+            .await?
+            .map(|category| category.path())
+    } else if let Some(slug) = &query.tag {
+        let slug = crate::domain::slug::percent_decode(slug.trim());
+        state
+            .db(move |conn| crate::models::tag::find_tag_by_slug(conn, &slug))
+            .await?
+            .map(|tag| tag.path())
+    } else if let Some(date) = query.m.as_deref().map(str::trim) {
+        let digits = date.bytes().all(|byte| byte.is_ascii_digit());
+        match (digits, date.len()) {
+            (true, 4) => Some(format!("/{date}/")),
+            (true, 6) => Some(format!("/{}/{}/", &date[..4], &date[4..6])),
+            (true, 8) => Some(format!("/{}/{}/{}/", &date[..4], &date[4..6], &date[6..8])),
+            _ => None,
+        }
+    } else if let Some(id) = number(&query.attachment_id) {
+        state
+            .db(move |conn| crate::models::media::find_media_by_wp_id(conn, id))
+            .await?
+            .map(|media| media.url())
+    } else if let Some(words) = &query.s {
+        Some(format!("/search?q={}", crate::error::percent_encode(words)))
+    } else {
+        return Ok(None);
+    };
+    let location = location.ok_or(PageError::NotFound)?;
+    Ok(Some(moved_permanently(&location)))
 }
 
 pub async fn older_page(
@@ -115,8 +114,19 @@ pub async fn older_page(
 }
 
 async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> {
-    let (posts, has_older) =
+    let (mut posts, has_older) =
         load_summaries(state, crate::models::post::PostFilter::All, page).await?;
+    if page == 1 {
+        // Sticky posts first, as WordPress shows them, and only there.
+        let sticky = state
+            .db(|conn| {
+                let sticky = crate::models::post::sticky_posts(conn)?;
+                super::summaries(conn, sticky)
+            })
+            .await?;
+        posts.retain(|post| !sticky.iter().any(|first| first.id == post.id));
+        posts.splice(0..0, sticky);
+    }
     if posts.is_empty() && page > 1 {
         return Err(PageError::NotFound);
     }

@@ -248,6 +248,7 @@ pub fn render_post_page(
     if noindex {
         layout.robots = Some("noindex");
     }
+    layout.description = Some(crate::render::text::excerpt(&post.excerpt, &post.body_html));
     layout = layout.with_feed(
         format!("{} » {} Comments Feed", site.title, post.title),
         format!("{permalink}feed/"),
