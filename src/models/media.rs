@@ -108,7 +108,10 @@ pub struct NewMedia {
 }
 
 pub fn insert_media(conn: &mut AnyConnection, new: &NewMedia) -> QueryResult<Media> {
-    let sizes = serde_json::to_string(&new.sizes).unwrap_or_else(|_| "[]".to_owned());
+    // Smallest first, whatever order they came in.
+    let mut sizes = new.sizes.clone();
+    sizes.sort_by_key(|size| (size.width, size.height));
+    let sizes = serde_json::to_string(&sizes).unwrap_or_else(|_| "[]".to_owned());
     diesel::insert_into(media::table)
         .values((
             media::path.eq(&new.path),
@@ -172,6 +175,29 @@ pub fn media_by_wp_ids(conn: &mut AnyConnection, wp_ids: &[i64]) -> QueryResult<
         .filter(media::wp_id.eq_any(wp_ids.to_vec()))
         .select(Media::as_select())
         .load(conn)
+}
+
+/// The library, oldest id first, a batch at a time (the exporter).
+pub fn all_media_after(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Media>> {
+    media::table
+        .filter(media::id.gt(after_id))
+        .order(media::id.asc())
+        .limit(limit)
+        .select(Media::as_select())
+        .load(conn)
+}
+
+/// The largest WordPress id an imported file kept (0 for none).
+pub fn largest_media_wp_id(conn: &mut AnyConnection) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    Ok(media::table
+        .select(max(media::wp_id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 pub fn set_media_post(conn: &mut AnyConnection, media_id: i64, post_id: i64) -> QueryResult<()> {

@@ -704,6 +704,15 @@ pub fn all_posts_after(
         .load(conn)
 }
 
+/// The largest id and the largest WordPress id among posts and pages (0 for none).
+pub fn largest_post_ids(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
+    use diesel::dsl::max;
+    let (id, wp_id): (Option<i64>, Option<i64>) = posts::table
+        .select((max(posts::id), max(posts::wp_id)))
+        .first(conn)?;
+    Ok((id.unwrap_or(0), wp_id.unwrap_or(0)))
+}
+
 /// The published post an old path leads to, if any.
 pub fn find_redirect_target(
     conn: &mut AnyConnection,

@@ -62,6 +62,13 @@ pub fn tag_with_slug(
     Ok((tag, true))
 }
 
+pub fn all_tags(conn: &mut AnyConnection) -> QueryResult<Vec<Tag>> {
+    tags::table
+        .order(tags::name.asc())
+        .select(Tag::as_select())
+        .load(conn)
+}
+
 /// Gives a post exactly these tags.
 pub fn set_post_tags(conn: &mut AnyConnection, post_id: i64, tag_ids: &[i64]) -> QueryResult<()> {
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;

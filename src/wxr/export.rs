@@ -11,8 +11,12 @@ use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::category::all_categories;
 use crate::models::comment::{comments_of_post, Comment};
+use crate::models::media::{all_media_after, find_media, largest_media_wp_id, Media};
 use crate::models::now;
-use crate::models::post::{all_posts_after, category_ids_of_post, Post};
+use crate::models::post::{
+    all_posts_after, category_ids_of_post, find_post, largest_post_ids, Post,
+};
+use crate::models::tag::{all_tags, tags_of_posts};
 use crate::models::user::list_users;
 use crate::render::text::datetime;
 
@@ -44,6 +48,160 @@ fn wp_status(post: &Post) -> &'static str {
         PostStatus::Trash => "trash",
         PostStatus::Draft => "draft",
     }
+}
+
+/// The ids items go out with: an imported post or file keeps its WordPress
+/// id (so `[gallery ids=…]` in its content still names the right files);
+/// anything made here is numbered above every kept one, posts then files,
+/// so no two items share an id.
+struct ExportIds {
+    base: i64,
+    largest_post: i64,
+}
+
+impl ExportIds {
+    fn of(conn: &mut AnyConnection) -> Result<ExportIds, ExportError> {
+        let (largest_post, largest_post_wp) = largest_post_ids(conn)?;
+        let base = largest_post_wp.max(largest_media_wp_id(conn)?);
+        Ok(ExportIds { base, largest_post })
+    }
+
+    fn post(&self, post: &Post) -> i64 {
+        post.wp_id.unwrap_or(self.base + post.id)
+    }
+
+    fn media(&self, media: &Media) -> i64 {
+        media
+            .wp_id
+            .unwrap_or(self.base + self.largest_post + media.id)
+    }
+}
+
+/// A string in PHP's `serialize` form (lengths in bytes).
+fn php_string(text: &str) -> String {
+    format!("s:{}:\"{text}\";", text.len())
+}
+
+/// `_wp_attachment_metadata` as WordPress stores it: the original's size,
+/// its file, and each smaller size.
+fn attachment_metadata(media: &Media) -> String {
+    let sizes = media.sizes();
+    let mut text = format!(
+        "a:4:{{{}i:{};{}i:{};{}{}{}a:{}:{{",
+        php_string("width"),
+        media.width.unwrap_or(0),
+        php_string("height"),
+        media.height.unwrap_or(0),
+        php_string("file"),
+        php_string(&media.path),
+        php_string("sizes"),
+        sizes.len()
+    );
+    for size in &sizes {
+        text.push_str(&php_string(&format!("{}x{}", size.width, size.height)));
+        text.push_str(&format!(
+            "a:4:{{{}{}{}i:{};{}i:{};{}{}}}",
+            php_string("file"),
+            php_string(&size.file),
+            php_string("width"),
+            size.width,
+            php_string("height"),
+            size.height,
+            php_string("mime-type"),
+            php_string(&media.mime)
+        ));
+    }
+    text.push_str("}}");
+    text
+}
+
+fn write_meta(out: &mut impl Write, key: &str, value: &str) -> Result<(), ExportError> {
+    writeln!(
+        out,
+        "\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{}</wp:meta_key>\n\t\t\t<wp:meta_value>{}</wp:meta_value>\n\t\t</wp:postmeta>",
+        cdata(key),
+        cdata(value)
+    )?;
+    Ok(())
+}
+
+/// One file of the library as an attachment item.
+fn write_attachment(
+    out: &mut impl Write,
+    media: &Media,
+    ids: &ExportIds,
+    parent: Option<i64>,
+    site_url: &str,
+) -> Result<(), ExportError> {
+    let url = format!("{site_url}{}", media.url());
+    let name = media
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&media.path)
+        .rsplit_once('.')
+        .map_or(media.path.as_str(), |(stem, _)| stem)
+        .to_owned();
+    let date = wp_date(media.created_at);
+    writeln!(out, "\t<item>")?;
+    writeln!(out, "\t\t<title>{}</title>", cdata(&media.title))?;
+    writeln!(out, "\t\t<link>{}</link>", escape(&url))?;
+    writeln!(out, "\t\t<dc:creator>{}</dc:creator>", cdata(""))?;
+    writeln!(
+        out,
+        "\t\t<guid isPermaLink=\"false\">{}</guid>",
+        escape(&url)
+    )?;
+    writeln!(out, "\t\t<description></description>")?;
+    writeln!(out, "\t\t<content:encoded>{}</content:encoded>", cdata(""))?;
+    writeln!(
+        out,
+        "\t\t<excerpt:encoded>{}</excerpt:encoded>",
+        cdata(&media.caption)
+    )?;
+    writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>", ids.media(media))?;
+    writeln!(out, "\t\t<wp:post_date>{}</wp:post_date>", cdata(&date))?;
+    writeln!(
+        out,
+        "\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>",
+        cdata(&date)
+    )?;
+    writeln!(
+        out,
+        "\t\t<wp:comment_status><![CDATA[closed]]></wp:comment_status>"
+    )?;
+    writeln!(
+        out,
+        "\t\t<wp:ping_status><![CDATA[closed]]></wp:ping_status>"
+    )?;
+    writeln!(out, "\t\t<wp:post_name>{}</wp:post_name>", cdata(&name))?;
+    writeln!(out, "\t\t<wp:status><![CDATA[inherit]]></wp:status>")?;
+    writeln!(
+        out,
+        "\t\t<wp:post_parent>{}</wp:post_parent>",
+        parent.unwrap_or(0)
+    )?;
+    writeln!(out, "\t\t<wp:menu_order>0</wp:menu_order>")?;
+    writeln!(
+        out,
+        "\t\t<wp:post_type><![CDATA[attachment]]></wp:post_type>"
+    )?;
+    writeln!(out, "\t\t<wp:post_password><![CDATA[]]></wp:post_password>")?;
+    writeln!(out, "\t\t<wp:is_sticky>0</wp:is_sticky>")?;
+    writeln!(
+        out,
+        "\t\t<wp:attachment_url>{}</wp:attachment_url>",
+        cdata(&url)
+    )?;
+    write_meta(out, "_wp_attached_file", &media.path)?;
+    if media.is_image() {
+        write_meta(out, "_wp_attachment_metadata", &attachment_metadata(media))?;
+    }
+    if !media.alt.is_empty() {
+        write_meta(out, "_wp_attachment_image_alt", &media.alt)?;
+    }
+    writeln!(out, "\t</item>")?;
+    Ok(())
 }
 
 /// Writes the whole site as WXR. `site_url` makes links absolute.
@@ -112,20 +270,43 @@ pub fn export_wordpress(
         )?;
     }
 
+    for tag in all_tags(conn)? {
+        writeln!(
+            out,
+            "\t<wp:tag><wp:term_id>{}</wp:term_id><wp:tag_slug>{}</wp:tag_slug><wp:tag_name>{}</wp:tag_name></wp:tag>",
+            tag.id,
+            cdata(&tag.slug),
+            cdata(&tag.name)
+        )?;
+    }
+
+    let ids = ExportIds::of(conn)?;
     let mut after = 0;
     loop {
         let batch = all_posts_after(conn, after, 200)?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         for post in &batch {
-            write_item(
-                conn,
-                out,
-                post,
+            let item = ItemContext {
                 site_url,
-                &login_of(post.author_id),
-                &categories,
-            )?;
+                creator: &login_of(post.author_id),
+                categories: &categories,
+                ids: &ids,
+            };
+            write_item(conn, out, post, &item)?;
+        }
+    }
+    let mut after = 0;
+    loop {
+        let batch = all_media_after(conn, after, 200)?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        for media in &batch {
+            let parent = match media.post_id {
+                Some(post_id) => find_post(conn, post_id)?.map(|post| ids.post(&post)),
+                None => None,
+            };
+            write_attachment(out, media, &ids, parent, site_url)?;
         }
     }
     writeln!(out, "</channel>\n</rss>")?;
@@ -133,14 +314,27 @@ pub fn export_wordpress(
     Ok(())
 }
 
+/// What every item is written with.
+struct ItemContext<'a> {
+    site_url: &'a str,
+    creator: &'a str,
+    categories: &'a [crate::models::category::Category],
+    ids: &'a ExportIds,
+}
+
 fn write_item(
     conn: &mut AnyConnection,
     out: &mut impl Write,
     post: &Post,
-    site_url: &str,
-    creator: &str,
-    categories: &[crate::models::category::Category],
+    item: &ItemContext<'_>,
 ) -> Result<(), ExportError> {
+    let ItemContext {
+        site_url,
+        creator,
+        categories,
+        ids,
+    } = *item;
+    let export_id = ids.post(post);
     let link = format!("{site_url}{}", post.permalink());
     // WordPress stores HTML: imported posts keep what they came with,
     // Markdown posts go out rendered.
@@ -162,7 +356,7 @@ fn write_item(
         out,
         "\t\t<guid isPermaLink=\"false\">{}/?p={}</guid>",
         escape(site_url),
-        post.id
+        export_id
     )?;
     writeln!(out, "\t\t<description></description>")?;
     writeln!(
@@ -175,7 +369,7 @@ fn write_item(
         "\t\t<excerpt:encoded>{}</excerpt:encoded>",
         cdata(&post.excerpt)
     )?;
-    writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>", post.id)?;
+    writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>", export_id)?;
     writeln!(
         out,
         "\t\t<wp:post_date>{}</wp:post_date>",
@@ -212,20 +406,53 @@ fn write_item(
     writeln!(
         out,
         "\t\t<wp:post_name>{}</wp:post_name>",
-        cdata(&post.slug)
+        // A child page's slug holds its parents' too; WordPress keeps its own.
+        cdata(post.slug.rsplit('/').next().unwrap_or(&post.slug))
     )?;
     writeln!(out, "\t\t<wp:status>{}</wp:status>", cdata(wp_status(post)))?;
-    writeln!(out, "\t\t<wp:post_parent>0</wp:post_parent>")?;
-    writeln!(out, "\t\t<wp:menu_order>0</wp:menu_order>")?;
+    let parent = match post.parent_id {
+        Some(parent_id) => find_post(conn, parent_id)?.map(|parent| ids.post(&parent)),
+        None => None,
+    };
+    writeln!(
+        out,
+        "\t\t<wp:post_parent>{}</wp:post_parent>",
+        parent.unwrap_or(0)
+    )?;
+    writeln!(
+        out,
+        "\t\t<wp:menu_order>{}</wp:menu_order>",
+        post.menu_order
+    )?;
     writeln!(
         out,
         "\t\t<wp:post_type>{}</wp:post_type>",
         cdata(post.post_type.as_str())
     )?;
     writeln!(out, "\t\t<wp:post_password><![CDATA[]]></wp:post_password>")?;
-    writeln!(out, "\t\t<wp:is_sticky>0</wp:is_sticky>")?;
+    writeln!(
+        out,
+        "\t\t<wp:is_sticky>{}</wp:is_sticky>",
+        u8::from(post.sticky)
+    )?;
     if post.post_type == PostType::Post {
         write_categories(out, &category_ids_of_post(conn, post.id)?, categories)?;
+        for tag in tags_of_posts(conn, &[post.id])?
+            .remove(&post.id)
+            .unwrap_or_default()
+        {
+            writeln!(
+                out,
+                "\t\t<category domain=\"post_tag\" nicename=\"{}\">{}</category>",
+                escape(&tag.slug),
+                cdata(&tag.name)
+            )?;
+        }
+    }
+    if let Some(media_id) = post.featured_media_id {
+        if let Some(media) = find_media(conn, media_id)? {
+            write_meta(out, "_thumbnail_id", &ids.media(&media).to_string())?;
+        }
     }
     for comment in comments_of_post(conn, post.id)? {
         write_comment(out, &comment)?;

@@ -199,3 +199,60 @@ on_both_backends! {
         assert_eq!((again.posts, again.media, again.comments), (0, 0, 0), "{again}");
     }
 }
+
+on_both_backends! {
+    async fn the_export_carries_it_all_back(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::{media, post_tags, posts, tags};
+        import_rich_site(&app);
+        let mut wxr = Vec::new();
+        ferropress::wxr::export::export_wordpress(&mut app.conn(), "Spine", &app.address, &mut wxr).unwrap();
+        let wxr = String::from_utf8(wxr).unwrap();
+        assert!(wxr.contains("<wp:post_type><![CDATA[attachment]]></wp:post_type>"));
+        assert!(wxr.contains("<category domain=\"post_tag\" nicename=\"facet-joints\">"));
+        assert!(wxr.contains("<wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key>"));
+
+        // Into a fresh site of the same backend, with this site's files as its uploads folder.
+        let backend = if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite };
+        let fresh = TestApp::spawn(backend).await.unwrap();
+        let files = MediaFiles { uploads: Some(app.state.config.media_dir.clone()), media_dir: fresh.state.config.media_dir.clone() };
+        let summary = import_wordpress(&mut fresh.conn(), wxr.as_bytes(), &files, |_| {}).unwrap();
+        fresh.state.sync_content_version();
+        assert!(summary.missing_files.is_empty(), "{summary}");
+        type Shape = Vec<(String, String, bool, Option<String>, Option<String>)>;
+        type Row = (i64, String, String, bool, Option<i64>, Option<i64>);
+        let shape = |app: &TestApp| -> Shape {
+            let mut conn = app.conn();
+            let rows: Vec<Row> = posts::table
+                .order(posts::slug.asc())
+                .select((posts::id, posts::slug, posts::post_type, posts::sticky, posts::featured_media_id, posts::parent_id))
+                .load(&mut conn)
+                .unwrap();
+            rows.into_iter()
+                .map(|(_, slug, kind, sticky, featured, parent)| {
+                    let featured = featured.map(|id| media::table.find(id).select(media::path).first::<String>(&mut conn).unwrap());
+                    let parent = parent.map(|id| posts::table.find(id).select(posts::slug).first::<String>(&mut conn).unwrap());
+                    (format!("{kind} {slug}"), kind, sticky, featured, parent)
+                })
+                .collect()
+        };
+        assert_eq!(shape(&fresh), shape(&app));
+        let tagging = |app: &TestApp| -> Vec<(String, String)> {
+            let mut rows: Vec<(String, String)> = post_tags::table
+                .inner_join(posts::table)
+                .inner_join(tags::table)
+                .select((posts::slug, tags::slug))
+                .load(&mut app.conn())
+                .unwrap();
+            rows.sort();
+            rows
+        };
+        assert_eq!(tagging(&fresh), tagging(&app));
+        let files = |app: &TestApp| -> Vec<(String, String)> { media::table.order(media::path.asc()).select((media::path, media::sizes)).load(&mut app.conn()).unwrap() };
+        assert_eq!(files(&fresh), files(&app));
+        let (status, page) = fresh.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("<div class=\"gallery gallery-columns-3\">") && page.contains("clinic-room-a-150x150.jpg"), "{page}");
+        assert_eq!(fresh.get("/wp-content/uploads/2026/11/clinic-room-a-150x150.jpg").await.status(), StatusCode::OK);
+    }
+}
