@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod forms;
+pub mod linkcheck;
 pub mod mail;
 pub mod models;
 pub mod moderate;

@@ -78,6 +78,9 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
     match outcome {
         Ok(summary) => {
             println!("{summary}.");
+            drop(conn);
+            // What the move left broken, at once.
+            super::check::print_report(&super::check::check_links(config)?);
             Ok(())
         }
         Err(ImportError::File(error)) => {

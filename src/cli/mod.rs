@@ -1,5 +1,6 @@
 //! The command line (SPEC §1): one file per subcommand.
 
+pub mod check;
 pub mod export;
 pub mod import;
 pub mod migrate;
@@ -51,6 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         format: export::ExportCommand,
     },
+    /// Check the site: every internal link and image answers
+    Check {
+        #[command(subcommand)]
+        what: check::CheckCommand,
+    },
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -87,6 +93,7 @@ pub fn run() -> ExitCode {
         Command::User { action } => user::run(&config, action),
         Command::Import { source } => import::run(&config, source),
         Command::Export { format } => export::run(&config, format),
+        Command::Check { what } => check::run(&config, what),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -256,3 +256,21 @@ on_both_backends! {
         assert_eq!(fresh.get("/wp-content/uploads/2026/11/clinic-room-a-150x150.jpg").await.status(), StatusCode::OK);
     }
 }
+
+on_both_backends! {
+    async fn after_the_move_every_internal_link_and_image_answers(app) {
+        import_rich_site(&app);
+        let address = app.address.trim_start_matches("http://").to_owned();
+        let site_url = app.state.config.site_url.clone();
+        let links = ferropress::linkcheck::published_links(&mut app.conn(), &site_url).unwrap();
+        assert_eq!(links.len(), 6, "the pictures posts show: {links:?}");
+        let report = ferropress::linkcheck::check(&address, links).await;
+        assert_eq!(report.broken, Vec::new(), "{report:?}");
+        // A link to nowhere is found, with the page it is on.
+        let post = app.publish("Broken", "See [this](/2020/01/01/gone/) and ![x](/wp-content/uploads/none.jpg).", 0, &[]);
+        let links = ferropress::linkcheck::published_links(&mut app.conn(), &site_url).unwrap();
+        let report = ferropress::linkcheck::check(&address, links).await;
+        let broken: Vec<(&str, u16, &str)> = report.broken.iter().map(|link| (link.path.as_str(), link.status, link.used_on[0].as_str())).collect();
+        assert_eq!(broken, [("/2020/01/01/gone/", 404, post.permalink().as_str()), ("/wp-content/uploads/none.jpg", 404, post.permalink().as_str())]);
+    }
+}
