@@ -18,4 +18,5 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
 pub mod wxr;

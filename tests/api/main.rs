@@ -117,4 +117,5 @@ mod route_table;
 mod smtp;
 mod snapshots;
 mod tcp_proxy;
+mod uploads;
 mod wordpress_move;

@@ -10,6 +10,7 @@ pub mod personal_data;
 pub mod posts;
 pub mod settings;
 pub mod setup;
+pub mod upload;
 pub mod users;
 
 use std::collections::HashMap;

@@ -16,6 +16,7 @@ use crate::domain::FieldErrors;
 use crate::domain::{PostStatus, Slug};
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
+use crate::models::media::{insert_media, Media, NewMedia};
 use crate::models::now;
 use crate::models::post::{
     category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
@@ -23,8 +24,10 @@ use crate::models::post::{
 };
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{datetime, human_date};
+use crate::routes::admin::upload::{AdminUpload, UploadedFile};
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
+use crate::uploads::{process, store, UploadError};
 
 const PAGE_SIZE: i64 = 20;
 const DATE_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
@@ -352,45 +355,144 @@ async fn render_off_thread(body: String) -> Result<String, PageError> {
         .map_err(|error| PageError::Unexpected(anyhow::anyhow!("rendering failed: {error}")))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    form: AdminForm<FieldMap>,
-) -> Result<HttpResponse, PageError> {
-    let staff = form.staff;
-    let values = values_from(&form.form);
-    if form.form.get("intent") == Some("preview") {
-        let preview = render_off_thread(values.body.clone()).await?;
-        return editor(
-            &state,
-            &staff,
-            None,
+/// A picture sent with the editor, stored in the library: the `<img>` to
+/// insert, or the message to show at the picture field.
+async fn store_picture(
+    state: &AppState,
+    file: UploadedFile,
+    alt: String,
+) -> Result<Result<String, &'static str>, PageError> {
+    let media_dir = state.config.media_dir.clone();
+    let stored = web::block(
+        move || -> Result<Result<NewMedia, UploadError>, std::io::Error> {
+            let processed = match process(&file.bytes) {
+                Ok(processed) => processed,
+                Err(error) => return Ok(Err(error)),
+            };
+            store(&media_dir, &processed, &file.name, &alt, now()).map(Ok)
+        },
+    )
+    .await
+    .map_err(|error| PageError::Unexpected(anyhow::anyhow!("storing a picture failed: {error}")))?
+    .map_err(|error| PageError::Unexpected(anyhow::anyhow!("storing a picture failed: {error}")))?;
+    let new_media = match stored {
+        Ok(new_media) => new_media,
+        Err(UploadError::NotAPicture) => return Ok(Err(NOT_A_PICTURE)),
+        Err(UploadError::Unreadable) => return Ok(Err(UNREADABLE_PICTURE)),
+        Err(UploadError::TooLarge) => return Ok(Err(PICTURE_TOO_LARGE)),
+    };
+    let media = state.db(move |conn| insert_media(conn, &new_media)).await?;
+    tracing::info!(media_id = media.id, "picture uploaded");
+    Ok(Ok(image_tag(&media)))
+}
+
+const NOT_A_PICTURE: &str =
+    "This file is not a JPEG, PNG, GIF or WebP picture, so it cannot be uploaded.";
+const UNREADABLE_PICTURE: &str = "This picture could not be read; it may be damaged.";
+const PICTURE_TOO_LARGE: &str = "This file is larger than 20 MB.";
+
+/// The `<img>` the editor inserts: its size, every smaller version for the
+/// browser to choose from, its description, and loaded when scrolled to.
+fn image_tag(media: &Media) -> String {
+    let escape = crate::render::text::escape_html;
+    let width = media.width.unwrap_or(0);
+    format!(
+        "<img src=\"{}\" width=\"{width}\" height=\"{}\" srcset=\"{}\" sizes=\"(max-width: {width}px) 100vw, {width}px\" alt=\"{}\" loading=\"lazy\">",
+        escape(&media.url()),
+        media.height.unwrap_or(0),
+        escape(&media.srcset()),
+        escape(&media.alt)
+    )
+}
+
+/// What the editor's submission asks for, after a picture sent with it is
+/// stored and inserted: the editor shown again (a preview, an upload, a
+/// mistake), or the post to save.
+enum Submission {
+    Show(EditorContent, StatusCode),
+    Save(NewPost),
+}
+
+async fn read_submission(state: &AppState, upload: AdminUpload) -> Result<Submission, PageError> {
+    let AdminUpload {
+        form,
+        file,
+        too_large,
+        ..
+    } = upload;
+    let mut values = values_from(&form);
+    let show = |values, errors, notice: Option<String>, status| {
+        Submission::Show(
             EditorContent {
+                values,
+                errors,
+                preview: None,
+                notice,
+            },
+            status,
+        )
+    };
+    if too_large {
+        let errors = FieldErrors::one("media", PICTURE_TOO_LARGE);
+        return Ok(show(values, errors, None, StatusCode::PAYLOAD_TOO_LARGE));
+    }
+    let mut notice = None;
+    if let Some(file) = file {
+        match store_picture(state, file, form.text("media_alt")).await? {
+            Ok(tag) => {
+                let body = values.body.trim_end();
+                values.body = if body.is_empty() {
+                    tag
+                } else {
+                    format!("{body}\n\n{tag}")
+                };
+                notice =
+                    Some("The picture is uploaded and inserted at the end of the body.".to_owned());
+            }
+            Err(message) => {
+                let errors = FieldErrors::one("media", message);
+                return Ok(show(values, errors, None, StatusCode::UNPROCESSABLE_ENTITY));
+            }
+        }
+    }
+    match form.get("intent") {
+        Some("preview") => {
+            let preview = render_off_thread(values.body.clone()).await?;
+            let content = EditorContent {
                 values,
                 errors: FieldErrors::new(),
                 preview: Some(preview),
-                notice: None,
-            },
-            StatusCode::OK,
-        )
-        .await;
-    }
-    let mut new_post = match parse(&values) {
-        Ok(new_post) => new_post,
-        Err(errors) => {
-            return editor(
-                &state,
-                &staff,
-                None,
-                EditorContent {
-                    values,
-                    errors,
-                    preview: None,
-                    notice: None,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+                notice,
+            };
+            return Ok(Submission::Show(content, StatusCode::OK));
         }
+        Some("upload") => {
+            let notice = notice.map(|text| format!("{text} Save to keep it."));
+            return Ok(show(values, FieldErrors::new(), notice, StatusCode::OK));
+        }
+        _ => {}
+    }
+    match parse(&values) {
+        Ok(new_post) => Ok(Submission::Save(new_post)),
+        Err(errors) => Ok(show(
+            values,
+            errors,
+            notice,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    upload: AdminUpload,
+) -> Result<HttpResponse, PageError> {
+    let staff = upload.staff.clone();
+    let mut new_post = match read_submission(&state, upload).await? {
+        Submission::Show(content, status) => {
+            return editor(&state, &staff, None, content, status).await
+        }
+        Submission::Save(new_post) => new_post,
     };
     new_post.author_id = Some(staff.user.id);
     let post = state.db(move |conn| create_post(conn, &new_post)).await?;
@@ -405,48 +507,19 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: AdminForm<FieldMap>,
+    upload: AdminUpload,
 ) -> Result<HttpResponse, PageError> {
-    let staff = form.staff;
+    let staff = upload.staff.clone();
     let id = path.into_inner();
     let post = state
         .db(move |conn| find_post(conn, id))
         .await?
         .ok_or(PageError::NotFound)?;
-    let values = values_from(&form.form);
-    if form.form.get("intent") == Some("preview") {
-        let preview = render_off_thread(values.body.clone()).await?;
-        return editor(
-            &state,
-            &staff,
-            Some(&post),
-            EditorContent {
-                values,
-                errors: FieldErrors::new(),
-                preview: Some(preview),
-                notice: None,
-            },
-            StatusCode::OK,
-        )
-        .await;
-    }
-    let edited = match parse(&values) {
-        Ok(edited) => edited,
-        Err(errors) => {
-            return editor(
-                &state,
-                &staff,
-                Some(&post),
-                EditorContent {
-                    values,
-                    errors,
-                    preview: None,
-                    notice: None,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    let edited = match read_submission(&state, upload).await? {
+        Submission::Show(content, status) => {
+            return editor(&state, &staff, Some(&post), content, status).await
         }
+        Submission::Save(edited) => edited,
     };
     state.db(move |conn| update_post(conn, id, &edited)).await?;
     Ok(see_other(&with_notice(
