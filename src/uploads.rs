@@ -201,6 +201,7 @@ pub fn store(
         sizes,
         post_id: None,
         wp_id: None,
+        wp_path: None,
     })
 }
 

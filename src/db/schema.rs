@@ -200,6 +200,7 @@ diesel::table! {
         post_id -> Nullable<BigInt>,
         wp_id -> Nullable<BigInt>,
         created_at -> BigInt,
+        wp_path -> Nullable<Text>,
     }
 }
 

@@ -33,6 +33,7 @@ pub struct Media {
     pub post_id: Option<i64>,
     pub wp_id: Option<i64>,
     pub created_at: i64,
+    pub wp_path: Option<String>,
 }
 
 impl Media {
@@ -105,6 +106,8 @@ pub struct NewMedia {
     pub sizes: Vec<MediaSize>,
     pub post_id: Option<i64>,
     pub wp_id: Option<i64>,
+    /// The attachment page it had in WordPress.
+    pub wp_path: Option<String>,
 }
 
 pub fn insert_media(conn: &mut AnyConnection, new: &NewMedia) -> QueryResult<Media> {
@@ -125,6 +128,7 @@ pub fn insert_media(conn: &mut AnyConnection, new: &NewMedia) -> QueryResult<Med
             media::sizes.eq(sizes),
             media::post_id.eq(new.post_id),
             media::wp_id.eq(new.wp_id),
+            media::wp_path.eq(&new.wp_path),
             media::created_at.eq(crate::models::now()),
         ))
         .execute(conn)?;
@@ -142,6 +146,15 @@ pub fn find_media_by_path(conn: &mut AnyConnection, path: &str) -> QueryResult<O
 pub fn find_media_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<Media>> {
     media::table
         .filter(media::wp_id.eq(wp_id))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The file whose WordPress attachment page was at `path`.
+pub fn find_media_by_wp_path(conn: &mut AnyConnection, path: &str) -> QueryResult<Option<Media>> {
+    media::table
+        .filter(media::wp_path.eq(path))
         .select(Media::as_select())
         .first(conn)
         .optional()

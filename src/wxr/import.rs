@@ -655,6 +655,7 @@ impl Importer {
                 sizes,
                 post_id: None,
                 wp_id: Some(item.id),
+                wp_path: old_path(&item.link),
             },
         )?;
         if item.parent > 0 {

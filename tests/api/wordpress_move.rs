@@ -177,6 +177,9 @@ on_both_backends! {
             ("/?tag=sleep", "/tag/sleep/"),
             ("/?attachment_id=5", "/wp-content/uploads/2026/11/lumbar-x-ray-a.jpg"),
             ("/?p=8", "/2023/02/10/radiofrequency-ablation-what-to-expect-a/"),
+            // Attachment pages lead to their file.
+            ("/rfa-needle-placement-a/", "/wp-content/uploads/2026/11/rfa-needle-a.jpg"),
+            ("/2023/03/05/reading-your-lumbar-x-ray-a/clinic-room-a/", "/wp-content/uploads/2026/11/clinic-room-a.jpg"),
         ] {
             assert_eq!(app.redirect_target(asked).await, target, "{asked}");
         }

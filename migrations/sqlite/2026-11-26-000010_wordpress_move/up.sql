@@ -30,8 +30,11 @@ CREATE TABLE media (
     -- The post it was uploaded to (WordPress's post_parent).
     post_id BIGINT REFERENCES posts (id) ON DELETE SET NULL,
     wp_id BIGINT UNIQUE,
+    -- The attachment page WordPress had (`/x-ray-image/`): it leads to the file.
+    wp_path TEXT,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX media_by_wp_path ON media (wp_path);
 
 -- Page hierarchy and order, sticky posts, the featured image.
 ALTER TABLE posts ADD COLUMN parent_id BIGINT REFERENCES posts (id) ON DELETE SET NULL;

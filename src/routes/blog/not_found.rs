@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::moved_permanently;
 use crate::error::PageError;
+use crate::models::media::find_media_by_wp_path;
 use crate::models::post::{find_public_page_by_slug, find_redirect_target};
 use crate::state::AppState;
 
@@ -43,11 +44,18 @@ pub async fn fallback(
         format!("{decoded}?{query}")
     };
     if old_address.len() <= 2048 {
-        if let Some(post) = state
-            .db(move |conn| find_redirect_target(conn, &old_address))
-            .await?
-        {
-            return Ok(moved_permanently(&post.permalink()));
+        let found = state
+            .db(move |conn| {
+                if let Some(post) = find_redirect_target(conn, &old_address)? {
+                    return Ok(Some(post.permalink()));
+                }
+                // A WordPress attachment page leads to its file, as
+                // WordPress itself now does.
+                Ok(find_media_by_wp_path(conn, &old_address)?.map(|media| media.url()))
+            })
+            .await?;
+        if let Some(location) = found {
+            return Ok(moved_permanently(&location));
         }
     }
     Err(PageError::NotFound)
