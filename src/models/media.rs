@@ -219,3 +219,50 @@ pub fn set_media_post(conn: &mut AnyConnection, media_id: i64, post_id: i64) -> 
         .execute(conn)?;
     Ok(())
 }
+
+/// One page of the library, newest first (keyset by id), and whether an
+/// older page exists.
+pub fn media_page(
+    conn: &mut AnyConnection,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Media>, bool)> {
+    let mut query = media::table
+        .order(media::id.desc())
+        .limit(limit + 1)
+        .select(Media::as_select())
+        .into_boxed();
+    if let Some(before_id) = before_id {
+        query = query.filter(media::id.lt(before_id));
+    }
+    let mut rows = query.load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, has_more))
+}
+
+/// The posts and pages that show a file: as their featured image, or in
+/// their content — (title, edit id) pairs.
+pub fn uses_of_media(conn: &mut AnyConnection, media: &Media) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::posts;
+    let pattern = format!(
+        "%{}%",
+        media
+            .path
+            .rsplit_once('.')
+            .map_or(media.path.as_str(), |(stem, _)| stem)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    posts::table
+        .filter(
+            posts::featured_media_id
+                .eq(media.id)
+                .or(posts::body_html.like(pattern).escape('\\')),
+        )
+        .order(posts::id.desc())
+        .limit(20)
+        .select((posts::id, posts::title))
+        .load(conn)
+}

@@ -11,6 +11,7 @@ use crate::domain::{Permalink, PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
 use crate::models::now;
 use crate::models::setting::content_changed;
+use crate::models::tag::set_post_tag_names;
 use crate::render::layout::{CategoryLink, PostSummary};
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{
@@ -88,6 +89,8 @@ pub struct NewPost {
     pub allow_comments: bool,
     /// Empty files the post under "Uncategorized".
     pub category_ids: Vec<i64>,
+    /// Tag names; a tag is made the first time it is named.
+    pub tags: Vec<String>,
 }
 
 impl NewPost {
@@ -103,6 +106,7 @@ impl NewPost {
             author_id: None,
             allow_comments: true,
             category_ids: Vec::new(),
+            tags: Vec::new(),
         }
     }
 }
@@ -162,6 +166,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
                 ))
                 .execute(conn)?;
         }
+        set_post_tag_names(conn, post.id, &new_post.tags)?;
         Ok(post)
     })
 }
@@ -459,6 +464,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             ))
             .execute(conn)?;
         replace_categories(conn, post_id, &edited.category_ids)?;
+        set_post_tag_names(conn, post_id, &edited.tags)?;
         let after: Post = posts::table
             .find(post_id)
             .select(Post::as_select())

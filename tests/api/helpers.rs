@@ -52,6 +52,7 @@ pub fn fresh_postgres_url() -> Option<String> {
         return None;
     };
     let name = format!("ferropress_test_{:016x}", rand::thread_rng().gen::<u64>());
+    sweep_old_test_databases(&base_url);
     let mut admin = match diesel::PgConnection::establish(&base_url) {
         Ok(conn) => conn,
         Err(error) => {
@@ -73,6 +74,50 @@ pub fn fresh_postgres_url() -> Option<String> {
         .map(|(server, _)| server)
         .unwrap_or(without_query);
     Some(format!("{server}/{name}{query}"))
+}
+
+/// Test databases an earlier run left (a test that panicked, or one that
+/// made a database without a `TestApp`), dropped once per test process;
+/// one in use by a run going on now refuses, and stays.
+fn sweep_old_test_databases(base_url: &str) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        #[derive(QueryableByName)]
+        struct Database {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let Ok(mut admin) = diesel::PgConnection::establish(base_url) else {
+            return;
+        };
+        let old: Vec<Database> = diesel::sql_query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'ferropress\\_test\\_%'",
+        )
+        .load(&mut admin)
+        .unwrap_or_default();
+        for database in old {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\"", database.datname))
+                .execute(&mut admin);
+        }
+    });
+}
+
+/// Drops a test database, closing whatever still holds it.
+fn drop_test_database(database_url: &str) {
+    let (Ok(base_url), Some(name)) = (
+        std::env::var("FERROPRESS_TEST_DATABASE_URL"),
+        database_url
+            .split('?')
+            .next()
+            .and_then(|url| url.rsplit('/').next())
+            .filter(|name| name.starts_with("ferropress_test_")),
+    ) else {
+        return;
+    };
+    if let Ok(mut admin) = diesel::PgConnection::establish(&base_url) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin);
+    }
 }
 
 static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
@@ -155,6 +200,14 @@ pub struct TestApp {
     /// Follows no redirects, so tests see each `301`.
     pub client: reqwest::Client,
     _directory: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.database_url.starts_with("postgres") {
+            drop_test_database(&self.database_url);
+        }
+    }
 }
 
 impl TestApp {

@@ -116,6 +116,7 @@ mod reader_pages;
 mod route_table;
 mod smtp;
 mod snapshots;
+mod tags;
 mod tcp_proxy;
 mod uploads;
 mod wordpress_move;

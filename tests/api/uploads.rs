@@ -99,6 +99,10 @@ on_both_backends! {
         ] {
             assert!(page.contains(&expected), "{expected} in {page}");
         }
+        // The library lists it, with the post that shows it.
+        let (_, library) = app.get_page("/admin/media").await;
+        assert!(library.contains(path.as_str()) && library.contains("1200 × 900"), "{library}");
+        assert!(library.contains(&format!("<a href=\"/admin/posts/{}/edit\">A picture post</a>", post.id)), "{library}");
         for size in [url.clone(), format!("{stem}-150x150.jpg"), format!("{stem}-1024x768.jpg")] {
             let answer = app.get(&size).await;
             assert_eq!(answer.status(), StatusCode::OK, "{size}");

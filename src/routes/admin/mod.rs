@@ -5,11 +5,13 @@ pub mod categories;
 pub mod comments;
 pub mod dashboard;
 pub mod login;
+pub mod media;
 pub mod outbox;
 pub mod personal_data;
 pub mod posts;
 pub mod settings;
 pub mod setup;
+pub mod tags;
 pub mod upload;
 pub mod users;
 
@@ -181,6 +183,27 @@ pub fn routes() -> Vec<RouteEntry> {
             web::post().to(categories::delete),
         ),
         get(
+            "/tags",
+            Staff(Area::Categories),
+            get_or_head().to(tags::list),
+        ),
+        get("/media", Staff(Area::Posts), get_or_head().to(media::list)),
+        post(
+            "/tags/{id}/edit",
+            Staff(Area::Categories),
+            web::post().to(tags::rename),
+        ),
+        post(
+            "/tags/{id}/merge",
+            Staff(Area::Categories),
+            web::post().to(tags::merge),
+        ),
+        post(
+            "/tags/{id}/delete",
+            Staff(Area::Categories),
+            web::post().to(tags::delete),
+        ),
+        get(
             "/settings",
             Staff(Area::Settings),
             get_or_head().to(settings::show),
@@ -264,11 +287,13 @@ pub struct AdminLayout {
     pub pending: i64,
 }
 
-const MENU: [(&str, &str, Area); 8] = [
+const MENU: [(&str, &str, Area); 10] = [
     ("Dashboard", "/admin/", Area::Dashboard),
     ("Posts", "/admin/posts", Area::Posts),
+    ("Media", "/admin/media", Area::Posts),
     ("Comments", "/admin/comments", Area::Comments),
     ("Categories", "/admin/categories", Area::Categories),
+    ("Tags", "/admin/tags", Area::Categories),
     ("Users", "/admin/users", Area::Users),
     ("Settings", "/admin/settings", Area::Settings),
     ("Personal data", "/admin/personal-data", Area::PersonalData),
@@ -410,6 +435,9 @@ pub enum Notice {
     CategoryAdded,
     CategoryUpdated,
     CategoryDeleted,
+    TagUpdated,
+    TagsMerged,
+    TagDeleted,
     SettingsSaved,
     UserAdded,
     RoleChanged,
@@ -424,7 +452,7 @@ pub enum Notice {
 
 impl Notice {
     /// The notices that are not moderation actions.
-    const OTHERS: [Notice; 16] = [
+    const OTHERS: [Notice; 19] = [
         Notice::Replied,
         Notice::Edited,
         Notice::PostSaved,
@@ -433,6 +461,9 @@ impl Notice {
         Notice::CategoryAdded,
         Notice::CategoryUpdated,
         Notice::CategoryDeleted,
+        Notice::TagUpdated,
+        Notice::TagsMerged,
+        Notice::TagDeleted,
         Notice::SettingsSaved,
         Notice::UserAdded,
         Notice::RoleChanged,
@@ -454,6 +485,9 @@ impl Notice {
             Notice::CategoryAdded => "category_added",
             Notice::CategoryUpdated => "category_updated",
             Notice::CategoryDeleted => "category_deleted",
+            Notice::TagUpdated => "tag_updated",
+            Notice::TagsMerged => "tags_merged",
+            Notice::TagDeleted => "tag_deleted",
             Notice::SettingsSaved => "settings_saved",
             Notice::UserAdded => "user_added",
             Notice::RoleChanged => "role_changed",
@@ -493,6 +527,9 @@ impl Notice {
             Notice::CategoryAdded => "Category added.".to_owned(),
             Notice::CategoryUpdated => "Category updated.".to_owned(),
             Notice::CategoryDeleted => "Category deleted.".to_owned(),
+            Notice::TagUpdated => "Tag updated.".to_owned(),
+            Notice::TagsMerged => "Tags merged.".to_owned(),
+            Notice::TagDeleted => "Tag deleted.".to_owned(),
             Notice::SettingsSaved => "Settings saved.".to_owned(),
             Notice::UserAdded => "User added.".to_owned(),
             Notice::RoleChanged => "Role changed.".to_owned(),

@@ -22,6 +22,7 @@ use crate::models::post::{
     category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
     update_post, NewPost, Post, PostsShown,
 };
+use crate::models::tag::tags_of_posts;
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{datetime, human_date};
 use crate::routes::admin::upload::{AdminUpload, UploadedFile};
@@ -141,6 +142,8 @@ struct PostValues {
     published_at: String,
     allow_comments: bool,
     category_ids: Vec<i64>,
+    /// Comma-separated, as typed.
+    tags: String,
 }
 
 #[derive(Template)]
@@ -238,13 +241,14 @@ pub async fn edit_form(
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let (post, category_ids) = state
+    let (post, category_ids, tags) = state
         .db(move |conn| {
             let Some(post) = find_post(conn, id)? else {
                 return Ok(None);
             };
             let category_ids = category_ids_of_post(conn, id)?;
-            Ok(Some((post, category_ids)))
+            let tags = tags_of_posts(conn, &[id])?.remove(&id).unwrap_or_default();
+            Ok(Some((post, category_ids, tags)))
         })
         .await?
         .ok_or(PageError::NotFound)?;
@@ -264,6 +268,11 @@ pub async fn edit_form(
             .to_string(),
         allow_comments: post.allow_comments,
         category_ids,
+        tags: tags
+            .iter()
+            .map(|tag| tag.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     editor(
         &state,
@@ -290,6 +299,7 @@ fn values_from(fields: &FieldMap) -> PostValues {
         published_at: fields.text("published_at"),
         allow_comments: fields.checked("allow_comments"),
         category_ids: fields.ids_with_prefix("cat_"),
+        tags: fields.text("tags"),
     }
 }
 
@@ -345,6 +355,13 @@ fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
         author_id: None,
         allow_comments: values.allow_comments,
         category_ids: values.category_ids.clone(),
+        tags: values
+            .tags
+            .split(',')
+            .map(|name| name.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|name| !name.is_empty())
+            .map(|name| name.chars().take(200).collect())
+            .collect(),
     })
 }
 
