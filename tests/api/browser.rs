@@ -567,3 +567,124 @@ async fn an_editor_writes_and_publishes_a_post_that_appears_on_the_home_page() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_editor_uploads_a_picture_and_readers_get_a_size_that_fits() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    app.create_staff("editor@example.com", ferropress::domain::Role::Editor)
+        .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    // A 1600×1000 picture on disk, as a person would pick it.
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("Clinic Photo.png");
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(1600, 1000, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    }))
+    .save(&file)
+    .unwrap();
+    let client = &browser.client;
+    log_in(&browser, &app, "editor@example.com").await;
+    client.goto(&app.url("/admin/posts/new")).await.unwrap();
+    let type_into = |id: &'static str, text: &'static str| async move {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    };
+    type_into("title", "Our new clinic").await;
+    type_into("body", "We moved.").await;
+    type_into("media_alt", "The clinic's waiting room").await;
+    client
+        .find(Locator::Id("media"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[value=upload]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = client
+        .wait()
+        .for_element(Locator::Css(".admin-notice[role=status]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.starts_with("The picture is uploaded"), "{notice}");
+    let body = client
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        body.starts_with("We moved.\n\n<img src=\"/wp-content/uploads/")
+            && body.contains("srcset="),
+        "{body}"
+    );
+    browser.screenshot("admin-picture-inserted").await;
+    client
+        .find(Locator::Id("status"))
+        .await
+        .unwrap()
+        .select_by_value("published")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[value=save]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".admin-notice[role=status]"))
+        .await
+        .unwrap();
+
+    let post =
+        ferropress::models::post::find_public_post_by_slug(&mut app.conn(), "our-new-clinic")
+            .unwrap()
+            .unwrap();
+    client.goto(&app.url(&post.permalink())).await.unwrap();
+    // The browser picks a size from srcset and loads it.
+    let loaded = client
+        .execute(
+            "const img = document.querySelector('.entry-content img');
+             return new Promise(done => {
+               const report = () => done([img.complete, img.naturalWidth, img.currentSrc, img.alt]);
+               img.loading = 'eager';
+               if (img.complete && img.naturalWidth) report(); else img.addEventListener('load', report);
+               setTimeout(report, 5000);
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let loaded = loaded.as_array().unwrap();
+    assert_eq!(loaded[0], true, "{loaded:?}");
+    assert!(loaded[1].as_u64().unwrap() > 0, "{loaded:?}");
+    assert!(
+        loaded[2].as_str().unwrap().contains("/wp-content/uploads/"),
+        "{loaded:?}"
+    );
+    assert_eq!(loaded[3], "The clinic's waiting room");
+    browser.screenshot("post-with-picture").await;
+    browser.close().await;
+}
