@@ -760,8 +760,16 @@ pub fn set_post_parent(
 
 /// A child page's address is its parents' slugs and its own
 /// (`about/directions`), kept in its `slug`; a page without a parent keeps
-/// its own slug alone.
+/// its own slug alone. Its children (and theirs) follow.
 pub fn refresh_page_path(conn: &mut AnyConnection, page_id: i64) -> QueryResult<()> {
+    refresh_page_path_to_depth(conn, page_id, 0)
+}
+
+fn refresh_page_path_to_depth(
+    conn: &mut AnyConnection,
+    page_id: i64,
+    depth: usize,
+) -> QueryResult<()> {
     let Some(page) = find_post(conn, page_id)? else {
         return Ok(());
     };
@@ -800,6 +808,15 @@ pub fn refresh_page_path(conn: &mut AnyConnection, page_id: i64) -> QueryResult<
             .set(posts::slug.eq(path))
             .execute(conn)?;
     }
+    if depth < 20 {
+        let children: Vec<i64> = posts::table
+            .filter(posts::parent_id.eq(page_id))
+            .select(posts::id)
+            .load(conn)?;
+        for child in children {
+            refresh_page_path_to_depth(conn, child, depth + 1)?;
+        }
+    }
     Ok(())
 }
 
@@ -809,4 +826,148 @@ pub fn set_body_html(conn: &mut AnyConnection, post_id: i64, body_html: &str) ->
         .set(posts::body_html.eq(body_html))
         .execute(conn)?;
     Ok(())
+}
+
+/// A page as the panel's page editor submits it.
+#[derive(Debug, Clone)]
+pub struct PageInput {
+    pub title: String,
+    /// Its own segment; `None` to derive it from the title.
+    pub slug: Option<Slug>,
+    pub body_markdown: String,
+    pub status: PostStatus,
+    pub parent_id: Option<i64>,
+    pub menu_order: i64,
+    pub author_id: Option<i64>,
+}
+
+/// Every page (not trashed) for the Pages screen: parents before their
+/// children, each level by order then title; with each page's depth.
+pub fn pages_in_order(conn: &mut AnyConnection) -> QueryResult<Vec<(Post, usize)>> {
+    let pages: Vec<Post> = posts::table
+        .filter(posts::post_type.eq(PostType::Page))
+        .filter(posts::status.ne(PostStatus::Trash))
+        .order((posts::menu_order.asc(), posts::title.asc()))
+        .select(Post::as_select())
+        .load(conn)?;
+    fn place(pages: &[Post], parent: Option<i64>, depth: usize, out: &mut Vec<(Post, usize)>) {
+        for page in pages.iter().filter(|page| page.parent_id == parent) {
+            if out.iter().any(|(placed, _)| placed.id == page.id) || depth > 20 {
+                continue;
+            }
+            out.push((page.clone(), depth));
+            place(pages, Some(page.id), depth + 1, out);
+        }
+    }
+    let mut ordered = Vec::with_capacity(pages.len());
+    place(&pages, None, 0, &mut ordered);
+    // A page whose parent is gone (or trashed) shows at the top level.
+    for page in &pages {
+        if !ordered.iter().any(|(placed, _)| placed.id == page.id) {
+            ordered.push((page.clone(), 0));
+        }
+    }
+    Ok(ordered)
+}
+
+/// Saves a page (new when `page_id` is `None`): its own slug made free among
+/// its siblings, its address its parents' slugs and its own, and its
+/// children's addresses with it.
+pub fn save_page(
+    conn: &mut AnyConnection,
+    page_id: Option<i64>,
+    input: &PageInput,
+) -> QueryResult<Post> {
+    let body_html = render_post_markdown(&input.body_markdown);
+    let base = match &input.slug {
+        Some(slug) => slug.clone(),
+        None => Slug::from_text(&input.title).unwrap_or_else(|_| Slug::fallback("page")),
+    };
+    crate::db::write_transaction(conn, |conn| {
+        content_changed(conn)?;
+        // A page cannot sit below itself or one of its own children.
+        let mut parent_id = input.parent_id.filter(|parent| Some(*parent) != page_id);
+        let mut above = parent_id;
+        while let Some(id) = above {
+            if Some(id) == page_id {
+                parent_id = None;
+                break;
+            }
+            above = find_post(conn, id)?.and_then(|page| page.parent_id);
+        }
+        let prefix = match parent_id {
+            Some(parent) => find_post(conn, parent)?.map(|page| format!("{}/", page.slug)),
+            None => None,
+        }
+        .unwrap_or_default();
+        let mut candidate = base.as_str().to_owned();
+        let mut suffix = 2;
+        loop {
+            let taken: i64 = posts::table
+                .filter(posts::post_type.eq(PostType::Page))
+                .filter(posts::slug.eq(format!("{prefix}{candidate}")))
+                .filter(posts::id.ne(page_id.unwrap_or(0)))
+                .count()
+                .get_result(conn)?;
+            if taken == 0 {
+                break;
+            }
+            candidate = base.with_suffix(suffix).into_string();
+            suffix += 1;
+        }
+        let slug = format!("{prefix}{candidate}");
+        let at = now();
+        let id = match page_id {
+            Some(id) => {
+                diesel::update(posts::table.find(id))
+                    .set((
+                        posts::title.eq(input.title.trim()),
+                        posts::slug.eq(&slug),
+                        posts::body_source.eq(&input.body_markdown),
+                        posts::body_format.eq("markdown"),
+                        posts::body_html.eq(&body_html),
+                        posts::status.eq(input.status),
+                        posts::parent_id.eq(parent_id),
+                        posts::menu_order.eq(input.menu_order),
+                        posts::updated_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                id
+            }
+            None => {
+                diesel::insert_into(posts::table)
+                    .values((
+                        posts::post_type.eq(PostType::Page),
+                        posts::slug.eq(&slug),
+                        posts::title.eq(input.title.trim()),
+                        posts::body_source.eq(&input.body_markdown),
+                        posts::body_format.eq("markdown"),
+                        posts::body_html.eq(&body_html),
+                        posts::status.eq(input.status),
+                        posts::published_at.eq(at),
+                        posts::author_id.eq(input.author_id),
+                        posts::allow_comments.eq(false),
+                        posts::parent_id.eq(parent_id),
+                        posts::menu_order.eq(input.menu_order),
+                        posts::created_at.eq(at),
+                        posts::updated_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                posts::table
+                    .filter(posts::post_type.eq(PostType::Page))
+                    .filter(posts::slug.eq(&slug))
+                    .select(posts::id)
+                    .first(conn)?
+            }
+        };
+        // Children follow their parent's address.
+        let children: Vec<i64> = posts::table
+            .filter(posts::parent_id.eq(id))
+            .select(posts::id)
+            .load(conn)?;
+        for child in children {
+            refresh_page_path(conn, child)?;
+        }
+        find_post(conn, id)?.ok_or(diesel::result::Error::NotFound)
+    })
 }

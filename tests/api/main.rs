@@ -110,6 +110,7 @@ mod health;
 mod helpers;
 mod import;
 mod mail;
+mod pages;
 mod privacy;
 mod properties;
 mod reader_pages;

@@ -101,8 +101,13 @@ on_both_backends! {
             use diesel::prelude::*;
             ferropress::db::schema::outbox::table.select(ferropress::db::schema::outbox::id).first(&mut app.conn()).unwrap()
         };
+        let page = ferropress::models::post::save_page(&mut app.conn(), None, &ferropress::models::post::PageInput {
+            title: "About".into(), slug: None, body_markdown: "Us.".into(), status: ferropress::domain::PostStatus::Published,
+            parent_id: None, menu_order: 0, author_id: None,
+        }).unwrap();
+        let (tag, _) = ferropress::models::tag::tag_with_slug(&mut app.conn(), &ferropress::domain::Slug::from_text("posture").unwrap(), "Posture").unwrap();
         let world = World {
-            ids: [("comments", comment), ("posts", post.id), ("categories", category.id), ("users", user.id), ("outbox", outbox)].into(),
+            ids: [("comments", comment), ("posts", post.id), ("categories", category.id), ("users", user.id), ("outbox", outbox), ("pages", page.id), ("tags", tag.id)].into(),
             fields: [
                 ("title", "Changed"), ("body", "Changed."), ("status", "published"), ("intent", "save"),
                 ("name", "Changed"), ("slug", "changed"), ("role", "admin"), ("password", "a new password 123"),

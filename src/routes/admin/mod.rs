@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod login;
 pub mod media;
 pub mod outbox;
+pub mod pages;
 pub mod personal_data;
 pub mod posts;
 pub mod settings;
@@ -188,6 +189,27 @@ pub fn routes() -> Vec<RouteEntry> {
             get_or_head().to(tags::list),
         ),
         get("/media", Staff(Area::Posts), get_or_head().to(media::list)),
+        get("/pages", Staff(Area::Posts), get_or_head().to(pages::list)),
+        get(
+            "/pages/new",
+            Staff(Area::Posts),
+            get_or_head().to(pages::new_form),
+        ),
+        post(
+            "/pages/new",
+            Staff(Area::Posts),
+            web::post().to(pages::create),
+        ),
+        get(
+            "/pages/{id}/edit",
+            Staff(Area::Posts),
+            get_or_head().to(pages::edit_form),
+        ),
+        post(
+            "/pages/{id}/edit",
+            Staff(Area::Posts),
+            web::post().to(pages::update),
+        ),
         post(
             "/tags/{id}/edit",
             Staff(Area::Categories),
@@ -287,10 +309,11 @@ pub struct AdminLayout {
     pub pending: i64,
 }
 
-const MENU: [(&str, &str, Area); 10] = [
+const MENU: [(&str, &str, Area); 11] = [
     ("Dashboard", "/admin/", Area::Dashboard),
     ("Posts", "/admin/posts", Area::Posts),
     ("Media", "/admin/media", Area::Posts),
+    ("Pages", "/admin/pages", Area::Posts),
     ("Comments", "/admin/comments", Area::Comments),
     ("Categories", "/admin/categories", Area::Categories),
     ("Tags", "/admin/tags", Area::Categories),
