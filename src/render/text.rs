@@ -5,13 +5,21 @@ use chrono::{DateTime, Datelike, Utc};
 /// Words in an automatic excerpt, as WordPress's `excerpt_length`.
 const EXCERPT_WORDS: usize = 55;
 
+/// Where the teaser ends in stored HTML: listings show what is before it.
+pub const MORE_MARKER: &str = "<!--more-->";
+
+/// The part of stored HTML before `<!--more-->`, if it has one.
+pub fn teaser(body_html: &str) -> Option<&str> {
+    body_html.split_once(MORE_MARKER).map(|(teaser, _)| teaser)
+}
+
 /// The excerpt a listing shows: the author's, or the first words of the body.
 pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
     if !author_excerpt.trim().is_empty() {
         return author_excerpt.trim().to_owned();
     }
     // The author's own cut, `<!--more-->`: the teaser whole.
-    if let Some(teaser) = crate::render::wordpress::teaser(body_html) {
+    if let Some(teaser) = teaser(body_html) {
         let teaser = plain_text(teaser);
         return format!("{teaser} […]");
     }

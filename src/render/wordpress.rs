@@ -10,10 +10,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use crate::render::markdown::{autop, sanitize_post_html};
-use crate::render::text::escape_html;
-
-/// Where the teaser ends, in stored HTML (listings show what is before it).
-pub const MORE_MARKER: &str = "<!--more-->";
+use crate::render::text::{escape_html, MORE_MARKER};
 
 /// An image of the library, as content needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,11 +209,6 @@ pub fn gallery_ids(content: &str) -> Vec<i64> {
         .collect()
 }
 
-/// The part of stored HTML before `<!--more-->`, if it has one.
-pub fn teaser(body_html: &str) -> Option<&str> {
-    body_html.split_once(MORE_MARKER).map(|(teaser, _)| teaser)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +231,8 @@ mod tests {
             })
             .collect()
     }
+
+    use crate::render::text::teaser;
 
     fn render(content: &str) -> Rendered {
         render_wordpress(content, Some("http://old.example"), &library)

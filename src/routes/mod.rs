@@ -277,7 +277,8 @@ pub fn routes() -> Vec<RouteEntry> {
             Public,
             get_or_head().to(blog::post::comment_page),
         ),
-        get("/{slug}/", Public, get_or_head().to(blog::page::page)),
+        // A page, or a child page at its parents' address and its own.
+        get("/{path:.+}/", Public, get_or_head().to(blog::page::page)),
     ]
 }
 

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::moved_permanently;
 use crate::error::PageError;
 use crate::models::media::find_media_by_wp_path;
-use crate::models::post::{find_public_page_by_slug, find_redirect_target};
+use crate::models::post::find_redirect_target;
 use crate::state::AppState;
 
 pub async fn fallback(
@@ -27,17 +27,7 @@ pub async fn fallback(
         };
         return Ok(moved_permanently(&location));
     }
-    // A child page: `/about/directions/`.
     let decoded = crate::domain::slug::percent_decode(&path);
-    let page_path = decoded.trim_matches('/').to_owned();
-    if query.is_empty() && page_path.contains('/') && page_path.len() <= 1024 {
-        if let Some(page) = state
-            .db(move |conn| find_public_page_by_slug(conn, &page_path))
-            .await?
-        {
-            return super::page::show_page(&state, page);
-        }
-    }
     let old_address = if query.is_empty() {
         decoded
     } else {

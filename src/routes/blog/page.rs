@@ -22,6 +22,9 @@ pub async fn page(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let slug = slug.into_inner();
+    if slug.len() > 1024 {
+        return super::not_found::fallback(request, state).await;
+    }
     let Some(page) = state
         .db(move |conn| find_public_page_by_slug(conn, &slug))
         .await?
