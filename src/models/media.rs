@@ -266,3 +266,13 @@ pub fn uses_of_media(conn: &mut AnyConnection, media: &Media) -> QueryResult<Vec
         .select((posts::id, posts::title))
         .load(conn)
 }
+
+/// The newest pictures of the library (the editor's featured-image choice).
+pub fn recent_images(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    media::table
+        .filter(media::mime.like("image/%"))
+        .order(media::id.desc())
+        .limit(limit)
+        .select((media::id, media::path))
+        .load(conn)
+}

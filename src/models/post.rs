@@ -91,6 +91,8 @@ pub struct NewPost {
     pub category_ids: Vec<i64>,
     /// Tag names; a tag is made the first time it is named.
     pub tags: Vec<String>,
+    /// The picture shown above the post and in shares of it.
+    pub featured_media_id: Option<i64>,
 }
 
 impl NewPost {
@@ -107,6 +109,7 @@ impl NewPost {
             allow_comments: true,
             category_ids: Vec::new(),
             tags: Vec::new(),
+            featured_media_id: None,
         }
     }
 }
@@ -136,6 +139,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
                 posts::published_at.eq(new_post.published_at),
                 posts::author_id.eq(new_post.author_id),
                 posts::allow_comments.eq(new_post.allow_comments),
+                posts::featured_media_id.eq(new_post.featured_media_id),
                 posts::created_at.eq(created_at),
                 posts::updated_at.eq(created_at),
             ))
@@ -460,6 +464,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
                 posts::status.eq(edited.status),
                 posts::published_at.eq(edited.published_at),
                 posts::allow_comments.eq(edited.allow_comments),
+                posts::featured_media_id.eq(edited.featured_media_id),
                 posts::updated_at.eq(now()),
             ))
             .execute(conn)?;

@@ -16,6 +16,8 @@ pub struct Layout {
     pub robots: Option<&'static str>,
     /// `<meta name="description">`: a post's excerpt.
     pub description: Option<String>,
+    /// Open Graph for shares: the post's featured image (absolute URL).
+    pub og_image: Option<String>,
     /// The front page shows the site title as its `<h1>`.
     pub is_front: bool,
     pub search_query: String,
@@ -40,6 +42,7 @@ impl Layout {
             canonical: None,
             robots: None,
             description: None,
+            og_image: None,
             is_front: page_title.is_none(),
             search_query: String::new(),
             feeds: vec![

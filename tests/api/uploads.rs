@@ -44,6 +44,7 @@ async fn editor_form(app: &TestApp, intent: &str, file_name: &str, bytes: Vec<u8
         .text("status", "published")
         .text("intent", intent.to_owned())
         .text("media_alt", "A lumbar roll on a chair")
+        .text("media_featured", "1")
         .part("media", Part::bytes(bytes).file_name(file_name.to_owned()))
 }
 
@@ -99,6 +100,9 @@ on_both_backends! {
         ] {
             assert!(page.contains(&expected), "{expected} in {page}");
         }
+        // It is the featured image too, and what a share of the post shows.
+        assert!(page.contains(&format!("<figure class=\"post-thumbnail\"><img src=\"{url}\"")), "{page}");
+        assert!(page.contains(&format!("<meta property=\"og:image\" content=\"{}{url}\">", app.address)));
         // The library lists it, with the post that shows it.
         let (_, library) = app.get_page("/admin/media").await;
         assert!(library.contains(path.as_str()) && library.contains("1200 × 900"), "{library}");

@@ -133,6 +133,7 @@ on_both_backends! {
         assert!(rfa.contains("<figure class=\"post-thumbnail\"><img src=\"/wp-content/uploads/2026/11/rfa-needle-a.jpg\" width=\"1600\" height=\"1000\" srcset=\""), "{rfa}");
         assert!(rfa.contains("/wp-content/uploads/2026/11/rfa-needle-a-768x480.jpg 768w"));
         assert!(!rfa.contains("rfa-needle-a-150x150.jpg 150w"), "a square crop is not the same picture");
+        assert!(rfa.contains(&format!("<meta property=\"og:image\" content=\"{}/wp-content/uploads/2026/11/rfa-needle-a.jpg\">", app.address)), "shared with its picture");
         assert!(rfa.contains("<a href=\"/tag/facet-joints/\" rel=\"tag\">facet joints</a>"), "{rfa}");
         // The manual excerpt describes the post to search engines.
         let (_, xray) = app.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;

@@ -16,7 +16,7 @@ use crate::domain::FieldErrors;
 use crate::domain::{PostStatus, Slug};
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
-use crate::models::media::{insert_media, Media, NewMedia};
+use crate::models::media::{insert_media, recent_images, Media, NewMedia};
 use crate::models::now;
 use crate::models::post::{
     category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
@@ -144,6 +144,7 @@ struct PostValues {
     category_ids: Vec<i64>,
     /// Comma-separated, as typed.
     tags: String,
+    featured_media_id: Option<i64>,
 }
 
 #[derive(Template)]
@@ -156,6 +157,8 @@ struct EditorPage {
     categories: Vec<Category>,
     errors: FieldErrors,
     preview: Option<String>,
+    /// Pictures to choose the featured image from: (id, path).
+    library: Vec<(i64, String)>,
 }
 
 impl EditorPage {
@@ -180,7 +183,9 @@ async fn editor(
     content: EditorContent,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let categories = state.db(all_categories).await?;
+    let (categories, library) = state
+        .db(|conn| Ok((all_categories(conn)?, recent_images(conn, 100)?)))
+        .await?;
     let title = if post.is_some() {
         "Edit Post"
     } else {
@@ -208,6 +213,7 @@ async fn editor(
         categories,
         errors,
         preview,
+        library,
     };
     admin_page_with_status(&page, status)
 }
@@ -273,6 +279,7 @@ pub async fn edit_form(
             .map(|tag| tag.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
+        featured_media_id: post.featured_media_id,
     };
     editor(
         &state,
@@ -300,6 +307,10 @@ fn values_from(fields: &FieldMap) -> PostValues {
         allow_comments: fields.checked("allow_comments"),
         category_ids: fields.ids_with_prefix("cat_"),
         tags: fields.text("tags"),
+        featured_media_id: fields
+            .get("featured_media")
+            .and_then(|id| id.parse().ok())
+            .filter(|id| *id > 0),
     }
 }
 
@@ -362,6 +373,7 @@ fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
             .filter(|name| !name.is_empty())
             .map(|name| name.chars().take(200).collect())
             .collect(),
+        featured_media_id: values.featured_media_id,
     })
 }
 
@@ -378,7 +390,7 @@ async fn store_picture(
     state: &AppState,
     file: UploadedFile,
     alt: String,
-) -> Result<Result<String, &'static str>, PageError> {
+) -> Result<Result<(String, i64), &'static str>, PageError> {
     let media_dir = state.config.media_dir.clone();
     let stored = web::block(
         move || -> Result<Result<NewMedia, UploadError>, std::io::Error> {
@@ -400,7 +412,7 @@ async fn store_picture(
     };
     let media = state.db(move |conn| insert_media(conn, &new_media)).await?;
     tracing::info!(media_id = media.id, "picture uploaded");
-    Ok(Ok(image_tag(&media)))
+    Ok(Ok((image_tag(&media), media.id)))
 }
 
 const NOT_A_PICTURE: &str =
@@ -456,7 +468,10 @@ async fn read_submission(state: &AppState, upload: AdminUpload) -> Result<Submis
     let mut notice = None;
     if let Some(file) = file {
         match store_picture(state, file, form.text("media_alt")).await? {
-            Ok(tag) => {
+            Ok((tag, media_id)) => {
+                if form.checked("media_featured") {
+                    values.featured_media_id = Some(media_id);
+                }
                 let body = values.body.trim_end();
                 values.body = if body.is_empty() {
                     tag

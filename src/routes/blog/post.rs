@@ -249,6 +249,11 @@ pub fn render_post_page(
         layout.robots = Some("noindex");
     }
     layout.description = Some(crate::render::text::excerpt(&post.excerpt, &post.body_html));
+    layout.og_image = data
+        .featured
+        .as_ref()
+        .filter(|media| media.is_image())
+        .map(|media| state.config.absolute_url(&media.url()));
     layout = layout.with_feed(
         format!("{} » {} Comments Feed", site.title, post.title),
         format!("{permalink}feed/"),
