@@ -23,6 +23,10 @@ pub enum ImportCommand {
         /// and files its posts show go into ferropress's media library
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
+        /// Fetch each picture missing from the uploads folder from the old
+        /// site's address for it
+        #[arg(long)]
+        fetch_media: bool,
     },
 }
 
@@ -39,7 +43,11 @@ fn line_of(path: &Path, offset: u64) -> Option<usize> {
 }
 
 pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
-    let ImportCommand::Wordpress { file, uploads } = command;
+    let ImportCommand::Wordpress {
+        file,
+        uploads,
+        fetch_media,
+    } = command;
     if let Some(folder) = &uploads {
         if !folder.is_dir() {
             return Err(CliError::Usage(format!(
@@ -51,6 +59,7 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
     let files = MediaFiles {
         uploads,
         media_dir: config.media_dir.clone(),
+        fetch: fetch_media,
     };
     let input = File::open(&file)
         .map_err(|error| CliError::Usage(format!("cannot open {}: {error}", file.display())))?;

@@ -63,6 +63,8 @@ pub struct ImportSummary {
     pub media: usize,
     /// Files an attachment names that were not found in the uploads folder.
     pub missing_files: Vec<String>,
+    /// Files fetched from the old site (`--fetch-media`).
+    pub fetched_files: usize,
     /// Shortcodes left as text, by name, and how often.
     pub unknown_shortcodes: BTreeMap<String, usize>,
     /// Why records were left out, and how many: "menu items", "revisions"…
@@ -92,6 +94,13 @@ impl fmt::Display for ImportSummary {
             plural(self.media, "media file", "media files"),
             plural(self.comments, "comment", "comments"),
         )?;
+        if self.fetched_files > 0 {
+            write!(
+                f,
+                "; {} fetched from the old site",
+                plural(self.fetched_files, "file", "files")
+            )?;
+        }
         if !self.missing_files.is_empty() {
             let shown: Vec<&str> = self
                 .missing_files
@@ -175,6 +184,35 @@ pub struct MediaFiles {
     pub uploads: Option<PathBuf>,
     /// The media store's folder.
     pub media_dir: PathBuf,
+    /// A file not in `uploads` is fetched from the old site's address for it.
+    pub fetch: bool,
+}
+
+/// The largest file `--fetch-media` takes.
+const MAX_FETCHED_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Fetches a file from the old site (blocking: the import runs on its own
+/// thread); `None` for anything but a `200` of a sane size.
+fn fetch(url: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return None;
+    }
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .user_agent("ferropress-import")
+        .build()
+        .ok()?;
+    let response = client.get(url).send().ok()?;
+    if response.status() != reqwest::StatusCode::OK {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    response
+        .take(MAX_FETCHED_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= MAX_FETCHED_BYTES).then_some(bytes)
 }
 
 /// `https://old.example` of `https://old.example/2023/03/05/x/`.
@@ -625,9 +663,19 @@ impl Importer {
             "" => size.file.clone(),
             folder => format!("{folder}/{}", size.file),
         }));
+        // Where the old site served each: the original's address, and its
+        // sizes beside it.
+        let original_url = item.attachment_url.clone();
+        let folder_url = original_url
+            .rsplit_once('/')
+            .map_or(String::new(), |(folder, _)| folder.to_owned());
         let mut byte_size = 0;
         for (index, file) in files.iter().enumerate() {
-            match self.copy_upload(file) {
+            let url = match index {
+                0 => original_url.clone(),
+                _ => format!("{folder_url}/{}", file.rsplit('/').next().unwrap_or(file)),
+            };
+            match self.copy_upload(file, &url) {
                 Some(bytes) if index == 0 => byte_size = bytes,
                 Some(_) => {}
                 None => self.summary.missing_files.push(file.clone()),
@@ -665,16 +713,28 @@ impl Importer {
         Ok(())
     }
 
-    /// Copies `uploads/PATH` into the media store; its size, or `None` when
-    /// it is not there (or no uploads folder was given).
-    fn copy_upload(&self, path: &str) -> Option<i64> {
-        let source = self.files.uploads.as_ref()?.join(path);
+    /// Copies `uploads/PATH` into the media store (or, with `fetch`, takes
+    /// it from `url`); its size, or `None` when it is nowhere to be had.
+    fn copy_upload(&mut self, path: &str, url: &str) -> Option<i64> {
         let target = self.files.media_dir.join(path);
         if let Some(folder) = target.parent() {
             std::fs::create_dir_all(folder).ok()?;
         }
-        let bytes = std::fs::copy(&source, &target).ok()?;
-        i64::try_from(bytes).ok()
+        let copied = self
+            .files
+            .uploads
+            .as_ref()
+            .and_then(|uploads| std::fs::copy(uploads.join(path), &target).ok());
+        if let Some(bytes) = copied {
+            return i64::try_from(bytes).ok();
+        }
+        if !self.files.fetch {
+            return None;
+        }
+        let bytes = fetch(url)?;
+        std::fs::write(&target, &bytes).ok()?;
+        self.summary.fetched_files += 1;
+        i64::try_from(bytes.len()).ok()
     }
 
     /// What needs everything in: featured images, page parents (and so the

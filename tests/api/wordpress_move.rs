@@ -29,6 +29,7 @@ fn import_rich_site(app: &TestApp) -> (ImportSummary, tempfile::TempDir) {
     let files = MediaFiles {
         uploads: Some(copy.path().join("uploads")),
         media_dir: app.state.config.media_dir.clone(),
+        fetch: false,
     };
     let summary = import_wordpress(&mut app.conn(), EXPORT.as_bytes(), &files, |_| {}).unwrap();
     app.state.sync_content_version();
@@ -219,7 +220,7 @@ on_both_backends! {
         // Into a fresh site of the same backend, with this site's files as its uploads folder.
         let backend = if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite };
         let fresh = TestApp::spawn(backend).await.unwrap();
-        let files = MediaFiles { uploads: Some(app.state.config.media_dir.clone()), media_dir: fresh.state.config.media_dir.clone() };
+        let files = MediaFiles { uploads: Some(app.state.config.media_dir.clone()), media_dir: fresh.state.config.media_dir.clone(), fetch: false };
         let summary = import_wordpress(&mut fresh.conn(), wxr.as_bytes(), &files, |_| {}).unwrap();
         fresh.state.sync_content_version();
         assert!(summary.missing_files.is_empty(), "{summary}");
@@ -276,5 +277,46 @@ on_both_backends! {
         let report = ferropress::linkcheck::check(&address, links).await;
         let broken: Vec<(&str, u16, &str)> = report.broken.iter().map(|link| (link.path.as_str(), link.status, link.used_on[0].as_str())).collect();
         assert_eq!(broken, [("/2020/01/01/gone/", 404, post.permalink().as_str()), ("/wp-content/uploads/none.jpg", 404, post.permalink().as_str())]);
+    }
+}
+
+on_both_backends! {
+    async fn pictures_missing_from_the_uploads_folder_are_fetched_from_the_old_site(app) {
+        // The old site, serving its uploads over HTTP on loopback.
+        let copy = tempfile::tempdir().unwrap();
+        let unpacked = std::process::Command::new("tar").args(["xzf", UPLOADS, "-C"]).arg(copy.path()).status().unwrap();
+        assert!(unpacked.success());
+        let folder = copy.path().join("uploads");
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().service(actix_files::Files::new("/wp-content/uploads", folder.clone()))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let old_site = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+        let running = server.run();
+        let stop = running.handle();
+        tokio::spawn(running);
+
+        let export = EXPORT.replace("http://127.0.0.2:8083", &old_site);
+        let files = MediaFiles { uploads: None, media_dir: app.state.config.media_dir.clone(), fetch: true };
+        let mut conn = app.conn();
+        let summary = tokio::task::spawn_blocking(move || import_wordpress(&mut conn, export.as_bytes(), &files, |_| {}).unwrap())
+            .await
+            .unwrap();
+        app.state.sync_content_version();
+        stop.stop(true).await;
+        assert_eq!((summary.media, summary.fetched_files), (4, 19), "4 originals and their 15 sizes: {summary}");
+        assert!(summary.missing_files.is_empty(), "{summary}");
+        let picture = app.get("/wp-content/uploads/2026/11/clinic-room-a-150x150.jpg").await;
+        assert_eq!(picture.status(), StatusCode::OK);
+        assert_eq!(picture.headers()["content-type"], "image/jpeg");
+        // Without the old site, the summary names what could not be had.
+        let fresh = TestApp::spawn(if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite }).await.unwrap();
+        let files = MediaFiles { uploads: None, media_dir: fresh.state.config.media_dir.clone(), fetch: true };
+        let mut conn = fresh.conn();
+        let gone = EXPORT.replace("http://127.0.0.2:8083", "http://127.0.0.1:9");
+        let summary = tokio::task::spawn_blocking(move || import_wordpress(&mut conn, gone.as_bytes(), &files, |_| {}).unwrap()).await.unwrap();
+        assert_eq!((summary.fetched_files, summary.missing_files.len()), (0, 19), "{summary}");
     }
 }
