@@ -83,6 +83,30 @@ impl Media {
         }
     }
 
+    /// How a listing shows it: the 768-wide size (or the nearest), with
+    /// the others in `srcset`.
+    pub fn thumbnail(&self) -> Option<crate::render::layout::Thumbnail> {
+        if !self.is_image() {
+            return None;
+        }
+        let sizes = self.sizes();
+        let fitting = sizes
+            .iter()
+            .filter(|size| self.same_shape(size))
+            .min_by_key(|size| (size.width - 768).abs());
+        let (src, width, height) = match fitting {
+            Some(size) => (self.size_url(size), size.width, size.height),
+            None => (self.url(), self.width?, self.height?),
+        };
+        Some(crate::render::layout::Thumbnail {
+            src,
+            width,
+            height,
+            srcset: self.srcset(),
+            alt: self.alt.clone(),
+        })
+    }
+
     pub fn is_image(&self) -> bool {
         self.mime.starts_with("image/")
     }

@@ -66,6 +66,7 @@ impl Post {
             excerpt: excerpt(&self.excerpt, &self.body_html),
             categories: categories.iter().map(CategoryLink::from).collect(),
             comments_label: comment_count_label(self.comment_count),
+            thumbnail: None,
         }
     }
 

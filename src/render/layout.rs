@@ -86,4 +86,17 @@ pub struct PostSummary {
     pub excerpt: String,
     pub categories: Vec<CategoryLink>,
     pub comments_label: String,
+    /// The featured image, when the post has one.
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// A listing's picture of a post: a size that fits a listing, and the
+/// others for the browser to choose from.
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    pub src: String,
+    pub width: i64,
+    pub height: i64,
+    pub srcset: String,
+    pub alt: String,
 }

@@ -24,9 +24,21 @@ use crate::state::AppState;
 
 /// The summaries a listing shows of `posts`, in their order.
 fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<PostSummary>> {
+    let featured: Vec<i64> = posts
+        .iter()
+        .filter_map(|post| post.featured_media_id)
+        .collect();
+    let pictures = crate::models::media::media_by_ids(conn, &featured)?;
     Ok(with_categories(conn, posts)?
         .iter()
-        .map(|(post, categories)| post.summary(categories))
+        .map(|(post, categories)| {
+            let mut summary = post.summary(categories);
+            summary.thumbnail = post
+                .featured_media_id
+                .and_then(|id| pictures.iter().find(|picture| picture.id == id))
+                .and_then(|picture| picture.thumbnail());
+            summary
+        })
         .collect())
 }
 
