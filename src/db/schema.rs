@@ -11,6 +11,7 @@ diesel::table! {
         wp_login -> Nullable<Text>,
         created_at -> BigInt,
         slug -> Nullable<Text>,
+        wp_id -> Nullable<BigInt>,
     }
 }
 

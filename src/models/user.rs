@@ -209,6 +209,31 @@ pub fn set_wp_login(conn: &mut AnyConnection, user_id: i64, login: &str) -> Quer
     Ok(())
 }
 
+/// Remembers the WordPress user id an imported author had, unless another
+/// user has it.
+pub fn set_user_wp_id(conn: &mut AnyConnection, user_id: i64, wp_id: i64) -> QueryResult<()> {
+    let taken: i64 = users::table
+        .filter(users::wp_id.eq(wp_id))
+        .count()
+        .get_result(conn)?;
+    if taken == 0 {
+        diesel::update(users::table.find(user_id))
+            .set(users::wp_id.eq(wp_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The author page of the user who was WordPress user `wp_id`.
+pub fn author_slug_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<String>> {
+    Ok(users::table
+        .filter(users::wp_id.eq(wp_id))
+        .select(users::slug)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// The author at `/author/{slug}/`: their id and display name (never more:
 /// the page is public).
 pub fn find_author_by_slug(

@@ -33,7 +33,8 @@ use crate::models::post::{
 use crate::models::redirect::record_redirect;
 use crate::models::tag::{set_post_tags, tag_with_slug};
 use crate::models::user::{
-    create_user, find_user_by_email_ignoring_case, find_user_by_wp_login, set_wp_login, NewUser,
+    create_user, find_user_by_email_ignoring_case, find_user_by_wp_login, set_user_wp_id,
+    set_wp_login, NewUser,
 };
 use crate::render::comment::sanitize_imported_comment;
 use crate::render::text::plain_text;
@@ -353,7 +354,12 @@ pub fn import_wordpress<R: BufRead>(
         while let Some(record) = reader.next_record()? {
             match record {
                 WxrRecord::Author(author) => {
-                    importer.author(conn, &author.login, &author.email, &author.display_name)?
+                    importer.author(conn, &author.login, &author.email, &author.display_name)?;
+                    if let Some(user_id) = importer.authors.get(&author.login) {
+                        if author.id > 0 {
+                            set_user_wp_id(conn, *user_id, author.id)?;
+                        }
+                    }
                 }
                 WxrRecord::Category(category) => importer.category(conn, &category)?,
                 WxrRecord::Item(item) => importer.item(conn, &item)?,

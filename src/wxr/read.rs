@@ -8,6 +8,8 @@ use quick_xml::Reader;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WxrAuthor {
+    /// WordPress's user id (`/?author=ID`).
+    pub id: i64,
     pub login: String,
     pub email: String,
     pub display_name: String,
@@ -342,6 +344,7 @@ impl<R: BufRead> WxrReader<R> {
                     };
                     return Some(WxrRecord::Author(author));
                 }
+                "wp:author_id" => author.id = number(&value),
                 "wp:author_login" => author.login = value,
                 "wp:author_email" => author.email = value,
                 "wp:author_display_name" => author.display_name = html_text(&value),

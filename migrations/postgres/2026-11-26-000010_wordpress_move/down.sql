@@ -1,5 +1,7 @@
 DROP INDEX categories_by_path;
 ALTER TABLE categories DROP COLUMN path;
+DROP INDEX users_by_wp_id;
+ALTER TABLE users DROP COLUMN wp_id;
 DROP INDEX users_by_slug;
 ALTER TABLE users DROP COLUMN slug;
 ALTER TABLE comments DROP COLUMN comment_type;

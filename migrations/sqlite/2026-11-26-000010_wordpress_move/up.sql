@@ -51,6 +51,9 @@ ALTER TABLE comments ADD COLUMN comment_type TEXT NOT NULL DEFAULT 'comment';
 -- An author's address: /author/slug/ (WordPress's user_nicename).
 ALTER TABLE users ADD COLUMN slug TEXT;
 CREATE UNIQUE INDEX users_by_slug ON users (slug);
+-- The WordPress user id an imported author had (`/?author=ID`).
+ALTER TABLE users ADD COLUMN wp_id BIGINT;
+CREATE UNIQUE INDEX users_by_wp_id ON users (wp_id);
 
 -- A category's address below /category/: its slug after its parents'
 -- (`back/lumbar`), kept whenever a slug or a parent changes.

@@ -31,6 +31,7 @@ struct FrontQuery {
     /// month (`202303`) or a day (`20230305`), an attachment.
     cat: Option<String>,
     tag: Option<String>,
+    author: Option<String>,
     m: Option<String>,
     attachment_id: Option<String>,
 }
@@ -74,6 +75,11 @@ async fn old_query_address(
             .db(move |conn| crate::models::category::find_category(conn, id))
             .await?
             .map(|category| category.path())
+    } else if let Some(id) = number(&query.author) {
+        state
+            .db(move |conn| crate::models::user::author_slug_by_wp_id(conn, id))
+            .await?
+            .map(|slug| format!("/author/{slug}/"))
     } else if let Some(slug) = &query.tag {
         let slug = crate::domain::slug::percent_decode(slug.trim());
         state
