@@ -51,9 +51,25 @@ pub static COMMENT_REPLY_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// Drop a picture on the post editor to upload it; the file field works
+/// without it.
+pub static PICTURE_DROP_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "picture-drop",
+        "js",
+        include_str!("../../templates/static/picture-drop.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// The asset served at `path`, if any.
 pub fn find_asset(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET, &*ADMIN_STYLESHEET, &*COMMENT_REPLY_SCRIPT]
-        .into_iter()
-        .find(|asset| asset.path == path)
+    [
+        &*STYLESHEET,
+        &*ADMIN_STYLESHEET,
+        &*COMMENT_REPLY_SCRIPT,
+        &*PICTURE_DROP_SCRIPT,
+    ]
+    .into_iter()
+    .find(|asset| asset.path == path)
 }

@@ -159,6 +159,7 @@ struct EditorPage {
     preview: Option<String>,
     /// Pictures to choose the featured image from: (id, path).
     library: Vec<(i64, String)>,
+    drop_script: &'static str,
 }
 
 impl EditorPage {
@@ -214,6 +215,7 @@ async fn editor(
         errors,
         preview,
         library,
+        drop_script: crate::render::assets::PICTURE_DROP_SCRIPT.path.as_str(),
     };
     admin_page_with_status(&page, status)
 }
