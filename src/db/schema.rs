@@ -40,6 +40,7 @@ diesel::table! {
         description -> Text,
         parent_id -> Nullable<BigInt>,
         path -> Text,
+        wp_id -> Nullable<BigInt>,
     }
 }
 

@@ -294,3 +294,34 @@ impl From<&Category> for CategoryLink {
         }
     }
 }
+
+/// Remembers the WordPress term id an imported category had, unless
+/// another category has it.
+pub fn set_category_wp_id(
+    conn: &mut AnyConnection,
+    category_id: i64,
+    wp_id: i64,
+) -> QueryResult<()> {
+    let taken: i64 = categories::table
+        .filter(categories::wp_id.eq(wp_id))
+        .count()
+        .get_result(conn)?;
+    if taken == 0 {
+        diesel::update(categories::table.find(category_id))
+            .set(categories::wp_id.eq(wp_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The category that was WordPress term `wp_id`.
+pub fn find_category_by_wp_id(
+    conn: &mut AnyConnection,
+    wp_id: i64,
+) -> QueryResult<Option<Category>> {
+    categories::table
+        .filter(categories::wp_id.eq(wp_id))
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}

@@ -16,7 +16,7 @@ use diesel::RunQueryDsl;
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::domain::{EmailAddress, Role, Slug};
-use crate::models::category::{category_with_slug, set_category_parent};
+use crate::models::category::{category_with_slug, set_category_parent, set_category_wp_id};
 use crate::models::comment::wp_ids_of_post;
 use crate::models::comment::{
     comment_id_by_wp_id, insert_imported_comments, recount_approved, reserve_comment_ids,
@@ -448,6 +448,9 @@ impl Importer {
             self.summary.categories += 1;
         }
         self.categories.insert(category.slug.clone(), stored.id);
+        if category.id > 0 {
+            set_category_wp_id(conn, stored.id, category.id)?;
+        }
         if !category.parent_slug.is_empty() {
             self.parents
                 .push((category.slug.clone(), category.parent_slug.clone()));

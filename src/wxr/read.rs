@@ -17,6 +17,8 @@ pub struct WxrAuthor {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WxrCategory {
+    /// WordPress's term id (`/?cat=ID`).
+    pub id: i64,
     pub slug: String,
     pub name: String,
     pub parent_slug: String,
@@ -359,6 +361,7 @@ impl<R: BufRead> WxrReader<R> {
                     };
                     return Some(WxrRecord::Category(category));
                 }
+                "wp:term_id" => category.id = number(&value),
                 "wp:category_nicename" => category.slug = value,
                 "wp:cat_name" => category.name = html_text(&value),
                 "wp:category_parent" => category.parent_slug = value,

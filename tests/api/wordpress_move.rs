@@ -179,6 +179,8 @@ on_both_backends! {
             ("/?m=20230305", "/2023/03/05/"),
             ("/?tag=sleep", "/tag/sleep/"),
             ("/?author=2", "/author/dr-lee/"),
+            // WordPress's term id 4 was "Lumbar", below "Back".
+            ("/?cat=4", "/category/back/lumbar/"),
             ("/?attachment_id=5", "/wp-content/uploads/2026/11/lumbar-x-ray-a.jpg"),
             ("/?p=8", "/2023/02/10/radiofrequency-ablation-what-to-expect-a/"),
             // Attachment pages lead to their file.

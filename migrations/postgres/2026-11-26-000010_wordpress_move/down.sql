@@ -1,3 +1,5 @@
+DROP INDEX categories_by_wp_id;
+ALTER TABLE categories DROP COLUMN wp_id;
 DROP INDEX categories_by_path;
 ALTER TABLE categories DROP COLUMN path;
 DROP INDEX users_by_wp_id;

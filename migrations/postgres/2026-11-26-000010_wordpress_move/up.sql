@@ -60,3 +60,6 @@ CREATE UNIQUE INDEX users_by_wp_id ON users (wp_id);
 ALTER TABLE categories ADD COLUMN path TEXT NOT NULL DEFAULT '';
 UPDATE categories SET path = slug;
 CREATE INDEX categories_by_path ON categories (path);
+-- The WordPress term id an imported category had (`/?cat=ID`).
+ALTER TABLE categories ADD COLUMN wp_id BIGINT;
+CREATE UNIQUE INDEX categories_by_wp_id ON categories (wp_id);

@@ -72,7 +72,7 @@ async fn old_query_address(
             .map(|page| page.permalink())
     } else if let Some(id) = number(&query.cat) {
         state
-            .db(move |conn| crate::models::category::find_category(conn, id))
+            .db(move |conn| crate::models::category::find_category_by_wp_id(conn, id))
             .await?
             .map(|category| category.path())
     } else if let Some(id) = number(&query.author) {
