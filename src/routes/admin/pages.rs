@@ -10,7 +10,7 @@ use super::{
     NoticeQuery,
 };
 use crate::domain::PostType;
-use crate::domain::{FieldErrors, PostStatus, Slug};
+use crate::domain::{FieldErrors, PostStatus};
 use crate::error::PageError;
 use crate::models::post::{find_post, pages_in_order, save_page, PageInput, Post};
 use crate::routes::staff::{AdminForm, Staff};
@@ -168,26 +168,8 @@ fn values_from(fields: &FieldMap) -> PageValues {
 
 fn parse(values: &PageValues, author_id: i64) -> Result<PageInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    if values.title.trim().is_empty() {
-        errors.push(("title", "Please enter a title."));
-    }
-    let slug = match values.slug.trim() {
-        "" => None,
-        typed => match Slug::from_text(typed) {
-            Ok(slug) => Some(slug),
-            Err(_) => {
-                errors.push(("slug", "A slug needs at least one letter or digit."));
-                None
-            }
-        },
-    };
-    let status = match values.status.parse::<PostStatus>() {
-        Ok(status) if !status.is_trash() => status,
-        _ => {
-            errors.push(("status", "Please choose a status."));
-            PostStatus::Draft
-        }
-    };
+    let (slug, status) =
+        super::posts::parse_heading(&values.title, &values.slug, &values.status, &mut errors);
     let menu_order = match values.menu_order.trim() {
         "" => 0,
         typed => typed.parse::<i64>().unwrap_or_else(|_| {

@@ -316,13 +316,19 @@ fn values_from(fields: &FieldMap) -> PostValues {
     }
 }
 
-/// The editor's values as a post to save, or a message at each bad field.
-fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    if values.title.trim().is_empty() {
+/// What the post and page editors share: a title, a slug typed or not, and
+/// a status (the Trash is reached by "Move to Trash", never chosen) — each
+/// with its message when it is wrong.
+pub(super) fn parse_heading(
+    title: &str,
+    slug: &str,
+    status: &str,
+    errors: &mut FieldErrors,
+) -> (Option<Slug>, PostStatus) {
+    if title.trim().is_empty() {
         errors.push(("title", "Please enter a title."));
     }
-    let slug = match values.slug.trim() {
+    let slug = match slug.trim() {
         "" => None,
         typed => match Slug::from_text(typed) {
             Ok(slug) => Some(slug),
@@ -332,14 +338,20 @@ fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
             }
         },
     };
-    // The Trash is reached by "Move to Trash", never chosen in the editor.
-    let status = match values.status.parse::<PostStatus>() {
+    let status = match status.parse::<PostStatus>() {
         Ok(status) if !status.is_trash() => status,
         _ => {
             errors.push(("status", "Please choose a status."));
             PostStatus::Draft
         }
     };
+    (slug, status)
+}
+
+/// The editor's values as a post to save, or a message at each bad field.
+fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let (slug, status) = parse_heading(&values.title, &values.slug, &values.status, &mut errors);
     let published_at = match values.published_at.trim() {
         "" => now(),
         typed => match NaiveDateTime::parse_from_str(typed, DATE_INPUT_FORMAT)
