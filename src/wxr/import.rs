@@ -260,6 +260,8 @@ fn image_sizes(metadata: &str) -> Vec<MediaSize> {
     });
     let mut sizes: Vec<MediaSize> = SIZE
         .captures_iter(metadata)
+        // A size is a file beside the original: never `..` or a hidden name.
+        .filter(|found| !found[1].starts_with('.'))
         .filter_map(|found| {
             Some(MediaSize {
                 file: found[1].to_owned(),
@@ -916,6 +918,34 @@ mod tests {
              1 file not found in the uploads folder (2023/03/x.jpg); \
              shortcodes left as text: [contact-form-7] ×2; 3 skipped: 2 menu items, 1 revisions"
         );
+    }
+
+    #[test]
+    fn attachment_files_stay_inside_the_uploads_folder() {
+        assert_eq!(
+            safe_upload_path("2023/03/x.jpg").as_deref(),
+            Some("2023/03/x.jpg")
+        );
+        // A leading slash is read below the folder, never at the root.
+        assert_eq!(
+            safe_upload_path("/etc/passwd").as_deref(),
+            Some("etc/passwd")
+        );
+        for outside in [
+            "../x.jpg",
+            "2023/../../x.jpg",
+            "2023//x.jpg",
+            "a\\b.jpg",
+            "",
+        ] {
+            assert_eq!(safe_upload_path(outside), None, "{outside}");
+        }
+        let metadata = r#"s:4:"file";s:2:"..";s:5:"width";i:1;s:6:"height";i:1;s:4:"file";s:9:"x-1x1.jpg";s:5:"width";i:1;s:6:"height";i:1;"#;
+        let files: Vec<String> = image_sizes(metadata)
+            .into_iter()
+            .map(|size| size.file)
+            .collect();
+        assert_eq!(files, ["x-1x1.jpg"]);
     }
 
     #[test]
