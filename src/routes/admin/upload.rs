@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use super::FieldMap;
 use crate::error::PageError;
-use crate::routes::staff::{CsrfForm, Staff};
+use crate::routes::staff::{AdminForm, CsrfForm, Staff};
 use crate::uploads::MAX_UPLOAD_BYTES;
 
 /// A text field of a multipart form may be this long.
@@ -98,16 +98,10 @@ impl FromRequest for AdminUpload {
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("multipart/form-data"));
         if !is_multipart {
-            let form = crate::forms::CleanForm::<FieldMap>::from_request(request, payload);
+            // A plain form is a panel form like any other.
+            let form = AdminForm::<FieldMap>::from_request(request, payload);
             return Box::pin(async move {
-                let staff = staff.await?;
-                let form = form
-                    .await
-                    .map_err(|_| PageError::CsrfRejected)?
-                    .into_inner();
-                if !staff.csrf_matches(form.csrf_token()) {
-                    return Err(PageError::CsrfRejected.into());
-                }
+                let AdminForm { staff, form } = form.await?;
                 Ok(AdminUpload {
                     staff,
                     form,
