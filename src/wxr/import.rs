@@ -300,6 +300,23 @@ fn library_images(
         .collect())
 }
 
+/// Content rendered as WordPress shows it, its galleries drawn from the
+/// library as it stands.
+fn render_with_library(
+    conn: &mut AnyConnection,
+    content: &str,
+    site_origin: Option<&str>,
+) -> diesel::QueryResult<Rendered> {
+    let library = library_images(conn, &gallery_ids(content))?;
+    Ok(render_wordpress(content, site_origin, &|ids| {
+        library
+            .iter()
+            .filter(|image| ids.contains(&image.wp_id))
+            .cloned()
+            .collect()
+    }))
+}
+
 /// The importer's memory of what it mapped: WordPress → ferropress ids,
 /// and the links that can only be made once everything is in.
 struct Importer {
@@ -315,8 +332,9 @@ struct Importer {
     page_parents: Vec<(i64, i64)>,
     /// (media, WordPress id of the post it was uploaded to).
     media_parents: Vec<(i64, i64)>,
-    /// Posts whose galleries named images not imported yet.
-    rerender: Vec<i64>,
+    /// Posts whose galleries named images not imported yet, with the old
+    /// site's origin their links are made relative to.
+    rerender: Vec<(i64, Option<String>)>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
@@ -550,7 +568,8 @@ impl Importer {
                 };
                 let post = insert_imported_post(conn, &imported)?;
                 if !rendered.missing_images.is_empty() {
-                    self.rerender.push(post.id);
+                    self.rerender
+                        .push((post.id, origin_of(&item.link).map(str::to_owned)));
                 }
                 self.post_links(conn, post.id, item)?;
                 if post_type == PostType::Page {
@@ -582,14 +601,7 @@ impl Importer {
         conn: &mut AnyConnection,
         item: &WxrItem,
     ) -> Result<Rendered, ImportError> {
-        let library = library_images(conn, &gallery_ids(&item.content))?;
-        let rendered = render_wordpress(&item.content, origin_of(&item.link), &|ids| {
-            library
-                .iter()
-                .filter(|image| ids.contains(&image.wp_id))
-                .cloned()
-                .collect()
-        });
+        let rendered = render_with_library(conn, &item.content, origin_of(&item.link))?;
         for name in &rendered.unknown_shortcodes {
             *self
                 .summary
@@ -773,18 +785,11 @@ impl Importer {
         for (post_id, _) in &page_parents {
             refresh_page_path(conn, *post_id)?;
         }
-        for post_id in std::mem::take(&mut self.rerender) {
+        for (post_id, origin) in std::mem::take(&mut self.rerender) {
             let Some(post) = find_post(conn, post_id)? else {
                 continue;
             };
-            let library = library_images(conn, &gallery_ids(&post.body_source))?;
-            let rendered = render_wordpress(&post.body_source, None, &|ids| {
-                library
-                    .iter()
-                    .filter(|image| ids.contains(&image.wp_id))
-                    .cloned()
-                    .collect()
-            });
+            let rendered = render_with_library(conn, &post.body_source, origin.as_deref())?;
             set_body_html(conn, post_id, &rendered.html)?;
         }
         Ok(())

@@ -324,3 +324,40 @@ on_both_backends! {
         assert_eq!((summary.fetched_files, summary.missing_files.len()), (0, 19), "{summary}");
     }
 }
+
+on_both_backends! {
+    async fn galleries_that_name_pictures_later_in_the_file_still_show_them(app) {
+        // The attachments moved to the end of the export, after the posts that show them.
+        let mut items: Vec<&str> = EXPORT.split("<item>").collect();
+        let head = items.remove(0);
+        let (attachments, others): (Vec<&str>, Vec<&str>) =
+            items.into_iter().partition(|item| item.contains("<wp:post_type><![CDATA[attachment]]>"));
+        let last = others.last().unwrap();
+        let (last_item, tail) = last.split_once("</item>").unwrap();
+        let mut reordered = String::from(head);
+        for item in &others[..others.len() - 1] {
+            reordered.push_str("<item>");
+            reordered.push_str(item);
+        }
+        reordered.push_str("<item>");
+        reordered.push_str(last_item);
+        reordered.push_str("</item>");
+        for item in &attachments {
+            reordered.push_str("<item>");
+            reordered.push_str(item.split_once("</item>").unwrap().0);
+            reordered.push_str("</item>");
+        }
+        reordered.push_str(tail);
+        assert!(reordered.find("clinic-room-a").unwrap() > reordered.find("[gallery").unwrap());
+
+        let copy = tempfile::tempdir().unwrap();
+        let unpacked = std::process::Command::new("tar").args(["xzf", UPLOADS, "-C"]).arg(copy.path()).status().unwrap();
+        assert!(unpacked.success());
+        let files = MediaFiles { uploads: Some(copy.path().join("uploads")), media_dir: app.state.config.media_dir.clone(), fetch: false };
+        import_wordpress(&mut app.conn(), reordered.as_bytes(), &files, |_| {}).unwrap();
+        app.state.sync_content_version();
+        let (_, post) = app.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;
+        assert!(post.contains("<div class=\"gallery gallery-columns-3\">") && post.contains("/wp-content/uploads/2026/11/clinic-room-a-150x150.jpg"), "{post}");
+        assert!(!post.contains("127.0.0.2:8083"), "the old site's links made relative when drawn again: {post}");
+    }
+}
