@@ -32,10 +32,10 @@ pub struct Config {
     /// SQLite's `max_page_count` on every connection: tests make a "full
     /// disk" with it. Not configurable from outside.
     pub sqlite_max_pages: Option<u64>,
-    /// The uploads folder (the media store): `FERROPRESS_MEDIA_URL`, or
-    /// `uploads` beside the SQLite file (in the working directory for
-    /// PostgreSQL).
-    pub media_dir: PathBuf,
+    /// Where uploaded files live: `FERROPRESS_MEDIA_URL` (a folder, or an
+    /// S3-compatible bucket), or `uploads` beside the SQLite file (in the
+    /// working directory for PostgreSQL).
+    pub media: MediaLocation,
 }
 
 /// How often and how hard the worker works; tests shorten the waits.
@@ -84,7 +84,7 @@ pub enum ConfigError {
     ProxyHops(String),
     #[error("FERROPRESS_SECRET_KEY must be at least 32 characters")]
     SecretKey,
-    #[error("invalid FERROPRESS_MEDIA_URL {0:?}: expected a folder path or file:///path (S3 buckets are not supported yet)")]
+    #[error("invalid FERROPRESS_MEDIA_URL {0:?}: expected a folder path, file:///path or s3://bucket/prefix")]
     MediaUrl(String),
 }
 
@@ -102,6 +102,12 @@ pub struct RawConfig {
     pub proxy_hops: Option<TomlNumber>,
     pub rust_log: Option<String>,
     pub media_url: Option<String>,
+    /// For an `s3://` media store; the AWS tools' own variable names.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    pub s3_session_token: Option<String>,
 }
 
 /// `proxy_hops` may be written `2` or `"2"` in the file.
@@ -134,6 +140,11 @@ impl RawConfig {
             proxy_hops: lookup("FERROPRESS_PROXY_HOPS").map(TomlNumber::Text),
             rust_log: lookup("RUST_LOG"),
             media_url: lookup("FERROPRESS_MEDIA_URL"),
+            s3_endpoint: lookup("AWS_ENDPOINT_URL").or_else(|| lookup("AWS_ENDPOINT")),
+            s3_region: lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")),
+            s3_access_key_id: lookup("AWS_ACCESS_KEY_ID"),
+            s3_secret_access_key: lookup("AWS_SECRET_ACCESS_KEY"),
+            s3_session_token: lookup("AWS_SESSION_TOKEN"),
         }
     }
 
@@ -161,6 +172,11 @@ impl RawConfig {
             proxy_hops: self.proxy_hops.or(lower.proxy_hops),
             rust_log: self.rust_log.or(lower.rust_log),
             media_url: self.media_url.or(lower.media_url),
+            s3_endpoint: self.s3_endpoint.or(lower.s3_endpoint),
+            s3_region: self.s3_region.or(lower.s3_region),
+            s3_access_key_id: self.s3_access_key_id.or(lower.s3_access_key_id),
+            s3_secret_access_key: self.s3_secret_access_key.or(lower.s3_secret_access_key),
+            s3_session_token: self.s3_session_token.or(lower.s3_session_token),
         }
     }
 }
@@ -224,12 +240,23 @@ impl Config {
                 .filter(|hops| (1..=10).contains(hops))
                 .ok_or(ConfigError::ProxyHops(text))?,
         };
-        let media_dir = match non_empty(raw.media_url) {
-            Some(url) => parse_media_url(&url)?,
-            None => default_media_dir(&database_url),
+        let media = match non_empty(raw.media_url) {
+            Some(url) => match parse_media_url(&url)? {
+                MediaUrl::Folder(folder) => MediaLocation::Folder(folder),
+                MediaUrl::Bucket { bucket, prefix } => MediaLocation::Bucket(BucketLocation {
+                    bucket,
+                    prefix,
+                    endpoint: non_empty(raw.s3_endpoint),
+                    region: non_empty(raw.s3_region),
+                    access_key_id: non_empty(raw.s3_access_key_id),
+                    secret_access_key: non_empty(raw.s3_secret_access_key),
+                    session_token: non_empty(raw.s3_session_token),
+                }),
+            },
+            None => MediaLocation::Folder(default_media_dir(&database_url)),
         };
         Ok(Config {
-            media_dir,
+            media,
             bind,
             database_url,
             site_url,
@@ -262,14 +289,71 @@ impl Config {
     }
 }
 
-/// A folder, given as a path or a `file://` URL.
-fn parse_media_url(url: &str) -> Result<PathBuf, ConfigError> {
-    let path = match url.split_once("://") {
-        None => url,
-        Some(("file", path)) if path.starts_with('/') => path,
-        Some(_) => return Err(ConfigError::MediaUrl(url.to_owned())),
-    };
-    Ok(PathBuf::from(path))
+/// Where the media store keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    Folder(PathBuf),
+    Bucket(BucketLocation),
+}
+
+/// An S3-compatible bucket, and how to reach it (unset values come from
+/// the usual AWS sources: environment, instance credentials).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BucketLocation {
+    pub bucket: String,
+    /// Keys start with this (no leading or trailing `/`); may be empty.
+    pub prefix: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for BucketLocation {
+    /// Never the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BucketLocation")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+enum MediaUrl {
+    Folder(PathBuf),
+    Bucket { bucket: String, prefix: String },
+}
+
+/// A folder (a path or a `file://` URL) or a bucket (`s3://bucket/prefix`).
+fn parse_media_url(url: &str) -> Result<MediaUrl, ConfigError> {
+    let invalid = || ConfigError::MediaUrl(url.to_owned());
+    match url.split_once("://") {
+        None => Ok(MediaUrl::Folder(PathBuf::from(url))),
+        Some(("file", path)) if path.starts_with('/') => Ok(MediaUrl::Folder(PathBuf::from(path))),
+        Some(("s3", rest)) => {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let bucket_ok = (3..=63).contains(&bucket.len())
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            let prefix = prefix.trim_matches('/');
+            let prefix_ok = prefix
+                .split('/')
+                .all(|part| !matches!(part, "." | "..") && !part.contains(['\\', '?', '#']))
+                && !prefix.contains("//");
+            if !bucket_ok || !prefix_ok {
+                return Err(invalid());
+            }
+            Ok(MediaUrl::Bucket {
+                bucket: bucket.to_owned(),
+                prefix: prefix.to_owned(),
+            })
+        }
+        Some(_) => Err(invalid()),
+    }
 }
 
 /// `uploads` beside the SQLite file; for PostgreSQL, in the working directory.
@@ -380,6 +464,54 @@ mod tests {
         assert!(bad(&[("FERROPRESS_SECRET_KEY", "short")]).contains("32 characters"));
         assert!(bad(&[("FERROPRESS_PROXY_HOPS", "0")]).contains("FERROPRESS_PROXY_HOPS"));
         assert!(bad(&[("FERROPRESS_PROXY_HOPS", "many")]).contains("FERROPRESS_PROXY_HOPS"));
+        for media in [
+            "ftp://host/x",
+            "s3://",
+            "s3://UPPER/x",
+            "s3://bucket/../x",
+            "file://relative",
+        ] {
+            assert!(
+                bad(&[("FERROPRESS_MEDIA_URL", media)]).contains("FERROPRESS_MEDIA_URL"),
+                "{media}"
+            );
+        }
+    }
+
+    #[test]
+    fn media_goes_to_a_folder_or_a_bucket() {
+        let media = |pairs: &[(&str, &str)]| {
+            Config::load(RawConfig::default(), None, env(pairs))
+                .unwrap()
+                .media
+        };
+        assert_eq!(
+            media(&[("DATABASE_URL", "sqlite:///srv/blog/site.db")]),
+            MediaLocation::Folder(PathBuf::from("/srv/blog/uploads"))
+        );
+        assert_eq!(
+            media(&[("FERROPRESS_MEDIA_URL", "file:///var/media")]),
+            MediaLocation::Folder(PathBuf::from("/var/media"))
+        );
+        let MediaLocation::Bucket(bucket) = media(&[
+            ("FERROPRESS_MEDIA_URL", "s3://blog-media/site/uploads/"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "key"),
+            ("AWS_SECRET_ACCESS_KEY", "the-secret"),
+        ]) else {
+            panic!("a bucket");
+        };
+        assert_eq!(
+            (bucket.bucket.as_str(), bucket.prefix.as_str()),
+            ("blog-media", "site/uploads")
+        );
+        assert_eq!(bucket.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(bucket.region.as_deref(), Some("eu-west-1"));
+        assert!(
+            !format!("{bucket:?}").contains("the-secret"),
+            "the secret stays out of logs"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod linkcheck;
 pub mod mail;
+pub mod media_store;
 pub mod models;
 pub mod moderate;
 pub mod page_cache;

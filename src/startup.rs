@@ -59,6 +59,7 @@ impl Application {
             .and_then(|value| value.parse().ok())
             .unwrap_or(crate::page_cache::DEFAULT_CACHE_BYTES);
         drop(conn);
+        let media = crate::media_store::MediaStore::open(&config.media)?;
 
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -94,6 +95,7 @@ impl Application {
             login_failures_by_pair: FailureThrottle::new(5, std::time::Duration::from_secs(60)),
             login_failures_by_address: FailureThrottle::new(20, std::time::Duration::from_secs(6)),
             page_cache: crate::page_cache::PageCache::new(cache_bytes, content_version),
+            media,
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub page_cache: crate::page_cache::PageCache,
     /// Commits readers' comments in batches (group commit).
     pub writer: crate::db::group_commit::GroupWriter,
+    /// Uploaded files (a folder or a bucket).
+    pub media: crate::media_store::MediaStore,
 }
 
 impl AppState {

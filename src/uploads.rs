@@ -4,10 +4,10 @@
 //! WordPress's sizes (150×150 crop, 300, 768, 1024, 1536 wide).
 
 use std::io::Cursor;
-use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+use crate::media_store::{MediaStore, MediaStoreError};
 use crate::models::media::{MediaSize, NewMedia};
 
 /// Uploads larger than this are refused with `413`.
@@ -149,52 +149,53 @@ fn file_stem(name: &str) -> String {
     }
 }
 
-/// Writes the picture under `media_dir/YYYY/MM/` with a name no other file
-/// there has, and its sizes beside it; what to record in the library.
-pub fn store(
-    media_dir: &Path,
-    processed: &Processed,
+/// Writes the picture under `YYYY/MM/` in the media store with a name no
+/// other file there has, and its sizes beside it; what to record in the
+/// library.
+pub async fn store(
+    media: &MediaStore,
+    processed: Processed,
     file_name: &str,
     alt: &str,
     at: i64,
-) -> std::io::Result<NewMedia> {
+) -> Result<NewMedia, MediaStoreError> {
     let date = crate::render::text::datetime(at);
     let folder = date.format("%Y/%m").to_string();
-    std::fs::create_dir_all(media_dir.join(&folder))?;
     let extension = processed.extension();
+    let mime = processed.mime();
     let stem = file_stem(file_name);
     let mut name = stem.clone();
     let mut suffix = 2;
-    while media_dir
-        .join(&folder)
-        .join(format!("{name}.{extension}"))
-        .exists()
+    while media
+        .exists(&format!("{folder}/{name}.{extension}"))
+        .await?
     {
         name = format!("{stem}-{suffix}");
         suffix += 1;
     }
     let path = format!("{folder}/{name}.{extension}");
-    std::fs::write(media_dir.join(&path), &processed.original)?;
+    let byte_size = processed.original.len() as i64;
+    media.put(&path, processed.original).await?;
     let size_extension = match processed.format {
         ImageFormat::Gif => "png",
         _ => extension,
     };
     let mut sizes = Vec::new();
-    for (width, height, bytes) in &processed.sizes {
+    for (width, height, bytes) in processed.sizes {
         let file = format!("{name}-{width}x{height}.{size_extension}");
-        std::fs::write(media_dir.join(&folder).join(&file), bytes)?;
+        media.put(&format!("{folder}/{file}"), bytes).await?;
         sizes.push(MediaSize {
             file,
-            width: i64::from(*width),
-            height: i64::from(*height),
+            width: i64::from(width),
+            height: i64::from(height),
         });
     }
     Ok(NewMedia {
         path,
-        mime: processed.mime().to_owned(),
+        mime: mime.to_owned(),
         width: Some(i64::from(processed.width)),
         height: Some(i64::from(processed.height)),
-        byte_size: processed.original.len() as i64,
+        byte_size,
         title: stem,
         alt: alt.trim().to_owned(),
         caption: String::new(),

@@ -56,9 +56,11 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
             )));
         }
     }
+    let store = crate::media_store::MediaStore::open(&config.media)
+        .map_err(|error| CliError::Failed(error.into()))?;
     let files = MediaFiles {
         uploads,
-        media_dir: config.media_dir.clone(),
+        store,
         fetch: fetch_media,
     };
     let input = File::open(&file)

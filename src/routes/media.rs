@@ -3,11 +3,14 @@
 //! `Range` and `HEAD` as a file server answers them; never a page: HTML,
 //! SVG, scripts and the like are not served at all.
 
-use actix_files::NamedFile;
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use futures_util::StreamExt;
 
 use crate::error::PageError;
+use crate::media_store::{Body, ByteRange, Fetched, Found, Want};
 use crate::state::AppState;
 
 /// What the library serves, by extension: pictures, sound, video, documents.
@@ -37,33 +40,117 @@ pub async fn serve(
 ) -> Result<HttpResponse, PageError> {
     let path = path.into_inner();
     let relative = servable(&path).ok_or(PageError::NotFound)?;
-    let full = state.config.media_dir.join(relative);
-    // Opening touches the disk: not on the threads serving connections.
-    let file = web::block(move || -> std::io::Result<Option<NamedFile>> {
-        if !std::fs::metadata(&full)?.is_file() {
-            return Ok(None);
+    let want = Want {
+        head: request.method() == Method::HEAD,
+        range: request
+            .headers()
+            .get(header::RANGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(ByteRange::parse),
+    };
+    let fetched =
+        state.media.fetch(relative, want).await.map_err(|error| {
+            PageError::Unexpected(anyhow::anyhow!("reading {relative}: {error}"))
+        })?;
+    let found = match fetched {
+        Fetched::Missing => return Err(PageError::NotFound),
+        Fetched::Unsatisfiable { size } => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .finish())
         }
-        NamedFile::open(&full).map(Some)
+        Fetched::Found(found) => found,
+    };
+    if found
+        .e_tag
+        .as_deref()
+        .is_some_and(|tag| none_match_fails(&request, tag))
+    {
+        let mut response = HttpResponse::NotModified();
+        file_headers(&mut response, relative, &found);
+        return Ok(response.finish());
+    }
+    let mut response = HttpResponse::build(if found.partial {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    });
+    file_headers(&mut response, relative, &found);
+    response.insert_header((header::CONTENT_TYPE, content_type(relative)));
+    if found.partial {
+        response.insert_header((
+            header::CONTENT_RANGE,
+            format!(
+                "bytes {}-{}/{}",
+                found.range.start,
+                found.range.end.saturating_sub(1),
+                found.size
+            ),
+        ));
+    }
+    let length = found.range.end - found.range.start;
+    Ok(match found.body {
+        Body::Whole(bytes) => response.body(bytes),
+        Body::Stream(stream) => response.body(SizedStream::new(length, stream.boxed())),
+        // `HEAD`: the length of what `GET` would send, and nothing.
+        Body::Nothing => response.body(SizedStream::new(
+            length,
+            futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
+        )),
     })
-    .await
-    .map_err(|error| PageError::Unexpected(anyhow::anyhow!("opening a file failed: {error}")))?
-    .ok()
-    .flatten()
-    .ok_or(PageError::NotFound)?
-    .use_etag(true)
-    .use_last_modified(true);
-    let mut response = file.into_response(&request);
-    let headers = response.headers_mut();
+}
+
+/// What every answer about a file says: how to cache it and how to check.
+fn file_headers(response: &mut HttpResponseBuilder, relative: &str, found: &Found) {
+    let _ = relative;
+    if let Some(tag) = &found.e_tag {
+        response.insert_header((header::ETAG, tag.as_str()));
+    }
+    response.insert_header((
+        header::LAST_MODIFIED,
+        header::HttpDate::from(std::time::SystemTime::from(found.last_modified)).to_string(),
+    ));
     // An upload keeps its name for good (a new one gets a new name).
-    headers.insert(
+    response.insert_header((
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=2592000"),
-    );
-    headers.insert(
+    ));
+    response.insert_header((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
+    response.insert_header((
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
-    );
-    Ok(response)
+    ));
+    // Served as stored: never compressed on the way (which would also
+    // break ranges).
+    response.insert_header((
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static("identity"),
+    ));
+}
+
+/// Whether `If-None-Match` names the file as the client has it.
+fn none_match_fails(request: &HttpRequest, tag: &str) -> bool {
+    let bare = |candidate: &str| {
+        candidate
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_owned()
+    };
+    let ours = bare(tag);
+    request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == ours)
+}
+
+fn content_type(relative: &str) -> String {
+    mime_guess::from_path(relative)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use diesel::RunQueryDsl;
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::domain::{EmailAddress, Role, Slug};
+use crate::media_store::MediaStore;
 use crate::models::category::{category_with_slug, set_category_parent, set_category_wp_id};
 use crate::models::comment::wp_ids_of_post;
 use crate::models::comment::{
@@ -178,13 +179,13 @@ fn old_path(link: &str) -> Option<String> {
 }
 
 /// Where an import's files come from and go.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MediaFiles {
     /// A copy of the old site's `wp-content/uploads`; `None`: attachments
     /// are recorded and their files listed as missing.
     pub uploads: Option<PathBuf>,
-    /// The media store's folder.
-    pub media_dir: PathBuf,
+    /// Where the files go.
+    pub store: MediaStore,
     /// A file not in `uploads` is fetched from the old site's address for it.
     pub fetch: bool,
 }
@@ -739,25 +740,25 @@ impl Importer {
     /// Copies `uploads/PATH` into the media store (or, with `fetch`, takes
     /// it from `url`); its size, or `None` when it is nowhere to be had.
     fn copy_upload(&mut self, path: &str, url: &str) -> Option<i64> {
-        let target = self.files.media_dir.join(path);
-        if let Some(folder) = target.parent() {
-            std::fs::create_dir_all(folder).ok()?;
-        }
         let copied = self
             .files
             .uploads
             .as_ref()
-            .and_then(|uploads| std::fs::copy(uploads.join(path), &target).ok());
-        if let Some(bytes) = copied {
-            return i64::try_from(bytes).ok();
-        }
-        if !self.files.fetch {
+            .and_then(|uploads| std::fs::read(uploads.join(path)).ok());
+        let (bytes, fetched) = match copied {
+            Some(bytes) => (bytes, false),
+            None if self.files.fetch => (fetch(url)?, true),
+            None => return None,
+        };
+        let size = i64::try_from(bytes.len()).ok()?;
+        if let Err(error) = self.files.store.put_blocking(path, bytes) {
+            tracing::warn!(%error, path, "an imported file could not be stored");
             return None;
         }
-        let bytes = fetch(url)?;
-        std::fs::write(&target, &bytes).ok()?;
-        self.summary.fetched_files += 1;
-        i64::try_from(bytes.len()).ok()
+        if fetched {
+            self.summary.fetched_files += 1;
+        }
+        Some(size)
     }
 
     /// What needs everything in: featured images, page parents (and so the

@@ -899,7 +899,7 @@ on_both_backends! {
         use diesel::prelude::*;
         use ferropress::db::schema::{categories, posts};
         let wxr = include_str!("../fixtures/wordpress-export-rich-a.xml");
-        ferropress::wxr::import::import_wordpress(&mut app.conn(), wxr.as_bytes(), &Default::default(), |_| {}).unwrap();
+        ferropress::wxr::import::import_wordpress(&mut app.conn(), wxr.as_bytes(), &app.no_uploads(), |_| {}).unwrap();
         app.state.sync_content_version();
         let titles: Vec<String> = posts::table.select(posts::title).load(&mut app.conn()).unwrap();
         assert!(titles.contains(&"Schmerz & Schlaf — 睡眠と痛み (a)".to_owned()), "{titles:?}");

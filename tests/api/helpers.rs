@@ -272,6 +272,12 @@ impl TestApp {
         )
     }
 
+    /// A second app over this one's database, configured as `adjust` says.
+    pub fn spawn_beside_with(&self, adjust: impl FnOnce(&mut RawConfig)) -> TestApp {
+        let directory = tempfile::tempdir().expect("temp dir");
+        TestApp::start(self.database_url.clone(), directory, adjust, fast_mail)
+    }
+
     fn start(
         database_url: String,
         directory: tempfile::TempDir,
@@ -304,6 +310,26 @@ impl TestApp {
             state,
             client,
             _directory: directory,
+        }
+    }
+
+    /// The media store's folder (the tests' store is a folder unless a test
+    /// says otherwise).
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        match &self.state.config.media {
+            ferropress::config::MediaLocation::Folder(folder) => folder.clone(),
+            ferropress::config::MediaLocation::Bucket(bucket) => {
+                panic!("this app keeps its media in a bucket: {bucket:?}")
+            }
+        }
+    }
+
+    /// An import's files with no uploads folder: attachments are listed as missing.
+    pub fn no_uploads(&self) -> ferropress::wxr::import::MediaFiles {
+        ferropress::wxr::import::MediaFiles {
+            uploads: None,
+            store: self.state.media.clone(),
+            fetch: false,
         }
     }
 

@@ -13,7 +13,7 @@ const FIXTURE: &str = include_str!("../fixtures/wordpress-import.xml");
 const SAMPLE: &str = include_str!("../fixtures/wordpress-export-sample.xml");
 
 fn import(app: &TestApp, wxr: &str) -> Result<ImportSummary, ImportError> {
-    import_wordpress(&mut app.conn(), wxr.as_bytes(), &Default::default(), |_| {})
+    import_wordpress(&mut app.conn(), wxr.as_bytes(), &app.no_uploads(), |_| {})
 }
 
 /// (posts, comments, categories, users): what a second run must not change.

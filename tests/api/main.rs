@@ -110,6 +110,7 @@ mod health;
 mod helpers;
 mod import;
 mod mail;
+mod media_store;
 mod pages;
 mod privacy;
 mod properties;

@@ -78,7 +78,7 @@ on_both_backends! {
         let (path, mime) = &rows[0];
         assert!(path.ends_with("/img-2041.jpg"), "{path}");
         assert_eq!(mime, "image/jpeg");
-        let stored = std::fs::read(app.state.config.media_dir.join(path)).unwrap();
+        let stored = app.state.media.read(path).await.unwrap().expect("the original is stored");
         assert!(!stored.windows(4).any(|window| window == b"Exif"), "no EXIF block");
         assert!(!stored.windows(11).any(|window| window == b"GPSLatitude"), "no location");
         assert!(image::load_from_memory(&stored).is_ok());

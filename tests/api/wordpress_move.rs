@@ -11,14 +11,14 @@ use reqwest::StatusCode;
 
 use crate::helpers::TestApp;
 
-const EXPORT: &str = include_str!("../fixtures/wordpress-export-rich-a.xml");
-const UPLOADS: &str = concat!(
+pub const EXPORT: &str = include_str!("../fixtures/wordpress-export-rich-a.xml");
+pub const UPLOADS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/wordpress-uploads-rich-a.tar.gz"
 );
 
 /// The export imported with a copy of its `wp-content/uploads`.
-fn import_rich_site(app: &TestApp) -> (ImportSummary, tempfile::TempDir) {
+pub fn import_rich_site(app: &TestApp) -> (ImportSummary, tempfile::TempDir) {
     let copy = tempfile::tempdir().unwrap();
     let unpacked = std::process::Command::new("tar")
         .args(["xzf", UPLOADS, "-C"])
@@ -28,7 +28,7 @@ fn import_rich_site(app: &TestApp) -> (ImportSummary, tempfile::TempDir) {
     assert!(unpacked.success());
     let files = MediaFiles {
         uploads: Some(copy.path().join("uploads")),
-        media_dir: app.state.config.media_dir.clone(),
+        store: app.state.media.clone(),
         fetch: false,
     };
     let summary = import_wordpress(&mut app.conn(), EXPORT.as_bytes(), &files, |_| {}).unwrap();
@@ -192,14 +192,7 @@ on_both_backends! {
         let (status, _) = app.get_page("/wp-sitemap.xml").await;
         assert_eq!(status, StatusCode::OK);
         // Files: a range, validators, and nothing outside the library.
-        let image = "/wp-content/uploads/2026/11/rfa-needle-a.jpg";
-        let ranged = app.client.get(app.url(image)).header("Range", "bytes=0-9").send().await.unwrap();
-        assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
-        assert_eq!(ranged.bytes().await.unwrap().len(), 10);
-        let full = app.get(image).await;
-        let etag = full.headers()["etag"].clone();
-        let again = app.client.get(app.url(image)).header("If-None-Match", etag).send().await.unwrap();
-        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        crate::media_store::answers_as_a_file_server(&app, "/wp-content/uploads/2026/11/rfa-needle-a.jpg", "image/jpeg").await;
         for refused in ["/wp-content/uploads/2026/11/missing.jpg", "/wp-content/uploads/../test.db", "/wp-content/uploads/2026/11/x.svg"] {
             assert_eq!(app.get(refused).await.status(), StatusCode::NOT_FOUND, "{refused}");
         }
@@ -224,7 +217,7 @@ on_both_backends! {
         // Into a fresh site of the same backend, with this site's files as its uploads folder.
         let backend = if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite };
         let fresh = TestApp::spawn(backend).await.unwrap();
-        let files = MediaFiles { uploads: Some(app.state.config.media_dir.clone()), media_dir: fresh.state.config.media_dir.clone(), fetch: false };
+        let files = MediaFiles { uploads: Some(app.media_dir()), store: fresh.state.media.clone(), fetch: false };
         let summary = import_wordpress(&mut fresh.conn(), wxr.as_bytes(), &files, |_| {}).unwrap();
         fresh.state.sync_content_version();
         assert!(summary.missing_files.is_empty(), "{summary}");
@@ -303,7 +296,7 @@ on_both_backends! {
         tokio::spawn(running);
 
         let export = EXPORT.replace("http://127.0.0.2:8083", &old_site);
-        let files = MediaFiles { uploads: None, media_dir: app.state.config.media_dir.clone(), fetch: true };
+        let files = MediaFiles { uploads: None, store: app.state.media.clone(), fetch: true };
         let mut conn = app.conn();
         let summary = tokio::task::spawn_blocking(move || import_wordpress(&mut conn, export.as_bytes(), &files, |_| {}).unwrap())
             .await
@@ -317,7 +310,7 @@ on_both_backends! {
         assert_eq!(picture.headers()["content-type"], "image/jpeg");
         // Without the old site, the summary names what could not be had.
         let fresh = TestApp::spawn(if app.database_url.starts_with("postgres") { ferropress::db::Backend::Postgres } else { ferropress::db::Backend::Sqlite }).await.unwrap();
-        let files = MediaFiles { uploads: None, media_dir: fresh.state.config.media_dir.clone(), fetch: true };
+        let files = MediaFiles { uploads: None, store: fresh.state.media.clone(), fetch: true };
         let mut conn = fresh.conn();
         let gone = EXPORT.replace("http://127.0.0.2:8083", "http://127.0.0.1:9");
         let summary = tokio::task::spawn_blocking(move || import_wordpress(&mut conn, gone.as_bytes(), &files, |_| {}).unwrap()).await.unwrap();
@@ -353,7 +346,7 @@ on_both_backends! {
         let copy = tempfile::tempdir().unwrap();
         let unpacked = std::process::Command::new("tar").args(["xzf", UPLOADS, "-C"]).arg(copy.path()).status().unwrap();
         assert!(unpacked.success());
-        let files = MediaFiles { uploads: Some(copy.path().join("uploads")), media_dir: app.state.config.media_dir.clone(), fetch: false };
+        let files = MediaFiles { uploads: Some(copy.path().join("uploads")), store: app.state.media.clone(), fetch: false };
         import_wordpress(&mut app.conn(), reordered.as_bytes(), &files, |_| {}).unwrap();
         app.state.sync_content_version();
         let (_, post) = app.get_page("/2023/03/05/reading-your-lumbar-x-ray-a/").await;

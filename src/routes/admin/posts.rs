@@ -16,7 +16,7 @@ use crate::domain::FieldErrors;
 use crate::domain::{PostStatus, Slug};
 use crate::error::PageError;
 use crate::models::category::{all_categories, Category};
-use crate::models::media::{insert_media, recent_images, Media, NewMedia};
+use crate::models::media::{insert_media, recent_images, Media};
 use crate::models::now;
 use crate::models::post::{
     category_ids_of_post, create_post, find_post, list_posts_admin, restore_post, set_post_status,
@@ -405,25 +405,22 @@ async fn store_picture(
     file: UploadedFile,
     alt: String,
 ) -> Result<Result<(String, i64), &'static str>, PageError> {
-    let media_dir = state.config.media_dir.clone();
-    let stored = web::block(
-        move || -> Result<Result<NewMedia, UploadError>, std::io::Error> {
-            let processed = match process(&file.bytes) {
-                Ok(processed) => processed,
-                Err(error) => return Ok(Err(error)),
-            };
-            store(&media_dir, &processed, &file.name, &alt, now()).map(Ok)
-        },
-    )
-    .await
-    .map_err(|error| PageError::Unexpected(anyhow::anyhow!("storing a picture failed: {error}")))?
-    .map_err(|error| PageError::Unexpected(anyhow::anyhow!("storing a picture failed: {error}")))?;
-    let new_media = match stored {
-        Ok(new_media) => new_media,
+    let UploadedFile { name, bytes } = file;
+    // Decoding and resizing take CPU: not on the threads serving connections.
+    let processed = web::block(move || process(&bytes)).await.map_err(|error| {
+        PageError::Unexpected(anyhow::anyhow!("processing a picture failed: {error}"))
+    })?;
+    let processed = match processed {
+        Ok(processed) => processed,
         Err(UploadError::NotAPicture) => return Ok(Err(NOT_A_PICTURE)),
         Err(UploadError::Unreadable) => return Ok(Err(UNREADABLE_PICTURE)),
         Err(UploadError::TooLarge) => return Ok(Err(PICTURE_TOO_LARGE)),
     };
+    let new_media = store(&state.media, processed, &name, &alt, now())
+        .await
+        .map_err(|error| {
+            PageError::Unexpected(anyhow::anyhow!("storing a picture failed: {error}"))
+        })?;
     let media = state.db(move |conn| insert_media(conn, &new_media)).await?;
     tracing::info!(media_id = media.id, "picture uploaded");
     Ok(Ok((image_tag(&media), media.id)))
