@@ -67,7 +67,7 @@ pub async fn serve(
         .is_some_and(|tag| none_match_fails(&request, tag))
     {
         let mut response = HttpResponse::NotModified();
-        file_headers(&mut response, relative, &found);
+        file_headers(&mut response, &found);
         return Ok(response.finish());
     }
     let mut response = HttpResponse::build(if found.partial {
@@ -75,7 +75,7 @@ pub async fn serve(
     } else {
         StatusCode::OK
     });
-    file_headers(&mut response, relative, &found);
+    file_headers(&mut response, &found);
     response.insert_header((header::CONTENT_TYPE, content_type(relative)));
     if found.partial {
         response.insert_header((
@@ -101,8 +101,7 @@ pub async fn serve(
 }
 
 /// What every answer about a file says: how to cache it and how to check.
-fn file_headers(response: &mut HttpResponseBuilder, relative: &str, found: &Found) {
-    let _ = relative;
+fn file_headers(response: &mut HttpResponseBuilder, found: &Found) {
     if let Some(tag) = &found.e_tag {
         response.insert_header((header::ETAG, tag.as_str()));
     }
