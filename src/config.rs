@@ -283,9 +283,15 @@ impl Config {
         self.site_url.starts_with("https://")
     }
 
-    /// An absolute URL for a site path such as `/2024/01/02/hello/`.
+    /// An absolute URL for a site path such as `/2024/01/02/hello/`; a
+    /// Unicode slug percent-encoded, as feeds, sitemaps and mail need (and
+    /// as WordPress writes it).
     pub fn absolute_url(&self, path: &str) -> String {
-        format!("{}{}", self.site_url, path)
+        format!(
+            "{}{}",
+            self.site_url,
+            crate::domain::slug::percent_encode_path(path)
+        )
     }
 }
 

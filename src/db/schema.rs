@@ -206,8 +206,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Which posts show which library file in their content.
+    media_uses (media_id, post_id) {
+        media_id -> BigInt,
+        post_id -> BigInt,
+    }
+}
+
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(media_uses -> media (media_id));
+diesel::joinable!(media_uses -> posts (post_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(post_categories -> posts (post_id));
@@ -244,4 +254,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     post_tags,
     media,
+    media_uses,
 );

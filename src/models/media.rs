@@ -1,7 +1,11 @@
 //! The media library: files under the uploads folder, at WordPress's paths
 //! (`2023/03/x-ray.jpg`), with the smaller sizes made of each image.
 
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
 use diesel::prelude::*;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::media;
@@ -268,27 +272,84 @@ pub fn media_page(
 /// The posts and pages that show a file: as their featured image, or in
 /// their content — (title, edit id) pairs.
 pub fn uses_of_media(conn: &mut AnyConnection, media: &Media) -> QueryResult<Vec<(i64, String)>> {
-    use crate::db::schema::posts;
-    let pattern = format!(
-        "%{}%",
-        media
-            .path
-            .rsplit_once('.')
-            .map_or(media.path.as_str(), |(stem, _)| stem)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    use crate::db::schema::{media_uses, posts};
     posts::table
         .filter(
-            posts::featured_media_id
-                .eq(media.id)
-                .or(posts::body_html.like(pattern).escape('\\')),
+            posts::featured_media_id.eq(media.id).or(posts::id.eq_any(
+                media_uses::table
+                    .filter(media_uses::media_id.eq(media.id))
+                    .select(media_uses::post_id),
+            )),
         )
         .order(posts::id.desc())
         .limit(20)
         .select((posts::id, posts::title))
         .load(conn)
+}
+
+/// The library paths a post's HTML names (`…/wp-content/uploads/PATH` in
+/// an attribute), percent-decoded.
+pub fn uploads_named_in(html: &str) -> BTreeSet<String> {
+    static UPLOAD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"/wp-content/uploads/([^"'\s,?#<>]+)"#).expect("valid pattern")
+    });
+    UPLOAD
+        .captures_iter(html)
+        .map(|found| crate::domain::slug::percent_decode(&found[1]))
+        .collect()
+}
+
+/// The originals a named file may be: itself, or, for a size such as
+/// `name-300x200.jpg`, `name.jpg` (a GIF's sizes are PNGs).
+fn originals_of(path: &str) -> Vec<String> {
+    static SIZE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?P<stem>.+)-[0-9]+x[0-9]+\.(?P<extension>[A-Za-z0-9]+)$")
+            .expect("valid pattern")
+    });
+    let mut originals = vec![path.to_owned()];
+    if let Some(size) = SIZE.captures(path) {
+        let (stem, extension) = (&size["stem"], &size["extension"]);
+        originals.push(format!("{stem}.{extension}"));
+        if extension.eq_ignore_ascii_case("png") {
+            originals.push(format!("{stem}.gif"));
+        }
+    }
+    originals
+}
+
+/// Records which library files a post shows, from the HTML it now has (in
+/// the transaction that saves it).
+pub fn record_media_uses(conn: &mut AnyConnection, post_id: i64, html: &str) -> QueryResult<()> {
+    use crate::db::schema::media_uses;
+    diesel::delete(media_uses::table.filter(media_uses::post_id.eq(post_id))).execute(conn)?;
+    let candidates: Vec<String> = uploads_named_in(html)
+        .iter()
+        .flat_map(|path| originals_of(path))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let shown: BTreeSet<i64> = candidates
+        .chunks(500)
+        .map(|chunk| {
+            media::table
+                .filter(media::path.eq_any(chunk))
+                .select(media::id)
+                .load::<i64>(conn)
+        })
+        .collect::<QueryResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    for media_id in shown {
+        diesel::insert_into(media_uses::table)
+            .values((
+                media_uses::media_id.eq(media_id),
+                media_uses::post_id.eq(post_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The newest pictures of the library (the editor's featured-image choice).
@@ -299,4 +360,41 @@ pub fn recent_images(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<(i
         .limit(limit)
         .select((media::id, media::path))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_a_post_shows_are_read_off_its_html() {
+        let html = r#"<p><img src="/wp-content/uploads/2023/03/x-ray-300x200.jpg" srcset="/wp-content/uploads/2023/03/x-ray-300x200.jpg 300w, http://old.example/wp-content/uploads/2023/03/x-ray.jpg 1200w"></p>
+            <a href="/wp-content/uploads/2024/01/%E7%9D%A1%E7%9C%A0.png?ver=2">sleep</a> /wp-content/uploads/ alone"#;
+        let named: Vec<String> = uploads_named_in(html).into_iter().collect();
+        assert_eq!(
+            named,
+            [
+                "2023/03/x-ray-300x200.jpg",
+                "2023/03/x-ray.jpg",
+                "2024/01/睡眠.png"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_size_leads_to_its_original() {
+        assert_eq!(
+            originals_of("2023/03/x-ray-300x200.jpg"),
+            ["2023/03/x-ray-300x200.jpg", "2023/03/x-ray.jpg"]
+        );
+        assert_eq!(
+            originals_of("2023/03/spin-150x150.png"),
+            [
+                "2023/03/spin-150x150.png",
+                "2023/03/spin.png",
+                "2023/03/spin.gif"
+            ]
+        );
+        assert_eq!(originals_of("2023/03/chart.png"), ["2023/03/chart.png"]);
+    }
 }

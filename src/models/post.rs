@@ -9,6 +9,7 @@ use crate::db::schema::{categories, post_categories, post_tags, posts, redirects
 use crate::db::AnyConnection;
 use crate::domain::{Permalink, PostStatus, PostType, Slug};
 use crate::models::category::{uncategorized, Category};
+use crate::models::media::record_media_uses;
 use crate::models::now;
 use crate::models::setting::content_changed;
 use crate::models::tag::set_post_tag_names;
@@ -156,6 +157,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
             &post.title,
             &plain_text(&post.body_html),
         )?;
+        record_media_uses(conn, post.id, &post.body_html)?;
         let mut category_ids = new_post.category_ids.clone();
         if category_ids.is_empty() {
             category_ids.push(uncategorized(conn)?.id);
@@ -481,6 +483,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             &after.title,
             &plain_text(&after.body_html),
         )?;
+        record_media_uses(conn, post_id, &after.body_html)?;
         if before.permalink() != after.permalink() {
             crate::models::redirect::record_redirect(conn, &before.permalink(), post_id)?;
         }
@@ -699,6 +702,7 @@ pub fn insert_imported_post(
         replace_categories(conn, post.id, &imported.category_ids)?;
     }
     crate::models::search::index_post(conn, post.id, &post.title, &plain_text(&post.body_html))?;
+    record_media_uses(conn, post.id, &post.body_html)?;
     Ok(post)
 }
 
@@ -831,6 +835,7 @@ pub fn set_body_html(conn: &mut AnyConnection, post_id: i64, body_html: &str) ->
     diesel::update(posts::table.find(post_id))
         .set(posts::body_html.eq(body_html))
         .execute(conn)?;
+    record_media_uses(conn, post_id, body_html)?;
     Ok(())
 }
 
@@ -966,6 +971,7 @@ pub fn save_page(
                     .first(conn)?
             }
         };
+        record_media_uses(conn, id, &body_html)?;
         // Children follow their parent's address.
         let children: Vec<i64> = posts::table
             .filter(posts::parent_id.eq(id))

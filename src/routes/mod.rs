@@ -181,6 +181,11 @@ pub fn routes() -> Vec<RouteEntry> {
             Public,
             get_or_head().to(feeds::tag_rss),
         ),
+        get(
+            "/author/{slug}/feed/",
+            Public,
+            get_or_head().to(feeds::author_rss),
+        ),
         // WordPress's other feed addresses: the same RSS.
         get("/feed/rss2/", Public, get_or_head().to(feeds::posts_rss)),
         get("/feed/rdf/", Public, get_or_head().to(feeds::posts_rss)),

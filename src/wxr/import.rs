@@ -24,7 +24,8 @@ use crate::models::comment::{
     ImportedComment,
 };
 use crate::models::media::{
-    find_media_by_wp_id, insert_media, media_by_wp_ids, set_media_post, MediaSize, NewMedia,
+    find_media_by_wp_id, insert_media, media_by_wp_ids, record_media_uses, set_media_post,
+    MediaSize, NewMedia,
 };
 use crate::models::now;
 use crate::models::post::{
@@ -336,6 +337,9 @@ struct Importer {
     /// Posts whose galleries named images not imported yet, with the old
     /// site's origin their links are made relative to.
     rerender: Vec<(i64, Option<String>)>,
+    /// Every post and page imported, to record the files each shows once
+    /// all files are in.
+    imported_posts: Vec<i64>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
@@ -371,6 +375,7 @@ pub fn import_wordpress<R: BufRead>(
             page_parents: Vec::new(),
             media_parents: Vec::new(),
             rerender: Vec::new(),
+            imported_posts: Vec::new(),
         };
         while let Some(record) = reader.next_record()? {
             match record {
@@ -568,6 +573,7 @@ impl Importer {
                     category_ids,
                 };
                 let post = insert_imported_post(conn, &imported)?;
+                self.imported_posts.push(post.id);
                 if !rendered.missing_images.is_empty() {
                     self.rerender
                         .push((post.id, origin_of(&item.link).map(str::to_owned)));
@@ -785,6 +791,12 @@ impl Importer {
         }
         for (post_id, _) in &page_parents {
             refresh_page_path(conn, *post_id)?;
+        }
+        // Content imported before the files it shows.
+        for post_id in std::mem::take(&mut self.imported_posts) {
+            if let Some(post) = find_post(conn, post_id)? {
+                record_media_uses(conn, post_id, &post.body_html)?;
+            }
         }
         for (post_id, origin) in std::mem::take(&mut self.rerender) {
             let Some(post) = find_post(conn, post_id)? else {

@@ -179,13 +179,17 @@ async fn author(state: &AppState, slug: String, page: i64) -> Result<HttpRespons
         .db(move |conn| find_author_by_slug(conn, &slug))
         .await?
         .ok_or(PageError::NotFound)?;
+    let site_title = state.site().title.clone();
     let archive = Archive {
         kind: "Author",
+        feed: Some((
+            format!("{site_title} » Posts by {name} Feed"),
+            format!("{base}feed/"),
+        )),
         name,
         description: String::new(),
         base,
         filter: PostFilter::Author(author_id),
-        feed: None,
     };
     render(state, archive, page).await
 }

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::moved_permanently;
 use crate::error::PageError;
 use crate::models::media::find_media_by_wp_path;
-use crate::models::post::find_redirect_target;
+use crate::models::post::{find_public_post_by_id, find_redirect_target};
 use crate::state::AppState;
 
 pub async fn fallback(
@@ -40,8 +40,21 @@ pub async fn fallback(
                     return Ok(Some(post.permalink()));
                 }
                 // A WordPress attachment page leads to its file, as
-                // WordPress itself now does.
-                Ok(find_media_by_wp_path(conn, &old_address)?.map(|media| media.url()))
+                // WordPress itself now does; its comments feed to the
+                // comments feed of the post it was uploaded to.
+                if let Some(media) = find_media_by_wp_path(conn, &old_address)? {
+                    return Ok(Some(media.url()));
+                }
+                let Some(attachment) = old_address.strip_suffix("feed/") else {
+                    return Ok(None);
+                };
+                let Some(post_id) =
+                    find_media_by_wp_path(conn, attachment)?.and_then(|media| media.post_id)
+                else {
+                    return Ok(None);
+                };
+                Ok(find_public_post_by_id(conn, post_id)?
+                    .map(|post| format!("{}feed/", post.permalink())))
             })
             .await?;
         if let Some(location) = found {

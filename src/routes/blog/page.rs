@@ -25,6 +25,16 @@ pub async fn page(
     if slug.len() > 1024 {
         return super::not_found::fallback(request, state).await;
     }
+    // `/about/feed/`: the page's comments feed, as WordPress has one.
+    if let Some(page_slug) = slug.strip_suffix("/feed") {
+        let page_slug = page_slug.to_owned();
+        if let Some(page) = state
+            .db(move |conn| find_public_page_by_slug(conn, &page_slug))
+            .await?
+        {
+            return crate::routes::feeds::comments_feed_of(&request, &state, page).await;
+        }
+    }
     let Some(page) = state
         .db(move |conn| find_public_page_by_slug(conn, &slug))
         .await?

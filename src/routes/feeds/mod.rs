@@ -19,6 +19,7 @@ use crate::models::post::{
 };
 use crate::models::setting::SiteSettings;
 use crate::models::tag::find_tag_by_slug;
+use crate::models::user::find_author_by_slug;
 use crate::render::text::{datetime, escape_html, excerpt, plain_text};
 use crate::render::thread::CommentPaging;
 use crate::state::AppState;
@@ -282,6 +283,29 @@ pub async fn category_rss(
     ))
 }
 
+/// `/author/nicename/feed/`: an author's newest posts.
+pub async fn author_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let slug = slug.into_inner();
+    let path = format!("/author/{slug}/");
+    let (author_id, name) = state
+        .db(move |conn| find_author_by_slug(conn, &slug))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let posts = load_posts(&state, PostFilter::Author(author_id)).await?;
+    Ok(posts_rss_answer(
+        &request,
+        &state,
+        &posts,
+        format!("{} » Posts by {name}", state.site().title),
+        state.config.absolute_url(&path),
+        String::new(),
+    ))
+}
+
 /// `/tag/slug/feed/`: a tag's newest posts.
 pub async fn tag_rss(
     request: HttpRequest,
@@ -411,6 +435,15 @@ pub async fn post_comments_rss(
             )))
         }
     };
+    comments_feed_of(&request, &state, post).await
+}
+
+/// The comments feed of a post or page (`…/feed/` below its address).
+pub async fn comments_feed_of(
+    request: &HttpRequest,
+    state: &AppState,
+    post: Post,
+) -> Result<HttpResponse, PageError> {
     let post_id = post.id;
     let paging = state.site().discussion.paging();
     let rows = state
@@ -418,13 +451,13 @@ pub async fn post_comments_rss(
         .await?;
     let title = format!("Comments on: {}", post.title);
     let (body, updated) = comments_channel(
-        &state,
+        state,
         title,
         state.config.absolute_url(&post.permalink()),
         &rows,
     );
     Ok(conditional(
-        &request,
+        request,
         body,
         "application/rss+xml; charset=utf-8",
         updated.max(post.published_at),

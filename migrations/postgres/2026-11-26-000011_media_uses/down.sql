@@ -1,0 +1,2 @@
+DROP INDEX posts_by_featured_media;
+DROP TABLE media_uses;
