@@ -98,6 +98,35 @@ diesel::table! {
         updated_at -> BigInt,
         ip_anonymised -> Bool,
         comment_type -> Text,
+        spam_score -> Double,
+        spam_why -> Text,
+        trained_as -> Nullable<Text>,
+        trained_tokens -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The spam filter's counts per token ('' holds the totals).
+    spam_tokens (token) {
+        token -> Text,
+        spam -> BigInt,
+        ham -> BigInt,
+    }
+}
+
+diesel::table! {
+    comment_digests (id) {
+        id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Held comments waiting for (or told in) a digest.
+    digest_items (comment_id) {
+        comment_id -> BigInt,
+        digest_id -> Nullable<BigInt>,
+        held_at -> BigInt,
     }
 }
 
@@ -217,6 +246,8 @@ diesel::table! {
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(media_uses -> media (media_id));
+diesel::joinable!(digest_items -> comments (comment_id));
+diesel::joinable!(digest_items -> comment_digests (digest_id));
 diesel::joinable!(media_uses -> posts (post_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(posts -> users (author_id));
@@ -255,4 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_tags,
     media,
     media_uses,
+    spam_tokens,
+    comment_digests,
+    digest_items,
 );

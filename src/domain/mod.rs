@@ -8,6 +8,7 @@ pub mod moderation;
 pub mod permalink;
 pub mod role;
 pub mod slug;
+pub mod spam;
 pub mod status;
 
 pub use email::EmailAddress;

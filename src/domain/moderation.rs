@@ -34,6 +34,9 @@ pub struct ModerationRules {
     pub moderation_words: Vec<String>,
     /// One word or phrase per line; a match sends the comment to spam.
     pub disallowed_words: Vec<String>,
+    /// A comment the trained spam filter scores at or above this (in
+    /// thousandths) goes to spam; 1000: never.
+    pub spam_threshold_permille: u32,
 }
 
 impl Default for ModerationRules {
@@ -44,6 +47,7 @@ impl Default for ModerationRules {
             link_limit: 2,
             moderation_words: Vec::new(),
             disallowed_words: Vec::new(),
+            spam_threshold_permille: 990,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct CommentFacts<'a> {
     pub honeypot_filled: bool,
     /// Sent sooner after the form was shown than a person can type.
     pub too_fast: bool,
+    /// The spam filter's score, once it is trained (`None` before).
+    pub spam_score: Option<f64>,
 }
 
 /// What we know about the author from earlier comments.
@@ -78,15 +84,24 @@ pub struct AuthorHistory {
 }
 
 /// Decides a new comment's status. Precedence: bot signals and disallowed
-/// words send it to spam, beating everything; then hold-all, the link limit
-/// and moderation words hold it; then a known author is approved, an unknown
-/// one held when the rule asks for a previously approved comment.
+/// words send it to spam, beating everything; then a spam score at or above
+/// the threshold (the filter never approves anything); then hold-all, the
+/// link limit and moderation words hold it; then a known author is
+/// approved, an unknown one held when the rule asks for a previously
+/// approved comment.
 pub fn decide(
     comment: &CommentFacts<'_>,
     rules: &ModerationRules,
     history: AuthorHistory,
 ) -> Verdict {
     if comment.honeypot_filled || comment.too_fast || contains_any(comment, &rules.disallowed_words)
+    {
+        return Verdict::Spam;
+    }
+    if comment
+        .spam_score
+        .is_some_and(|score| score * 1000.0 >= f64::from(rules.spam_threshold_permille))
+        && rules.spam_threshold_permille < 1000
     {
         return Verdict::Spam;
     }
@@ -286,5 +301,43 @@ mod tests {
     #[test]
     fn empty_word_lines_never_match() {
         assert!(word_list("\n  \n").is_empty());
+    }
+
+    #[test]
+    fn a_trained_filter_sends_high_scores_to_spam_and_approves_nothing() {
+        let rules = open_rules();
+        let scored = |score| CommentFacts {
+            spam_score: Some(score),
+            ..facts("Hello")
+        };
+        assert_eq!(decide(&scored(0.995), &rules, KNOWN), Verdict::Spam);
+        assert_eq!(
+            decide(&scored(0.99), &rules, KNOWN),
+            Verdict::Spam,
+            "at the threshold"
+        );
+        assert_eq!(
+            decide(&scored(0.98), &rules, KNOWN),
+            Verdict::Approved,
+            "the other rules decide"
+        );
+        assert_eq!(
+            decide(&scored(0.0), &ModerationRules::default(), KNOWN),
+            Verdict::Pending,
+            "a low score approves nothing"
+        );
+        // It beats the hold rules (spam it knows never reaches the queue)...
+        assert_eq!(
+            decide(&scored(0.999), &ModerationRules::default(), NEW),
+            Verdict::Spam
+        );
+        // ...but not the ones that already send to spam, and 1.000 turns it off.
+        let never = ModerationRules {
+            spam_threshold_permille: 1000,
+            ..open_rules()
+        };
+        assert_eq!(decide(&scored(1.0), &never, KNOWN), Verdict::Approved);
+        // Untrained: no score, no effect.
+        assert_eq!(decide(&facts("Hello"), &rules, KNOWN), Verdict::Approved);
     }
 }

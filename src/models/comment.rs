@@ -1,6 +1,8 @@
 //! Comments: saving a reader's comment (a duplicate is refused by the unique
 //! index, not by a read-then-write check), and what a post page shows.
 
+use crate::domain::spam::SpamInput;
+use crate::models::spam::{teach, Lesson};
 use diesel::prelude::*;
 
 use crate::db::schema::{comment_counts, comments, posts};
@@ -33,9 +35,23 @@ pub struct Comment {
     pub updated_at: i64,
     /// `comment`, or `pingback`/`trackback` (imported: shown compactly).
     pub comment_type: String,
+    /// The spam filter's score when it arrived (0.5: not scored).
+    pub spam_score: f64,
+    /// The tokens that moved the score most (the queue's "Why?").
+    pub spam_why: String,
 }
 
 impl Comment {
+    /// What the spam filter reads in it.
+    pub fn spam_input(&self) -> SpamInput<'_> {
+        SpamInput {
+            body: &self.body_source,
+            author: &self.author_name,
+            url: &self.author_url,
+            ip: &self.author_ip,
+        }
+    }
+
     /// A pingback or trackback: another site's link, not a reader's words.
     pub fn is_ping(&self) -> bool {
         self.comment_type != "comment"
@@ -58,6 +74,8 @@ pub struct NewComment {
     pub verdict: Verdict,
     /// Keyed hash of (email, text): equal for a resubmission of the same comment.
     pub dedupe_key: Option<String>,
+    pub spam_score: f64,
+    pub spam_why: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +116,8 @@ pub fn create_comment(
         comments::body_html.eq(&new_comment.body_html),
         comments::status.eq(CommentStatus::from(new_comment.verdict)),
         comments::dedupe_key.eq(&new_comment.dedupe_key),
+        comments::spam_score.eq(new_comment.spam_score),
+        comments::spam_why.eq(&new_comment.spam_why),
         comments::created_at.eq(created_at),
         comments::updated_at.eq(created_at),
     );
@@ -163,6 +183,11 @@ pub fn set_comment_status(
                 .execute(conn)?;
         }
         recount_approved(conn, comment.post_id)?;
+        // A moderator's decision teaches the spam filter (staff replies
+        // teach nothing).
+        if let (Some(lesson), None) = (Lesson::of_move_to(status), comment.user_id) {
+            teach(conn, comment_id, &comment.spam_input(), lesson)?;
+        }
         comments::table
             .find(comment_id)
             .select(Comment::as_select())
@@ -334,9 +359,23 @@ pub struct CommentQuery {
     pub status: Option<CommentStatus>,
     /// Matched against text, name, email and IP, ignoring case.
     pub search: Option<String>,
-    /// Keyset pagination: only comments with a smaller id (older).
+    /// Keyset pagination: only comments after this one in the order.
     pub before_id: Option<i64>,
+    /// With `QueueOrder::Score`: the score of `before_id`.
+    pub before_score: Option<f64>,
+    pub order: QueueOrder,
+    /// Only the comments told in this digest.
+    pub digest: Option<i64>,
     pub limit: i64,
+}
+
+/// How the queue is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    #[default]
+    Newest,
+    /// Most spam-like first (then newest).
+    Score,
 }
 
 fn like_pattern(text: &str) -> String {
@@ -356,7 +395,6 @@ pub fn list_admin_comments(
 ) -> QueryResult<(Vec<AdminComment>, bool)> {
     let mut select = comments::table
         .inner_join(posts::table)
-        .order(comments::id.desc())
         .limit(query.limit + 1)
         .select((
             Comment::as_select(),
@@ -365,13 +403,37 @@ pub fn list_admin_comments(
             posts::published_at,
         ))
         .into_boxed();
-    select = match query.status {
-        Some(status) => select.filter(comments::status.eq(status)),
-        None => select
+    select = match (query.status, query.digest) {
+        (Some(status), _) => select.filter(comments::status.eq(status)),
+        // A digest's comments, whatever became of them.
+        (None, Some(_)) => select,
+        (None, None) => select
             .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved])),
     };
-    if let Some(before_id) = query.before_id {
-        select = select.filter(comments::id.lt(before_id));
+    select = match query.order {
+        QueueOrder::Newest => select.order(comments::id.desc()),
+        QueueOrder::Score => select.order((comments::spam_score.desc(), comments::id.desc())),
+    };
+    match (query.order, query.before_id, query.before_score) {
+        (QueueOrder::Score, Some(before_id), Some(score)) => {
+            select = select.filter(
+                comments::spam_score.lt(score).or(comments::spam_score
+                    .eq(score)
+                    .and(comments::id.lt(before_id))),
+            );
+        }
+        (_, Some(before_id), _) => select = select.filter(comments::id.lt(before_id)),
+        (_, None, _) => {}
+    }
+    if let Some(digest) = query.digest {
+        use crate::db::schema::digest_items;
+        select = select.filter(
+            comments::id.eq_any(
+                digest_items::table
+                    .filter(digest_items::digest_id.eq(digest))
+                    .select(digest_items::comment_id),
+            ),
+        );
     }
     if let Some(search) = query
         .search
@@ -583,6 +645,8 @@ pub fn reply_as_staff(
             body_html: crate::render::comment::render_comment(body.trim()),
             verdict: Verdict::Approved,
             dedupe_key: None,
+            spam_score: 0.5,
+            spam_why: String::new(),
         };
         match create_comment(conn, &reply) {
             Ok(comment) => Ok(comment),

@@ -11,6 +11,7 @@ pub mod retention;
 pub mod search;
 pub mod session;
 pub mod setting;
+pub mod spam;
 pub mod subscriber;
 pub mod tag;
 pub mod user;

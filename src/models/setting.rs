@@ -90,6 +90,11 @@ pub struct DiscussionSettings {
     pub comments_per_minute: u32,
     /// Top-level threads per page of a post's comments; 0 = all on one page.
     pub comments_per_page: usize,
+    /// More held comments than this within an hour go into a digest
+    /// instead of one mail each; 0 = never.
+    pub digest_after: i64,
+    /// A digest goes out once its oldest comment has waited this long.
+    pub digest_minutes: i64,
 }
 
 impl DiscussionSettings {
@@ -110,6 +115,8 @@ impl Default for DiscussionSettings {
             thread_depth: 5,
             comments_per_minute: 5,
             comments_per_page: 50,
+            digest_after: 10,
+            digest_minutes: 60,
         }
     }
 }
@@ -128,6 +135,9 @@ pub mod keys {
     pub const THREAD_DEPTH: &str = "thread_comments_depth";
     pub const COMMENTS_PER_MINUTE: &str = "comments_per_minute";
     pub const COMMENTS_PER_PAGE: &str = "comments_per_page";
+    pub const SPAM_THRESHOLD: &str = "spam_threshold";
+    pub const DIGEST_AFTER: &str = "moderation_digest_after";
+    pub const DIGEST_MINUTES: &str = "moderation_digest_minutes";
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
@@ -154,6 +164,20 @@ impl Default for NotificationSettings {
             post_author: true,
         }
     }
+}
+
+/// A threshold such as `0.99` in thousandths, from 0.5 to 1.
+pub fn parse_permille(value: &str) -> Option<u32> {
+    let number: f64 = value.trim().parse().ok()?;
+    (0.5..=1.0)
+        .contains(&number)
+        .then(|| (number * 1000.0).round() as u32)
+}
+
+/// `990` → `0.99`.
+pub fn permille_text(permille: u32) -> String {
+    let text = format!("{:.3}", f64::from(permille) / 1000.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn parse_flag(value: &str) -> bool {
@@ -216,6 +240,15 @@ impl SiteSettings {
                 }
                 keys::COMMENTS_PER_PAGE => {
                     discussion.comments_per_page = parse_number(&value, 0, 1000, 50)
+                }
+                keys::SPAM_THRESHOLD => {
+                    discussion.rules.spam_threshold_permille = parse_permille(&value).unwrap_or(990)
+                }
+                keys::DIGEST_AFTER => {
+                    discussion.digest_after = parse_number(&value, 0, 100_000, 10)
+                }
+                keys::DIGEST_MINUTES => {
+                    discussion.digest_minutes = parse_number(&value, 1, 1440, 60)
                 }
                 keys::NOTIFY_EMAIL => site.notifications.email = value.trim().to_owned(),
                 keys::NOTIFY_MODERATORS => site.notifications.moderators = parse_flag(&value),

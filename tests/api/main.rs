@@ -118,6 +118,7 @@ mod reader_pages;
 mod route_table;
 mod smtp;
 mod snapshots;
+mod spam_filter;
 mod tags;
 mod tcp_proxy;
 mod uploads;

@@ -19,7 +19,7 @@ use crate::error::PageError;
 use crate::mail::notify::comment_approved;
 use crate::models::comment::{
     comment_revisions, count_spam_and_trash, edit_comment, find_comment, list_admin_comments,
-    reply_as_staff, Comment, CommentEdit, CommentQuery,
+    reply_as_staff, Comment, CommentEdit, CommentQuery, QueueOrder,
 };
 use crate::moderate::moderate;
 use crate::render::comment::render_comment;
@@ -43,6 +43,9 @@ struct CommentsPage {
     first_page: Option<String>,
     /// The bulk-action menu.
     actions: &'static [ModerationAction],
+    /// The same listing in the other order: (address, label).
+    reorder: (String, &'static str),
+    digest: Option<i64>,
 }
 
 struct Tab {
@@ -60,6 +63,9 @@ struct Row {
     author_url: String,
     author_ip: String,
     body_html: String,
+    /// The filter's score, when it scored the comment.
+    spam_score: Option<String>,
+    spam_why: String,
     post_title: String,
     permalink: String,
     date: String,
@@ -70,20 +76,37 @@ pub struct ListQuery {
     status: Option<String>,
     s: Option<String>,
     before: Option<i64>,
+    /// With `orderby=score`: the score of `before`.
+    score: Option<f64>,
+    orderby: Option<String>,
+    digest: Option<i64>,
     done: Option<String>,
     n: Option<usize>,
 }
 
-/// Which part of the queue a page lists: a tab and a search. Every link
-/// between its pages is built here.
+/// Which part of the queue a page lists: a tab, a search, an order, a
+/// digest. Every link between its pages is built here.
+#[derive(Clone)]
 struct Listing {
     status: Option<CommentStatus>,
     search: String,
+    order: QueueOrder,
+    digest: Option<i64>,
 }
 
 impl Listing {
-    /// The listing's first page, or the one after comment `before`.
-    fn url(&self, before: Option<i64>) -> String {
+    fn tab(status: Option<CommentStatus>) -> Listing {
+        Listing {
+            status,
+            search: String::new(),
+            order: QueueOrder::Newest,
+            digest: None,
+        }
+    }
+
+    /// The listing's first page, or the one after comment `before` (with
+    /// its score when ordered by score).
+    fn url(&self, before: Option<(i64, f64)>) -> String {
         let mut parts = Vec::new();
         if let Some(status) = self.status {
             parts.push(format!("status={status}"));
@@ -91,8 +114,17 @@ impl Listing {
         if !self.search.is_empty() {
             parts.push(format!("s={}", crate::error::percent_encode(&self.search)));
         }
-        if let Some(before) = before {
+        if self.order == QueueOrder::Score {
+            parts.push("orderby=score".to_owned());
+        }
+        if let Some(digest) = self.digest {
+            parts.push(format!("digest={digest}"));
+        }
+        if let Some((before, score)) = before {
             parts.push(format!("before={before}"));
+            if self.order == QueueOrder::Score {
+                parts.push(format!("score={score:?}"));
+            }
         }
         if parts.is_empty() {
             "/admin/comments".to_owned()
@@ -114,11 +146,20 @@ pub async fn list(
             .as_deref()
             .and_then(|status| status.parse().ok()),
         search: query.s.as_deref().unwrap_or_default().trim().to_owned(),
+        // By score within one tab (an index serves it), never across all.
+        order: match (query.orderby.as_deref(), &query.status) {
+            (Some("score"), Some(_)) => QueueOrder::Score,
+            _ => QueueOrder::Newest,
+        },
+        digest: query.digest,
     };
     let comment_query = CommentQuery {
         status: listing.status,
         search: Some(listing.search.clone()).filter(|search| !search.is_empty()),
         before_id: query.before,
+        before_score: query.score.filter(|score| score.is_finite()),
+        order: listing.order,
+        digest: listing.digest,
         limit: PAGE_SIZE,
     };
     let ((rows, has_more), counts) = state
@@ -153,20 +194,35 @@ pub async fn list(
         .chain(CommentStatus::ALL.iter().copied().map(Some))
         .map(|tab_status| Tab {
             label: tab_status.map_or("All", CommentStatus::tab_label),
-            href: Listing {
-                status: tab_status,
-                search: String::new(),
-            }
-            .url(None),
+            href: Listing::tab(tab_status).url(None),
             count: count(tab_status),
             current: tab_status == listing.status,
         })
         .collect();
-    let this_page = listing.url(query.before);
+    let this_page = listing.url(
+        query
+            .before
+            .map(|before| (before, query.score.unwrap_or(0.5))),
+    );
     let next_page = match (has_more, rows.last()) {
-        (true, Some(last)) => Some(listing.url(Some(last.comment.id))),
+        (true, Some(last)) => Some(listing.url(Some((last.comment.id, last.comment.spam_score)))),
         _ => None,
     };
+    // The other order of this listing.
+    let reorder = Listing {
+        order: match listing.order {
+            QueueOrder::Newest => QueueOrder::Score,
+            QueueOrder::Score => QueueOrder::Newest,
+        },
+        ..listing.clone()
+    };
+    let reorder = (
+        reorder.url(None),
+        match listing.order {
+            QueueOrder::Newest => "Most spam-like first",
+            QueueOrder::Score => "Newest first",
+        },
+    );
     let first_page = query.before.map(|_| listing.url(None));
     let rows = rows
         .into_iter()
@@ -178,6 +234,9 @@ pub async fn list(
             author_url: row.comment.author_url,
             author_ip: row.comment.author_ip,
             body_html: row.comment.body_html,
+            spam_score: (row.comment.spam_score != 0.5 || !row.comment.spam_why.is_empty())
+                .then(|| format!("{:.2}", row.comment.spam_score)),
+            spam_why: row.comment.spam_why,
             post_title: row.post_title,
             permalink: permalink_path(row.post_published_at, &row.post_slug),
             date: comment_date(row.comment.created_at),
@@ -193,6 +252,8 @@ pub async fn list(
         next_page,
         first_page,
         actions: ModerationAction::ALL,
+        reorder,
+        digest: listing.digest,
     })
 }
 

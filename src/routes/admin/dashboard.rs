@@ -25,6 +25,26 @@ struct DashboardPage {
     pending: i64,
     latest: Vec<LatestComment>,
     chart: Chart,
+    filter: FilterState,
+}
+
+/// What the spam filter has learnt, for the dashboard.
+struct FilterState {
+    spam: i64,
+    ham: i64,
+    trained: bool,
+    needed: i64,
+}
+
+impl FilterState {
+    fn of(learnt: crate::domain::spam::Seen) -> FilterState {
+        FilterState {
+            spam: learnt.spam,
+            ham: learnt.ham,
+            trained: crate::models::spam::is_trained(learnt),
+            needed: crate::domain::spam::TRAINED_AFTER,
+        }
+    }
 }
 
 struct LatestComment {
@@ -121,16 +141,17 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let today_start = now() - now().rem_euclid(86_400);
     let since = today_start - (CHART_DAYS - 1) * 86_400;
-    let (pending, latest, times) = state
+    let (pending, latest, times, learnt) = state
         .db(move |conn| {
             let pending = count_with_status(conn, CommentStatus::Pending)?;
+            let learnt = crate::models::spam::learnt(conn)?;
             let query = CommentQuery {
                 limit: 5,
                 ..CommentQuery::default()
             };
             let (latest, _) = list_admin_comments(conn, &query)?;
             let times = comment_times_since(conn, since)?;
-            Ok((pending, latest, times))
+            Ok((pending, latest, times, learnt))
         })
         .await?;
     let latest = latest
@@ -154,6 +175,7 @@ pub async fn show(
         pending,
         latest,
         chart: chart(&times, today_start, CHART_DAYS),
+        filter: FilterState::of(learnt),
     })
 }
 

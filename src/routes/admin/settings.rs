@@ -11,7 +11,7 @@ use super::{
 use crate::domain::EmailAddress;
 use crate::domain::FieldErrors;
 use crate::error::PageError;
-use crate::models::setting::{keys, set_setting, SiteSettings};
+use crate::models::setting::{keys, parse_permille, permille_text, set_setting, SiteSettings};
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
 
@@ -38,6 +38,9 @@ struct SettingsValues {
     thread_depth: String,
     comments_per_minute: String,
     comments_per_page: String,
+    spam_threshold: String,
+    digest_after: String,
+    digest_minutes: String,
     notify_email: String,
     notify_moderators: bool,
     notify_post_author: bool,
@@ -61,6 +64,9 @@ impl SettingsValues {
             thread_depth: discussion.thread_depth.to_string(),
             comments_per_minute: discussion.comments_per_minute.to_string(),
             comments_per_page: discussion.comments_per_page.to_string(),
+            spam_threshold: permille_text(discussion.rules.spam_threshold_permille),
+            digest_after: discussion.digest_after.to_string(),
+            digest_minutes: discussion.digest_minutes.to_string(),
             notify_email: site.notifications.email.clone(),
             notify_moderators: site.notifications.moderators,
             notify_post_author: site.notifications.post_author,
@@ -85,6 +91,18 @@ impl SettingsValues {
             comments_per_minute: fields.text("comments_per_minute").trim().to_owned(),
             comments_per_page: match fields.text("comments_per_page").trim() {
                 "" => current.discussion.comments_per_page.to_string(),
+                sent => sent.to_owned(),
+            },
+            spam_threshold: match fields.text("spam_threshold").trim() {
+                "" => permille_text(current.discussion.rules.spam_threshold_permille),
+                sent => sent.to_owned(),
+            },
+            digest_after: match fields.text("digest_after").trim() {
+                "" => current.discussion.digest_after.to_string(),
+                sent => sent.to_owned(),
+            },
+            digest_minutes: match fields.text("digest_minutes").trim() {
+                "" => current.discussion.digest_minutes.to_string(),
                 sent => sent.to_owned(),
             },
             notify_email: fields.text("notify_email").trim().to_owned(),
@@ -133,6 +151,24 @@ impl SettingsValues {
                 "Enter a number from 1 to 1000, or 0 for all comments on one page.",
             ));
         }
+        if parse_permille(&self.spam_threshold).is_none() {
+            errors.push((
+                "spam_threshold",
+                "Enter a score from 0.5 to 1 (1: never send to spam by score).",
+            ));
+        }
+        if !in_range(&self.digest_after, 0, 100_000) {
+            errors.push((
+                "digest_after",
+                "Enter a number, or 0 for one mail per comment always.",
+            ));
+        }
+        if !in_range(&self.digest_minutes, 1, 1440) {
+            errors.push((
+                "digest_minutes",
+                "Enter a number of minutes from 1 to 1440.",
+            ));
+        }
         if !in_range(&self.sent_mail_days, 0, 36_500) {
             errors.push((
                 "sent_mail_days",
@@ -169,6 +205,9 @@ impl SettingsValues {
             (keys::THREAD_DEPTH, self.thread_depth.clone()),
             (keys::COMMENTS_PER_MINUTE, self.comments_per_minute.clone()),
             (keys::COMMENTS_PER_PAGE, self.comments_per_page.clone()),
+            (keys::SPAM_THRESHOLD, self.spam_threshold.clone()),
+            (keys::DIGEST_AFTER, self.digest_after.clone()),
+            (keys::DIGEST_MINUTES, self.digest_minutes.clone()),
             (keys::NOTIFY_EMAIL, self.notify_email.clone()),
             (keys::NOTIFY_MODERATORS, flag(self.notify_moderators)),
             (keys::NOTIFY_POST_AUTHOR, flag(self.notify_post_author)),

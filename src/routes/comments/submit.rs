@@ -1,6 +1,8 @@
 //! `POST /YYYY/MM/DD/slug/`: a reader's comment, and every answer of SPEC §3's
 //! table. Whatever the answer, what the reader typed is shown again.
 
+use crate::domain::spam::{score, tokens, Score, SpamInput};
+use crate::models::spam::{is_trained, seen_counts};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -197,9 +199,23 @@ async fn receive(
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(request, &state.secret_key);
     let parsed = form.parse();
-    let facts = load_facts(state, permalink, form, &parsed, &held_ids).await?;
-    let received_at = now();
     let address = client_address(request, state.config.trusted_proxy_hops());
+    // What the spam filter reads, so its counts come in the same trip.
+    let spam_tokens = parsed.as_ref().ok().map(|valid| {
+        let url = valid
+            .url
+            .as_ref()
+            .map(|url| url.as_str().to_owned())
+            .unwrap_or_default();
+        tokens(&SpamInput {
+            body: &valid.body,
+            author: &valid.author,
+            url: &url,
+            ip: &address.to_string(),
+        })
+    });
+    let facts = load_facts(state, permalink, form, &parsed, &held_ids, spam_tokens).await?;
+    let received_at = now();
     let refused = |refusal| refuse(state, permalink, &held_ids, &facts, form, refusal);
     let valid = match admit(state, &facts, parsed, address, received_at) {
         Ok(valid) => valid,
@@ -235,6 +251,10 @@ struct SubmissionFacts {
     has_approved: bool,
     /// The comment page the new comment will be on, for its author.
     page: usize,
+    /// The spam filter's verdict on a valid comment.
+    spam: Option<Score>,
+    /// Whether the filter has learnt enough to act alone.
+    spam_trained: bool,
 }
 
 /// One trip to the database for the post, the comment replied to and the
@@ -245,6 +265,7 @@ async fn load_facts(
     form: &RawCommentForm,
     parsed: &Result<ValidComment, FieldErrors>,
     held_ids: &[i64],
+    spam_tokens: Option<Vec<String>>,
 ) -> Result<SubmissionFacts, PageError> {
     let permalink = permalink.clone();
     let parent_id = form.submission().parent;
@@ -279,11 +300,20 @@ async fn load_facts(
                 }
                 None => (false, 1),
             };
+            let (spam, spam_trained) = match spam_tokens {
+                Some(tokens) => {
+                    let (counts, learnt) = seen_counts(conn, &tokens)?;
+                    (Some(score(&tokens, &counts, learnt)), is_trained(learnt))
+                }
+                None => (None, false),
+            };
             Ok(Some(SubmissionFacts {
                 post,
                 reply_name,
                 has_approved,
                 page,
+                spam,
+                spam_trained,
             }))
         })
         .await?
@@ -535,6 +565,11 @@ fn judge(
         user_agent: &user_agent,
         honeypot_filled: signals.honeypot_filled,
         too_fast: signals.too_fast,
+        spam_score: known
+            .spam
+            .as_ref()
+            .filter(|_| known.spam_trained)
+            .map(|score| score.value),
     };
     let verdict = decide(
         &facts,
@@ -562,5 +597,11 @@ fn judge(
         body_html: rendered.body_html,
         verdict,
         dedupe_key: Some(dedupe_key),
+        spam_score: known.spam.as_ref().map_or(0.5, |score| score.value),
+        spam_why: known
+            .spam
+            .as_ref()
+            .map(|score| score.why(4))
+            .unwrap_or_default(),
     }
 }
