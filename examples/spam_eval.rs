@@ -267,6 +267,7 @@ fn main() {
         scoring_time / 5.0 * 1000.0,
         learning_time / 5.0 * 1000.0
     );
+    database_timing(&messages, &tokenised);
     if std::env::var_os("SPAM_EVAL_SWEEP").is_some() {
         sweep(&messages, &tokenised);
     }
@@ -341,4 +342,49 @@ fn sweep(messages: &[Message], tokenised: &[Vec<String>]) {
             }
         }
     }
+}
+
+/// What a decision and a new comment cost through the database, as the
+/// server does them: learning one message's tokens in a write transaction,
+/// and fetching a message's counts then scoring it (SQLite, a fresh file;
+/// PostgreSQL too when `DATABASE_URL` names one).
+fn database_timing(messages: &[Message], tokenised: &[Vec<String>]) {
+    use ferropress::db::{connect, run_migrations, write_transaction, DatabaseUrl};
+    use ferropress::models::spam::{learn, seen_counts, Lesson};
+    let folder = std::env::temp_dir().join(format!("spam-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("a temp folder");
+    let mut urls = vec![format!("sqlite://{}/spam.db", folder.display())];
+    if let Some(url) = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        urls.push(url);
+    }
+    for url in urls {
+        let pool =
+            connect(&DatabaseUrl::parse(&url).expect("a database URL"), 1).expect("the database");
+        let mut conn = pool.get().expect("a connection");
+        run_migrations(&mut conn).expect("migrations");
+        let count = 1000.min(messages.len());
+        let started = Instant::now();
+        for (message, tokens) in messages.iter().zip(tokenised).take(count) {
+            let lesson = if message.spam {
+                Lesson::Spam
+            } else {
+                Lesson::Ham
+            };
+            write_transaction(&mut conn, |conn| learn(conn, tokens, lesson)).expect("learning");
+        }
+        let learning = started.elapsed().as_secs_f64() * 1000.0 / count as f64;
+        let started = Instant::now();
+        for tokens in tokenised.iter().skip(count).take(count) {
+            let (counts, learnt) = seen_counts(&mut conn, tokens).expect("counts");
+            std::hint::black_box(score(tokens, &counts, learnt));
+        }
+        let scoring = started.elapsed().as_secs_f64() * 1000.0 / count as f64;
+        let backend = url.split(':').next().unwrap_or_default();
+        let tokens_each = tokenised.iter().take(count).map(Vec::len).sum::<usize>() / count;
+        println!("{backend}: learning a decision {learning:.2} ms, fetching counts and scoring a comment {scoring:.2} ms ({tokens_each} tokens a message on average)");
+    }
+    let _ = std::fs::remove_dir_all(&folder);
 }

@@ -94,6 +94,11 @@ pub fn seen_counts(
     Ok((counts, totals))
 }
 
+/// Learns that comments with `tokens` are `lesson`.
+pub fn learn(conn: &mut AnyConnection, tokens: &[String], lesson: Lesson) -> QueryResult<()> {
+    add(conn, tokens, lesson, 1)
+}
+
 /// Adds `delta` (1 to learn, −1 to unlearn) to each token's count of
 /// `lesson`, and to the totals.
 fn add(conn: &mut AnyConnection, tokens: &[String], lesson: Lesson, delta: i64) -> QueryResult<()> {
@@ -104,20 +109,38 @@ fn add(conn: &mut AnyConnection, tokens: &[String], lesson: Lesson, delta: i64) 
                 .filter(spam_tokens::token.eq_any(chunk))
                 .select(spam_tokens::token)
                 .load(conn)?;
-            for token in chunk.iter().filter(|token| !known.contains(token)) {
-                // Another process may add it meanwhile: no error then.
-                let insert = diesel::insert_into(spam_tokens::table)
-                    .values((
+            let rows: Vec<_> = chunk
+                .iter()
+                .filter(|token| !known.contains(token))
+                .map(|token| {
+                    (
                         spam_tokens::token.eq(token),
                         spam_tokens::spam.eq(0),
                         spam_tokens::ham.eq(0),
-                    ))
-                    .on_conflict(spam_tokens::token)
-                    .do_nothing();
-                match conn {
-                    AnyConnection::Postgresql(pg) => insert.execute(pg)?,
-                    AnyConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-                };
+                    )
+                })
+                .collect();
+            // Another process may add one meanwhile: no error then.
+            match conn {
+                // One statement for them all (a round trip each would cost
+                // more than the learning).
+                AnyConnection::Postgresql(pg) if !rows.is_empty() => {
+                    diesel::insert_into(spam_tokens::table)
+                        .values(&rows)
+                        .on_conflict(spam_tokens::token)
+                        .do_nothing()
+                        .execute(pg)?;
+                }
+                AnyConnection::Postgresql(_) => {}
+                AnyConnection::Sqlite(sqlite) => {
+                    for row in rows {
+                        diesel::insert_into(spam_tokens::table)
+                            .values(row)
+                            .on_conflict(spam_tokens::token)
+                            .do_nothing()
+                            .execute(sqlite)?;
+                    }
+                }
             }
         }
     }
@@ -167,7 +190,7 @@ pub fn teach(
     let taught = match lesson {
         Some(lesson) => {
             let tokens = tokens(input);
-            add(conn, &tokens, lesson, 1)?;
+            learn(conn, &tokens, lesson)?;
             Some(tokens.join("\n"))
         }
         None => None,
