@@ -150,14 +150,37 @@ impl Application {
             stop.subscribe(),
         ));
         let maintenance = tokio::spawn(maintain(self.state.clone(), stop.subscribe()));
+        let digests = tokio::spawn(send_digests(self.state.clone(), stop.subscribe()));
         let served = self.server.await;
         let _ = stop.send(true);
         let _ = watcher.await;
         let _ = maintenance.await;
+        let _ = digests.await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }
         served
+    }
+}
+
+/// Queues the digest of held comments when it is due (looked at twice a
+/// minute; every process looks, one sends).
+async fn send_digests(state: web::Data<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        let context = crate::mail::MailContext::of(&state);
+        let wait_seconds = state.site().discussion.digest_minutes * 60;
+        match state
+            .db(move |conn| crate::mail::notify::send_digest_if_due(conn, &context, wait_seconds))
+            .await
+        {
+            Ok(Some(digest_id)) => tracing::info!(digest_id, "moderation digest queued"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(error = %error, "cannot send the moderation digest"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = stop.changed() => {}
+        }
     }
 }
 

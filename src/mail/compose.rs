@@ -335,6 +335,66 @@ pub fn comment_approved_for_author(
     })
 }
 
+/// One held comment in a digest.
+pub struct DigestItem {
+    pub author: String,
+    pub post_title: String,
+    /// The start of its text.
+    pub first_lines: String,
+    /// "0.97"
+    pub score: String,
+    /// Its status now (`pending` unless someone got to it first).
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.txt")]
+struct DigestText<'a> {
+    items: &'a [DigestItem],
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.html")]
+struct DigestHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    items: &'a [DigestItem],
+    link: &'a str,
+}
+
+/// The hourly digest of held comments, sent instead of a mail each.
+pub fn digest(
+    context: &MailContext,
+    digest_id: i64,
+    items: &[DigestItem],
+    link: &str,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
+    let subject = one_line(&format!(
+        "[{}] {} comments are waiting for moderation",
+        context.site_title,
+        items.len()
+    ));
+    let text = DigestText { items, link };
+    let html = DigestHtml {
+        subject: &subject,
+        site_title: &context.site_title,
+        items,
+        link,
+    };
+    let (body_text, body_html) = render_pair(&text, &html)?;
+    Ok(NewEmail {
+        kind: "digest",
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: Vec::new(),
+        message_id: message_id(context, &format!("digest-{digest_id}"), recipient),
+    })
+}
+
 /// Each kind of mail as a reader of it sees it, reviewed as a diff when a
 /// template or its wording changes (`cargo insta review`).
 #[cfg(test)]
@@ -353,6 +413,8 @@ mod snapshots {
                 max_depth: 5,
                 per_page: 50,
             },
+            digest_after: 10,
+            acting_email: None,
         }
     }
 
@@ -452,6 +514,29 @@ mod snapshots {
             TEXT,
             "https://blog.example/2024/03/05/sitting/#comment-42",
             "author@blog.example",
+        )
+        .unwrap();
+        insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn a_digest_of_held_comments() {
+        let item = |author: &str, status: &str| DigestItem {
+            author: author.to_owned(),
+            post_title: "Sitting & standing".to_owned(),
+            first_lines: "Cheap <b>pills</b> here, and more".to_owned(),
+            score: "0.97".to_owned(),
+            status: status.to_owned(),
+        };
+        let email = digest(
+            &context(),
+            7,
+            &[
+                item("Casino Bot", "pending"),
+                item("Ann Reader", "approved"),
+            ],
+            "https://blog.example/admin/comments?digest=7",
+            "moderator@blog.example",
         )
         .unwrap();
         insta::assert_snapshot!(shown(&email));

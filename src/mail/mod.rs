@@ -16,6 +16,11 @@ pub struct MailContext {
     pub notifications: crate::models::setting::NotificationSettings,
     /// How post pages lay comments out, to link to the page showing one.
     pub paging: crate::render::thread::CommentPaging,
+    /// More held comments than this in an hour go into a digest (0: never).
+    pub digest_after: i64,
+    /// The staff member acting (from the panel): never mailed about what
+    /// they did themselves.
+    pub acting_email: Option<String>,
 }
 
 impl MailContext {
@@ -28,6 +33,16 @@ impl MailContext {
             secret: state.secret_key.clone(),
             notifications: site.notifications.clone(),
             paging: site.discussion.paging(),
+            digest_after: site.discussion.digest_after,
+            acting_email: None,
+        }
+    }
+
+    /// As `of`, for what `email`'s owner does from the panel.
+    pub fn acting(state: &crate::state::AppState, email: &str) -> MailContext {
+        MailContext {
+            acting_email: Some(email.to_owned()),
+            ..MailContext::of(state)
         }
     }
 

@@ -65,7 +65,23 @@ pub fn comment_received(
     if comment.status == CommentStatus::Spam {
         return Ok(());
     }
-    let recipients = moderator_addresses(conn, context)?;
+    let mut recipients = moderator_addresses(conn, context)?;
+    // Nobody is told about their own comment; a post's author who also
+    // moderates hears of an approved comment once, by the author's mail.
+    recipients.retain(|address| !address.eq_ignore_ascii_case(&comment.author_email));
+    if comment.status == CommentStatus::Approved && context.notifications.post_author {
+        if let Some(author_email) = post_author_email(conn, post)? {
+            recipients.retain(|address| !address.eq_ignore_ascii_case(&author_email));
+        }
+    }
+    // A flood of held comments: into the next digest, not one mail each.
+    if comment.status == CommentStatus::Pending
+        && !recipients.is_empty()
+        && flooded(conn, context.digest_after)?
+    {
+        wait_for_digest(conn, comment.id)?;
+        recipients.clear();
+    }
     if !recipients.is_empty() {
         let held = comment.status == CommentStatus::Pending;
         let link = |conn: &mut AnyConnection, action| -> QueryResult<String> {
@@ -124,6 +140,114 @@ pub fn comment_received(
     Ok(())
 }
 
+fn post_author_email(conn: &mut AnyConnection, post: &Post) -> QueryResult<Option<String>> {
+    let Some(author_id) = post.author_id else {
+        return Ok(None);
+    };
+    users::table
+        .find(author_id)
+        .select(users::email)
+        .first(conn)
+        .optional()
+}
+
+/// Whether more than `digest_after` comments were held in the last hour
+/// (this one included): moderators get a digest instead of a flood.
+fn flooded(conn: &mut AnyConnection, digest_after: i64) -> QueryResult<bool> {
+    use crate::db::schema::comments;
+    if digest_after <= 0 {
+        return Ok(false);
+    }
+    let held: i64 = comments::table
+        .filter(comments::created_at.gt(now() - 3600))
+        .filter(comments::status.eq(CommentStatus::Pending))
+        .count()
+        .get_result(conn)?;
+    Ok(held > digest_after)
+}
+
+fn wait_for_digest(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
+    use crate::db::schema::digest_items;
+    diesel::insert_into(digest_items::table)
+        .values((
+            digest_items::comment_id.eq(comment_id),
+            digest_items::held_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sends the digest of held comments once the oldest of them has waited
+/// `wait_seconds`: one mail per moderator listing them all, with a link to
+/// the queue showing exactly those. Safe to call from every process (the
+/// write transaction lets one of them claim the comments).
+pub fn send_digest_if_due(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    wait_seconds: i64,
+) -> QueryResult<Option<i64>> {
+    use crate::db::schema::{comment_digests, comments, digest_items, posts};
+    crate::db::write_transaction(conn, |conn| {
+        let oldest: Option<i64> = digest_items::table
+            .filter(digest_items::digest_id.is_null())
+            .select(diesel::dsl::min(digest_items::held_at))
+            .first(conn)?;
+        match oldest {
+            Some(oldest) if oldest <= now() - wait_seconds => {}
+            _ => return Ok(None),
+        }
+        diesel::insert_into(comment_digests::table)
+            .values(comment_digests::created_at.eq(now()))
+            .execute(conn)?;
+        let digest_id: i64 = comment_digests::table
+            .select(diesel::dsl::max(comment_digests::id))
+            .first::<Option<i64>>(conn)?
+            .ok_or(diesel::result::Error::NotFound)?;
+        diesel::update(digest_items::table.filter(digest_items::digest_id.is_null()))
+            .set(digest_items::digest_id.eq(digest_id))
+            .execute(conn)?;
+        let rows: Vec<(String, String, String, f64, String)> = digest_items::table
+            .inner_join(comments::table.inner_join(posts::table))
+            .filter(digest_items::digest_id.eq(digest_id))
+            .order(comments::id.asc())
+            .select((
+                comments::author_name,
+                posts::title,
+                comments::body_source,
+                comments::spam_score,
+                comments::status,
+            ))
+            .load(conn)?;
+        let items: Vec<compose::DigestItem> = rows
+            .into_iter()
+            .map(
+                |(author, post_title, text, score, status)| compose::DigestItem {
+                    author,
+                    post_title,
+                    first_lines: text
+                        .lines()
+                        .take(3)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .chars()
+                        .take(240)
+                        .collect(),
+                    score: format!("{score:.2}"),
+                    status,
+                },
+            )
+            .collect();
+        let link = context.absolute_url(&format!("/admin/comments?digest={digest_id}"));
+        for recipient in moderator_addresses(conn, context)? {
+            queue(
+                conn,
+                compose::digest(context, digest_id, &items, &link, &recipient),
+            )?;
+        }
+        Ok(Some(digest_id))
+    })
+}
+
 /// A comment now approved: its parent's subscriber hears of the reply (if
 /// confirmed, and not the replier), and the post's author hears of the comment.
 /// Message-IDs are per event and recipient, so approving twice mails once.
@@ -173,7 +297,12 @@ pub fn comment_approved(
             if let Some((author_id, author_email)) = author {
                 let wrote_it = comment.user_id == Some(author_id)
                     || author_email.eq_ignore_ascii_case(&comment.author_email);
-                if !wrote_it {
+                // Who approved it from the panel knows already.
+                let approved_it = context
+                    .acting_email
+                    .as_deref()
+                    .is_some_and(|acting| acting.eq_ignore_ascii_case(&author_email));
+                if !wrote_it && !approved_it {
                     let email = compose::comment_approved_for_author(
                         context,
                         comment.id,

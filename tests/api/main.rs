@@ -104,6 +104,7 @@ mod browser;
 mod cache;
 mod cli;
 mod comments;
+mod digests;
 mod feeds;
 mod hardening;
 mod health;

@@ -259,10 +259,11 @@ pub async fn list(
 
 async fn act_on(
     state: &AppState,
+    staff: &Staff,
     ids: Vec<i64>,
     action: ModerationAction,
 ) -> Result<usize, PageError> {
-    let context = crate::mail::MailContext::of(state);
+    let context = crate::mail::MailContext::acting(state, &staff.user.email);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -285,7 +286,7 @@ pub async fn single_action(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
-    let done = act_on(&state, vec![id], action).await?;
+    let done = act_on(&state, &form.staff, vec![id], action).await?;
     let back = safe_return(form.form.get("return_to"), "/admin/comments");
     Ok(see_other(&with_notice(
         &back,
@@ -305,7 +306,7 @@ pub async fn bulk_action(
         return Ok(see_other(&back));
     };
     let ids = form.form.ids_with_prefix("c");
-    let done = act_on(&state, ids, action).await?;
+    let done = act_on(&state, &form.staff, ids, action).await?;
     Ok(see_other(&with_notice(
         &back,
         Notice::Moderated(action),
@@ -376,7 +377,7 @@ pub async fn reply(
     }
     let user = staff.user.clone();
     let parent_id = comment.id;
-    let context = crate::mail::MailContext::of(&state);
+    let context = crate::mail::MailContext::acting(&state, &staff.user.email);
     let parent_was_approved = comment.status == CommentStatus::Approved;
     state
         .db(move |conn| {
