@@ -62,6 +62,17 @@ pub static PICTURE_DROP_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The comments screen from the keyboard (WordPress's shortcuts), a
+/// select-all box and inline replies; every action works without it.
+pub static COMMENT_QUEUE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "comment-queue",
+        "js",
+        include_str!("../../templates/static/comment-queue.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// The asset served at `path`, if any.
 pub fn find_asset(path: &str) -> Option<&'static Asset> {
     [
@@ -69,6 +80,7 @@ pub fn find_asset(path: &str) -> Option<&'static Asset> {
         &*ADMIN_STYLESHEET,
         &*COMMENT_REPLY_SCRIPT,
         &*PICTURE_DROP_SCRIPT,
+        &*COMMENT_QUEUE_SCRIPT,
     ]
     .into_iter()
     .find(|asset| asset.path == path)

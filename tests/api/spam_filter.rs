@@ -219,3 +219,32 @@ async fn two_processes_share_one_model() {
         spam.spam_score
     );
 }
+
+on_both_backends! {
+    async fn every_action_has_an_undo_that_puts_comments_back(app) {
+        let post = app.publish("Undo me", "Body.", 1, &[]);
+        app.log_in_as(Role::Admin).await;
+        let first = held(&app, &post, "One comment", "Ann", "192.0.2.1");
+        let second = held(&app, &post, "Another comment", "Bob", "192.0.2.2");
+        bulk(&app, "approve", &[first.id]).await;
+        let answer = app.admin_post("/admin/comments/bulk", &[("action", "spam"), ("return_to", "/admin/comments"), (&format!("c{}", first.id), "1"), (&format!("c{}", second.id), "1")]).await;
+        let location = answer.headers()["location"].to_str().unwrap().to_owned();
+        let undo = location.split("undo=").nth(1).expect("an undo in the notice").to_owned();
+        assert_eq!(undo, format!("{}.approved,{}.pending", first.id, second.id));
+        let (_, page) = app.get_page(&location).await;
+        assert!(page.contains("2 comments marked as spam.") && page.contains(&format!("name=\"undo\" value=\"{undo}\"")), "{page}");
+        let learnt_before = learnt(&app);
+        let answer = app.admin_post("/admin/comments/undo", &[("undo", &undo), ("return_to", "/admin/comments?status=spam")]).await;
+        assert_eq!(answer.headers()["location"], "/admin/comments?status=spam&done=undone&n=2");
+        let status = |id: i64| comments::table.find(id).select(comments::status).first::<CommentStatus>(&mut app.conn()).unwrap();
+        assert_eq!((status(first.id), status(second.id)), (CommentStatus::Approved, CommentStatus::Pending));
+        // What the spam decision taught is untaught with it.
+        assert_eq!(learnt(&app), (learnt_before.0 - 2, learnt_before.1 + 1));
+        // Nonsense is ignored, and deleting for good offers no undo.
+        let answer = app.admin_post("/admin/comments/undo", &[("undo", "12.nothing,x"), ("return_to", "/admin/comments")]).await;
+        assert_eq!(answer.headers()["location"], "/admin/comments");
+        bulk(&app, "trash", &[second.id]).await;
+        let answer = app.admin_post("/admin/comments/bulk", &[("action", "delete"), ("return_to", "/admin/comments"), (&format!("c{}", second.id), "1")]).await;
+        assert!(!answer.headers()["location"].to_str().unwrap().contains("undo="));
+    }
+}

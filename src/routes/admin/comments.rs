@@ -19,7 +19,7 @@ use crate::error::PageError;
 use crate::mail::notify::comment_approved;
 use crate::models::comment::{
     comment_revisions, count_spam_and_trash, edit_comment, find_comment, list_admin_comments,
-    reply_as_staff, Comment, CommentEdit, CommentQuery, QueueOrder,
+    reply_as_staff, set_comment_status, Comment, CommentEdit, CommentQuery, QueueOrder,
 };
 use crate::moderate::moderate;
 use crate::render::comment::render_comment;
@@ -46,6 +46,7 @@ struct CommentsPage {
     /// The same listing in the other order: (address, label).
     reorder: (String, &'static str),
     digest: Option<i64>,
+    queue_script: &'static str,
 }
 
 struct Tab {
@@ -82,6 +83,7 @@ pub struct ListQuery {
     digest: Option<i64>,
     done: Option<String>,
     n: Option<usize>,
+    undo: Option<String>,
 }
 
 /// Which part of the queue a page lists: a tab, a search, an order, a
@@ -181,9 +183,24 @@ pub async fn list(
         n: query.n,
     }
     .text();
+    let undo = query
+        .undo
+        .clone()
+        .filter(|undo| parse_undo(undo).is_some())
+        .map(|undo| {
+            (
+                undo,
+                listing.url(
+                    query
+                        .before
+                        .map(|before| (before, query.score.unwrap_or(0.5))),
+                ),
+            )
+        });
     let layout = AdminLayout::new(&state, &staff, &title, "Comments")
         .await?
-        .with_notice(notice);
+        .with_notice(notice)
+        .with_undo(undo);
     let count = |status: Option<CommentStatus>| match status? {
         CommentStatus::Pending => Some(layout.pending),
         CommentStatus::Spam => Some(spam_count),
@@ -254,6 +271,7 @@ pub async fn list(
         actions: ModerationAction::ALL,
         reorder,
         digest: listing.digest,
+        queue_script: crate::render::assets::COMMENT_QUEUE_SCRIPT.path.as_str(),
     })
 }
 
@@ -262,21 +280,72 @@ async fn act_on(
     staff: &Staff,
     ids: Vec<i64>,
     action: ModerationAction,
-) -> Result<usize, PageError> {
+) -> Result<Vec<(i64, CommentStatus)>, PageError> {
     let context = crate::mail::MailContext::acting(state, &staff.user.email);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                let mut done = 0;
+                let mut done = Vec::new();
                 for id in ids {
-                    if moderate(conn, &context, id, action)? {
-                        done += 1;
+                    let before = find_comment(conn, id)?.map(|comment| comment.status);
+                    if let (true, Some(before)) = (moderate(conn, &context, id, action)?, before) {
+                        done.push((id, before));
                     }
                 }
                 Ok(done)
             })
         })
         .await
+}
+
+/// Where `back` goes after moderating, with the notice and (unless the
+/// comments are gone for good) what Undo needs: each comment's status before.
+fn after_moderation(back: &str, action: ModerationAction, done: &[(i64, CommentStatus)]) -> String {
+    let with = with_notice(back, Notice::Moderated(action), done.len());
+    if action == ModerationAction::Delete || done.is_empty() {
+        return with;
+    }
+    let undo: Vec<String> = done
+        .iter()
+        .map(|(id, status)| format!("{id}.{status}"))
+        .collect();
+    format!("{with}&undo={}", undo.join(","))
+}
+
+/// `12.pending,13.approved` → pairs; `None` if any part is not one.
+fn parse_undo(text: &str) -> Option<Vec<(i64, CommentStatus)>> {
+    text.split(',')
+        .take(200)
+        .map(|pair| {
+            let (id, status) = pair.split_once('.')?;
+            Some((id.parse().ok()?, status.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The notice's Undo: each comment back to the status it had.
+pub async fn undo(
+    state: web::Data<AppState>,
+    form: AdminForm<FieldMap>,
+) -> Result<HttpResponse, PageError> {
+    let back = safe_return(form.form.get("return_to"), "/admin/comments");
+    let Some(pairs) = parse_undo(&form.form.text("undo")) else {
+        return Ok(see_other(&back));
+    };
+    let count = pairs.len();
+    state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                for (id, status) in pairs {
+                    if find_comment(conn, id)?.is_some_and(|comment| comment.status != status) {
+                        set_comment_status(conn, id, status)?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(see_other(&with_notice(&back, Notice::Undone, count)))
 }
 
 /// A row's button: one action on one comment (an unknown action is a `404`).
@@ -288,11 +357,7 @@ pub async fn single_action(
     let (id, action) = path.into_inner();
     let done = act_on(&state, &form.staff, vec![id], action).await?;
     let back = safe_return(form.form.get("return_to"), "/admin/comments");
-    Ok(see_other(&with_notice(
-        &back,
-        Notice::Moderated(action),
-        done,
-    )))
+    Ok(see_other(&after_moderation(&back, action, &done)))
 }
 
 /// "Bulk actions" → Apply: one action on every ticked comment; no action
@@ -307,11 +372,7 @@ pub async fn bulk_action(
     };
     let ids = form.form.ids_with_prefix("c");
     let done = act_on(&state, &form.staff, ids, action).await?;
-    Ok(see_other(&with_notice(
-        &back,
-        Notice::Moderated(action),
-        done,
-    )))
+    Ok(see_other(&after_moderation(&back, action, &done)))
 }
 
 #[derive(Template)]

@@ -102,6 +102,11 @@ pub fn routes() -> Vec<RouteEntry> {
             Staff(Area::Comments),
             web::post().to(comments::bulk_action),
         ),
+        post(
+            "/comments/undo",
+            Staff(Area::Comments),
+            web::post().to(comments::undo),
+        ),
         get(
             "/comments/{id}/reply",
             Staff(Area::Comments),
@@ -302,6 +307,9 @@ pub struct AdminLayout {
     pub csrf_token: String,
     pub nav: Vec<NavItem>,
     pub notice: Option<String>,
+    /// What the notice's Undo button sends back (`12.pending,13.approved`),
+    /// and where to.
+    pub undo: Option<(String, String)>,
     /// Across the panel: mail delivery is off, or failing.
     pub mail_banner: Option<String>,
     pub can_see_outbox: bool,
@@ -378,6 +386,7 @@ impl AdminLayout {
             csrf_token: staff.csrf_token.clone(),
             nav,
             notice: None,
+            undo: None,
             mail_banner,
             can_see_outbox: staff.can(Area::Outbox),
             pending,
@@ -386,6 +395,14 @@ impl AdminLayout {
 
     pub fn with_notice(mut self, notice: Option<String>) -> AdminLayout {
         self.notice = notice;
+        self
+    }
+
+    /// An Undo button in the notice, putting comments back as they were.
+    pub fn with_undo(mut self, undo: Option<(String, String)>) -> AdminLayout {
+        if self.notice.is_some() {
+            self.undo = undo;
+        }
         self
     }
 }
@@ -471,11 +488,13 @@ pub enum Notice {
     Retried,
     /// Comments anonymised on an erasure request.
     Erased,
+    /// Comments put back as they were (the notice's Undo).
+    Undone,
 }
 
 impl Notice {
     /// The notices that are not moderation actions.
-    const OTHERS: [Notice; 19] = [
+    const OTHERS: [Notice; 20] = [
         Notice::Replied,
         Notice::Edited,
         Notice::PostSaved,
@@ -495,6 +514,7 @@ impl Notice {
         Notice::ProfileSaved,
         Notice::Retried,
         Notice::Erased,
+        Notice::Undone,
     ];
 
     pub fn code(self) -> &'static str {
@@ -519,6 +539,7 @@ impl Notice {
             Notice::ProfileSaved => "profile_saved",
             Notice::Retried => "retry",
             Notice::Erased => "erased",
+            Notice::Undone => "undone",
         }
     }
 
@@ -561,6 +582,8 @@ impl Notice {
                 "Password changed; that user's sessions were ended.".to_owned()
             }
             Notice::ProfileSaved => "Profile updated.".to_owned(),
+            Notice::Undone if count == 1 => "1 comment put back as it was.".to_owned(),
+            Notice::Undone => format!("{count} comments put back as they were."),
             Notice::Retried if count == 1 => "The message will be sent again shortly.".to_owned(),
             Notice::Retried => "Nothing to retry.".to_owned(),
             Notice::Erased => plural("comment", "anonymised"),
