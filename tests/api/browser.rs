@@ -840,3 +840,91 @@ async fn the_queue_works_from_the_keyboard_with_undo() {
         .any(|comment| comment.body_source == "Yes, still true."));
     browser.close().await;
 }
+
+/// Every admin screen at a phone's width, a small laptop's and a desktop's:
+/// nothing wider than the window (no sideways scrolling), each screenshot
+/// kept. Lists become cards on a phone.
+#[tokio::test]
+async fn every_admin_screen_fits_a_phone_a_laptop_and_a_desktop() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    // Content that stretches layouts: long words, long URLs, many tags.
+    let category = app.create_category(
+        "Physiotherapy-and-rehabilitation-for-the-lower-back",
+        "A long one.",
+    );
+    let post = app.publish(
+        "Radiofrequency ablation of the lumbar facet joints: what to expect before, during and after",
+        "See https://www.example.org/a/very/long/path/that/does/not/break/anywhere/at/all/0123456789 for more.",
+        1,
+        &[category.id],
+    );
+    let mut fields = app.comment_fields("Averyveryverylongwordwithoutanyspacesthatcouldpushthelayoutwiderthanaphonescreen https://spam.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    fields[1].1 = "Someone-with-an-unusually-long-name-indeed".to_owned();
+    app.post_comment_as_stranger(&post, &fields).await;
+    let comment_id = app.comments_of(&post)[0].id;
+    app.create_staff("widths@example.com", ferropress::domain::Role::Admin)
+        .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in(&browser, &app, "widths@example.com").await;
+    let screens = [
+        ("dashboard", "/admin/".to_owned()),
+        ("posts", "/admin/posts".to_owned()),
+        ("post-editor", format!("/admin/posts/{}/edit", post.id)),
+        ("new-post", "/admin/posts/new".to_owned()),
+        ("media", "/admin/media".to_owned()),
+        ("pages", "/admin/pages".to_owned()),
+        ("new-page", "/admin/pages/new".to_owned()),
+        ("comments", "/admin/comments".to_owned()),
+        (
+            "comment-reply",
+            format!("/admin/comments/{comment_id}/reply"),
+        ),
+        ("comment-edit", format!("/admin/comments/{comment_id}/edit")),
+        ("categories", "/admin/categories".to_owned()),
+        ("tags", "/admin/tags".to_owned()),
+        ("users", "/admin/users".to_owned()),
+        ("profile", "/admin/profile".to_owned()),
+        ("settings", "/admin/settings".to_owned()),
+        ("personal-data", "/admin/personal-data".to_owned()),
+        ("outbox", "/admin/outbox".to_owned()),
+    ];
+    let mut too_wide = Vec::new();
+    for width in [390, 1024, 1280] {
+        client.set_window_size(width, 900).await.unwrap();
+        for (name, path) in &screens {
+            client.goto(&app.url(path)).await.unwrap();
+            client
+                .wait()
+                .for_element(Locator::Css(".admin-main h1"))
+                .await
+                .unwrap();
+            let measured = client
+                .execute(
+                    "const e = document.documentElement; \
+                     const wide = Array.from(document.querySelectorAll('.admin-main *')) \
+                       .filter(x => x.getBoundingClientRect().right > e.clientWidth + 1) \
+                       .slice(0, 3).map(x => x.tagName + '.' + x.className).join(' '); \
+                     return [e.scrollWidth, e.clientWidth, wide];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (scroll, client_width) =
+                (measured[0].as_u64().unwrap(), measured[1].as_u64().unwrap());
+            if scroll > client_width {
+                too_wide.push(format!(
+                    "{name} at {width}px: {scroll} > {client_width} ({})",
+                    measured[2]
+                ));
+            }
+            browser.screenshot(&format!("admin-{width}-{name}")).await;
+        }
+    }
+    assert!(too_wide.is_empty(), "wider than the window: {too_wide:#?}");
+    browser.close().await;
+}
