@@ -25,6 +25,10 @@ pub struct Config {
     /// With `trust_proxy`: how many proxies append to `X-Forwarded-For`.
     pub proxy_hops: usize,
     pub log_filter: String,
+    /// `FERROPRESS_LOG_FORMAT`: one JSON object per line for log shippers.
+    pub log_json: bool,
+    /// `FERROPRESS_METRICS_BIND`: where `/metrics` is served (unset: off).
+    pub metrics_bind: Option<SocketAddr>,
     /// Delivery pacing; not configurable from outside, tests shorten it.
     pub mail_tuning: MailTuning,
     /// How often retention (old mail, old IP addresses) is applied; tests shorten it.
@@ -84,6 +88,10 @@ pub enum ConfigError {
     ProxyHops(String),
     #[error("FERROPRESS_SECRET_KEY must be at least 32 characters")]
     SecretKey,
+    #[error("invalid FERROPRESS_LOG_FORMAT {0:?}: expected text or json")]
+    LogFormat(String),
+    #[error("invalid FERROPRESS_METRICS_BIND {0:?}: expected HOST:PORT such as 127.0.0.1:9090")]
+    MetricsBind(String),
     #[error("invalid FERROPRESS_MEDIA_URL {0:?}: expected a folder path, file:///path or s3://bucket/prefix")]
     MediaUrl(String),
 }
@@ -102,6 +110,8 @@ pub struct RawConfig {
     pub proxy_hops: Option<TomlNumber>,
     pub rust_log: Option<String>,
     pub media_url: Option<String>,
+    pub log_format: Option<String>,
+    pub metrics_bind: Option<String>,
     /// For an `s3://` media store; the AWS tools' own variable names.
     pub s3_endpoint: Option<String>,
     pub s3_region: Option<String>,
@@ -140,6 +150,8 @@ impl RawConfig {
             proxy_hops: lookup("FERROPRESS_PROXY_HOPS").map(TomlNumber::Text),
             rust_log: lookup("RUST_LOG"),
             media_url: lookup("FERROPRESS_MEDIA_URL"),
+            log_format: lookup("FERROPRESS_LOG_FORMAT"),
+            metrics_bind: lookup("FERROPRESS_METRICS_BIND"),
             s3_endpoint: lookup("AWS_ENDPOINT_URL").or_else(|| lookup("AWS_ENDPOINT")),
             s3_region: lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")),
             s3_access_key_id: lookup("AWS_ACCESS_KEY_ID"),
@@ -172,6 +184,8 @@ impl RawConfig {
             proxy_hops: self.proxy_hops.or(lower.proxy_hops),
             rust_log: self.rust_log.or(lower.rust_log),
             media_url: self.media_url.or(lower.media_url),
+            log_format: self.log_format.or(lower.log_format),
+            metrics_bind: self.metrics_bind.or(lower.metrics_bind),
             s3_endpoint: self.s3_endpoint.or(lower.s3_endpoint),
             s3_region: self.s3_region.or(lower.s3_region),
             s3_access_key_id: self.s3_access_key_id.or(lower.s3_access_key_id),
@@ -255,8 +269,23 @@ impl Config {
             },
             None => MediaLocation::Folder(default_media_dir(&database_url)),
         };
+        let log_json = match non_empty(raw.log_format)
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+        {
+            None => false,
+            Some(format) if format == "text" => false,
+            Some(format) if format == "json" => true,
+            Some(other) => return Err(ConfigError::LogFormat(other)),
+        };
+        let metrics_bind = match non_empty(raw.metrics_bind) {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| ConfigError::MetricsBind(text))?),
+        };
         Ok(Config {
             media,
+            log_json,
+            metrics_bind,
             bind,
             database_url,
             site_url,
@@ -470,6 +499,8 @@ mod tests {
         assert!(bad(&[("FERROPRESS_SECRET_KEY", "short")]).contains("32 characters"));
         assert!(bad(&[("FERROPRESS_PROXY_HOPS", "0")]).contains("FERROPRESS_PROXY_HOPS"));
         assert!(bad(&[("FERROPRESS_PROXY_HOPS", "many")]).contains("FERROPRESS_PROXY_HOPS"));
+        assert!(bad(&[("FERROPRESS_LOG_FORMAT", "xml")]).contains("FERROPRESS_LOG_FORMAT"));
+        assert!(bad(&[("FERROPRESS_METRICS_BIND", "anywhere")]).contains("FERROPRESS_METRICS_BIND"));
         for media in [
             "ftp://host/x",
             "s3://",

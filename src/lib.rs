@@ -11,6 +11,7 @@ pub mod forms;
 pub mod linkcheck;
 pub mod mail;
 pub mod media_store;
+pub mod metrics;
 pub mod models;
 pub mod moderate;
 pub mod page_cache;

@@ -351,6 +351,32 @@ impl MediaStore {
         self.run_blocking(|store| async move { exists(&store, &key).await })
     }
 
+    /// Every file's path, for backups.
+    pub fn list_blocking(&self) -> Result<Vec<String>, MediaStoreError> {
+        self.run_blocking(|store| async move {
+            use futures_util::TryStreamExt;
+            let mut paths: Vec<String> = store
+                .list(None)
+                .map_ok(|meta| meta.location.to_string())
+                .try_collect()
+                .await?;
+            paths.sort();
+            Ok(paths)
+        })
+    }
+
+    /// The whole file, waiting for it (for backups).
+    pub fn read_blocking(&self, path: &str) -> Result<Option<Bytes>, MediaStoreError> {
+        let key = key(path)?;
+        self.run_blocking(|store| async move {
+            match store.get(&key).await {
+                Ok(found) => Ok(Some(found.bytes().await?)),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(error) => Err(error.into()),
+            }
+        })
+    }
+
     /// The whole file, or `None` when there is none.
     pub async fn read(&self, path: &str) -> Result<Option<Bytes>, MediaStoreError> {
         let key = key(path)?;

@@ -30,6 +30,8 @@ const BLOCKING_THREADS_PER_WORKER: usize = 4;
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics`, on its own address (when one is configured).
+    metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -115,15 +117,25 @@ impl Application {
         .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .shutdown_timeout(30)
         .run();
+        let metrics = match state.config.metrics_bind {
+            Some(bind) => Some(metrics_server(state.clone(), bind)?),
+            None => None,
+        };
         Ok(Application {
             port: address.port(),
             server,
+            metrics,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` is served on, if it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -151,7 +163,15 @@ impl Application {
         ));
         let maintenance = tokio::spawn(maintain(self.state.clone(), stop.subscribe()));
         let digests = tokio::spawn(send_digests(self.state.clone(), stop.subscribe()));
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let served = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         let _ = stop.send(true);
         let _ = watcher.await;
         let _ = maintenance.await;
@@ -161,6 +181,58 @@ impl Application {
         }
         served
     }
+}
+
+/// The server of `/metrics`: its own listener, nothing else on it.
+fn metrics_server(
+    state: web::Data<AppState>,
+    bind: std::net::SocketAddr,
+) -> anyhow::Result<(u16, Server)> {
+    let handle = crate::metrics::install();
+    let listener =
+        TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind} for /metrics"))?;
+    let port = listener.local_addr()?.port();
+    tracing::info!(address = %listener.local_addr()?, "metrics served at /metrics");
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::Data::new(handle.clone()))
+            .route("/metrics", web::get().to(scrape))
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    Ok((port, server))
+}
+
+/// What is counted as it happens, plus what is read now: the queue, the
+/// outbox, the page cache.
+async fn scrape(
+    state: web::Data<AppState>,
+    handle: web::Data<metrics_exporter_prometheus::PrometheusHandle>,
+) -> actix_web::HttpResponse {
+    use crate::domain::{CommentStatus, OutboxStatus};
+    let counts = state
+        .db(|conn| {
+            Ok((
+                crate::models::comment::count_with_status(conn, CommentStatus::Pending)?,
+                crate::mail::outbox::count_outbox(conn, OutboxStatus::Pending)?,
+                crate::mail::outbox::count_outbox(conn, OutboxStatus::Failed)?,
+            ))
+        })
+        .await;
+    if let Ok((pending, waiting, failed)) = counts {
+        metrics::gauge!(crate::metrics::PENDING).set(pending as f64);
+        metrics::gauge!(crate::metrics::OUTBOX_DEPTH).set(waiting as f64);
+        metrics::gauge!(crate::metrics::OUTBOX_FAILED).set(failed as f64);
+    }
+    metrics::gauge!(crate::metrics::PAGE_CACHE_BYTES).set(state.page_cache.bytes() as f64);
+    handle.run_upkeep();
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
 }
 
 /// Queues the digest of held comments when it is due (looked at twice a
@@ -227,6 +299,18 @@ async fn log_request(
     let started = Instant::now();
     let method = request.method().clone();
     let response = next.call(request).await?;
+    if crate::metrics::enabled() {
+        let route = crate::metrics::route_label(response.request().match_pattern());
+        let seconds = started.elapsed().as_secs_f64();
+        metrics::counter!(
+            crate::metrics::REQUESTS,
+            "route" => route.clone(),
+            "method" => method.to_string(),
+            "status" => response.status().as_u16().to_string()
+        )
+        .increment(1);
+        metrics::histogram!(crate::metrics::REQUEST_SECONDS, "route" => route).record(seconds);
+    }
     let path = logged_path(response.request());
     tracing::info!(
         method = %method,

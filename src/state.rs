@@ -142,9 +142,17 @@ impl AppState {
         } else {
             crate::db::CHECKOUT_TIMEOUT
         };
-        let outcome = web::block(move || match pool.get_timeout(wait) {
-            Ok(mut conn) => work(&mut conn).map_err(DbFailure::Query),
-            Err(error) => Err(DbFailure::Checkout(error)),
+        let outcome = web::block(move || {
+            let asked = std::time::Instant::now();
+            let conn = pool.get_timeout(wait);
+            if crate::metrics::enabled() {
+                metrics::histogram!(crate::metrics::POOL_WAIT_SECONDS)
+                    .record(asked.elapsed().as_secs_f64());
+            }
+            match conn {
+                Ok(mut conn) => work(&mut conn).map_err(DbFailure::Query),
+                Err(error) => Err(DbFailure::Checkout(error)),
+            }
         })
         .await
         .map_err(|error| PageError::Unexpected(anyhow::anyhow!("database task failed: {error}")))?;

@@ -13,10 +13,15 @@ pub enum CheckCommand {
     /// List every internal link and image in published posts and pages
     /// that does not answer 200 (exit code 1 when there is one)
     Links,
+    /// Ask the running server's /healthz (exit code 1 unless it answers
+    /// 200): the container's HEALTHCHECK
+    Health,
 }
 
 pub fn run(config: &Config, command: CheckCommand) -> Result<(), CliError> {
-    let CheckCommand::Links = command;
+    if let CheckCommand::Health = command {
+        return health(config);
+    }
     let report = check_links(config)?;
     print_report(&report);
     if report.broken.is_empty() {
@@ -74,5 +79,40 @@ pub fn print_report(report: &LinkReport) {
             report.broken.len(),
             report.checked
         );
+    }
+}
+
+/// `GET /healthz` of the server at the configured address (an unspecified
+/// one, `0.0.0.0:8080`, is asked on loopback), within 3 seconds.
+fn health(config: &Config) -> Result<(), CliError> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+    use std::time::Duration;
+    let mut address = config.bind;
+    if address.ip().is_unspecified() {
+        let loopback = match address.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        };
+        address = SocketAddr::new(loopback, address.port());
+    }
+    let timeout = Duration::from_secs(3);
+    let failed = |why: String| CliError::Failed(anyhow::anyhow!("{address}: {why}"));
+    let mut stream = TcpStream::connect_timeout(&address, timeout)
+        .map_err(|error| failed(format!("not answering ({error})")))?;
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .map_err(|error| failed(error.to_string()))?;
+    let mut answer = Vec::new();
+    let _ = stream.take(4096).read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    if status.split(' ').nth(1) == Some("200") {
+        println!("healthy");
+        Ok(())
+    } else {
+        Err(failed(format!("unhealthy ({status})")))
     }
 }

@@ -1,5 +1,6 @@
 //! The command line (SPEC §1): one file per subcommand.
 
+pub mod backup;
 pub mod check;
 pub mod export;
 pub mod import;
@@ -35,8 +36,17 @@ pub struct Cli {
 pub enum Command {
     /// Serve the site and deliver mail (the default)
     Serve,
-    /// Apply pending database migrations and exit
-    Migrate,
+    /// Apply pending database migrations and exit (migrations only move forward)
+    Migrate {
+        /// List the migrations that would be applied, and change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a consistent copy of the site (SQLite database and media files)
+    /// into DIR, a new or empty folder, while it serves
+    Backup { dir: PathBuf },
+    /// Bring a backup back into an empty data location
+    Restore { dir: PathBuf },
     /// Manage staff accounts
     User {
         #[command(subcommand)]
@@ -86,10 +96,12 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(&config.log_filter);
+    crate::telemetry::init(&config.log_filter, config.log_json);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config),
-        Command::Migrate => migrate::migrate(&config),
+        Command::Migrate { dry_run } => migrate::migrate(&config, dry_run),
+        Command::Backup { dir } => backup::run_backup(&config, &dir),
+        Command::Restore { dir } => backup::run_restore(&config, &dir),
         Command::User { action } => user::run(&config, action),
         Command::Import { source } => import::run(&config, source),
         Command::Export { format } => export::run(&config, format),

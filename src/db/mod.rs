@@ -186,6 +186,19 @@ pub fn open(
 }
 
 /// Applies the pending migrations of the connection's backend; returns how many ran.
+/// The names of the migrations `run_migrations` would apply, in order.
+pub fn pending_migrations(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
+    let names = match conn {
+        AnyConnection::Sqlite(conn) => conn
+            .pending_migrations(SQLITE_MIGRATIONS)
+            .map(|pending| pending.iter().map(|m| m.name().to_string()).collect()),
+        AnyConnection::Postgresql(conn) => conn
+            .pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|pending| pending.iter().map(|m| m.name().to_string()).collect()),
+    };
+    names.map_err(|error| anyhow::anyhow!("cannot read the migrations: {error}"))
+}
+
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     let applied = match conn {
         AnyConnection::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS),

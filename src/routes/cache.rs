@@ -65,13 +65,16 @@ pub async fn page_cache(
     let key = request.path().to_owned();
     let cache = &state.page_cache;
     if let Some(page) = cache.get(&key) {
+        count_cache(true);
         return Ok(from_cache(request, &page));
     }
     // A miss: one request renders, the others wait for its bytes.
     let _turn = cache.fill_turn(&key).await;
     if let Some(page) = cache.get(&key) {
+        count_cache(true);
         return Ok(from_cache(request, &page));
     }
+    count_cache(false);
     // Render without compression, keep every variant, answer with the right one.
     let version = cache.version();
     let accept_encoding = request.headers_mut().remove(header::ACCEPT_ENCODING).next();
@@ -139,5 +142,16 @@ pub async fn watch_content_version(
             _ = tokio::time::sleep(VERSION_POLL) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+fn count_cache(hit: bool) {
+    if crate::metrics::enabled() {
+        let name = if hit {
+            crate::metrics::PAGE_CACHE_HITS
+        } else {
+            crate::metrics::PAGE_CACHE_MISSES
+        };
+        metrics::counter!(name).increment(1);
     }
 }

@@ -330,3 +330,100 @@ fn flags_beat_the_environment_which_beats_the_file() {
         "\"flag-bind\"",
     );
 }
+
+#[test]
+fn migrate_dry_run_lists_what_is_pending_and_changes_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("blog.db").display());
+    let env = [("DATABASE_URL", url.as_str())];
+    let (code, stdout, stderr) = run(&["migrate", "--dry-run"], &env, "");
+    assert_eq!(code, 0, "{stderr}");
+    let migrations = std::fs::read_dir("migrations/sqlite").unwrap().count();
+    assert!(
+        stdout.contains(&format!("{migrations} pending migration(s), not applied:")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2026-11-26-000012_moderation_queue"),
+        "{stdout}"
+    );
+    // Nothing was applied: a second look lists the same.
+    let (_, again, _) = run(&["migrate", "--dry-run"], &env, "");
+    assert_eq!(again, stdout);
+    let (code, _, _) = run(&["migrate"], &env, "");
+    assert_eq!(code, 0);
+    let (_, after, _) = run(&["migrate", "--dry-run"], &env, "");
+    assert!(after.contains("No pending migrations"), "{after}");
+}
+
+#[test]
+fn json_logs_for_shippers_and_a_health_check_for_containers() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("blog.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = ferropress()
+        .args(["serve", "--bind", &bind])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .env("FERROPRESS_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    // Every line is one JSON object; the "listening" one says where.
+    let started = Instant::now();
+    loop {
+        let line = lines.next().expect("a log line").expect("utf-8");
+        let event: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(
+            event["level"].is_string() && event["timestamp"].is_string(),
+            "{line}"
+        );
+        assert!(!line.contains('\u{1b}'), "no colour codes: {line}");
+        if event["message"] == "listening" {
+            assert_eq!(event["address"], bind.as_str());
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+    let (code, stdout, stderr) = run(
+        &["check", "health", "--bind", &bind],
+        &[("DATABASE_URL", &url)],
+        "",
+    );
+    assert_eq!((code, stdout.trim()), (0, "healthy"), "{stderr}");
+    let request_line = lines
+        .by_ref()
+        .map(|line| line.unwrap())
+        .find(|line| line.contains("\"message\":\"request\""))
+        .expect("the health request is logged");
+    let request: serde_json::Value = serde_json::from_str(&request_line).unwrap();
+    assert_eq!(
+        (
+            request["message"].as_str(),
+            request["path"].as_str(),
+            request["status"].as_u64()
+        ),
+        (Some("request"), Some("/healthz"), Some(200)),
+        "{request_line}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    let (code, _, stderr) = run(
+        &["check", "health", "--bind", &bind],
+        &[("DATABASE_URL", &url)],
+        "",
+    );
+    assert_eq!(code, 1, "a stopped server is unhealthy: {stderr}");
+    assert!(stderr.contains("not answering"), "{stderr}");
+}

@@ -195,6 +195,8 @@ pub fn fast_mail(config: &mut Config) {
 
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served, when configured.
+    pub metrics_port: Option<u16>,
     pub database_url: String,
     pub state: web::Data<AppState>,
     /// Follows no redirects, so tests see each `301`.
@@ -297,6 +299,7 @@ impl TestApp {
         adjust_config(&mut config);
         let application = Application::build(config).expect("application builds");
         let address = format!("http://127.0.0.1:{}", application.port());
+        let metrics_port = application.metrics_port();
         let state = application.state();
         tokio::spawn(application.run_until_stopped());
         let client = reqwest::Client::builder()
@@ -306,6 +309,7 @@ impl TestApp {
             .expect("client");
         TestApp {
             address,
+            metrics_port,
             database_url,
             state,
             client,

@@ -431,6 +431,8 @@ on_both_backends_with_mail! {
         // one refused comment (a duplicate) must not take the others down.
         app.create_staff("admin@example.com", Role::Admin).await;
         app.set_setting(keys::COMMENTS_PER_MINUTE, "1000").await;
+        // One mail per comment, however many (no digest).
+        app.set_setting(keys::DIGEST_AFTER, "0").await;
         let post = app.publish("A busy post", "Body.", 1, &[]);
         let mut forms: Vec<Vec<(&'static str, String)>> = (0..30)
             .map(|n| {

@@ -112,6 +112,7 @@ mod helpers;
 mod import;
 mod mail;
 mod media_store;
+mod operations;
 mod pages;
 mod privacy;
 mod properties;

@@ -234,6 +234,21 @@ async fn receive(
         signals,
     );
     let verdict = new_comment.verdict;
+    if verdict == Verdict::Spam && crate::metrics::enabled() {
+        let by = if signals.honeypot_filled || signals.too_fast {
+            "bot-signals"
+        } else if facts.spam_trained
+            && facts.spam.as_ref().is_some_and(|score| {
+                score.value * 1000.0
+                    >= f64::from(state.site().discussion.rules.spam_threshold_permille)
+            })
+        {
+            "filter"
+        } else {
+            "words"
+        };
+        metrics::counter!(crate::metrics::SPAM_CAUGHT, "by" => by).increment(1);
+    }
     match store(state, &facts, new_comment, valid.subscribe).await? {
         Ok((comment, location)) => Ok(accepted(
             state, &facts, held_ids, comment, verdict, location,
