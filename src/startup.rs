@@ -15,7 +15,7 @@ use crate::auth::throttle::{FailureThrottle, Throttle};
 use crate::config::Config;
 use crate::db;
 use crate::models::setting::{secret_key, SiteSettings};
-use crate::models::user::count_users;
+use crate::models::user::count_users_who_can_log_in;
 use crate::routes;
 use crate::state::AppState;
 
@@ -53,7 +53,7 @@ impl Application {
         let secret = secret_key(&mut conn, config.secret_key.as_deref())
             .context("cannot read the secret key")?;
         let site = SiteSettings::load(&mut conn).context("cannot read the settings")?;
-        let users = count_users(&mut conn).context("cannot count users")?;
+        let users = count_users_who_can_log_in(&mut conn).context("cannot count users")?;
         let content_version = crate::models::setting::content_version(&mut conn)
             .context("cannot read the content version")?;
         let cache_bytes = crate::models::setting::get_setting(&mut conn, "page_cache_bytes")

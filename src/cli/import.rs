@@ -89,7 +89,16 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
     match outcome {
         Ok(summary) => {
             println!("{summary}.");
+            let nobody_can_log_in =
+                crate::models::user::count_users_who_can_log_in(&mut conn).unwrap_or(1) == 0;
             drop(conn);
+            if nobody_can_log_in {
+                println!(
+                    "Next: start the site (`ferropress serve`) and open {} to create your \
+                     administrator; use your WordPress email to keep your posts under your name.",
+                    config.absolute_url("/admin/setup")
+                );
+            }
             // What the move left broken, at once.
             super::check::print_report(&super::check::check_links(config)?);
             Ok(())

@@ -57,6 +57,15 @@ pub fn count_users(conn: &mut AnyConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// Staff who can log in (with a password): none, and setup stays open —
+/// imported WordPress authors have no password here.
+pub fn count_users_who_can_log_in(conn: &mut AnyConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::password_hash.is_not_null())
+        .count()
+        .get_result(conn)
+}
+
 /// The name shown under a post, or `None` for a removed author.
 pub fn display_name(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<String>> {
     users::table

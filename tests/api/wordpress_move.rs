@@ -401,3 +401,27 @@ on_both_backends! {
         assert!(!row.contains(&link) && row.contains("Not used"), "{row}");
     }
 }
+
+on_both_backends! {
+    async fn setup_stays_open_after_an_import_and_the_wordpress_author_becomes_the_admin(app) {
+        use crate::helpers::csrf_token_in;
+        import_rich_site(&app);
+        // Imported authors have no password here: nobody can log in yet.
+        let login = app.client.get(app.url("/admin/login")).send().await.unwrap();
+        assert_eq!(login.headers()["location"], "/admin/setup");
+        let page = app.client.get(app.url("/admin/setup")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let token = csrf_token_in(&page.text().await.unwrap());
+        let form = [("site_title", "Spine & Sleep"), ("name", "Amy Lee"), ("email", "lee@example.org"), ("password", "long enough pass"), ("csrf_token", &token)];
+        let created = app.client.post(app.url("/admin/setup")).form(&form).send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        // The WordPress author is the admin now, with her posts.
+        let user = ferropress::models::user::find_user_by_email(&mut app.conn(), "lee@example.org").unwrap().unwrap();
+        assert_eq!(user.role(), ferropress::domain::Role::Admin);
+        let (_, author_page) = app.get_page("/author/dr-lee/").await;
+        assert!(author_page.contains("Reading your lumbar x-ray (a)"), "{author_page}");
+        let dashboard = app.client.get(app.url("/admin/")).send().await.unwrap();
+        assert_eq!(dashboard.status(), StatusCode::OK);
+        assert_eq!(app.client.get(app.url("/admin/setup")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -14,7 +14,7 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::auth::throttle::client_address;
 use crate::error::PageError;
 use crate::models::session::{create_session, delete_session};
-use crate::models::user::{count_users, find_user_by_email};
+use crate::models::user::{count_users_who_can_log_in, find_user_by_email};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
 use crate::routes::staff::{
     form_token, form_token_matches, removal_cookie, session_cookie, AdminForm, SESSION_COOKIE,
@@ -66,7 +66,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, PageError> {
-    if state.db(count_users).await? == 0 {
+    if state.db(count_users_who_can_log_in).await? == 0 {
         return Ok(see_other("/admin/setup"));
     }
     let redirect_to = safe_return(query.redirect_to.as_deref(), "/admin/");

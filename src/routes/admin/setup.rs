@@ -15,7 +15,10 @@ use crate::domain::{EmailAddress, Role};
 use crate::error::PageError;
 use crate::models::session::create_session;
 use crate::models::setting::{keys, set_setting};
-use crate::models::user::{count_users, create_user, NewUser};
+use crate::models::user::{
+    count_users_who_can_log_in, create_user, find_user_by_email, set_password_hash, set_role,
+    NewUser,
+};
 use crate::render::assets::{ADMIN_STYLESHEET, STYLESHEET};
 use crate::routes::staff::{form_token, form_token_matches, session_cookie};
 use crate::state::AppState;
@@ -47,7 +50,7 @@ pub struct SetupForm {
 }
 
 async fn no_user_yet(state: &AppState) -> Result<bool, PageError> {
-    Ok(state.db(count_users).await? == 0)
+    Ok(state.db(count_users_who_can_log_in).await? == 0)
 }
 
 pub async fn show(
@@ -139,18 +142,27 @@ pub async fn create_first_admin(
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 // Checked again inside the transaction: only the first setup wins.
-                if count_users(conn)? > 0 {
+                if count_users_who_can_log_in(conn)? > 0 {
                     return Ok(None);
                 }
-                let user = create_user(
-                    conn,
-                    &NewUser {
-                        email: &email,
-                        display_name: &name,
-                        password_hash: Some(&password_hash),
-                        role: Role::Admin,
-                    },
-                )?;
+                // An imported author with this email becomes the admin
+                // (keeping their posts); anyone else is created.
+                let user = match find_user_by_email(conn, email.as_str())? {
+                    Some(author) => {
+                        set_password_hash(conn, author.id, &password_hash)?;
+                        set_role(conn, author.id, Role::Admin)?;
+                        author
+                    }
+                    None => create_user(
+                        conn,
+                        &NewUser {
+                            email: &email,
+                            display_name: &name,
+                            password_hash: Some(&password_hash),
+                            role: Role::Admin,
+                        },
+                    )?,
+                };
                 set_setting(conn, keys::SITE_TITLE, &site_title)?;
                 Ok(Some(create_session(conn, user.id)?))
             })
