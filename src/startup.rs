@@ -32,6 +32,8 @@ pub struct Application {
     server: Server,
     /// `/metrics`, on its own address (when one is configured).
     metrics: Option<(u16, Server)>,
+    /// Where to create the first admin, while nobody can log in.
+    setup_url: Option<String>,
     state: web::Data<AppState>,
 }
 
@@ -72,15 +74,9 @@ impl Application {
         }
         tracing::info!(address = %address, backend = ?config.database_url.backend,
             elapsed_ms = started.elapsed().as_millis() as u64, "listening");
-        if users == 0 {
-            tracing::info!(
-                "no user yet: create the first admin at {}",
-                config.absolute_url("/admin/setup")
-            );
-            println!(
-                "ferropress: create the first admin at {}",
-                config.absolute_url("/admin/setup")
-            );
+        let setup_url = (users == 0).then(|| config.absolute_url("/admin/setup"));
+        if let Some(url) = &setup_url {
+            tracing::info!("no user yet: create the first admin at {url}");
         }
         let throttle = Throttle::per_minute(site.discussion.comments_per_minute);
         let writer = crate::db::group_commit::GroupWriter::start(pool.clone())?;
@@ -125,12 +121,18 @@ impl Application {
             port: address.port(),
             server,
             metrics,
+            setup_url,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `/admin/setup`'s address while nobody can log in.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
     }
 
     /// The port `/metrics` is served on, if it is.

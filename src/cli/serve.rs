@@ -7,6 +7,9 @@ use crate::startup::Application;
 pub fn serve(config: Config) -> Result<(), CliError> {
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config)?;
+        if let Some(url) = application.setup_url() {
+            println!("ferropress: create the first admin at {url}");
+        }
         application
             .run_until_stopped()
             .await

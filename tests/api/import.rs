@@ -190,6 +190,12 @@ fn the_import_command_shows_a_summary_and_refuses_broken_files_with_a_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
     assert_eq!(lines.next(), Some("3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg)."));
+    // Nobody can log in yet: what to do next.
+    assert_eq!(
+        lines.next(),
+        Some("Next: start the site (`ferropress serve`) and open http://127.0.0.1:8080/admin/setup to create your administrator; use your WordPress email to keep your posts under your name."),
+        "{stdout}"
+    );
     // Then the link check of what was imported (the missing file is used nowhere).
     assert_eq!(
         lines.next(),
