@@ -33,10 +33,21 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
 }
 
 /// The cached page, in the encoding the request takes.
-fn from_cache(request: ServiceRequest, page: &CachedPage) -> ServiceResponse<BoxBody> {
+fn from_cache(
+    request: ServiceRequest,
+    page: &CachedPage,
+    secret: &str,
+) -> ServiceResponse<BoxBody> {
     let headers = request.headers();
-    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page);
+    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page, || {
+        fresh_form_token(secret)
+    });
     request.into_response(response)
+}
+
+/// The comment form's timing token for a page shown now.
+fn fresh_form_token(secret: &str) -> String {
+    crate::routes::comments::view::form_token(secret, crate::models::now())
 }
 
 /// Middleware: answers from the cache, fills it, and after a request that
@@ -66,13 +77,13 @@ pub async fn page_cache(
     let cache = &state.page_cache;
     if let Some(page) = cache.get(&key) {
         count_cache(true);
-        return Ok(from_cache(request, &page));
+        return Ok(from_cache(request, &page, &state.secret_key));
     }
     // A miss: one request renders, the others wait for its bytes.
     let _turn = cache.fill_turn(&key).await;
     if let Some(page) = cache.get(&key) {
         count_cache(true);
-        return Ok(from_cache(request, &page));
+        return Ok(from_cache(request, &page, &state.secret_key));
     }
     count_cache(false);
     // Render without compression, keep every variant, answer with the right one.
@@ -125,7 +136,9 @@ pub async fn page_cache(
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     let page = CachedPage::compress(version, head.status(), headers, etag, identity).await;
-    let response = serve(&request_headers, accept_encoding.as_ref(), &page);
+    let response = serve(&request_headers, accept_encoding.as_ref(), &page, || {
+        fresh_form_token(&state.secret_key)
+    });
     cache.insert(key, page);
     Ok(ServiceResponse::new(http_request, response))
 }

@@ -164,3 +164,45 @@ on_both_backends! {
         assert!(body.contains("Suddenly popular"), "a decoded brotli page is the page");
     }
 }
+
+/// The form's timing token in a page.
+fn timing_token(html: &str) -> String {
+    html.split("name=\"fp_ts\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a timing token")
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn a_cached_page_gives_each_view_a_fresh_timing_token(app) {
+        use std::io::Read;
+        let post = app.publish("Cached form", "Body.", 1, &[]);
+        let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let first = plain.get(app.url(&post.permalink())).send().await.unwrap().text().await.unwrap();
+        let old_token = timing_token(&first);
+        let fills = app.state.page_cache.fills();
+        // The cached page is now older than a person takes to type.
+        tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+        let zipped = plain.get(app.url(&post.permalink())).header("Accept-Encoding", "gzip, br").send().await.unwrap();
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "a form page goes out as gzip");
+        assert!(zipped.headers()["etag"].to_str().unwrap().starts_with("W/\""));
+        let mut second = String::new();
+        flate2::read::GzDecoder::new(&zipped.bytes().await.unwrap()[..]).read_to_string(&mut second).expect("valid gzip");
+        assert_eq!(app.state.page_cache.fills(), fills, "served from the cache");
+        let fresh_token = timing_token(&second);
+        assert_ne!(fresh_token, old_token);
+        assert_eq!(second.replace(&fresh_token, &old_token), first, "the same page but for its token");
+        // Sent at once with this view's token: too fast, though the page is old.
+        let mut fields = app.comment_fields("Posted the instant the page arrived.");
+        fields[5].1 = fresh_token;
+        assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        // With the first view's token, seconds old: a person's pace, held as usual.
+        let mut fields = app.comment_fields("Posted after reading the page.");
+        fields[5].1 = old_token;
+        assert_eq!(app.post_comment_as_stranger(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        let status_of = |text: &str| app.comments_of(&post).into_iter().find(|comment| comment.body_source == text).unwrap().status;
+        assert_eq!(status_of("Posted the instant the page arrived."), ferropress::domain::CommentStatus::Spam);
+        assert_eq!(status_of("Posted after reading the page."), ferropress::domain::CommentStatus::Pending);
+    }
+}
