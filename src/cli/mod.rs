@@ -96,7 +96,8 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(&config.log_filter, config.log_json);
+    // Held to the end: what is still queued is written when it drops.
+    let _logs = crate::telemetry::init(&config.log_filter, config.log_json);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config),
         Command::Migrate { dry_run } => migrate::migrate(&config, dry_run),
