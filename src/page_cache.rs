@@ -21,6 +21,9 @@ use actix_web::HttpResponse;
 
 /// How often a process looks for other processes' changes.
 pub const VERSION_POLL: Duration = Duration::from_millis(200);
+/// Search result pages kept at most (the oldest go first): any query can
+/// be asked, so they get a bound of their own.
+pub const MAX_SEARCH_PAGES: usize = 200;
 /// Memory the cache may hold, all variants counted (setting `page_cache_bytes`).
 pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
@@ -157,6 +160,8 @@ pub struct PageCache {
     filling: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Pages rendered into the cache so far.
     fills: AtomicUsize,
+    /// The search pages held, oldest first.
+    searches: Mutex<std::collections::VecDeque<String>>,
     bytes: AtomicUsize,
     limit: usize,
     version: AtomicI64,
@@ -168,6 +173,7 @@ impl PageCache {
             pages: RwLock::default(),
             filling: Mutex::default(),
             fills: AtomicUsize::new(0),
+            searches: Mutex::default(),
             bytes: AtomicUsize::new(0),
             limit,
             version: AtomicI64::new(version),
@@ -189,6 +195,10 @@ impl PageCache {
     pub fn clear(&self) {
         if let Ok(mut pages) = self.pages.write() {
             pages.clear();
+            self.searches
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
             self.bytes.store(0, Ordering::Release);
         }
     }
@@ -207,10 +217,26 @@ impl PageCache {
             return;
         };
         self.fills.fetch_add(1, Ordering::AcqRel);
+        let mut searches = self
+            .searches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Bounded: when full, start over (pages come back on their next visit).
         if self.bytes.load(Ordering::Acquire) + size > self.limit {
             pages.clear();
+            searches.clear();
             self.bytes.store(0, Ordering::Release);
+        }
+        if key.starts_with("/search?") && !pages.contains_key(&key) {
+            searches.push_back(key.clone());
+            while searches.len() > MAX_SEARCH_PAGES {
+                let Some(oldest) = searches.pop_front() else {
+                    break;
+                };
+                if let Some(gone) = pages.remove(&oldest) {
+                    self.bytes.fetch_sub(gone.size(), Ordering::AcqRel);
+                }
+            }
         }
         if let Some(old) = pages.insert(key, Arc::new(page)) {
             self.bytes.fetch_sub(old.size(), Ordering::AcqRel);
@@ -240,6 +266,14 @@ impl PageCache {
     /// Pages rendered into the cache since start (for tests).
     pub fn fills(&self) -> usize {
         self.fills.load(Ordering::Acquire)
+    }
+
+    /// Search pages held now (for tests).
+    pub fn search_pages(&self) -> usize {
+        self.searches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
     }
 
     /// Bytes held now (for tests and the benchmark).

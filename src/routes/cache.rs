@@ -23,13 +23,34 @@ pub struct NothingPublished;
 /// query, and without the cookie that shows them their own held comments.
 fn cacheable_request(request: &ServiceRequest) -> bool {
     (request.method() == Method::GET || request.method() == Method::HEAD)
-        && request.query_string().is_empty()
+        && cache_key(request).is_some()
         && !request.path().starts_with("/admin")
         // One per commenter, drawn in microseconds: not worth a cache slot.
         && !request.path().starts_with("/avatar/")
         // Files, served from disk with their own validators.
         && !request.path().starts_with("/wp-content/")
         && request.cookie(HELD_COOKIE).is_none()
+}
+
+/// Where a request's answer is kept: its path; for a search, the path and
+/// its query as sent, when it holds nothing but `q` and `page` (search
+/// pages are few and bounded in the cache: `page_cache::MAX_SEARCH_PAGES`).
+fn cache_key(request: &ServiceRequest) -> Option<String> {
+    let query = request.query_string();
+    if query.is_empty() {
+        return Some(request.path().to_owned());
+    }
+    if request.path() != "/search" {
+        return None;
+    }
+    let names: Vec<&str> = query
+        .split('&')
+        .map(|pair| pair.split('=').next().unwrap_or_default())
+        .collect();
+    let plain = names.len() <= 2
+        && names.iter().all(|name| matches!(*name, "q" | "page"))
+        && !(names.len() == 2 && names[0] == names[1]);
+    plain.then(|| format!("/search?{query}"))
 }
 
 /// The cached page, in the encoding the request takes.
@@ -73,7 +94,9 @@ pub async fn page_cache(
         }
         return Ok(response.map_into_boxed_body());
     }
-    let key = request.path().to_owned();
+    let Some(key) = cache_key(&request) else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
     let cache = &state.page_cache;
     if let Some(page) = cache.get(&key) {
         count_cache(true);

@@ -206,3 +206,31 @@ on_both_backends! {
         assert_eq!(status_of("Posted after reading the page."), ferropress::domain::CommentStatus::Pending);
     }
 }
+
+on_both_backends! {
+    async fn repeated_searches_come_from_the_cache_bounded_and_retired_with_the_posts(app) {
+        app.publish("Neck pain at the desk", "Sitting and the neck.", 2, &[]);
+        let plain = reqwest::Client::new();
+        let search = |query: &str| plain.get(app.url(&format!("/search?{query}"))).send();
+        let first = search("q=neck").await.unwrap().text().await.unwrap();
+        assert!(first.contains("Neck pain at the desk"));
+        let fills = app.state.page_cache.fills();
+        let again = search("q=neck").await.unwrap().text().await.unwrap();
+        assert_eq!(again, first);
+        assert_eq!(app.state.page_cache.fills(), fills, "the repeat came from the cache");
+        // A new post retires it: the next search finds both.
+        app.publish("Neck stretches", "For the neck.", 1, &[]);
+        let after = search("q=neck").await.unwrap().text().await.unwrap();
+        assert!(after.contains("Neck stretches") && after.contains("Neck pain at the desk"), "{after}");
+        // Other parameters are answered, never kept.
+        let fills = app.state.page_cache.fills();
+        let tracked = search("q=neck&utm_source=mail").await.unwrap();
+        assert_eq!(tracked.status(), StatusCode::OK);
+        assert_eq!(app.state.page_cache.fills(), fills);
+        // Any query can be asked: the cache keeps at most so many.
+        for n in 0..(ferropress::page_cache::MAX_SEARCH_PAGES + 20) {
+            assert_eq!(search(&format!("q=word{n}")).await.unwrap().status(), StatusCode::OK);
+        }
+        assert_eq!(app.state.page_cache.search_pages(), ferropress::page_cache::MAX_SEARCH_PAGES);
+    }
+}
