@@ -1,8 +1,12 @@
 //! Comment text: a safe subset of Markdown (paragraphs, emphasis, inline
 //! code, quotes, lists, links). Anything else a reader types comes out as
-//! text; links carry `rel="nofollow ugc noopener"`.
+//! text; an address written out becomes a link, as WordPress makes it;
+//! links carry `rel="nofollow ugc noopener"`.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -12,7 +16,8 @@ use crate::render::nesting::MAX_NESTING;
 /// proportion to the text: call it off the async threads (`web::block`).
 pub fn render_comment(source: &str) -> String {
     let source = crate::render::nesting::bound_nesting(source, MAX_NESTING);
-    let events = Parser::new_ext(&source, Options::ENABLE_STRIKETHROUGH).map(restrict);
+    let events =
+        link_bare_addresses(Parser::new_ext(&source, Options::ENABLE_STRIKETHROUGH).map(restrict));
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut unsafe_html, events);
     sanitize_comment_html(&unsafe_html)
@@ -40,6 +45,105 @@ fn restrict(event: Event<'_>) -> Event<'_> {
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         Event::Rule => Event::Text(CowStr::Borrowed("---")),
         other => other,
+    }
+}
+
+/// Addresses written out in the text (`https://…`, `www.…`) as links;
+/// never inside a link or a code block.
+fn link_bare_addresses<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+) -> impl Iterator<Item = Event<'a>> {
+    // The parser cuts text at every `_` or `*` it might have used: joined
+    // again first, so an address is seen whole.
+    let mut joined: Vec<Event<'a>> = Vec::new();
+    let mut text_run: Option<String> = None;
+    for event in events {
+        match event {
+            Event::Text(text) => text_run.get_or_insert_with(String::new).push_str(&text),
+            other => {
+                if let Some(run) = text_run.take() {
+                    joined.push(Event::Text(CowStr::from(run)));
+                }
+                joined.push(other);
+            }
+        }
+    }
+    if let Some(run) = text_run {
+        joined.push(Event::Text(CowStr::from(run)));
+    }
+    let (mut in_link, mut in_code) = (0usize, 0usize);
+    joined.into_iter().flat_map(move |event| {
+        match &event {
+            Event::Start(Tag::Link { .. }) => in_link += 1,
+            Event::End(TagEnd::Link) => in_link = in_link.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+            Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
+            _ => {}
+        }
+        match event {
+            Event::Text(text) if in_link == 0 && in_code == 0 => linked(text),
+            other => vec![other],
+        }
+    })
+}
+
+/// `text` cut into plain parts and links around the addresses in it.
+fn linked(text: CowStr<'_>) -> Vec<Event<'_>> {
+    static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`]+"#).expect("valid pattern")
+    });
+    let mut events = Vec::new();
+    let mut rest_from = 0;
+    for found in ADDRESS.find_iter(&text) {
+        let address = trim_address(found.as_str());
+        if address.len() < 8 || address.ends_with("://") {
+            continue;
+        }
+        let (start, end) = (found.start(), found.start() + address.len());
+        if start > rest_from {
+            events.push(Event::Text(CowStr::from(text[rest_from..start].to_owned())));
+        }
+        let destination = if address.to_ascii_lowercase().starts_with("www.") {
+            format!("http://{address}")
+        } else {
+            address.to_owned()
+        };
+        events.push(Event::Start(Tag::Link {
+            link_type: pulldown_cmark::LinkType::Autolink,
+            dest_url: CowStr::from(destination),
+            title: CowStr::Borrowed(""),
+            id: CowStr::Borrowed(""),
+        }));
+        events.push(Event::Text(CowStr::from(address.to_owned())));
+        events.push(Event::End(TagEnd::Link));
+        rest_from = end;
+    }
+    if rest_from == 0 {
+        return vec![Event::Text(text)];
+    }
+    if rest_from < text.len() {
+        events.push(Event::Text(CowStr::from(text[rest_from..].to_owned())));
+    }
+    events
+}
+
+/// An address without the punctuation that ends the sentence around it,
+/// or a closing bracket it did not open.
+fn trim_address(address: &str) -> &str {
+    let mut end = address.len();
+    loop {
+        let candidate = &address[..end];
+        let Some(last) = candidate.chars().last() else {
+            return candidate;
+        };
+        let unbalanced = |open: char, close: char| {
+            last == close && candidate.matches(open).count() < candidate.matches(close).count()
+        };
+        if ".,;:!?*_~".contains(last) || unbalanced('(', ')') || unbalanced('[', ']') {
+            end -= last.len_utf8();
+        } else {
+            return candidate;
+        }
     }
 }
 
@@ -179,5 +283,36 @@ mod tests {
             !html.contains("<img") && html.contains("href=\"https://tracker.example/p.gif\""),
             "{html}"
         );
+    }
+
+    #[test]
+    fn addresses_written_out_become_links() {
+        let html = render_comment(
+            "See https://physio.example/neck?x=1&y=2. Or www.spine.example, (https://a.example/b_(c)) too!",
+        );
+        assert!(
+            html.contains("<a href=\"https://physio.example/neck?x=1&amp;y=2\" rel=\"nofollow ugc noopener\">https://physio.example/neck?x=1&amp;y=2</a>. Or"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"http://www.spine.example\" rel=\"nofollow ugc noopener\">www.spine.example</a>,"),
+            "{html}"
+        );
+        assert!(
+            html.contains(">https://a.example/b_(c)</a>) too!"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn addresses_in_links_and_code_stay_as_they_are() {
+        let html = render_comment(
+            "[my site](https://a.example) `https://b.example`\n\n    https://c.example\n\njavascript:alert(1) http:// alone",
+        );
+        assert_eq!(html.matches("<a ").count(), 1, "{html}");
+        assert!(html.contains("<code>https://b.example</code>"), "{html}");
+        assert!(html.contains("<pre><code>https://c.example"), "{html}");
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(html.contains("http:// alone"), "{html}");
     }
 }
