@@ -368,26 +368,14 @@ impl MediaStore {
     /// The whole file, waiting for it (for backups).
     pub fn read_blocking(&self, path: &str) -> Result<Option<Bytes>, MediaStoreError> {
         let key = key(path)?;
-        self.run_blocking(|store| async move {
-            match store.get(&key).await {
-                Ok(found) => Ok(Some(found.bytes().await?)),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(error) => Err(error.into()),
-            }
-        })
+        self.run_blocking(|store| async move { read(&store, &key).await })
     }
 
     /// The whole file, or `None` when there is none.
     pub async fn read(&self, path: &str) -> Result<Option<Bytes>, MediaStoreError> {
         let key = key(path)?;
-        self.run(|store| async move {
-            match store.get(&key).await {
-                Ok(found) => Ok(Some(found.bytes().await?)),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(error) => Err(error.into()),
-            }
-        })
-        .await
+        self.run(|store| async move { read(&store, &key).await })
+            .await
     }
 
     /// The file at `path` as a request wants it. Small files come whole;
@@ -429,6 +417,14 @@ impl MediaStore {
         self.recent().forget(path);
     }
 }
+async fn read(store: &Arc<dyn ObjectStore>, key: &Key) -> Result<Option<Bytes>, MediaStoreError> {
+    match store.get(key).await {
+        Ok(found) => Ok(Some(found.bytes().await?)),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 async fn exists(store: &Arc<dyn ObjectStore>, key: &Key) -> Result<bool, MediaStoreError> {
     match store.head(key).await {
         Ok(_) => Ok(true),

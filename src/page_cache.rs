@@ -101,56 +101,45 @@ impl Splice {
         })
     }
 
-    /// The page with `token`, as the pieces to send one after another
-    /// (the cached parts are shared, not copied).
-    fn identity(&self, token: &str) -> Vec<Bytes> {
-        vec![
-            self.before.clone(),
-            Bytes::copy_from_slice(token.as_bytes()),
-            self.after.clone(),
-        ]
+    /// The page with `token`, in one buffer (one write goes out faster
+    /// than several: streaming the parts measured a fifth slower).
+    fn identity(&self, token: &str) -> Bytes {
+        [&self.before[..], token.as_bytes(), &self.after[..]]
+            .concat()
+            .into()
     }
 
-    /// The gzip variant with `token`, as pieces: header and the part
-    /// before, the token's stored block, the part after, the trailer.
-    fn gzip(&self, token: &str) -> Vec<Bytes> {
+    /// The gzip variant with `token`: header, the part before, the token's
+    /// stored block, the part after, the trailer.
+    fn gzip(&self, token: &str) -> Bytes {
         let token = token.as_bytes();
         let length = u16::try_from(token.len()).unwrap_or(u16::MAX);
         let token = &token[..usize::from(length)];
-        // A stored block, not the last: its header byte, LEN and NLEN.
-        let mut stored = Vec::with_capacity(5 + token.len());
-        stored.push(0);
-        stored.extend_from_slice(&length.to_le_bytes());
-        stored.extend_from_slice(&(!length).to_le_bytes());
-        stored.extend_from_slice(token);
         let mut crc = self.crc_before.clone();
         let mut token_crc = crc32fast::Hasher::new();
         token_crc.update(token);
         crc.combine(&token_crc);
         crc.combine(&self.crc_after);
         let size = self.before.len() + token.len() + self.after.len();
-        let mut trailer = Vec::with_capacity(8);
-        trailer.extend_from_slice(&crc.finalize().to_le_bytes());
-        trailer.extend_from_slice(&(size as u32).to_le_bytes());
-        vec![
-            Bytes::from_static(&GZIP_HEADER),
-            self.deflate_before.clone(),
-            Bytes::from(stored),
-            self.deflate_after.clone(),
-            Bytes::from(trailer),
+        [
+            &GZIP_HEADER[..],
+            &self.deflate_before,
+            // A stored block, not the last: its header byte, LEN and NLEN.
+            &[0],
+            &length.to_le_bytes(),
+            &(!length).to_le_bytes(),
+            token,
+            &self.deflate_after,
+            &crc.finalize().to_le_bytes(),
+            &(size as u32).to_le_bytes(),
         ]
+        .concat()
+        .into()
     }
 }
 
 /// Magic, deflate, no flags, no time, no extra flags, unknown OS.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
-
-/// One body of `pieces`: a single write goes out faster than several
-/// (measured: streaming the pieces cost a fifth of the rate; copying them, a
-/// tenth).
-fn pieces_body(pieces: Vec<Bytes>) -> Bytes {
-    Bytes::from(pieces.concat())
-}
 
 /// The pages, and the content version they must match.
 pub struct PageCache {
@@ -402,8 +391,8 @@ pub fn serve(
         return match preferred_encoding(accept_encoding) {
             Some(_) => response
                 .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
-                .body(pieces_body(splice.gzip(&token))),
-            None => response.body(pieces_body(splice.identity(&token))),
+                .body(splice.gzip(&token)),
+            None => response.body(splice.identity(&token)),
         };
     }
     match preferred_encoding(accept_encoding) {
@@ -478,15 +467,14 @@ mod tests {
         let expected = String::from_utf8(original.to_vec())
             .unwrap()
             .replace("1700000000.OLDSIG", token);
-        let joined = |pieces: Vec<Bytes>| pieces.concat();
-        assert_eq!(joined(splice.identity(token)), expected.as_bytes());
+        assert_eq!(splice.identity(token), expected.as_bytes());
         // GzDecoder reads one member and checks its CRC and length.
         let mut decoded = String::new();
-        flate2::read::GzDecoder::new(&joined(splice.gzip(token))[..])
+        flate2::read::GzDecoder::new(&splice.gzip(token)[..])
             .read_to_string(&mut decoded)
             .expect("valid gzip");
         assert_eq!(decoded, expected);
-        let gzip = joined(splice.gzip(token));
+        let gzip = splice.gzip(token);
         assert!(
             gzip.len() < original.len() / 5,
             "still compressed: {}",
@@ -494,7 +482,7 @@ mod tests {
         );
         // Another view, another token, still valid.
         let mut again = String::new();
-        flate2::read::GzDecoder::new(&joined(splice.gzip("1700010000.X"))[..])
+        flate2::read::GzDecoder::new(&splice.gzip("1700010000.X")[..])
             .read_to_string(&mut again)
             .unwrap();
         assert!(again.contains("value=\"1700010000.X\""));

@@ -52,6 +52,14 @@ impl Default for ModerationRules {
     }
 }
 
+impl ModerationRules {
+    /// Whether the trained filter's `score` sends a comment to spam.
+    pub fn score_is_spam(&self, score: Option<f64>) -> bool {
+        self.spam_threshold_permille < 1000
+            && score.is_some_and(|score| score * 1000.0 >= f64::from(self.spam_threshold_permille))
+    }
+}
+
 /// Splits a settings textarea into lower-cased words, one per line.
 pub fn word_list(text: &str) -> Vec<String> {
     text.lines()
@@ -98,11 +106,7 @@ pub fn decide(
     {
         return Verdict::Spam;
     }
-    if comment
-        .spam_score
-        .is_some_and(|score| score * 1000.0 >= f64::from(rules.spam_threshold_permille))
-        && rules.spam_threshold_permille < 1000
-    {
+    if rules.score_is_spam(comment.spam_score) {
         return Verdict::Spam;
     }
     if rules.hold_all {

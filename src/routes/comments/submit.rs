@@ -237,11 +237,11 @@ async fn receive(
     if verdict == Verdict::Spam && crate::metrics::enabled() {
         let by = if signals.honeypot_filled || signals.too_fast {
             "bot-signals"
-        } else if facts.spam_trained
-            && facts.spam.as_ref().is_some_and(|score| {
-                score.value * 1000.0
-                    >= f64::from(state.site().discussion.rules.spam_threshold_permille)
-            })
+        } else if state
+            .site()
+            .discussion
+            .rules
+            .score_is_spam(facts.acting_spam_score())
         {
             "filter"
         } else {
@@ -270,6 +270,16 @@ struct SubmissionFacts {
     spam: Option<Score>,
     /// Whether the filter has learnt enough to act alone.
     spam_trained: bool,
+}
+
+impl SubmissionFacts {
+    /// The filter's score, if it is trained enough to act on it.
+    fn acting_spam_score(&self) -> Option<f64> {
+        self.spam
+            .as_ref()
+            .filter(|_| self.spam_trained)
+            .map(|score| score.value)
+    }
 }
 
 /// One trip to the database for the post, the comment replied to and the
@@ -580,11 +590,7 @@ fn judge(
         user_agent: &user_agent,
         honeypot_filled: signals.honeypot_filled,
         too_fast: signals.too_fast,
-        spam_score: known
-            .spam
-            .as_ref()
-            .filter(|_| known.spam_trained)
-            .map(|score| score.value),
+        spam_score: known.acting_spam_score(),
     };
     let verdict = decide(
         &facts,
