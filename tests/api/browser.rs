@@ -652,11 +652,9 @@ async fn an_editor_uploads_a_picture_and_readers_get_a_size_that_fits() {
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css(".admin-notice[role=status]"))
-        .await
-        .unwrap();
+    // The editor already shows the upload's notice: wait for the next one.
+    let saved = notice_after(client, &notice).await;
+    assert!(saved.starts_with("Post saved."), "{saved}");
 
     let post =
         ferropress::models::post::find_public_post_by_slug(&mut app.conn(), "our-new-clinic")
