@@ -67,6 +67,7 @@ diesel::table! {
         menu_order -> BigInt,
         sticky -> Bool,
         featured_media_id -> Nullable<BigInt>,
+        thread_count -> BigInt,
     }
 }
 
@@ -102,6 +103,7 @@ diesel::table! {
         spam_why -> Text,
         trained_as -> Nullable<Text>,
         trained_tokens -> Nullable<Text>,
+        thread_start -> Bool,
     }
 }
 

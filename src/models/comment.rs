@@ -11,7 +11,10 @@ use crate::domain::moderation::Verdict;
 use crate::domain::CommentStatus;
 use crate::models::lower;
 use crate::models::{is_unique_violation, now};
-use crate::render::thread::{comment_page_path, page_showing, thread, thread_pages, CommentPaging};
+use crate::render::thread::{comment_page_path, CommentPaging};
+
+mod threads;
+pub use threads::recount_all_posts;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = comments)]
@@ -134,22 +137,26 @@ pub fn create_comment(
             .get_result(sqlite)?,
     };
     if new_comment.verdict == Verdict::Approved {
-        recount_approved(conn, new_comment.post_id)?;
+        count_approved(conn, new_comment.post_id, 1)?;
+        threads::retally(conn, &[comment.id])?;
     }
     Ok(comment)
 }
 
-/// Keeps `posts.comment_count` equal to the post's approved comments.
+/// Works out a post's counts (`comment_count`, `thread_count`) from its
+/// comments, after an import wrote them in bulk.
 pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    crate::models::setting::content_changed(conn)?;
+    threads::recount_post(conn, post_id)
+}
+
+/// Moves a post's approved count by `by` (kept, never recounted: a post
+/// with many comments costs no more to comment on).
+fn count_approved(conn: &mut AnyConnection, post_id: i64, by: i64) -> QueryResult<()> {
     // Whatever changes the approved set changes pages readers see.
     crate::models::setting::content_changed(conn)?;
-    let approved: i64 = comments::table
-        .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq(CommentStatus::Approved))
-        .count()
-        .get_result(conn)?;
     diesel::update(posts::table.find(post_id))
-        .set(posts::comment_count.eq(approved))
+        .set(posts::comment_count.eq(posts::comment_count + by))
         .execute(conn)?;
     Ok(())
 }
@@ -182,7 +189,11 @@ pub fn set_comment_status(
                 .set(comments::dedupe_key.eq(None::<String>))
                 .execute(conn)?;
         }
-        recount_approved(conn, comment.post_id)?;
+        let by = i64::from(status.is_approved()) - i64::from(comment.status.is_approved());
+        if by != 0 {
+            count_approved(conn, comment.post_id, by)?;
+            threads::retally(conn, &[comment_id])?;
+        }
         // A moderator's decision teaches the spam filter (staff replies
         // teach nothing).
         if let (Some(lesson), None) = (Lesson::of_move_to(status), comment.user_id) {
@@ -250,10 +261,7 @@ pub fn comment_path(
     let page = if fits_one_page(post, own_held_ids.len(), paging) {
         1
     } else {
-        let mut shown = own_held_ids.to_vec();
-        shown.push(comment_id);
-        let rows = thread_rows(conn, post, shown)?;
-        page_of(&rows, comment_id, paging)
+        threads::page_of_comment(conn, post, comment_id, own_held_ids, paging)?
     };
     Ok(format!(
         "{}#comment-{comment_id}",
@@ -265,7 +273,8 @@ pub fn comment_path(
 /// to `parent_id`, or a new thread), for a visitor who also sees
 /// `own_held_ids`. Worked out before the write, so the one writer thread
 /// does not spend its time on it; a thread approved in between may move
-/// the comment one page on.
+/// the comment one page on. Costs the same on a post with three comments
+/// as on one with ten thousand (see `threads`).
 pub fn new_comment_page(
     conn: &mut AnyConnection,
     post: &crate::models::post::Post,
@@ -276,60 +285,7 @@ pub fn new_comment_page(
     if fits_one_page(post, own_held_ids.len(), paging) {
         return Ok(1);
     }
-    let mut rows = thread_rows(conn, post, own_held_ids.to_vec())?;
-    // The newest of all: it sorts last.
-    rows.push((i64::MAX, i64::MAX, parent_id));
-    Ok(page_of(&rows, i64::MAX, paging))
-}
-
-/// A post's approved comments and the given held ones, as (created, id,
-/// parent), oldest first.
-fn thread_rows(
-    conn: &mut AnyConnection,
-    post: &crate::models::post::Post,
-    shown: Vec<i64>,
-) -> QueryResult<Vec<(i64, i64, Option<i64>)>> {
-    // Approved ones from the thread index alone, then the few held ones.
-    let mut rows: Vec<(i64, i64, Option<i64>)> = comments::table
-        .filter(comments::post_id.eq(post.id))
-        .filter(comments::status.eq(CommentStatus::Approved))
-        .select((comments::created_at, comments::id, comments::parent_id))
-        .load(conn)?;
-    if !shown.is_empty() {
-        // By primary key alone: a filter on the post would tempt the planner
-        // into the post's whole (growing) range of held comments.
-        let held: Vec<(i64, i64, Option<i64>, i64, CommentStatus)> = comments::table
-            .filter(comments::id.eq_any(shown))
-            .select((
-                comments::created_at,
-                comments::id,
-                comments::parent_id,
-                comments::post_id,
-                comments::status,
-            ))
-            .load(conn)?;
-        rows.extend(
-            held.into_iter()
-                .filter(|(_, _, _, post_id, status)| *post_id == post.id && !status.is_approved())
-                .map(|(created_at, id, parent_id, _, _)| (created_at, id, parent_id)),
-        );
-    }
-    rows.sort_unstable();
-    Ok(rows)
-}
-
-/// The 1-based comment page showing `comment_id` among `rows` (oldest first).
-fn page_of(rows: &[(i64, i64, Option<i64>)], comment_id: i64, paging: CommentPaging) -> usize {
-    let pairs: Vec<(i64, Option<i64>)> = rows
-        .iter()
-        .map(|(_, id, parent_id)| (*id, *parent_id))
-        .collect();
-    let slots = thread(&pairs, paging.max_depth);
-    let pages = thread_pages(&slots, paging.per_page);
-    pairs
-        .iter()
-        .position(|(id, _)| *id == comment_id)
-        .map_or(1, |index| page_showing(&slots, &pages, index))
+    threads::page_of_new_comment(conn, post, parent_id, own_held_ids, paging)
 }
 
 /// Whether this email has an approved comment anywhere on the site.
@@ -503,15 +459,28 @@ pub fn comment_times_since(conn: &mut AnyConnection, since: i64) -> QueryResult<
 /// Deletes a comment for good; replies to it stay, without a parent.
 pub fn delete_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
-        let post_id: i64 = comments::table
+        let (post_id, status, started): (i64, CommentStatus, bool) = comments::table
             .find(comment_id)
-            .select(comments::post_id)
+            .select((comments::post_id, comments::status, comments::thread_start))
             .first(conn)?;
+        let replies: Vec<i64> = comments::table
+            .filter(comments::parent_id.eq(comment_id))
+            .select(comments::id)
+            .load(conn)?;
         diesel::update(comments::table.filter(comments::parent_id.eq(comment_id)))
             .set(comments::parent_id.eq(None::<i64>))
             .execute(conn)?;
         diesel::delete(comments::table.find(comment_id)).execute(conn)?;
-        recount_approved(conn, post_id)
+        if started {
+            diesel::update(posts::table.find(post_id))
+                .set(posts::thread_count.eq(posts::thread_count - 1))
+                .execute(conn)?;
+        }
+        threads::retally(conn, &replies)?;
+        if status.is_approved() {
+            count_approved(conn, post_id, -1)?;
+        }
+        Ok(())
     })
 }
 

@@ -45,6 +45,9 @@ pub struct Post {
     /// Shown first on the front page.
     pub sticky: bool,
     pub featured_media_id: Option<i64>,
+    /// Approved comments that start a thread (kept with them: see
+    /// `models::comment::threads`).
+    pub thread_count: i64,
 }
 
 impl Post {

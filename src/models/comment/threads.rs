@@ -1,0 +1,393 @@
+//! Which comment page a comment is on, without reading the thread.
+//!
+//! Comment pages hold `per_page` top-level threads each (see
+//! `render::thread`). A comment is on the page of its thread's first comment,
+//! and that page follows from how many threads start before it. So each
+//! comment keeps whether it starts a thread for everyone (`thread_start`:
+//! approved, and its parent not shown before it) and each post how many do
+//! (`posts.thread_count`), both changed in the same transaction as the
+//! comments they follow. Working out a page is then a walk up the comment's
+//! ancestors (one primary-key read each) and one count over the threads
+//! started after the thread's first comment — none at all for a new thread,
+//! the common case.
+//!
+//! A visitor also sees their own held comments: those few are read by id
+//! and put in their places in memory.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::{comments, posts};
+use crate::db::AnyConnection;
+use crate::domain::CommentStatus;
+use crate::models::post::Post;
+use crate::render::thread::CommentPaging;
+
+/// Ancestors followed at most: a deeper chain of replies is taken as
+/// starting there (its page may then be early).
+const MAX_WALK: usize = 10_000;
+
+/// Where a comment sorts on its post's pages: oldest first, then by id.
+type Key = (i64, i64);
+
+/// What placing a comment needs to know about it.
+#[derive(Debug, Clone, Copy, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+struct Facts {
+    id: i64,
+    post_id: i64,
+    parent_id: Option<i64>,
+    status: CommentStatus,
+    created_at: i64,
+}
+
+impl Facts {
+    fn key(&self) -> Key {
+        (self.created_at, self.id)
+    }
+}
+
+/// Whether `comment` starts a thread for everyone: it is approved, and its
+/// parent (if any) is not an approved comment of the same post shown before it.
+fn starts_thread(comment: &Facts, parent: Option<&Facts>) -> bool {
+    comment.status.is_approved()
+        && !parent.is_some_and(|parent| {
+            parent.post_id == comment.post_id
+                && parent.status.is_approved()
+                && parent.key() < comment.key()
+        })
+}
+
+/// One post's comments as one visitor sees them: the approved ones, and
+/// their own held ones.
+struct View<'a> {
+    post: &'a Post,
+    /// The visitor's own comments on this post that are not approved.
+    held: HashMap<i64, Facts>,
+}
+
+impl<'a> View<'a> {
+    fn new(conn: &mut AnyConnection, post: &'a Post, held_ids: &[i64]) -> QueryResult<View<'a>> {
+        let held = if held_ids.is_empty() {
+            HashMap::new()
+        } else {
+            // By primary key alone: a filter on the post would tempt the
+            // planner into the post's whole (growing) range of held comments.
+            comments::table
+                .filter(comments::id.eq_any(held_ids))
+                .select(Facts::as_select())
+                .load(conn)?
+                .into_iter()
+                .filter(|facts| facts.post_id == post.id && !facts.status.is_approved())
+                .map(|facts| (facts.id, facts))
+                .collect()
+        };
+        Ok(View { post, held })
+    }
+
+    fn shows(&self, comment: &Facts) -> bool {
+        comment.post_id == self.post.id
+            && (comment.status.is_approved() || self.held.contains_key(&comment.id))
+    }
+
+    fn facts(&self, conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Facts>> {
+        if let Some(held) = self.held.get(&id) {
+            return Ok(Some(*held));
+        }
+        comments::table
+            .find(id)
+            .select(Facts::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The first comment of the thread `comment` (shown) is in.
+    fn thread_of(&self, conn: &mut AnyConnection, comment: Facts) -> QueryResult<Facts> {
+        let mut current = comment;
+        for _ in 0..MAX_WALK {
+            let Some(parent_id) = current.parent_id else {
+                break;
+            };
+            match self.facts(conn, parent_id)? {
+                Some(parent) if self.shows(&parent) && parent.key() < current.key() => {
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        Ok(current)
+    }
+
+    /// How many threads this visitor sees start before `before` (all of
+    /// them for `None`).
+    fn threads_before(&self, conn: &mut AnyConnection, before: Option<Key>) -> QueryResult<i64> {
+        let counts = |key: Key| before.is_none_or(|before| key < before);
+        // Everyone's threads: the kept count, less those from `before` on.
+        let mut threads = self.post.thread_count;
+        if let Some((created_at, id)) = before {
+            let from_here: i64 = comments::table
+                .filter(comments::post_id.eq(self.post.id))
+                .filter(comments::thread_start.eq(true))
+                .filter(
+                    comments::created_at
+                        .gt(created_at)
+                        .or(comments::created_at.eq(created_at).and(comments::id.ge(id))),
+                )
+                .count()
+                .get_result(conn)?;
+            threads -= from_here;
+        }
+        if self.held.is_empty() {
+            return Ok(threads.max(0));
+        }
+        // The visitor's held comments that start threads of their own...
+        for held in self.held.values() {
+            if counts(held.key()) && self.thread_of(conn, *held)?.id == held.id {
+                threads += 1;
+            }
+        }
+        // ...and approved replies to them, which everyone else sees as
+        // threads but this visitor sees under their comment.
+        let replies: Vec<Facts> = comments::table
+            .filter(comments::parent_id.eq_any(self.held.keys().copied().collect::<Vec<_>>()))
+            .filter(comments::status.eq(CommentStatus::Approved))
+            .select(Facts::as_select())
+            .load(conn)?;
+        for reply in replies {
+            let nested = reply
+                .parent_id
+                .and_then(|id| self.held.get(&id))
+                .is_some_and(|parent| reply.post_id == self.post.id && parent.key() < reply.key());
+            if nested && counts(reply.key()) {
+                threads -= 1;
+            }
+        }
+        Ok(threads.max(0))
+    }
+
+    /// The page showing the thread that starts with `first` (`None`: a
+    /// thread started after every other).
+    fn page_of_thread(
+        &self,
+        conn: &mut AnyConnection,
+        first: Option<Key>,
+        paging: CommentPaging,
+    ) -> QueryResult<usize> {
+        let before = usize::try_from(self.threads_before(conn, first)?).unwrap_or(0);
+        Ok(before / paging.per_page.max(1) + 1)
+    }
+}
+
+/// The comment page showing `comment_id` to a visitor who also sees
+/// `own_held_ids` (the comment itself counts as shown). Page 1 for a
+/// comment not on this post.
+pub(super) fn page_of_comment(
+    conn: &mut AnyConnection,
+    post: &Post,
+    comment_id: i64,
+    own_held_ids: &[i64],
+    paging: CommentPaging,
+) -> QueryResult<usize> {
+    let mut shown = own_held_ids.to_vec();
+    shown.push(comment_id);
+    let view = View::new(conn, post, &shown)?;
+    let Some(comment) = view
+        .facts(conn, comment_id)?
+        .filter(|facts| view.shows(facts))
+    else {
+        return Ok(1);
+    };
+    let first = view.thread_of(conn, comment)?;
+    view.page_of_thread(conn, Some(first.key()), paging)
+}
+
+/// The comment page a comment about to be posted will be on: as a reply to
+/// `parent_id` (an approved comment of this post), or a new thread.
+pub(super) fn page_of_new_comment(
+    conn: &mut AnyConnection,
+    post: &Post,
+    parent_id: Option<i64>,
+    own_held_ids: &[i64],
+    paging: CommentPaging,
+) -> QueryResult<usize> {
+    let view = View::new(conn, post, own_held_ids)?;
+    let parent = match parent_id {
+        Some(id) => view.facts(conn, id)?.filter(|facts| view.shows(facts)),
+        None => None,
+    };
+    // The newest comment of all: a reply is in its parent's thread.
+    let first = match parent {
+        Some(parent) => Some(view.thread_of(conn, parent)?.key()),
+        None => None,
+    };
+    view.page_of_thread(conn, first, paging)
+}
+
+/// Brings `thread_start` and the posts' thread counts up to date after the
+/// comments `changed` were added, moved between statuses or lost their
+/// parent: only they and their replies can start or stop starting a thread.
+pub(super) fn retally(conn: &mut AnyConnection, changed: &[i64]) -> QueryResult<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut rows: Vec<(Facts, bool)> = comments::table
+        .filter(comments::id.eq_any(changed))
+        .select((Facts::as_select(), comments::thread_start))
+        .load(conn)?;
+    rows.extend(
+        comments::table
+            .filter(comments::parent_id.eq_any(changed))
+            .select((Facts::as_select(), comments::thread_start))
+            .load::<(Facts, bool)>(conn)?,
+    );
+    let mut parent_ids: Vec<i64> = rows.iter().filter_map(|(row, _)| row.parent_id).collect();
+    parent_ids.sort_unstable();
+    parent_ids.dedup();
+    let parents: HashMap<i64, Facts> = if parent_ids.is_empty() {
+        HashMap::new()
+    } else {
+        comments::table
+            .filter(comments::id.eq_any(parent_ids))
+            .select(Facts::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|facts| (facts.id, facts))
+            .collect()
+    };
+    let mut moved: HashMap<i64, i64> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (row, was) in rows {
+        if !seen.insert(row.id) {
+            continue;
+        }
+        let now = starts_thread(&row, row.parent_id.and_then(|id| parents.get(&id)));
+        if now == was {
+            continue;
+        }
+        diesel::update(comments::table.find(row.id))
+            .set(comments::thread_start.eq(now))
+            .execute(conn)?;
+        *moved.entry(row.post_id).or_default() += if now { 1 } else { -1 };
+    }
+    for (post_id, by) in moved {
+        diesel::update(posts::table.find(post_id))
+            .set(posts::thread_count.eq(posts::thread_count + by))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether a comment starts a thread, as SQL over the `comments` row being
+/// updated (the same rule as `starts_thread`).
+const STARTS_THREAD_SQL: &str = "status = 'approved' AND NOT EXISTS (\
+     SELECT 1 FROM comments parent WHERE parent.id = comments.parent_id \
+     AND parent.post_id = comments.post_id AND parent.status = 'approved' \
+     AND (parent.created_at < comments.created_at \
+     OR (parent.created_at = comments.created_at AND parent.id < comments.id)))";
+
+/// Works out a post's thread starts, thread count and approved count from
+/// its comments (after an import writes them in bulk).
+pub(super) fn recount_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    use diesel::sql_types::BigInt;
+    let update_starts =
+        format!("UPDATE comments SET thread_start = ({STARTS_THREAD_SQL}) WHERE post_id = ");
+    let update_counts = "UPDATE posts SET \
+         comment_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'), \
+         thread_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.thread_start) \
+         WHERE id = ";
+    match conn {
+        AnyConnection::Sqlite(conn) => {
+            diesel::sql_query(format!("{update_starts}?"))
+                .bind::<BigInt, _>(post_id)
+                .execute(conn)?;
+            diesel::sql_query(format!("{update_counts}?"))
+                .bind::<BigInt, _>(post_id)
+                .execute(conn)?;
+        }
+        AnyConnection::Postgresql(conn) => {
+            diesel::sql_query(format!("{update_starts}$1"))
+                .bind::<BigInt, _>(post_id)
+                .execute(conn)?;
+            diesel::sql_query(format!("{update_counts}$1"))
+                .bind::<BigInt, _>(post_id)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Works out every post's thread starts and counts (after a bulk load that
+/// bypassed the models, as the benchmark's seeding does).
+pub fn recount_all_posts(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE comments SET thread_start = ({STARTS_THREAD_SQL})"
+    ))
+    .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE posts SET \
+         comment_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'), \
+         thread_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.thread_start)",
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(id: i64, parent_id: Option<i64>, status: CommentStatus, created_at: i64) -> Facts {
+        Facts {
+            id,
+            post_id: 1,
+            parent_id,
+            status,
+            created_at,
+        }
+    }
+
+    #[test]
+    fn a_comment_starts_a_thread_unless_its_parent_is_shown_before_it() {
+        use CommentStatus::{Approved, Pending};
+        let parent = facts(1, None, Approved, 100);
+        assert!(starts_thread(&parent, None));
+        assert!(!starts_thread(
+            &facts(2, Some(1), Approved, 200),
+            Some(&parent)
+        ));
+        // Held: nobody sees it, so it starts nothing (for everyone).
+        assert!(!starts_thread(
+            &facts(2, Some(1), Pending, 200),
+            Some(&parent)
+        ));
+        // A held parent, a parent that sorts after, a parent on another post.
+        let held = facts(1, None, Pending, 100);
+        assert!(starts_thread(
+            &facts(2, Some(1), Approved, 200),
+            Some(&held)
+        ));
+        assert!(starts_thread(
+            &facts(2, Some(1), Approved, 50),
+            Some(&parent)
+        ));
+        assert!(starts_thread(
+            &facts(0, Some(1), Approved, 100),
+            Some(&parent)
+        ));
+        assert!(!starts_thread(
+            &facts(2, Some(1), Approved, 100),
+            Some(&parent)
+        ));
+        let elsewhere = Facts {
+            post_id: 2,
+            ..parent
+        };
+        assert!(starts_thread(
+            &facts(2, Some(1), Approved, 200),
+            Some(&elsewhere)
+        ));
+        // A parent deleted for good.
+        assert!(starts_thread(&facts(2, Some(1), Approved, 200), None));
+    }
+}
