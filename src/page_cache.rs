@@ -2,8 +2,11 @@
 //! with their ETag and gzip and brotli variants made once.
 //!
 //! Every change to what readers see bumps a content version in the database
-//! (in the change's own transaction). A page is served from memory only
-//! while its version is current. A process learns of its own changes at once
+//! and says what it touched (`models::retirement`), in the change's own
+//! transaction. A change to one post's comments retires only the pages that
+//! show that post (its pages and feed, the listings it is on: they show its
+//! comment count) and the pages that did not say what they show; any other
+//! change retires every page. A process learns of its own changes at once
 //! (each state-changing request rereads the version before it answers) and of
 //! other processes' within `VERSION_POLL` (a background poll).
 
@@ -38,6 +41,35 @@ pub struct CachedPage {
     brotli: Bytes,
     /// A page with a comment form: sent with a fresh timing token each time.
     splice: Option<Splice>,
+    /// The posts whose comments it shows (`None`: it may show any).
+    shows: Option<Vec<i64>>,
+}
+
+/// Put in a response's extensions by a handler: the posts whose comments
+/// (or comment counts) the page shows, and that it depends on no other
+/// comments. A page without it is retired by every change of comments.
+#[derive(Debug, Clone, Default)]
+pub struct Shows(pub Vec<i64>);
+
+impl Shows {
+    /// A page that shows no comments at all.
+    pub fn nothing() -> Shows {
+        Shows(Vec::new())
+    }
+
+    /// `response`, marked as showing these posts' comments.
+    pub fn on(self, mut response: actix_web::HttpResponse) -> actix_web::HttpResponse {
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// What a newer content version retires.
+#[derive(Debug, Clone)]
+pub enum Retired {
+    Everything,
+    /// The pages showing these posts' comments.
+    CommentsOf(Vec<i64>),
 }
 
 impl CachedPage {
@@ -173,38 +205,68 @@ impl PageCache {
         self.version.load(Ordering::Acquire)
     }
 
-    /// Adopts the database's version; older pages stop being served.
+    /// Adopts the database's version; every page is retired.
     pub fn set_version(&self, version: i64) {
-        let previous = self.version.swap(version, Ordering::AcqRel);
-        if previous != version {
-            self.clear();
+        self.advance(version, &Retired::Everything);
+    }
+
+    /// Adopts the database's version `version`, retiring what the changes
+    /// since the cache's own retire. Pages rendered before this stop being
+    /// taken in (`insert`), whatever they show: they may have read the data
+    /// just changed.
+    pub fn advance(&self, version: i64, retired: &Retired) {
+        let mut pages = self
+            .pages
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut searches = self
+            .searches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match retired {
+            Retired::Everything => {
+                pages.clear();
+                searches.clear();
+                self.bytes.store(0, Ordering::Release);
+            }
+            Retired::CommentsOf(posts) => {
+                pages.retain(|_, page| {
+                    let kept = page
+                        .shows
+                        .as_ref()
+                        .is_some_and(|shows| !shows.iter().any(|id| posts.contains(id)));
+                    if !kept {
+                        self.bytes.fetch_sub(page.size(), Ordering::AcqRel);
+                    }
+                    kept
+                });
+                searches.retain(|key| pages.contains_key(key));
+            }
         }
+        self.version.store(version, Ordering::Release);
     }
 
     pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
-            self.searches
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .clear();
-            self.bytes.store(0, Ordering::Release);
-        }
+        self.advance(self.version(), &Retired::Everything);
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        let page = self.pages.read().ok()?.get(key).cloned()?;
-        (page.version == self.version()).then_some(page)
+        self.pages.read().ok()?.get(key).cloned()
     }
 
     pub fn insert(&self, key: String, page: CachedPage) {
         let size = page.size();
-        if size > self.limit / 4 || page.version != self.version() {
+        if size > self.limit / 4 {
             return;
         }
         let Ok(mut pages) = self.pages.write() else {
             return;
         };
+        // Rendered from data a change since may have touched (checked under
+        // the lock `advance` holds while it retires and moves the version).
+        if page.version != self.version() {
+            return;
+        }
         self.fills.fetch_add(1, Ordering::AcqRel);
         let mut searches = self
             .searches
@@ -415,6 +477,7 @@ impl CachedPage {
         headers: Vec<(HeaderName, HeaderValue)>,
         etag: HeaderValue,
         identity: Bytes,
+        shows: Option<Vec<i64>>,
     ) -> CachedPage {
         let plain = identity.clone();
         let (gzip, brotli, splice) = web::block(move || match Splice::of(&plain) {
@@ -440,6 +503,7 @@ impl CachedPage {
             gzip,
             brotli,
             splice,
+            shows,
         }
     }
 }

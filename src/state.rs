@@ -81,15 +81,23 @@ impl AppState {
         }
     }
 
-    /// Rereads the content version; a newer one retires every cached page.
+    /// Rereads the content version; the changes since the cache's own
+    /// retire the pages they touched.
     pub async fn refresh_content_version(&self) {
-        match self.db(crate::models::setting::content_version).await {
-            Ok(version) if version != self.page_cache.version() => {
+        let known = self.page_cache.version();
+        match self
+            .db(move |conn| crate::models::retirement::since(conn, known))
+            .await
+        {
+            Ok(changes) if changes.version != known => {
                 // Settings may be what changed (here or in another process).
-                if let Err(error) = self.reload_site().await {
-                    tracing::warn!(error = %error, "cannot reread the settings");
+                if changes.everything {
+                    if let Err(error) = self.reload_site().await {
+                        tracing::warn!(error = %error, "cannot reread the settings");
+                    }
                 }
-                self.page_cache.set_version(version);
+                self.page_cache
+                    .advance(changes.version, &retired_by(&changes));
             }
             Ok(_) => {}
             // Said once by `db` when the outage began.
@@ -103,15 +111,19 @@ impl AppState {
         let Ok(mut conn) = self.pool.get() else {
             return;
         };
-        let Ok(version) = crate::models::setting::content_version(&mut conn) else {
+        let known = self.page_cache.version();
+        let Ok(changes) = crate::models::retirement::since(&mut conn, known) else {
             return;
         };
-        if version != self.page_cache.version() {
-            let ticket = self.site_reload_ticket();
-            if let Ok(site) = SiteSettings::load(&mut conn) {
-                self.apply_site(ticket, site);
+        if changes.version != known {
+            if changes.everything {
+                let ticket = self.site_reload_ticket();
+                if let Ok(site) = SiteSettings::load(&mut conn) {
+                    self.apply_site(ticket, site);
+                }
             }
-            self.page_cache.set_version(version);
+            self.page_cache
+                .advance(changes.version, &retired_by(&changes));
         }
     }
 
@@ -192,5 +204,14 @@ fn replace<T>(lock: &RwLock<T>, value: T) {
     match lock.write() {
         Ok(mut guard) => *guard = value,
         Err(poisoned) => *poisoned.into_inner() = value,
+    }
+}
+
+/// What the changes since a cache's version retire from it.
+fn retired_by(changes: &crate::models::retirement::Changes) -> crate::page_cache::Retired {
+    if changes.everything {
+        crate::page_cache::Retired::Everything
+    } else {
+        crate::page_cache::Retired::CommentsOf(changes.posts.clone())
     }
 }

@@ -264,6 +264,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// What each content version changed: one post's comments, or all (0).
+    page_retirements (version, post_id) {
+        version -> BigInt,
+        post_id -> BigInt,
+    }
+}
+
 diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::joinable!(reply_subscriptions -> comments (comment_id));
 diesel::joinable!(reply_subscriptions -> subscribers (subscriber_id));
@@ -291,4 +299,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     spam_tokens,
     comment_digests,
     digest_items,
+    page_retirements,
 );

@@ -154,7 +154,7 @@ pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
 /// with many comments costs no more to comment on).
 fn count_approved(conn: &mut AnyConnection, post_id: i64, by: i64) -> QueryResult<()> {
     // Whatever changes the approved set changes pages readers see.
-    crate::models::setting::content_changed(conn)?;
+    crate::models::setting::comments_changed(conn, post_id)?;
     diesel::update(posts::table.find(post_id))
         .set(posts::comment_count.eq(posts::comment_count + by))
         .execute(conn)?;
@@ -503,11 +503,11 @@ pub fn edit_comment(
 ) -> QueryResult<()> {
     use crate::db::schema::comment_revisions;
     crate::db::write_transaction(conn, |conn| {
-        crate::models::setting::content_changed(conn)?;
-        let previous: String = comments::table
+        let (previous, post_id): (String, i64) = comments::table
             .find(comment_id)
-            .select(comments::body_source)
+            .select((comments::body_source, comments::post_id))
             .first(conn)?;
+        crate::models::setting::comments_changed(conn, post_id)?;
         if previous != edit.body_source {
             diesel::insert_into(comment_revisions::table)
                 .values((

@@ -8,6 +8,7 @@ pub mod media;
 pub mod post;
 pub mod redirect;
 pub mod retention;
+pub mod retirement;
 pub mod search;
 pub mod session;
 pub mod setting;

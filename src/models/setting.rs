@@ -267,9 +267,22 @@ impl SiteSettings {
 const CONTENT_VERSION: &str = "content_version";
 
 /// Marks that something readers see changed (a post, a category, a setting,
-/// an approved comment), in the caller's transaction, so every process's
-/// page cache knows its pages are stale.
+/// a user), in the caller's transaction, so every process's page cache
+/// retires its pages.
 pub fn content_changed(conn: &mut AnyConnection) -> QueryResult<()> {
+    bump_content_version(conn)?;
+    crate::models::retirement::record(conn, crate::models::retirement::EVERYTHING)
+}
+
+/// Marks that the comments readers see on one post changed (approved,
+/// unapproved, edited, removed), in the caller's transaction: the caches
+/// retire the pages that show that post, and the comment feeds.
+pub fn comments_changed(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    bump_content_version(conn)?;
+    crate::models::retirement::record(conn, post_id)
+}
+
+fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
     use diesel::sql_types::Text;
     let statement =
         "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ";

@@ -9,7 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use crate::page_cache::{serve, CachedPage, VERSION_POLL};
+use crate::page_cache::{serve, CachedPage, Shows, VERSION_POLL};
 use crate::routes::comments::held::COOKIE_NAME as HELD_COOKIE;
 use crate::state::AppState;
 
@@ -158,7 +158,11 @@ pub async fn page_cache(
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let page = CachedPage::compress(version, head.status(), headers, etag, identity).await;
+    let shows = head
+        .extensions()
+        .get::<Shows>()
+        .map(|shows| shows.0.clone());
+    let page = CachedPage::compress(version, head.status(), headers, etag, identity, shows).await;
     let response = serve(&request_headers, accept_encoding.as_ref(), &page, || {
         fresh_form_token(&state.secret_key)
     });
@@ -172,8 +176,20 @@ pub async fn watch_content_version(
     state: web::Data<AppState>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut polls: u32 = 0;
     while !*stop.borrow() {
         state.refresh_content_version().await;
+        polls = polls.wrapping_add(1);
+        // Now and then, forget changes every cache has long applied.
+        if polls % 50 == 0 {
+            let version = state.page_cache.version();
+            if let Err(error) = state
+                .db(move |conn| crate::models::retirement::prune(conn, version))
+                .await
+            {
+                tracing::debug!(error = %error, "cannot prune the page retirements");
+            }
+        }
         tokio::select! {
             _ = tokio::time::sleep(VERSION_POLL) => {}
             _ = stop.changed() => {}

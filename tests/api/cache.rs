@@ -79,6 +79,58 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_comment_retires_only_the_pages_that_show_its_post(app) {
+        let neck = app.create_category("Neck", "");
+        let commented = app.publish("Commented post", "Body.", 1, &[]);
+        let quiet = app.publish("Quiet post", "Body.", 2, &[neck.id]);
+        app.log_in_as(Role::Admin).await;
+        let raw = reqwest::Client::new();
+        let unaffected = [
+            quiet.permalink(),
+            format!("{}feed/", quiet.permalink()),
+            "/category/neck/".to_owned(),
+            "/feed/".to_owned(),
+            "/feed/atom/".to_owned(),
+            "/sitemap.xml".to_owned(),
+            "/search?q=quiet".to_owned(),
+        ];
+        let affected = [
+            commented.permalink(),
+            format!("{}feed/", commented.permalink()),
+            "/".to_owned(),
+            "/comments/feed/".to_owned(),
+            "/search?q=commented".to_owned(),
+        ];
+        for path in unaffected.iter().chain(&affected) {
+            assert_eq!(fetch(&raw, app.url(path)).await.0, StatusCode::OK, "{path}");
+        }
+        let posted = app.post_comment_as_stranger(&commented, &app.comment_fields("Approved at last.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let id = app.comments_of(&commented)[0].id;
+        let filled = app.state.page_cache.fills();
+        app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
+        for path in &unaffected {
+            fetch(&raw, app.url(path)).await;
+        }
+        assert_eq!(app.state.page_cache.fills(), filled, "pages not showing the post were kept");
+        let (_, _, page) = fetch(&raw, app.url(&commented.permalink())).await;
+        assert!(page.contains("Approved at last.") && page.contains("1 Comment"));
+        assert!(fetch(&raw, app.url(&format!("{}feed/", commented.permalink()))).await.2.contains("Approved at last."));
+        assert!(fetch(&raw, app.url("/")).await.2.contains("1 Comment<span"));
+        assert!(fetch(&raw, app.url("/comments/feed/")).await.2.contains("Approved at last."));
+        assert!(fetch(&raw, app.url("/search?q=commented")).await.2.contains("1 Comment<span"));
+        assert_eq!(app.state.page_cache.fills(), filled + affected.len());
+        // Unapproved again: gone from the same pages at once.
+        app.admin_post(&format!("/admin/comments/{id}/unapprove"), &[]).await;
+        assert!(!fetch(&raw, app.url(&commented.permalink())).await.2.contains("Approved at last."));
+        assert!(!fetch(&raw, app.url("/comments/feed/")).await.2.contains("Approved at last."));
+        // Anything else still retires every page.
+        app.admin_post(&format!("/admin/categories/{}/edit", neck.id), &[("name", "Cervical"), ("slug", "neck"), ("description", "")]).await;
+        assert!(fetch(&raw, app.url(&quiet.permalink())).await.2.contains(">Cervical</a>"));
+    }
+}
+
+on_both_backends! {
     async fn a_held_comment_is_shown_to_its_author_and_never_leaks_from_the_cache(app) {
         let post = app.publish("A post", "Body.", 1, &[]);
         let stranger = reqwest::Client::new();
@@ -135,6 +187,41 @@ async fn a_change_made_by_one_process_shows_in_another_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // A comment approved in the first process: the second retires that
+    // post's pages within a second, and keeps the others.
+    let commented = first.publish("Commented post", "Body.", 2, &[]);
+    let quiet = first.publish("Quiet post", "Body.", 3, &[]);
+    let posted = first
+        .post_comment_as_stranger(&commented, &first.comment_fields("Seen elsewhere."))
+        .await;
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let id = first.comments_of(&commented)[0].id;
+    tokio::time::sleep(Duration::from_millis(500)).await; // the second catches up
+    for path in [commented.permalink(), quiet.permalink()] {
+        fetch(&raw, second.url(&path)).await;
+    }
+    let filled = second.state.page_cache.fills();
+    first
+        .admin_post(&format!("/admin/comments/{id}/approve"), &[])
+        .await;
+    let changed = Instant::now();
+    loop {
+        let (_, _, body) = fetch(&raw, second.url(&commented.permalink())).await;
+        if body.contains("Seen elsewhere.") {
+            break;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(1),
+            "the other process still serves the old page"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    fetch(&raw, second.url(&quiet.permalink())).await;
+    assert_eq!(
+        second.state.page_cache.fills(),
+        filled + 1,
+        "only the commented post's page was rendered again"
+    );
 }
 
 on_both_backends! {

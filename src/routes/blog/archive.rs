@@ -62,6 +62,7 @@ async fn render(state: &AppState, archive: Archive, page: i64) -> Result<HttpRes
     if let Some((title, path)) = archive.feed {
         layout = layout.with_feed(title, path);
     }
+    let shows = super::listing(&posts);
     let page = ArchivePage {
         layout,
         kind: archive.kind,
@@ -71,7 +72,10 @@ async fn render(state: &AppState, archive: Archive, page: i64) -> Result<HttpRes
         older,
         newer,
     };
-    Ok(html_page(page.render().map_err(anyhow::Error::from)?))
+    Ok(html_page(
+        page.render().map_err(anyhow::Error::from)?,
+        shows,
+    ))
 }
 
 /// `N` of `/…/page/N/`: page 1 is the archive's own address.

@@ -149,6 +149,7 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
         layout.is_front = true;
         layout
     };
+    let shows = super::listing(&posts);
     let page = HomePage {
         layout,
         posts,
@@ -156,7 +157,10 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
         older,
         newer,
     };
-    Ok(html_page(page.render().map_err(anyhow::Error::from)?))
+    Ok(html_page(
+        page.render().map_err(anyhow::Error::from)?,
+        shows,
+    ))
 }
 
 /// `/?p=ID`: an imported WordPress id (recorded as a redirect) or our own id.

@@ -19,6 +19,7 @@ use diesel::QueryResult;
 
 use crate::db::AnyConnection;
 use crate::models::post::{published_page, with_categories, Post, PostFilter};
+use crate::page_cache::Shows;
 use crate::render::layout::PostSummary;
 use crate::state::AppState;
 
@@ -76,12 +77,18 @@ pub fn moved_permanently(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// An HTML page that readers may cache briefly.
-fn html_page(body: String) -> HttpResponse {
-    HttpResponse::Ok()
+/// An HTML page that readers may cache briefly, showing the comments (or
+/// comment counts) of the posts in `shows`.
+fn html_page(body: String, shows: Shows) -> HttpResponse {
+    shows.on(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"))
-        .body(body)
+        .body(body))
+}
+
+/// What a listing shows of comments: its posts' counts.
+fn listing(posts: &[PostSummary]) -> Shows {
+    Shows(posts.iter().map(|post| post.id).collect())
 }
 
 /// A page number from the URL: `None` for 0 or one too large to mean anything.

@@ -52,9 +52,11 @@ pub fn show_page(state: &AppState, page: Post) -> Result<HttpResponse, PageError
         .site()
         .layout(Some(&page.title))
         .with_canonical(state.config.absolute_url(&path));
+    let shows = crate::page_cache::Shows(vec![page.id]);
     Ok(html_page(
         PageView { layout, page }
             .render()
             .map_err(anyhow::Error::from)?,
+        shows,
     ))
 }

@@ -306,8 +306,10 @@ pub fn render_post_page(
     } else {
         "public, max-age=0, must-revalidate"
     };
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .body(body))
+    Ok(
+        crate::page_cache::Shows(vec![post.id]).on(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .body(body)),
+    )
 }

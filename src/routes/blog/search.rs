@@ -69,6 +69,7 @@ pub async fn search(
     let mut layout = state.site().layout(Some(&title));
     layout.robots = Some("noindex");
     layout.search_query = typed.clone();
+    let shows = super::listing(&posts);
     Ok(html_page(
         SearchPage {
             layout,
@@ -79,5 +80,6 @@ pub async fn search(
         }
         .render()
         .map_err(anyhow::Error::from)?,
+        shows,
     ))
 }

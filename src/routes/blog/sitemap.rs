@@ -75,8 +75,8 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, PageErr
         );
     }
     xml.push_str("</urlset>\n");
-    Ok(HttpResponse::Ok()
+    Ok(crate::page_cache::Shows::nothing().on(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(xml))
+        .body(xml)))
 }

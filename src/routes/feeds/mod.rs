@@ -2,6 +2,7 @@
 //! comments site-wide and per post. Absolute links from the site URL; an
 //! `ETag` and `Last-Modified` with each, and `304` when nothing changed.
 
+use crate::page_cache::Shows;
 use actix_web::http::header::{self, HttpDate};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -162,7 +163,13 @@ fn posts_rss_answer(
         .collect();
     let updated = newest(posts);
     let body = channel(&site, title, link, description, items, updated);
-    conditional(request, body, "application/rss+xml; charset=utf-8", updated)
+    // Posts only: no comment counts.
+    Shows::nothing().on(conditional(
+        request,
+        body,
+        "application/rss+xml; charset=utf-8",
+        updated,
+    ))
 }
 
 /// `/feed/`: the newest posts, RSS 2.0.
@@ -253,12 +260,12 @@ pub async fn posts_atom(
         entries,
         ..atom::Feed::default()
     };
-    Ok(conditional(
+    Ok(Shows::nothing().on(conditional(
         &request,
         feed.to_string(),
         "application/atom+xml; charset=utf-8",
         updated,
-    ))
+    )))
 }
 
 /// `/category/slug/feed/`: a category's newest posts.
@@ -456,10 +463,10 @@ pub async fn comments_feed_of(
         state.config.absolute_url(&post.permalink()),
         &rows,
     );
-    Ok(conditional(
+    Ok(Shows(vec![post_id]).on(conditional(
         request,
         body,
         "application/rss+xml; charset=utf-8",
         updated.max(post.published_at),
-    ))
+    )))
 }
