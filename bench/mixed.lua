@@ -1,5 +1,7 @@
 -- wrk: the permalink page, with 1 request in 100 a comment POST to it.
--- Env: FORM_PATH, FORM_TOKEN as for comment-post.lua.
+-- Env: FORM_PATH, FORM_TOKEN as for comment-post.lua; POST_PATH, when set,
+-- takes the comments instead (another post, as on a site where readers and
+-- commenters are not all on one page).
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 counter = 0
@@ -11,7 +13,7 @@ request = function()
     local id = tostring(run) .. "-" .. tostring(tid) .. "-" .. counter
     local body = "comment=Mixed+comment+" .. id .. "&author=Bench+Reader&email=mixed" .. id ..
       "%40example.org&url=&parent=&fp_hp=&fp_ts=" .. (os.getenv("FORM_TOKEN") or "")
-    return wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+    return wrk.format("POST", os.getenv("POST_PATH") or path, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
   end
   return wrk.format("GET", path)
 end

@@ -333,18 +333,35 @@ impl PageCache {
     }
 }
 
+/// How hard a kept page is compressed (once, then sent many times).
+const KEPT_GZIP_LEVEL: u32 = 9;
+const KEPT_BROTLI_QUALITY: i32 = 9;
+
 fn gzip(bytes: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip_at(bytes, KEPT_GZIP_LEVEL)
+}
+
+fn brotli(bytes: &[u8]) -> Bytes {
+    brotli_at(bytes, KEPT_BROTLI_QUALITY)
+}
+
+/// `bytes` gzipped at `level` (0–9); empty if that failed.
+pub fn gzip_at(bytes: &[u8], level: u32) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::new(level),
+    );
     let _ = encoder.write_all(bytes);
     encoder.finish().map(Bytes::from).unwrap_or_default()
 }
 
-fn brotli(bytes: &[u8]) -> Bytes {
-    let mut out = Vec::new();
+/// `bytes` in brotli at `quality` (0–11); empty if that failed.
+pub fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
     // A window no bigger than the page: the encoder's memory follows it.
     let fits = usize::BITS - bytes.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 9,
+        quality,
         lgwin: fits.clamp(16, 22) as i32,
         size_hint: bytes.len(),
         ..Default::default()
@@ -379,7 +396,7 @@ impl Drop for FillTurn<'_> {
 }
 
 /// Which variant a client takes (from its `Accept-Encoding`): brotli, gzip or identity.
-fn preferred_encoding(accept_encoding: Option<&HeaderValue>) -> Option<&'static str> {
+pub fn preferred_encoding(accept_encoding: Option<&HeaderValue>) -> Option<&'static str> {
     let accepted = accept_encoding?.to_str().ok()?.to_ascii_lowercase();
     let offers = |name: &str| {
         accepted.split(',').any(|part| {

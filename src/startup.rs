@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Compress, Next};
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -102,10 +102,17 @@ impl Application {
                 .wrap(from_fn(routes::refuse_nul_in_urls))
                 .wrap(from_fn(routes::errors::themed_errors))
                 .wrap(routes::security_headers())
-                .wrap(Compress::default())
+                .wrap(from_fn(routes::compress::compress_dynamic))
                 .wrap(from_fn(routes::cache::page_cache))
                 .wrap(from_fn(log_request))
                 .configure(routes::configure)
+        })
+        // Answers go out as soon as they are written (a small write after
+        // another must not wait for the client's delayed acknowledgement).
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
         })
         .listen(listener)?
         // Database work runs on these threads: enough per worker to keep

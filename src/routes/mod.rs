@@ -5,6 +5,7 @@ pub mod assets;
 pub mod blog;
 pub mod cache;
 pub mod comments;
+pub mod compress;
 pub mod errors;
 pub mod feeds;
 pub mod health;

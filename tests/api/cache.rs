@@ -321,3 +321,41 @@ on_both_backends! {
         assert_eq!(app.state.page_cache.search_pages(), ferropress::page_cache::MAX_SEARCH_PAGES);
     }
 }
+
+on_both_backends! {
+    async fn answers_not_kept_are_compressed_whole_and_only_when_smaller(app) {
+        let post = app.publish("Uncached post", &"Words that repeat and repeat. ".repeat(200), 1, &[]);
+        let plain = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+        // A query keeps the page out of the cache: compressed on its way out.
+        let path = format!("{}?utm_source=feed", post.permalink());
+        let identity = plain.get(app.url(&path)).send().await.unwrap();
+        assert!(identity.headers().get("content-encoding").is_none());
+        assert!(identity.headers()["vary"].to_str().unwrap().to_lowercase().contains("accept-encoding"));
+        let identity = identity.text().await.unwrap();
+        for encoding in ["gzip", "br"] {
+            let answer = plain.get(app.url(&path)).header("Accept-Encoding", encoding).send().await.unwrap();
+            assert_eq!(answer.headers()["content-encoding"], encoding);
+            let length: usize = answer.headers()["content-length"].to_str().unwrap().parse().unwrap();
+            let bytes = answer.bytes().await.unwrap();
+            assert_eq!(bytes.len(), length, "sent whole, with its length");
+            assert!(bytes.len() * 3 < identity.len(), "{encoding}: {} of {}", bytes.len(), identity.len());
+            let decoded = match encoding {
+                "gzip" => {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+                    text
+                }
+                _ => {
+                    let mut out = Vec::new();
+                    brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+                    String::from_utf8(out).unwrap()
+                }
+            };
+            // The same page but for the form's timing token.
+            assert_eq!(decoded.len(), identity.len());
+        }
+        // Too small to be worth it: sent as is.
+        let small = plain.get(app.url("/healthz")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert!(small.headers().get("content-encoding").is_none());
+    }
+}
