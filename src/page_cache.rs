@@ -173,9 +173,24 @@ impl Splice {
 /// Magic, deflate, no flags, no time, no extra flags, unknown OS.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
+/// A kept page, and whether a change since it was rendered touched it.
+struct Slot {
+    page: Arc<CachedPage>,
+    fresh: bool,
+}
+
+/// What the cache has for a key.
+pub enum Lookup {
+    Fresh(Arc<CachedPage>),
+    /// Touched by a change to its post's comments since it was rendered:
+    /// given to readers only while someone renders it anew.
+    Stale(Arc<CachedPage>),
+    Missing,
+}
+
 /// The pages, and the content version they must match.
 pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    pages: RwLock<HashMap<String, Slot>>,
     /// One renderer per missing page: the others wait for its bytes instead
     /// of all rendering (and holding) the same page at once.
     filling: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -211,8 +226,10 @@ impl PageCache {
     }
 
     /// Adopts the database's version `version`, retiring what the changes
-    /// since the cache's own retire. Pages rendered before this stop being
-    /// taken in (`insert`), whatever they show: they may have read the data
+    /// since the cache's own retire: every page, or the pages showing the
+    /// posts whose comments changed (kept as stale, to be rendered anew by
+    /// the next reader). Pages rendered before this are taken in as stale
+    /// at most (`insert`), whatever they show: they may have read the data
     /// just changed.
     pub fn advance(&self, version: i64, retired: &Retired) {
         let mut pages = self
@@ -230,17 +247,14 @@ impl PageCache {
                 self.bytes.store(0, Ordering::Release);
             }
             Retired::CommentsOf(posts) => {
-                pages.retain(|_, page| {
-                    let kept = page
+                for slot in pages.values_mut() {
+                    let untouched = slot
+                        .page
                         .shows
                         .as_ref()
                         .is_some_and(|shows| !shows.iter().any(|id| posts.contains(id)));
-                    if !kept {
-                        self.bytes.fetch_sub(page.size(), Ordering::AcqRel);
-                    }
-                    kept
-                });
-                searches.retain(|key| pages.contains_key(key));
+                    slot.fresh &= untouched;
+                }
             }
         }
         self.version.store(version, Ordering::Release);
@@ -250,8 +264,15 @@ impl PageCache {
         self.advance(self.version(), &Retired::Everything);
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().ok()?.get(key).cloned()
+    pub fn get(&self, key: &str) -> Lookup {
+        let Ok(pages) = self.pages.read() else {
+            return Lookup::Missing;
+        };
+        match pages.get(key) {
+            Some(slot) if slot.fresh => Lookup::Fresh(slot.page.clone()),
+            Some(slot) => Lookup::Stale(slot.page.clone()),
+            None => Lookup::Missing,
+        }
     }
 
     pub fn insert(&self, key: String, page: CachedPage) {
@@ -263,8 +284,10 @@ impl PageCache {
             return;
         };
         // Rendered from data a change since may have touched (checked under
-        // the lock `advance` holds while it retires and moves the version).
-        if page.version != self.version() {
+        // the lock `advance` holds while it retires and moves the version):
+        // kept only in place of a stale copy, and stale itself.
+        let fresh = page.version == self.version();
+        if !fresh && pages.get(&key).is_none_or(|slot| slot.fresh) {
             return;
         }
         self.fills.fetch_add(1, Ordering::AcqRel);
@@ -285,12 +308,16 @@ impl PageCache {
                     break;
                 };
                 if let Some(gone) = pages.remove(&oldest) {
-                    self.bytes.fetch_sub(gone.size(), Ordering::AcqRel);
+                    self.bytes.fetch_sub(gone.page.size(), Ordering::AcqRel);
                 }
             }
         }
-        if let Some(old) = pages.insert(key, Arc::new(page)) {
-            self.bytes.fetch_sub(old.size(), Ordering::AcqRel);
+        let slot = Slot {
+            page: Arc::new(page),
+            fresh,
+        };
+        if let Some(old) = pages.insert(key, slot) {
+            self.bytes.fetch_sub(old.page.size(), Ordering::AcqRel);
         }
         self.bytes.fetch_add(size, Ordering::AcqRel);
     }
@@ -298,13 +325,7 @@ impl PageCache {
     /// Waits for this page's turn to be rendered; the turn ends when the
     /// returned guard drops.
     pub async fn fill_turn(&self, key: &str) -> FillTurn<'_> {
-        let lock = {
-            let mut filling = self
-                .filling
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            filling.entry(key.to_owned()).or_default().clone()
-        };
+        let lock = self.fill_lock(key);
         let guard = lock.clone().lock_owned().await;
         FillTurn {
             cache: self,
@@ -312,6 +333,28 @@ impl PageCache {
             lock,
             guard: Some(guard),
         }
+    }
+
+    /// This page's turn to be rendered if nobody is rendering it now.
+    pub fn try_fill_turn(&self, key: &str) -> Option<FillTurn<'_>> {
+        let lock = self.fill_lock(key);
+        let guard = lock.clone().try_lock_owned().ok();
+        // Dropped without a guard when busy: the map entry stays for the renderer.
+        let turn = FillTurn {
+            cache: self,
+            key: key.to_owned(),
+            lock,
+            guard,
+        };
+        turn.guard.is_some().then_some(turn)
+    }
+
+    fn fill_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut filling = self
+            .filling
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        filling.entry(key.to_owned()).or_default().clone()
     }
 
     /// Pages rendered into the cache since start (for tests).

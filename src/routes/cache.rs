@@ -9,8 +9,9 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use crate::page_cache::{serve, CachedPage, Shows, VERSION_POLL};
+use crate::page_cache::{serve, CachedPage, Lookup, Shows, VERSION_POLL};
 use crate::routes::comments::held::COOKIE_NAME as HELD_COOKIE;
+use crate::routes::staff::SESSION_COOKIE;
 use crate::state::AppState;
 
 /// Marks the answer to a state-changing request that changed nothing readers
@@ -30,6 +31,23 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         // Files, served from disk with their own validators.
         && !request.path().starts_with("/wp-content/")
         && request.cookie(HELD_COOKIE).is_none()
+        && request.cookie(FRESH_COOKIE).is_none()
+}
+
+/// Set for a little while on a reader whose comment was published at once:
+/// their pages are rendered for them, so they see it even while others are
+/// still given the copy from a moment before.
+pub const FRESH_COOKIE: &str = "ferropress_fresh";
+
+/// The cookie above, for 30 seconds.
+pub fn fresh_cookie(secure: bool) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(FRESH_COOKIE, "1")
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(30))
+        .finish()
 }
 
 /// Where a request's answer is kept: its path; for a search, the path and
@@ -98,13 +116,26 @@ pub async fn page_cache(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let cache = &state.page_cache;
-    if let Some(page) = cache.get(&key) {
-        count_cache(true);
-        return Ok(from_cache(request, &page, &state.secret_key));
-    }
-    // A miss: one request renders, the others wait for its bytes.
-    let _turn = cache.fill_turn(&key).await;
-    if let Some(page) = cache.get(&key) {
+    let _turn = match cache.get(&key) {
+        Lookup::Fresh(page) => {
+            count_cache(true);
+            return Ok(from_cache(request, &page, &state.secret_key));
+        }
+        // Touched by a comment since: the first reader renders it anew;
+        // while they do, others get the copy they would have had a moment
+        // before (staff, who may have just made the change, wait for it).
+        Lookup::Stale(page) => match cache.try_fill_turn(&key) {
+            Some(turn) => turn,
+            None if request.cookie(SESSION_COOKIE).is_none() => {
+                count_cache(true);
+                return Ok(from_cache(request, &page, &state.secret_key));
+            }
+            None => cache.fill_turn(&key).await,
+        },
+        // A miss: one request renders, the others wait for its bytes.
+        Lookup::Missing => cache.fill_turn(&key).await,
+    };
+    if let Lookup::Fresh(page) = cache.get(&key) {
         count_cache(true);
         return Ok(from_cache(request, &page, &state.secret_key));
     }

@@ -359,3 +359,50 @@ on_both_backends! {
         assert!(small.headers().get("content-encoding").is_none());
     }
 }
+
+on_both_backends! {
+    async fn while_a_touched_page_is_rendered_anew_readers_get_the_copy_before(app) {
+        let post = app.publish("Busy post", "Body.", 1, &[]);
+        app.log_in_as(Role::Admin).await;
+        let raw = reqwest::Client::new();
+        fetch(&raw, app.url(&post.permalink())).await;
+        let posted = app.post_comment_as_stranger(&post, &app.comment_fields("Approved just now.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let id = app.comments_of(&post)[0].id;
+        app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
+        // Someone is rendering the page anew (the test holds their turn).
+        let turn = app.state.page_cache.try_fill_turn(&post.permalink()).expect("nobody else renders");
+        let (status, _, body) = tokio::time::timeout(Duration::from_secs(5), fetch(&raw, app.url(&post.permalink())))
+            .await
+            .expect("a reader is not kept waiting");
+        assert_eq!(status, StatusCode::OK);
+        assert!(!body.contains("Approved just now."), "the copy from before");
+        // Staff, who may have just made the change, wait for the new page.
+        let staff = {
+            let client = app.client.clone();
+            let url = app.url(&post.permalink());
+            tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!staff.is_finished(), "staff wait for the page being rendered");
+        drop(turn);
+        assert!(staff.await.unwrap().contains("Approved just now."));
+        assert!(fetch(&raw, app.url(&post.permalink())).await.2.contains("Approved just now."));
+
+        // A reader whose comment is published at once sees it at once,
+        // even while others are still given the copy from before.
+        app.approve_comments_automatically().await;
+        let reader = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        fetch(&reader, app.url(&post.permalink())).await;
+        let posted = reader.post(app.url(&post.permalink())).form(&app.comment_fields("Published at once.")).send().await.unwrap();
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER, "{}", posted.text().await.unwrap());
+        let turn = app.state.page_cache.try_fill_turn(&post.permalink()).expect("nobody else renders");
+        let (_, _, body) = tokio::time::timeout(Duration::from_secs(5), fetch(&raw, app.url(&post.permalink())))
+            .await
+            .expect("a reader is not kept waiting");
+        assert!(!body.contains("Published at once."));
+        assert!(fetch(&reader, app.url(&post.permalink())).await.2.contains("Published at once."));
+        drop(turn);
+        assert!(fetch(&raw, app.url(&post.permalink())).await.2.contains("Published at once."));
+    }
+}

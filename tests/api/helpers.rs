@@ -396,6 +396,7 @@ impl TestApp {
     pub async fn set_setting(&self, key: &str, value: &str) {
         set_setting(&mut self.conn(), key, value).expect("setting stored");
         self.state.reload_site().await.expect("settings reloaded");
+        self.state.sync_content_version();
     }
 
     /// Moderation off: every comment that passes the form is approved.

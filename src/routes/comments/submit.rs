@@ -515,6 +515,8 @@ fn accepted(
         ));
         // Readers' pages are unchanged.
         response.extensions_mut().insert(NothingPublished);
+    } else {
+        response.cookie(crate::routes::cache::fresh_cookie(state.config.is_https()));
     }
     response.finish()
 }
