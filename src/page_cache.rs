@@ -110,13 +110,17 @@ impl Splice {
             + TOKEN_ATTRIBUTE.len();
         let end = start + identity[start..].iter().position(|b| *b == b'"')?;
         let (before, after) = (identity.slice(..start), identity.slice(end..));
-        let mut encoder =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut encoder = flate2::write::DeflateEncoder::new(
+            Vec::new(),
+            flate2::Compression::new(KEPT_GZIP_LEVEL),
+        );
         encoder.write_all(&before).ok()?;
         encoder.flush().ok()?;
         let deflate_before = Bytes::from(encoder.get_ref().clone());
-        let mut encoder =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut encoder = flate2::write::DeflateEncoder::new(
+            Vec::new(),
+            flate2::Compression::new(KEPT_GZIP_LEVEL),
+        );
         encoder.write_all(&after).ok()?;
         let deflate_after = Bytes::from(encoder.finish().ok()?);
         let mut crc_before = crc32fast::Hasher::new();
@@ -377,8 +381,8 @@ impl PageCache {
 }
 
 /// How hard a kept page is compressed (once, then sent many times).
-const KEPT_GZIP_LEVEL: u32 = 9;
-const KEPT_BROTLI_QUALITY: i32 = 9;
+const KEPT_GZIP_LEVEL: u32 = 6;
+const KEPT_BROTLI_QUALITY: i32 = 6;
 
 fn gzip(bytes: &[u8]) -> Bytes {
     gzip_at(bytes, KEPT_GZIP_LEVEL)
