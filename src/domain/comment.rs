@@ -16,6 +16,8 @@ pub struct CommentSubmission {
     pub url: String,
     pub subscribe: bool,
     pub parent: Option<i64>,
+    /// "Save my name, email, and website in this browser".
+    pub remember: bool,
 }
 
 /// A website given with a comment: `http://` or `https://` with a host.
@@ -132,6 +134,7 @@ mod tests {
             url: "https://ann.example/blog".into(),
             subscribe: true,
             parent: Some(4),
+            remember: false,
         }
     }
 

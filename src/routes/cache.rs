@@ -32,6 +32,8 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         && !request.path().starts_with("/wp-content/")
         && request.cookie(HELD_COOKIE).is_none()
         && request.cookie(FRESH_COOKIE).is_none()
+        // Their own details go into the comment form: never shared.
+        && request.cookie(crate::routes::comments::remembered::COOKIE_NAME).is_none()
 }
 
 /// Set for a little while on a reader whose comment was published at once:

@@ -103,6 +103,7 @@ mod admin;
 mod browser;
 mod cache;
 mod cli;
+mod comment_form;
 mod comment_pages;
 mod comments;
 mod digests;

@@ -188,7 +188,8 @@ async fn show_post(
         comment_page: page,
         // A reply form is not a page of its own for search engines.
         noindex: reply_to.is_some(),
-        form: CommentForm::blank(open, reply_to, &state.secret_key),
+        form: CommentForm::blank(open, reply_to, &state.secret_key)
+            .remembering(crate::routes::comments::remembered::remembered(&request)),
         status: StatusCode::OK,
     };
     render_post_page(&state, &data, view)
@@ -259,6 +260,7 @@ pub fn render_post_page(
         format!("{permalink}feed/"),
     );
     let shows_own_held = thread.items.iter().any(|item| item.awaiting);
+    let personal = form.is_personal();
     let comments_heading = match post.comment_count {
         0 => "Comments".to_owned(),
         _ => format!(
@@ -301,7 +303,7 @@ pub fn render_post_page(
     let body = page.render().map_err(anyhow::Error::from)?;
     // A page showing a visitor's own held comment, or what they typed
     // (any refusal), is theirs alone.
-    let cache_control = if shows_own_held || status != StatusCode::OK {
+    let cache_control = if shows_own_held || personal || status != StatusCode::OK {
         "private, no-store"
     } else {
         "public, max-age=0, must-revalidate"

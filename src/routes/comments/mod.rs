@@ -3,5 +3,6 @@
 //! own comment while it waits.
 
 pub mod held;
+pub mod remembered;
 pub mod submit;
 pub mod view;

@@ -53,6 +53,10 @@ pub struct RawCommentForm {
     url: Option<String>,
     subscribe: Option<String>,
     parent: Option<String>,
+    /// Keep the name, email and website in a cookie for next time.
+    remember: Option<String>,
+    /// "Preview" was pressed: show the comment, store nothing.
+    preview: Option<String>,
     /// When the form was shown (signed).
     fp_ts: Option<String>,
     /// The honeypot: hidden from people, filled by bots.
@@ -80,6 +84,8 @@ impl RawCommentForm {
                 // Hidden fields: what is wrong shows at the text.
                 "subscribe" => (&mut form.subscribe, "comment"),
                 "parent" => (&mut form.parent, "comment"),
+                "remember" => (&mut form.remember, "comment"),
+                "preview" => (&mut form.preview, "comment"),
                 "fp_ts" => (&mut form.fp_ts, "comment"),
                 "fp_hp" => (&mut form.fp_hp, "comment"),
                 _ => continue,
@@ -104,6 +110,7 @@ impl RawCommentForm {
             email: self.email.clone().unwrap_or_default(),
             url: self.url.clone().unwrap_or_default(),
             subscribe: self.subscribe.is_some(),
+            remember: self.remember.is_some(),
             parent: self
                 .parent
                 .as_deref()
@@ -217,6 +224,16 @@ async fn receive(
     let facts = load_facts(state, permalink, form, &parsed, &held_ids, spam_tokens).await?;
     let received_at = now();
     let refused = |refusal| refuse(state, permalink, &held_ids, &facts, form, refusal);
+    if form.preview.is_some() {
+        // Judged as a submission would be, but nothing is stored or counted.
+        if !comments_open(&facts.post, &state.site().discussion, received_at) {
+            return refused(Refusal::Closed).await;
+        }
+        return match parsed {
+            Ok(valid) => preview(state, permalink, &held_ids, &facts, form, &valid).await,
+            Err(errors) => refused(Refusal::Invalid(errors)).await,
+        };
+    }
     let valid = match admit(state, &facts, parsed, address, received_at) {
         Ok(valid) => valid,
         Err(refusal) => return refused(refusal).await,
@@ -250,9 +267,11 @@ async fn receive(
         metrics::counter!(crate::metrics::SPAM_CAUGHT, "by" => by).increment(1);
     }
     match store(state, &facts, new_comment, valid.subscribe).await? {
-        Ok((comment, location)) => Ok(accepted(
-            state, &facts, held_ids, comment, verdict, location,
-        )),
+        Ok((comment, location)) => {
+            let mut response = accepted(state, &facts, held_ids, comment, verdict, location);
+            remember_or_forget(request, state, form, &valid, &mut response);
+            Ok(response)
+        }
         Err(Duplicate) => refused(Refusal::Duplicate).await,
     }
 }
@@ -396,6 +415,71 @@ fn admit(
         .check(address)
         .map_err(|wait| Refusal::TooMany { wait })?;
     Ok(valid)
+}
+
+/// Keeps the author's details in their cookie when they ticked the box, and
+/// forgets them when they did not (as WordPress does).
+fn remember_or_forget(
+    request: &HttpRequest,
+    state: &AppState,
+    form: &RawCommentForm,
+    valid: &ValidComment,
+    response: &mut HttpResponse,
+) {
+    use crate::routes::comments::remembered::{
+        forget_cookie, remember_cookie, remembered, Remembered,
+    };
+    let secure = state.config.is_https();
+    let cookie = if form.remember.is_some() {
+        remember_cookie(
+            &Remembered {
+                author: valid.author.clone(),
+                email: valid.email.as_str().to_owned(),
+                url: valid
+                    .url
+                    .as_ref()
+                    .map(|url| url.as_str().to_owned())
+                    .unwrap_or_default(),
+            },
+            secure,
+        )
+    } else if remembered(request).is_some() {
+        forget_cookie(secure)
+    } else {
+        return;
+    };
+    let _ = response.add_cookie(&cookie);
+}
+
+/// "Preview": the whole post page with the comment shown above the form as
+/// it will appear, and the form as it was sent. Nothing is stored.
+async fn preview(
+    state: &AppState,
+    permalink: &Permalink,
+    held_ids: &[i64],
+    facts: &SubmissionFacts,
+    form: &RawCommentForm,
+    valid: &ValidComment,
+) -> Result<HttpResponse, PageError> {
+    let rendered = render(&valid.body).await?;
+    let mut shown = CommentForm::refilled(
+        true,
+        form.submission(),
+        facts.reply_name.as_deref(),
+        &state.secret_key,
+    );
+    shown.preview = Some(crate::routes::comments::view::CommentPreview {
+        author: valid.author.clone(),
+        html: rendered.body_html,
+    });
+    let data = match load_post_page(state, permalink, held_ids.to_vec()).await? {
+        PostLookup::Found(data) => data,
+        PostLookup::Moved(_) => return Err(PageError::NotFound),
+    };
+    let mut response =
+        render_post_page(state, &data, PostPageView::refusal(shown, StatusCode::OK))?;
+    response.extensions_mut().insert(NothingPublished);
+    Ok(response)
 }
 
 /// A refusal: the whole post page (with this visitor's comments) and the

@@ -10,6 +10,7 @@ use crate::models::now;
 use crate::render::identicon::avatar_key;
 use crate::render::text::{datetime, iso_date};
 use crate::render::thread::{comment_page_path, thread, thread_pages, CommentPaging};
+use crate::routes::comments::remembered::Remembered;
 
 /// Seconds a person needs at least between seeing the form and sending it.
 pub const MIN_SECONDS_TO_TYPE: i64 = 3;
@@ -139,6 +140,15 @@ pub struct CommentForm {
     pub notice: Option<&'static str>,
     /// Signed time the form was shown, to spot bots that post at once.
     pub token: String,
+    /// The comment as it will appear, after "Preview".
+    pub preview: Option<CommentPreview>,
+}
+
+/// A comment shown before it is sent: its author and its sanitised HTML.
+#[derive(Debug, Clone)]
+pub struct CommentPreview {
+    pub author: String,
+    pub html: String,
 }
 
 impl CommentForm {
@@ -154,7 +164,28 @@ impl CommentForm {
             errors: FieldErrors::default(),
             notice: None,
             token: form_token(secret, now()),
+            preview: None,
         }
+    }
+
+    /// The form filled with the details a reader asked to have kept.
+    pub fn remembering(mut self, details: Option<Remembered>) -> CommentForm {
+        if let Some(details) = details {
+            self.values.author = details.author;
+            self.values.email = details.email;
+            self.values.url = details.url;
+            self.values.remember = true;
+        }
+        self
+    }
+
+    /// Whether the form holds anything of one reader's (their details, their
+    /// text): then its page is theirs alone.
+    pub fn is_personal(&self) -> bool {
+        !self.values.author.is_empty()
+            || !self.values.email.is_empty()
+            || !self.values.comment.is_empty()
+            || self.preview.is_some()
     }
 
     /// The form shown again with what was typed.
@@ -171,6 +202,7 @@ impl CommentForm {
             errors: FieldErrors::default(),
             notice: None,
             token: form_token(secret, now()),
+            preview: None,
         }
     }
 }
