@@ -151,6 +151,7 @@ struct ReplyText<'a> {
     text: &'a str,
     link: &'a str,
     unsubscribe_link: &'a str,
+    manage_link: &'a str,
 }
 
 #[derive(Template)]
@@ -163,6 +164,7 @@ struct ReplyHtml<'a> {
     text: &'a str,
     link: &'a str,
     unsubscribe_link: &'a str,
+    manage_link: &'a str,
 }
 
 /// What a reply notification tells a subscriber.
@@ -175,6 +177,8 @@ pub struct ReplyMail<'a> {
     /// Where the reply is shown.
     pub link: &'a str,
     pub unsubscribe_link: &'a str,
+    /// The page listing every post the reader hears about.
+    pub manage_link: &'a str,
 }
 
 /// SPEC §4.2: a reply to a subscriber's comment: its text and link, never
@@ -194,6 +198,7 @@ pub fn reply(
         text: mail.text,
         link: mail.link,
         unsubscribe_link: mail.unsubscribe_link,
+        manage_link: mail.manage_link,
     };
     let html = ReplyHtml {
         subject: &subject,
@@ -203,6 +208,7 @@ pub fn reply(
         text: mail.text,
         link: mail.link,
         unsubscribe_link: mail.unsubscribe_link,
+        manage_link: mail.manage_link,
     };
     let (body_text, body_html) = render_pair(&plain, &html)?;
     Ok(NewEmail {
@@ -486,6 +492,7 @@ mod snapshots {
             text: TEXT,
             link: "https://blog.example/2024/03/05/sitting/#comment-44",
             unsubscribe_link: "https://blog.example/subscriptions/unsubscribe/token",
+            manage_link: "https://blog.example/subscriptions/manage/token",
         };
         let email = reply(&context(), &mail, "ann@example.com").unwrap();
         insta::assert_snapshot!(shown(&email));

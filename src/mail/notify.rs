@@ -280,6 +280,7 @@ pub fn comment_approved(
                 );
                 let unsubscribe_link =
                     context.absolute_url(&format!("/subscriptions/unsubscribe/{token}"));
+                let manage_link = context.absolute_url(&format!("/subscriptions/manage/{token}"));
                 let mail = compose::ReplyMail {
                     reply_id: comment.id,
                     replier_name: &comment.author_name,
@@ -287,6 +288,7 @@ pub fn comment_approved(
                     text: &comment.body_source,
                     link: &link,
                     unsubscribe_link: &unsubscribe_link,
+                    manage_link: &manage_link,
                 };
                 let email = compose::reply(context, &mail, &subscriber.email);
                 queue(conn, email)?;

@@ -146,3 +146,49 @@ pub fn unsubscribe(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     .execute(conn)?;
     Ok(())
 }
+
+/// The posts on which a subscriber hears about replies to their comments,
+/// with how many of their comments there, newest post first.
+pub fn subscribed_posts(
+    conn: &mut AnyConnection,
+    subscriber_id: i64,
+) -> QueryResult<Vec<(crate::models::post::Post, i64)>> {
+    use crate::db::schema::{comments, posts};
+    use crate::models::post::Post;
+    let rows: Vec<(Post, i64)> = reply_subscriptions::table
+        .inner_join(comments::table.inner_join(posts::table))
+        .filter(reply_subscriptions::subscriber_id.eq(subscriber_id))
+        .select((Post::as_select(), comments::id))
+        .load(conn)?;
+    let mut posts: Vec<(Post, i64)> = Vec::new();
+    for (post, _) in rows {
+        match posts.iter_mut().find(|(seen, _)| seen.id == post.id) {
+            Some((_, count)) => *count += 1,
+            None => posts.push((post, 1)),
+        }
+    }
+    posts.sort_by_key(|(post, _)| std::cmp::Reverse(post.published_at));
+    Ok(posts)
+}
+
+/// Stops replies on one post reaching a subscriber; how many comments'
+/// subscriptions ended.
+pub fn unsubscribe_from_post(
+    conn: &mut AnyConnection,
+    subscriber_id: i64,
+    post_id: i64,
+) -> QueryResult<usize> {
+    use crate::db::schema::comments;
+    diesel::delete(
+        reply_subscriptions::table
+            .filter(reply_subscriptions::subscriber_id.eq(subscriber_id))
+            .filter(
+                reply_subscriptions::comment_id.eq_any(
+                    comments::table
+                        .filter(comments::post_id.eq(post_id))
+                        .select(comments::id),
+                ),
+            ),
+    )
+    .execute(conn)
+}

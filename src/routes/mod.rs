@@ -165,6 +165,16 @@ pub fn routes() -> Vec<RouteEntry> {
             Capability,
             web::post().to(subscriptions::unsubscribe_now),
         ),
+        get(
+            "/subscriptions/manage/{token}",
+            Capability,
+            get_or_head().to(subscriptions::manage),
+        ),
+        post(
+            "/subscriptions/manage/{token}/post/{post_id}",
+            Capability,
+            web::post().to(subscriptions::stop_post),
+        ),
         get("/feed/", Public, get_or_head().to(feeds::posts_rss)),
         get("/feed/atom/", Public, get_or_head().to(feeds::posts_atom)),
         get(

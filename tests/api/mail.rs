@@ -512,3 +512,59 @@ on_both_backends_with_mail! {
         }
     }
 }
+
+on_both_backends_with_mail! {
+    async fn a_reply_mail_links_to_every_subscription_with_a_stop_for_each(app, sink) {
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::NOTIFY_MODERATORS, "0").await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        let first_post = app.publish("First post", "Body.", 2, &[]);
+        let second_post = app.publish("Second post", "Body.", 1, &[]);
+        let ask = |text: &str| {
+            let mut fields = app.comment_fields(text);
+            fields[2].1 = "asker@example.org".to_owned();
+            fields.push(("subscribe", "1".to_owned()));
+            fields
+        };
+        app.post_comment_as_stranger(&first_post, &ask("On the first post.")).await;
+        let confirmation = sink.wait_for(1).await.remove(0);
+        stranger().post(confirmation.link_containing("/subscriptions/confirm/")).send().await.unwrap();
+        app.post_comment_as_stranger(&second_post, &ask("On the second post.")).await;
+        let asked = app.comments_of(&first_post)[0].id;
+        let mut reply = app.comment_fields("An answer.");
+        reply[1].1 = "Replier Bob".to_owned();
+        reply[2].1 = "bob@example.net".to_owned();
+        reply[4].1 = asked.to_string();
+        app.post_comment_as_stranger(&first_post, &reply).await;
+        wait_until_delivered(&app).await;
+        let notification = sink.to("asker@example.org").pop().unwrap();
+        assert!(notification.subject().contains("New reply"));
+        let manage = notification.link_containing("/subscriptions/manage/");
+        assert!(notification.html().contains(&manage.replace('&', "&amp;")));
+
+        // No login: the signed link lists both posts, never the address.
+        let page = stranger().get(&manage).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("First post") && page.contains("Second post"), "{page}");
+        assert!(!page.contains("asker@example.org"));
+        assert!(page.contains("Unsubscribe from all"));
+        // Stop one post: the other stays.
+        let stop = format!("{}/post/{}", manage, first_post.id);
+        let stopped = stranger().post(&stop).send().await.unwrap();
+        assert_eq!(stopped.status(), StatusCode::OK);
+        let stopped = stopped.text().await.unwrap();
+        assert!(stopped.contains("no more emails about replies on that post"));
+        assert!(!stopped.contains(">First post<") && stopped.contains(">Second post<"), "{stopped}");
+        reply[0].1 = "Another answer, not mailed.".to_owned();
+        app.post_comment_as_stranger(&first_post, &reply).await;
+        wait_until_delivered(&app).await;
+        assert_eq!(sink.to("asker@example.org").len(), 2, "confirmation and the first reply only");
+        // A forged link finds nothing.
+        let mut forged = manage.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(stranger().get(&forged).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(stranger().post(format!("{forged}/post/{}", second_post.id)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}
