@@ -214,7 +214,7 @@ pub async fn watch_content_version(
         state.refresh_content_version().await;
         polls = polls.wrapping_add(1);
         // Now and then, forget changes every cache has long applied.
-        if polls % 50 == 0 {
+        if polls.is_multiple_of(50) {
             let version = state.page_cache.version();
             if let Err(error) = state
                 .db(move |conn| crate::models::retirement::prune(conn, version))

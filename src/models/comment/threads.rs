@@ -48,6 +48,20 @@ impl Facts {
     }
 }
 
+/// The facts of these comments, by id (no query for none).
+fn facts_by_id(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Facts>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(Facts::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|facts| (facts.id, facts))
+        .collect())
+}
+
 /// Whether `comment` starts a thread for everyone: it is approved, and its
 /// parent (if any) is not an approved comment of the same post shown before it.
 fn starts_thread(comment: &Facts, parent: Option<&Facts>) -> bool {
@@ -69,20 +83,10 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     fn new(conn: &mut AnyConnection, post: &'a Post, held_ids: &[i64]) -> QueryResult<View<'a>> {
-        let held = if held_ids.is_empty() {
-            HashMap::new()
-        } else {
-            // By primary key alone: a filter on the post would tempt the
-            // planner into the post's whole (growing) range of held comments.
-            comments::table
-                .filter(comments::id.eq_any(held_ids))
-                .select(Facts::as_select())
-                .load(conn)?
-                .into_iter()
-                .filter(|facts| facts.post_id == post.id && !facts.status.is_approved())
-                .map(|facts| (facts.id, facts))
-                .collect()
-        };
+        // By primary key alone: a filter on the post would tempt the
+        // planner into the post's whole (growing) range of held comments.
+        let mut held = facts_by_id(conn, held_ids)?;
+        held.retain(|_, facts| facts.post_id == post.id && !facts.status.is_approved());
         Ok(View { post, held })
     }
 
@@ -244,17 +248,7 @@ pub(super) fn retally(conn: &mut AnyConnection, changed: &[i64]) -> QueryResult<
     let mut parent_ids: Vec<i64> = rows.iter().filter_map(|(row, _)| row.parent_id).collect();
     parent_ids.sort_unstable();
     parent_ids.dedup();
-    let parents: HashMap<i64, Facts> = if parent_ids.is_empty() {
-        HashMap::new()
-    } else {
-        comments::table
-            .filter(comments::id.eq_any(parent_ids))
-            .select(Facts::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(|facts| (facts.id, facts))
-            .collect()
-    };
+    let parents = facts_by_id(conn, &parent_ids)?;
     let mut moved: HashMap<i64, i64> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     for (row, was) in rows {
@@ -286,16 +280,18 @@ const STARTS_THREAD_SQL: &str = "status = 'approved' AND NOT EXISTS (\
      AND (parent.created_at < comments.created_at \
      OR (parent.created_at = comments.created_at AND parent.id < comments.id)))";
 
+/// Sets posts' approved and thread counts from their comments.
+const UPDATE_COUNTS_SQL: &str = "UPDATE posts SET \
+     comment_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'), \
+     thread_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.thread_start)";
+
 /// Works out a post's thread starts, thread count and approved count from
 /// its comments (after an import writes them in bulk).
 pub(super) fn recount_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
     use diesel::sql_types::BigInt;
     let update_starts =
         format!("UPDATE comments SET thread_start = ({STARTS_THREAD_SQL}) WHERE post_id = ");
-    let update_counts = "UPDATE posts SET \
-         comment_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'), \
-         thread_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.thread_start) \
-         WHERE id = ";
+    let update_counts = format!("{UPDATE_COUNTS_SQL} WHERE id = ");
     match conn {
         AnyConnection::Sqlite(conn) => {
             diesel::sql_query(format!("{update_starts}?"))
@@ -324,12 +320,7 @@ pub fn recount_all_posts(conn: &mut AnyConnection) -> QueryResult<()> {
         "UPDATE comments SET thread_start = ({STARTS_THREAD_SQL})"
     ))
     .execute(conn)?;
-    diesel::sql_query(
-        "UPDATE posts SET \
-         comment_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.status = 'approved'), \
-         thread_count = (SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.thread_start)",
-    )
-    .execute(conn)?;
+    diesel::sql_query(UPDATE_COUNTS_SQL).execute(conn)?;
     Ok(())
 }
 
