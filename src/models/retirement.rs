@@ -9,8 +9,22 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::page_retirements;
+use crate::db::schema::{page_retirements, settings};
 use crate::db::AnyConnection;
+
+/// The setting holding the content version (`setting::content_changed`
+/// moves it).
+pub const CONTENT_VERSION_KEY: &str = "content_version";
+
+/// The current content version (0 before the migration that adds it).
+pub fn current_version(conn: &mut AnyConnection) -> QueryResult<i64> {
+    let value: Option<String> = settings::table
+        .find(CONTENT_VERSION_KEY)
+        .select(settings::value)
+        .first(conn)
+        .optional()?;
+    Ok(value.and_then(|value| value.parse().ok()).unwrap_or(0))
+}
 
 /// The `post_id` of a change that may touch any page.
 pub const EVERYTHING: i64 = 0;
@@ -30,13 +44,13 @@ pub fn record(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
         AnyConnection::Sqlite(conn) => {
             diesel::sql_query(statement.replace("{post}", "?").replace("{key}", "?"))
                 .bind::<BigInt, _>(post_id)
-                .bind::<Text, _>("content_version")
+                .bind::<Text, _>(CONTENT_VERSION_KEY)
                 .execute(conn)?;
         }
         AnyConnection::Postgresql(conn) => {
             diesel::sql_query(statement.replace("{post}", "$1").replace("{key}", "$2"))
                 .bind::<BigInt, _>(post_id)
-                .bind::<Text, _>("content_version")
+                .bind::<Text, _>(CONTENT_VERSION_KEY)
                 .execute(conn)?;
         }
     }
@@ -59,7 +73,7 @@ pub struct Changes {
 /// The changes after version `known`.
 pub fn since(conn: &mut AnyConnection, known: i64) -> QueryResult<Changes> {
     // The version first: rows of changes committed after it wait for the next look.
-    let version = crate::models::setting::content_version(conn)?;
+    let version = current_version(conn)?;
     if version == known {
         return Ok(Changes {
             version,

@@ -264,7 +264,7 @@ impl SiteSettings {
     }
 }
 
-const CONTENT_VERSION: &str = "content_version";
+use crate::models::retirement::CONTENT_VERSION_KEY as CONTENT_VERSION;
 
 /// Marks that something readers see changed (a post, a category, a setting,
 /// a user), in the caller's transaction, so every process's page cache
@@ -309,7 +309,5 @@ fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
 
 /// The current content version (0 before the migration that adds it).
 pub fn content_version(conn: &mut AnyConnection) -> QueryResult<i64> {
-    Ok(get_setting(conn, CONTENT_VERSION)?
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0))
+    crate::models::retirement::current_version(conn)
 }
