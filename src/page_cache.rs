@@ -224,11 +224,6 @@ impl PageCache {
         self.version.load(Ordering::Acquire)
     }
 
-    /// Adopts the database's version; every page is retired.
-    pub fn set_version(&self, version: i64) {
-        self.advance(version, &Retired::Everything);
-    }
-
     /// Adopts the database's version `version`, retiring what the changes
     /// since the cache's own retire: every page, or the pages showing the
     /// posts whose comments changed (kept as stale, to be rendered anew by
@@ -262,10 +257,6 @@ impl PageCache {
             }
         }
         self.version.store(version, Ordering::Release);
-    }
-
-    pub fn clear(&self) {
-        self.advance(self.version(), &Retired::Everything);
     }
 
     pub fn get(&self, key: &str) -> Lookup {

@@ -292,23 +292,15 @@ pub(super) fn recount_post(conn: &mut AnyConnection, post_id: i64) -> QueryResul
     let update_starts =
         format!("UPDATE comments SET thread_start = ({STARTS_THREAD_SQL}) WHERE post_id = ");
     let update_counts = format!("{UPDATE_COUNTS_SQL} WHERE id = ");
-    match conn {
-        AnyConnection::Sqlite(conn) => {
-            diesel::sql_query(format!("{update_starts}?"))
+    for statement in [update_starts, update_counts] {
+        match conn {
+            AnyConnection::Sqlite(conn) => diesel::sql_query(format!("{statement}?"))
                 .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-            diesel::sql_query(format!("{update_counts}?"))
+                .execute(conn)?,
+            AnyConnection::Postgresql(conn) => diesel::sql_query(format!("{statement}$1"))
                 .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-        }
-        AnyConnection::Postgresql(conn) => {
-            diesel::sql_query(format!("{update_starts}$1"))
-                .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-            diesel::sql_query(format!("{update_counts}$1"))
-                .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-        }
+                .execute(conn)?,
+        };
     }
     Ok(())
 }

@@ -427,7 +427,7 @@ fn remember_or_forget(
     response: &mut HttpResponse,
 ) {
     use crate::routes::comments::remembered::{
-        forget_cookie, remember_cookie, remembered, Remembered,
+        forget_cookie, remember_cookie, Remembered, COOKIE_NAME,
     };
     let secure = state.config.is_https();
     let cookie = if form.remember.is_some() {
@@ -443,7 +443,7 @@ fn remember_or_forget(
             },
             secure,
         )
-    } else if remembered(request).is_some() {
+    } else if request.cookie(COOKIE_NAME).is_some() {
         forget_cookie(secure)
     } else {
         return;
@@ -472,12 +472,23 @@ async fn preview(
         author: valid.author.clone(),
         html: rendered.body_html,
     });
+    page_with_form(state, permalink, held_ids, shown, StatusCode::OK).await
+}
+
+/// The whole post page (with this visitor's comments) and `form` as it
+/// comes back to its writer: nothing published.
+async fn page_with_form(
+    state: &AppState,
+    permalink: &Permalink,
+    held_ids: &[i64],
+    form: CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let data = match load_post_page(state, permalink, held_ids.to_vec()).await? {
         PostLookup::Found(data) => data,
         PostLookup::Moved(_) => return Err(PageError::NotFound),
     };
-    let mut response =
-        render_post_page(state, &data, PostPageView::refusal(shown, StatusCode::OK))?;
+    let mut response = render_post_page(state, &data, PostPageView::refusal(form, status))?;
     response.extensions_mut().insert(NothingPublished);
     Ok(response)
 }
@@ -513,17 +524,12 @@ async fn refuse(
         }
         _ => None,
     };
-    let data = match load_post_page(state, permalink, held_ids.to_vec()).await? {
-        PostLookup::Found(data) => data,
-        PostLookup::Moved(_) => return Err(PageError::NotFound),
-    };
-    let mut response = render_post_page(state, &data, PostPageView::refusal(shown, status))?;
+    let mut response = page_with_form(state, permalink, held_ids, shown, status).await?;
     if let Some(seconds) = retry_after {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     }
-    response.extensions_mut().insert(NothingPublished);
     Ok(response)
 }
 
