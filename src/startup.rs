@@ -92,6 +92,7 @@ impl Application {
             comment_throttle: RwLock::new(Arc::new(throttle)),
             login_failures_by_pair: FailureThrottle::new(5, std::time::Duration::from_secs(60)),
             login_failures_by_address: FailureThrottle::new(20, std::time::Duration::from_secs(6)),
+            password_reset_requests: Throttle::per_minute(5),
             page_cache: crate::page_cache::PageCache::new(cache_bytes, content_version),
             media,
         });
@@ -277,6 +278,7 @@ async fn maintain(state: web::Data<AppState>, mut stop: tokio::sync::watch::Rece
             Ok(pruned) if pruned != Default::default() => tracing::info!(
                 mails_deleted = pruned.mails_deleted,
                 ips_anonymised = pruned.ips_anonymised,
+                account_links_deleted = pruned.account_links_deleted,
                 "retention applied"
             ),
             Ok(_) => {}

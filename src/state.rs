@@ -31,6 +31,8 @@ pub struct AppState {
     /// and per client address. Only failures count.
     pub login_failures_by_pair: FailureThrottle<(std::net::IpAddr, String)>,
     pub login_failures_by_address: FailureThrottle<std::net::IpAddr>,
+    /// "Lost your password?" asks, per client address.
+    pub password_reset_requests: Throttle,
     /// Rendered reader pages, valid for one content version.
     pub page_cache: crate::page_cache::PageCache,
     /// Commits readers' comments in batches (group commit).

@@ -27,6 +27,8 @@ pub enum Purpose {
     MessageId,
     /// The identicon drawn for an email address.
     Avatar,
+    /// A link mailed to staff (password reset, invitation, new address).
+    AccountToken,
 }
 
 impl Purpose {
@@ -40,6 +42,7 @@ impl Purpose {
             Purpose::CommentDedupe => "comment-dedupe",
             Purpose::MessageId => "message-id",
             Purpose::Avatar => "avatar",
+            Purpose::AccountToken => "account-token",
         }
     }
 }

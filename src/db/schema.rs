@@ -194,6 +194,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        new_email -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     redirects (id) {
         id -> BigInt,
         from_path -> Text,
@@ -252,6 +264,7 @@ diesel::joinable!(digest_items -> comments (comment_id));
 diesel::joinable!(digest_items -> comment_digests (digest_id));
 diesel::joinable!(media_uses -> posts (post_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(post_categories -> posts (post_id));
 diesel::joinable!(post_categories -> categories (category_id));
@@ -291,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscribers,
     reply_subscriptions,
     action_tokens,
+    account_tokens,
     redirects,
     tags,
     post_tags,

@@ -23,6 +23,15 @@ impl Role {
             Role::Moderator => "moderator",
         }
     }
+
+    /// The role as the panel names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Editor => "Editor",
+            Role::Moderator => "Moderator",
+        }
+    }
 }
 
 impl FromStr for Role {

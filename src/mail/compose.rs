@@ -341,6 +341,116 @@ pub fn comment_approved_for_author(
     })
 }
 
+#[derive(Template)]
+#[template(path = "mail/account.txt")]
+struct AccountText<'a> {
+    name: &'a str,
+    lead: &'a str,
+    button: &'a str,
+    link: Option<&'a str>,
+    note: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account.html")]
+struct AccountHtml<'a> {
+    subject: &'a str,
+    site_title: &'a str,
+    name: &'a str,
+    lead: &'a str,
+    button: &'a str,
+    link: Option<&'a str>,
+    note: &'a str,
+}
+
+/// A mail to a staff member about their own account.
+pub enum AccountMail<'a> {
+    /// "Lost your password?", or an admin's "Send password reset".
+    Reset { link: &'a str },
+    /// A new user: `inviter` added them as `role`.
+    Invitation {
+        link: &'a str,
+        inviter: &'a str,
+        role: &'a str,
+    },
+    /// To the new address, before it replaces the old one.
+    ConfirmEmail { link: &'a str },
+    /// To the old address, once the new one is confirmed.
+    EmailChanged { new_email: &'a str },
+}
+
+/// SPEC §4.5: account mail. `event` makes the Message-ID (one per link).
+pub fn account(
+    context: &MailContext,
+    mail: &AccountMail<'_>,
+    event: &str,
+    name: &str,
+    recipient: &str,
+) -> Result<NewEmail, askama::Error> {
+    let site = &context.site_title;
+    let (kind, subject, lead, button, link, note) = match mail {
+        AccountMail::Reset { link } => (
+            "password-reset",
+            format!("[{site}] Password reset"),
+            format!("Someone asked to reset the password of your account on {site} ({recipient})."),
+            "Choose a new password",
+            Some(*link),
+            "The link works once, for an hour. If you did not ask for this, ignore this email: your password stays as it is.".to_owned(),
+        ),
+        AccountMail::Invitation { link, inviter, role } => (
+            "invitation",
+            format!("[{site}] You are invited to join"),
+            format!("{inviter} added you to {site} as {role}. Your login is this address ({recipient}); choose a password to start."),
+            "Set your password",
+            Some(*link),
+            "The link works once, for 7 days. If you were not expecting this, ignore this email.".to_owned(),
+        ),
+        AccountMail::ConfirmEmail { link } => (
+            "email-change",
+            format!("[{site}] Confirm your new email address"),
+            format!("You asked to use this address ({recipient}) for your account on {site}."),
+            "Confirm this address",
+            Some(*link),
+            "The link works once, for a day. Until it is used, your account keeps its old address. If you did not ask for this, ignore this email.".to_owned(),
+        ),
+        AccountMail::EmailChanged { new_email } => (
+            "email-changed",
+            format!("[{site}] Your email address was changed"),
+            format!("The email address of your account on {site} is now {new_email}; mail about the site goes there from now on."),
+            "",
+            None,
+            "If you did not make this change, ask the site's administrator to look at your account.".to_owned(),
+        ),
+    };
+    let subject = one_line(&subject);
+    let plain = AccountText {
+        name,
+        lead: &lead,
+        button,
+        link,
+        note: &note,
+    };
+    let html = AccountHtml {
+        subject: &subject,
+        site_title: site,
+        name,
+        lead: &lead,
+        button,
+        link,
+        note: &note,
+    };
+    let (body_text, body_html) = render_pair(&plain, &html)?;
+    Ok(NewEmail {
+        kind,
+        recipient: recipient.to_owned(),
+        subject,
+        body_text,
+        body_html,
+        headers: Vec::new(),
+        message_id: message_id(context, &format!("{kind}-{event}"), recipient),
+    })
+}
+
 /// One held comment in a digest.
 pub struct DigestItem {
     pub author: String,
@@ -547,5 +657,38 @@ mod snapshots {
         )
         .unwrap();
         insta::assert_snapshot!(shown(&email));
+    }
+
+    #[test]
+    fn account_mails() {
+        let link = "https://blog.example/admin/account/0123abcd.sig";
+        let mails = [
+            AccountMail::Reset { link },
+            AccountMail::Invitation {
+                link,
+                inviter: "Ann <Admin>",
+                role: "Editor",
+            },
+            AccountMail::ConfirmEmail { link },
+            AccountMail::EmailChanged {
+                new_email: "new@blog.example",
+            },
+        ];
+        let shown: Vec<String> = mails
+            .iter()
+            .map(|mail| {
+                shown(
+                    &account(
+                        &context(),
+                        mail,
+                        "0123abcd",
+                        "Ed <Editor>",
+                        "ed@blog.example",
+                    )
+                    .unwrap(),
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(shown.join("\n=====\n"));
     }
 }

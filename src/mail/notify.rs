@@ -327,3 +327,68 @@ pub fn comment_approved(
     }
     Ok(())
 }
+
+/// A link mailed to a staff member about their own account.
+pub enum AccountLink<'a> {
+    /// Choose a new password (an hour).
+    Reset,
+    /// A new account: choose a first password (a week). `inviter` added them.
+    Invitation { inviter: &'a str },
+    /// Confirm `new_email` as the account's address (a day), mailed there.
+    NewEmail(&'a str),
+}
+
+/// Makes the link and queues its mail, in the caller's transaction: the
+/// link exists if and only if its mail is on its way.
+pub fn send_account_link(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    user: &crate::models::user::User,
+    link: AccountLink<'_>,
+) -> QueryResult<()> {
+    use crate::models::account_token::{create_account_token, AccountPurpose};
+    let (purpose, new_email) = match link {
+        AccountLink::Reset => (AccountPurpose::Reset, None),
+        AccountLink::Invitation { .. } => (AccountPurpose::Invitation, None),
+        AccountLink::NewEmail(address) => (AccountPurpose::Email, Some(address)),
+    };
+    let (value, id) = create_account_token(conn, &context.secret, user.id, purpose, new_email)?;
+    let url = context.absolute_url(&format!("/admin/account/{value}"));
+    let role = user.role().label();
+    let mail = match link {
+        AccountLink::Reset => compose::AccountMail::Reset { link: &url },
+        AccountLink::Invitation { inviter } => compose::AccountMail::Invitation {
+            link: &url,
+            inviter,
+            role,
+        },
+        AccountLink::NewEmail(_) => compose::AccountMail::ConfirmEmail { link: &url },
+    };
+    let recipient = new_email.unwrap_or(&user.email);
+    // The Message-ID names the link by a prefix of its id: unusable alone.
+    queue(
+        conn,
+        compose::account(context, &mail, &id[..12], &user.display_name, recipient),
+    )
+}
+
+/// Tells the old address that the account's address changed.
+pub fn email_changed(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    name: &str,
+    old_email: &str,
+    new_email: &str,
+    event: &str,
+) -> QueryResult<()> {
+    queue(
+        conn,
+        compose::account(
+            context,
+            &compose::AccountMail::EmailChanged { new_email },
+            event,
+            name,
+            old_email,
+        ),
+    )
+}

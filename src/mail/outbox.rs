@@ -221,6 +221,43 @@ pub fn list_outbox(
     query.load(conn)
 }
 
+/// One message as `/admin/outbox/{id}` shows it: its row and plain text.
+pub fn find_message(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(OutboxRow, String)>> {
+    outbox::table
+        .find(id)
+        .select((
+            (
+                outbox::id,
+                outbox::kind,
+                outbox::recipient,
+                outbox::subject,
+                outbox::status,
+                outbox::attempts,
+                outbox::last_error,
+                outbox::next_attempt_at,
+                outbox::created_at,
+                outbox::sent_at,
+            ),
+            outbox::body_text,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// A mail's text as staff may read it: every link that acts for its
+/// recipient (moderation, subscription, account links) loses its token,
+/// so reading the outbox never lends anyone the recipient's powers.
+pub fn without_capabilities(text: &str) -> String {
+    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"/(moderate|subscriptions/(?:confirm|unsubscribe|manage)|admin/account)/[^\s<>\x22']+",
+        )
+        .unwrap_or_else(|error| unreachable!("a fixed pattern: {error}"))
+    });
+    LINK.replace_all(text, "/$1/[only the recipient's copy works]")
+        .into_owned()
+}
+
 /// Deletes every message to or about `email` (its recipient, subject or
 /// bodies name it): part of erasing a person's data. Moderation mail about
 /// their comments goes too, since it holds their address and IP.
@@ -294,6 +331,15 @@ pub fn count_outbox(conn: &mut AnyConnection, status: OutboxStatus) -> QueryResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_mail_keeps_no_link_that_acts() {
+        let text = "Approve: https://blog.example/moderate/ab12.cd34\nUnsubscribe: https://blog.example/subscriptions/unsubscribe/7.x-y\nSet it: https://blog.example/admin/account/00ff.99aa\nRead: https://blog.example/2024/01/post/#comment-3";
+        assert_eq!(
+            without_capabilities(text),
+            "Approve: https://blog.example/moderate/[only the recipient's copy works]\nUnsubscribe: https://blog.example/subscriptions/unsubscribe/[only the recipient's copy works]\nSet it: https://blog.example/admin/account/[only the recipient's copy works]\nRead: https://blog.example/2024/01/post/#comment-3"
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_retries_span_more_than_a_day() {

@@ -1,6 +1,7 @@
 //! One file per table: its row types and its queries, written once with
 //! diesel's DSL for both backends.
 
+pub mod account_token;
 pub mod action_token;
 pub mod category;
 pub mod comment;

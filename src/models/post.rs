@@ -986,3 +986,11 @@ pub fn save_page(
         find_post(conn, id)?.ok_or(diesel::result::Error::NotFound)
     })
 }
+
+/// How many posts and pages (any status) `author_id` wrote.
+pub fn count_by_author(conn: &mut AnyConnection, author_id: i64) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::author_id.eq(author_id))
+        .count()
+        .get_result(conn)
+}

@@ -38,6 +38,8 @@ impl Default for RetentionSettings {
 pub struct Pruned {
     pub mails_deleted: usize,
     pub ips_anonymised: usize,
+    /// Staff links (reset, invitation, new address) a day past their end.
+    pub account_links_deleted: usize,
 }
 
 /// The address as kept after anonymising: an IPv4 address's /24
@@ -155,6 +157,7 @@ pub fn prune(
     if settings.ip_days > 0 {
         pruned.ips_anonymised = drain(|| anonymise_ip_batch(conn, cutoff(settings.ip_days)))?;
     }
+    pruned.account_links_deleted = crate::models::account_token::prune_account_tokens(conn, now)?;
     Ok(pruned)
 }
 

@@ -255,3 +255,21 @@ pub fn find_author_by_slug(
         .first(conn)
         .optional()
 }
+
+/// Renames an account (the name shown on its posts and in the panel).
+pub fn set_display_name(conn: &mut AnyConnection, user_id: i64, name: &str) -> QueryResult<()> {
+    crate::models::setting::content_changed(conn)?;
+    diesel::update(users::table.find(user_id))
+        .set(users::display_name.eq(name))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives an account a new (confirmed) address; a unique violation when
+/// another account has it.
+pub fn set_email(conn: &mut AnyConnection, user_id: i64, email: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::email.eq(email))
+        .execute(conn)?;
+    Ok(())
+}

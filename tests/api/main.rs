@@ -99,6 +99,7 @@ fn postgres_tests_are_not_ignored_in_ci() {
     }
 }
 
+mod accounts;
 mod admin;
 mod browser;
 mod cache;

@@ -1,6 +1,7 @@
 //! The admin panel (SPEC §5): one file per area, each handler checking the
 //! role on the server and every state-changing form's CSRF token.
 
+pub mod account;
 pub mod categories;
 pub mod comments;
 pub mod dashboard;
@@ -74,7 +75,7 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Every panel route (under `/admin`), with who may use it.
 pub fn routes() -> Vec<RouteEntry> {
-    use Access::{PreSession, SignedIn, Staff};
+    use Access::{Capability, PreSession, SignedIn, Staff};
     let get = |path, access, route| RouteEntry::get(path, access, route);
     let post = |path, access, route| RouteEntry::post(path, access, route);
     vec![
@@ -90,6 +91,26 @@ pub fn routes() -> Vec<RouteEntry> {
             web::post().to(setup::create_first_admin),
         ),
         get("/login", PreSession, get_or_head().to(login::show)),
+        get(
+            "/lost-password",
+            PreSession,
+            get_or_head().to(account::lost_password_form),
+        ),
+        post(
+            "/lost-password",
+            PreSession,
+            web::post().to(account::lost_password),
+        ),
+        get(
+            "/account/{token}",
+            Capability,
+            get_or_head().to(account::open_link),
+        ),
+        post(
+            "/account/{token}",
+            Capability,
+            web::post().to(account::use_link),
+        ),
         post("/login", PreSession, web::post().to(login::log_in)),
         post("/logout", SignedIn, web::post().to(login::log_out)),
         get(
@@ -252,6 +273,11 @@ pub fn routes() -> Vec<RouteEntry> {
             Staff(Area::Users),
             web::post().to(users::reset_password),
         ),
+        get(
+            "/users/{id}/delete",
+            Staff(Area::Users),
+            get_or_head().to(users::remove_form),
+        ),
         post(
             "/users/{id}/delete",
             Staff(Area::Users),
@@ -259,10 +285,20 @@ pub fn routes() -> Vec<RouteEntry> {
         ),
         get("/profile", SignedIn, get_or_head().to(users::profile)),
         post("/profile", SignedIn, web::post().to(users::update_profile)),
+        post(
+            "/profile/email/cancel",
+            SignedIn,
+            web::post().to(users::cancel_email),
+        ),
         get(
             "/outbox",
             Staff(Area::Outbox),
             get_or_head().to(outbox::list),
+        ),
+        get(
+            "/outbox/{id}",
+            Staff(Area::Outbox),
+            get_or_head().to(outbox::show),
         ),
         post(
             "/outbox/{id}/retry",
@@ -483,7 +519,13 @@ pub enum Notice {
     RoleChanged,
     UserRemoved,
     PasswordReset,
+    /// A password chosen from a mailed link (reset or invitation).
+    PasswordSet,
     ProfileSaved,
+    /// A new address waits for its confirmation link.
+    EmailPending,
+    /// The pending address change was cancelled.
+    EmailKept,
     /// A mail queued again (`n` = 1), or nothing to retry (`n` = 0).
     Retried,
     /// Comments anonymised on an erasure request.
@@ -494,7 +536,7 @@ pub enum Notice {
 
 impl Notice {
     /// The notices that are not moderation actions.
-    const OTHERS: [Notice; 20] = [
+    const OTHERS: [Notice; 23] = [
         Notice::Replied,
         Notice::Edited,
         Notice::PostSaved,
@@ -511,7 +553,10 @@ impl Notice {
         Notice::RoleChanged,
         Notice::UserRemoved,
         Notice::PasswordReset,
+        Notice::PasswordSet,
         Notice::ProfileSaved,
+        Notice::EmailPending,
+        Notice::EmailKept,
         Notice::Retried,
         Notice::Erased,
         Notice::Undone,
@@ -536,7 +581,10 @@ impl Notice {
             Notice::RoleChanged => "role_changed",
             Notice::UserRemoved => "user_removed",
             Notice::PasswordReset => "password_reset",
+            Notice::PasswordSet => "password_set",
             Notice::ProfileSaved => "profile_saved",
+            Notice::EmailPending => "email_pending",
+            Notice::EmailKept => "email_kept",
             Notice::Retried => "retry",
             Notice::Erased => "erased",
             Notice::Undone => "undone",
@@ -575,13 +623,18 @@ impl Notice {
             Notice::TagsMerged => "Tags merged.".to_owned(),
             Notice::TagDeleted => "Tag deleted.".to_owned(),
             Notice::SettingsSaved => "Settings saved.".to_owned(),
-            Notice::UserAdded => "User added.".to_owned(),
+            Notice::UserAdded => {
+                "User added. An invitation to set a password was emailed to them.".to_owned()
+            }
             Notice::RoleChanged => "Role changed.".to_owned(),
             Notice::UserRemoved => "User removed.".to_owned(),
             Notice::PasswordReset => {
-                "Password changed; that user's sessions were ended.".to_owned()
+                "A link to choose a password was emailed to that user.".to_owned()
             }
+            Notice::PasswordSet => "Your password is saved; you are logged in.".to_owned(),
             Notice::ProfileSaved => "Profile updated.".to_owned(),
+            Notice::EmailPending => "Profile updated. To use your new email address, open the link just sent to it; until then your old one stays.".to_owned(),
+            Notice::EmailKept => "The email change was cancelled; your address stays as it was.".to_owned(),
             Notice::Undone if count == 1 => "1 comment put back as it was.".to_owned(),
             Notice::Undone => format!("{count} comments put back as they were."),
             Notice::Retried if count == 1 => "The message will be sent again shortly.".to_owned(),

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap, Notice};
 use crate::domain::OutboxStatus;
 use crate::error::PageError;
-use crate::mail::outbox::{list_outbox, retry_now, OutboxRow};
+use crate::mail::outbox::{find_message, list_outbox, retry_now, without_capabilities, OutboxRow};
 use crate::routes::comments::view::comment_date;
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
@@ -71,6 +71,36 @@ pub async fn list(
         rows,
         next_page,
         delivery_on: state.config.smtp_url.is_some(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox_message.html")]
+struct MessagePage {
+    layout: AdminLayout,
+    row: OutboxRow,
+    queued: String,
+    text: String,
+}
+
+/// One mail as its recipient reads it (the plain-text part), with the
+/// links that act for the recipient blanked.
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let (row, text) = state
+        .db(move |conn| find_message(conn, id))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let layout = AdminLayout::new(&state, &staff, &row.subject, "Outbox").await?;
+    admin_page(&MessagePage {
+        layout,
+        queued: comment_date(row.created_at),
+        text: without_capabilities(&text),
+        row,
     })
 }
 
