@@ -29,6 +29,9 @@ pub enum Purpose {
     Avatar,
     /// A link mailed to staff (password reset, invitation, new address).
     AccountToken,
+    /// The cookie that lets a comment's author edit it for a while, and
+    /// the token of the edit form.
+    CommentEdit,
 }
 
 impl Purpose {
@@ -43,6 +46,7 @@ impl Purpose {
             Purpose::MessageId => "message-id",
             Purpose::Avatar => "avatar",
             Purpose::AccountToken => "account-token",
+            Purpose::CommentEdit => "comment-edit",
         }
     }
 }

@@ -27,6 +27,8 @@ fn message_id(context: &MailContext, event: &str, recipient: &str) -> String {
 
 pub struct ModerationMail<'a> {
     pub comment_id: i64,
+    /// Its author's edits so far, for a comment held again by one (news again).
+    pub edition: Option<usize>,
     pub held: bool,
     pub post_title: &'a str,
     pub permalink: String,
@@ -139,7 +141,14 @@ pub fn moderation(
         body_text,
         body_html,
         headers: Vec::new(),
-        message_id: message_id(context, &format!("moderate-{}", mail.comment_id), recipient),
+        message_id: message_id(
+            context,
+            &match mail.edition {
+                Some(edition) => format!("moderate-{}-edit-{edition}", mail.comment_id),
+                None => format!("moderate-{}", mail.comment_id),
+            },
+            recipient,
+        ),
     })
 }
 
@@ -555,6 +564,7 @@ mod snapshots {
     fn moderation_mail_for_a_held_comment() {
         let mail = ModerationMail {
             comment_id: 42,
+            edition: None,
             held: true,
             post_title: "Sitting & standing",
             permalink: "https://blog.example/2024/03/05/sitting/#comment-42".to_owned(),
@@ -576,6 +586,7 @@ mod snapshots {
     fn moderation_mail_for_an_approved_comment() {
         let mail = ModerationMail {
             comment_id: 43,
+            edition: None,
             held: false,
             post_title: "Sitting & standing",
             permalink: "https://blog.example/2024/03/05/sitting/#comment-43".to_owned(),

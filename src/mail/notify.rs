@@ -62,6 +62,39 @@ pub fn comment_received(
     comment_path: &str,
     subscribe: bool,
 ) -> QueryResult<()> {
+    moderators_told(conn, context, comment, post, comment_path, subscribe, None)
+}
+
+/// A comment held again after its author's `edition`-th edit: moderators
+/// hear of it as of a new one.
+pub fn comment_held_again(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    comment: &Comment,
+    post: &Post,
+    comment_path: &str,
+    edition: usize,
+) -> QueryResult<()> {
+    moderators_told(
+        conn,
+        context,
+        comment,
+        post,
+        comment_path,
+        false,
+        Some(edition),
+    )
+}
+
+fn moderators_told(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    comment: &Comment,
+    post: &Post,
+    comment_path: &str,
+    subscribe: bool,
+    edition: Option<usize>,
+) -> QueryResult<()> {
     if comment.status == CommentStatus::Spam {
         return Ok(());
     }
@@ -95,6 +128,7 @@ pub fn comment_received(
         };
         let mail = ModerationMail {
             comment_id: comment.id,
+            edition,
             held,
             post_title: &post.title,
             permalink: context.absolute_url(comment_path),

@@ -169,6 +169,18 @@ pub fn set_comment_status(
     comment_id: i64,
     status: CommentStatus,
 ) -> QueryResult<Comment> {
+    move_comment(conn, comment_id, status, true)
+}
+
+/// As `set_comment_status`; `teaches`: whether this is a moderator's
+/// decision the spam filter learns from (an author's own edit or deletion
+/// is not).
+fn move_comment(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+    status: CommentStatus,
+    teaches: bool,
+) -> QueryResult<Comment> {
     crate::db::write_transaction(conn, |conn| {
         let comment: Comment = comments::table
             .find(comment_id)
@@ -196,7 +208,7 @@ pub fn set_comment_status(
         }
         // A moderator's decision teaches the spam filter (staff replies
         // teach nothing).
-        if let (Some(lesson), None) = (Lesson::of_move_to(status), comment.user_id) {
+        if let (Some(lesson), None, true) = (Lesson::of_move_to(status), comment.user_id, teaches) {
             teach(conn, comment_id, &comment.spam_input(), lesson)?;
         }
         comments::table
@@ -494,11 +506,12 @@ pub struct CommentEdit {
     pub author_url: String,
 }
 
-/// Changes a comment, keeping its previous text in `comment_revisions`.
+/// Changes a comment, keeping its previous text in `comment_revisions`;
+/// `editor_id` is the staff member, or `None` for the comment's author.
 pub fn edit_comment(
     conn: &mut AnyConnection,
     comment_id: i64,
-    editor_id: i64,
+    editor_id: Option<i64>,
     edit: &CommentEdit,
 ) -> QueryResult<()> {
     use crate::db::schema::comment_revisions;
@@ -532,20 +545,65 @@ pub fn edit_comment(
     })
 }
 
-/// Earlier texts of an edited comment, newest first: (previous text, edited at).
+/// Earlier texts of an edited comment, newest first: (previous text,
+/// edited at, by a staff member rather than the comment's author).
 pub fn comment_revisions(
     conn: &mut AnyConnection,
     comment_id: i64,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(String, i64, bool)>> {
     use crate::db::schema::comment_revisions;
-    comment_revisions::table
+    let rows: Vec<(String, i64, Option<i64>)> = comment_revisions::table
         .filter(comment_revisions::comment_id.eq(comment_id))
         .order(comment_revisions::id.desc())
         .select((
             comment_revisions::previous_body,
             comment_revisions::edited_at,
+            comment_revisions::editor_id,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(body, at, editor)| (body, at, editor.is_some()))
+        .collect())
+}
+
+/// An author's own edit, from the browser that wrote the comment: the new
+/// text is kept (the old one as a revision) and judged again by what the
+/// text itself trips — links, moderation and disallowed words — so an
+/// approved comment that gains links is held again, and a held one is never
+/// approved by an edit. Returns the comment as it is now.
+pub fn edit_own_comment(
+    conn: &mut AnyConnection,
+    comment_id: i64,
+    edit: &CommentEdit,
+    verdict: Verdict,
+) -> QueryResult<Comment> {
+    crate::db::write_transaction(conn, |conn| {
+        edit_comment(conn, comment_id, None, edit)?;
+        let current: CommentStatus = comments::table
+            .find(comment_id)
+            .select(comments::status)
+            .first(conn)?;
+        let moved = match (current, verdict) {
+            (CommentStatus::Trash, _) => None,
+            (status, Verdict::Spam) if status != CommentStatus::Spam => Some(CommentStatus::Spam),
+            (CommentStatus::Approved, Verdict::Pending) => Some(CommentStatus::Pending),
+            _ => None,
+        };
+        match moved {
+            Some(status) => move_comment(conn, comment_id, status, false),
+            None => comments::table
+                .find(comment_id)
+                .select(Comment::as_select())
+                .first(conn),
+        }
+    })
+}
+
+/// An author deletes their own comment: it goes to the Trash (staff can
+/// still see and restore it), teaching the spam filter nothing.
+pub fn trash_own_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Comment> {
+    move_comment(conn, comment_id, CommentStatus::Trash, false)
 }
 
 /// Every comment written with this email, oldest first, with its post's title.

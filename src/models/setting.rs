@@ -95,6 +95,9 @@ pub struct DiscussionSettings {
     pub digest_after: i64,
     /// A digest goes out once its oldest comment has waited this long.
     pub digest_minutes: i64,
+    /// Minutes a commenter may edit or delete their own comment from the
+    /// browser they wrote it in; 0 = never.
+    pub edit_minutes: i64,
 }
 
 impl DiscussionSettings {
@@ -117,6 +120,7 @@ impl Default for DiscussionSettings {
             comments_per_page: 50,
             digest_after: 10,
             digest_minutes: 60,
+            edit_minutes: 10,
         }
     }
 }
@@ -138,6 +142,7 @@ pub mod keys {
     pub const SPAM_THRESHOLD: &str = "spam_threshold";
     pub const DIGEST_AFTER: &str = "moderation_digest_after";
     pub const DIGEST_MINUTES: &str = "moderation_digest_minutes";
+    pub const EDIT_MINUTES: &str = "comment_edit_minutes";
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
@@ -241,6 +246,7 @@ impl SiteSettings {
                 keys::COMMENTS_PER_PAGE => {
                     discussion.comments_per_page = parse_number(&value, 0, 1000, 50)
                 }
+                keys::EDIT_MINUTES => discussion.edit_minutes = parse_number(&value, 0, 1440, 10),
                 keys::SPAM_THRESHOLD => {
                     discussion.rules.spam_threshold_permille = parse_permille(&value).unwrap_or(990)
                 }

@@ -34,6 +34,8 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         && request.cookie(FRESH_COOKIE).is_none()
         // Their own details go into the comment form: never shared.
         && request.cookie(crate::routes::comments::remembered::COOKIE_NAME).is_none()
+        // Their own comments show Edit and Delete links to them alone.
+        && !crate::routes::comments::own::has_own_cookies(request)
 }
 
 /// Set for a little while on a reader whose comment was published at once:

@@ -175,6 +175,21 @@ pub fn routes() -> Vec<RouteEntry> {
             Capability,
             web::post().to(subscriptions::stop_post),
         ),
+        get(
+            "/comments/{id:\\d{1,18}}/edit",
+            Public,
+            get_or_head().to(comments::edit::edit_form),
+        ),
+        post(
+            "/comments/{id:\\d{1,18}}/edit",
+            Public,
+            web::post().to(comments::edit::save),
+        ),
+        post(
+            "/comments/{id:\\d{1,18}}/delete",
+            Public,
+            web::post().to(comments::edit::delete),
+        ),
         get("/feed/", Public, get_or_head().to(feeds::posts_rss)),
         get("/feed/atom/", Public, get_or_head().to(feeds::posts_atom)),
         get(

@@ -109,3 +109,125 @@ on_both_backends! {
         assert_eq!(app.comments_of(&post).len(), 1);
     }
 }
+
+/// The value of the `Set-Cookie` named `name`, with its attributes.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with(&format!("{name}=")))
+}
+
+/// The hidden `token` of the edit page.
+fn edit_token(html: &str) -> String {
+    html.split(r#"name="token" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn a_commenter_edits_or_deletes_their_own_comment_for_ten_minutes(app) {
+        use diesel::prelude::*;
+        use ferropress::domain::CommentStatus;
+        use ferropress::models::comment::{comment_revisions, find_comment};
+        use ferropress::routes::comments::edit::WINDOW_CLOSED_MESSAGE;
+
+        app.approve_comments_automatically().await;
+        app.set_setting("notify_email", "moderator@example.com").await;
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let ann = reader();
+        let sent = ann.post(app.url(&post.permalink())).form(&app.comment_fields("My first words.")).send().await.unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        let id = app.comments_of(&post)[0].id;
+        let cookie = set_cookie(&sent, &format!("ferropress_edit_{id}")).expect("the author's edit cookie");
+        assert!(cookie.contains("Max-Age=600") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+
+        // Only the author sees Edit and Delete, on a page rendered for them.
+        let edit_link = format!(r#"href="/comments/{id}/edit""#);
+        let (private, own_page) = page(&ann, &app, &post.permalink()).await;
+        assert!(own_page.contains(&edit_link) && own_page.contains(&format!(r#"href="/comments/{id}/edit#delete-comment""#)));
+        assert_eq!(private, "private, no-store");
+        let stranger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let (public, their_page) = page(&stranger, &app, &post.permalink()).await;
+        assert!(!their_page.contains(&edit_link) && their_page.contains("My first words."));
+        assert_eq!(public, "public, max-age=0, must-revalidate");
+        let refused = stranger.get(app.url(&format!("/comments/{id}/edit"))).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(refused.text().await.unwrap().contains(WINDOW_CLOSED_MESSAGE));
+
+        let form = ann.get(app.url(&format!("/comments/{id}/edit"))).send().await.unwrap();
+        assert_eq!(form.status(), StatusCode::OK);
+        let form = form.text().await.unwrap();
+        assert!(form.contains(">My first words.</textarea>") && form.contains("about 10 minutes more"));
+        let token = edit_token(&form);
+        let edit_url = app.url(&format!("/comments/{id}/edit"));
+        // Someone else, even with the form's token, cannot; nor the author without it.
+        assert_eq!(stranger.post(&edit_url).form(&[("comment", "Hijacked."), ("token", &token)]).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(ann.post(&edit_url).form(&[("comment", "Forged."), ("token", "00")]).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let empty = ann.post(&edit_url).form(&[("comment", "  "), ("token", &token)]).send().await.unwrap();
+        assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.text().await.unwrap().contains("Please type your comment."));
+        let too_long = ann.post(&edit_url).form(&[("comment", "x".repeat(10_001).as_str()), ("token", &token)]).send().await.unwrap();
+        assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(find_comment(&mut app.conn(), id).unwrap().unwrap().body_source, "My first words.", "nothing changed");
+
+        let saved = ann.post(&edit_url).form(&[("comment", "My *better* words."), ("token", &token)]).send().await.unwrap();
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(saved.headers()["location"].to_str().unwrap(), format!("{}#comment-{id}", post.permalink()));
+        let edited = find_comment(&mut app.conn(), id).unwrap().unwrap();
+        assert_eq!((edited.body_source.as_str(), edited.status), ("My *better* words.", CommentStatus::Approved));
+        let (_, their_page) = page(&stranger, &app, &post.permalink()).await;
+        assert!(their_page.contains("My <em>better</em> words.") && !their_page.contains("My first words."), "everyone sees the edit at once");
+        let revisions = comment_revisions(&mut app.conn(), id).unwrap();
+        assert_eq!(revisions.len(), 1);
+        assert_eq!((revisions[0].0.as_str(), revisions[0].2), ("My first words.", false), "kept as the author's revision");
+
+        // Judged again: an approved comment that gains links is held, and
+        // the moderators are told as of a new comment.
+        let mails_before: i64 = ferropress::db::schema::outbox::table.count().get_result(&mut app.conn()).unwrap();
+        let linked = ann.post(&edit_url).form(&[("comment", "See https://a.example/ and https://b.example/"), ("token", &token)]).send().await.unwrap();
+        assert_eq!(linked.status(), StatusCode::SEE_OTHER);
+        assert!(set_cookie(&linked, "ferropress_held").is_some(), "its author still sees it");
+        assert_eq!(find_comment(&mut app.conn(), id).unwrap().unwrap().status, CommentStatus::Pending);
+        let mails_after: i64 = ferropress::db::schema::outbox::table.count().get_result(&mut app.conn()).unwrap();
+        assert_eq!(mails_after, mails_before + 1, "a moderation mail");
+        let (_, their_page) = page(&stranger, &app, &post.permalink()).await;
+        assert!(!their_page.contains("b.example"), "held: gone from the public page");
+        let (_, own_page) = page(&ann, &app, &post.permalink()).await;
+        assert!(own_page.contains("Your comment is awaiting moderation.") && own_page.contains(&edit_link));
+
+        // The panel shows the revisions, with who made them.
+        app.log_in_as(ferropress::domain::Role::Moderator).await;
+        let panel = app.get(&format!("/admin/comments/{id}/edit")).await.text().await.unwrap();
+        assert!(panel.contains("by its author:") && panel.contains("My *better* words."), "{panel}");
+
+        // Delete: to the Trash, the cookie forgotten.
+        let deleted = ann.post(app.url(&format!("/comments/{id}/delete"))).form(&[("token", &token)]).send().await.unwrap();
+        assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(deleted.headers()["location"].to_str().unwrap(), format!("{}#comments", post.permalink()));
+        assert!(set_cookie(&deleted, &format!("ferropress_edit_{id}")).unwrap().contains("Max-Age=0"));
+        assert_eq!(find_comment(&mut app.conn(), id).unwrap().unwrap().status, CommentStatus::Trash);
+        assert_eq!(ann.get(&edit_url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+        // After the window: a cookie whose time is up opens nothing.
+        let sent = ann.post(app.url(&post.permalink())).form(&app.comment_fields("Second words.")).send().await.unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        let second = app.comments_of(&post).into_iter().find(|comment| comment.body_source == "Second words.").unwrap().id;
+        let now = ferropress::models::now();
+        let stale = ferropress::routes::comments::own::own_cookie(second, now - 1, now - 601, &app.state.secret_key, false);
+        let late = stranger.get(app.url(&format!("/comments/{second}/edit"))).header("cookie", format!("{}={}", stale.name(), stale.value())).send().await.unwrap();
+        assert_eq!(late.status(), StatusCode::FORBIDDEN);
+
+        // Off in Settings: no cookie at all.
+        let bad = app.admin_post("/admin/settings", &[("edit_minutes", "many")]).await;
+        assert_eq!(bad.status(), StatusCode::FORBIDDEN, "a moderator cannot change settings");
+        app.set_setting("comment_edit_minutes", "0").await;
+        let sent = reader().post(app.url(&post.permalink())).form(&app.comment_fields("Third words.")).send().await.unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        assert!(!sent.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("ferropress_edit_")));
+    }
+}

@@ -90,10 +90,12 @@ on_both_backends! {
         let response = app.post_comment(&post, &app.comment_fields("Very helpful, thank you.")).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         // Nothing to hide: only the short-lived mark that renders this
-        // reader's next pages for them (so they see their comment at once).
+        // reader's next pages for them (so they see their comment at once),
+        // and the one that lets them edit it for ten minutes.
         let cookies: Vec<&str> = response.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap()).collect();
-        assert_eq!(cookies.len(), 1, "{cookies:?}");
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
         assert!(cookies[0].starts_with("ferropress_fresh=1;") && cookies[0].contains("Max-Age=30"), "{cookies:?}");
+        assert!(cookies[1].starts_with(&format!("ferropress_edit_{}=", app.comments_of(&post)[0].id)) && cookies[1].contains("Max-Age=600"), "{cookies:?}");
         let rows = app.comments_of(&post);
         assert_eq!(rows[0].status, CommentStatus::Approved);
 

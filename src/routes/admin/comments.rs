@@ -464,7 +464,8 @@ struct EditPage {
     layout: AdminLayout,
     comment: Comment,
     errors: FieldErrors,
-    revisions: Vec<(String, String)>,
+    /// Earlier texts: (text, when replaced, replaced by staff).
+    revisions: Vec<(String, String, bool)>,
 }
 
 pub async fn edit_form(
@@ -478,7 +479,7 @@ pub async fn edit_form(
     let layout = AdminLayout::new(&state, &staff, "Edit Comment", "Comments").await?;
     let revisions = revisions
         .into_iter()
-        .map(|(text, at)| (text, comment_date(at)))
+        .map(|(text, at, by_staff)| (text, comment_date(at), by_staff))
         .collect();
     admin_page(&EditPage {
         layout,
@@ -555,7 +556,7 @@ pub async fn edit(
         author_email: email.as_str().to_owned(),
         author_url: url,
     };
-    let editor_id = staff.user.id;
+    let editor_id = Some(staff.user.id);
     state
         .db(move |conn| edit_comment(conn, id, editor_id, &edit))
         .await?;

@@ -38,6 +38,7 @@ struct SettingsValues {
     thread_depth: String,
     comments_per_minute: String,
     comments_per_page: String,
+    edit_minutes: String,
     spam_threshold: String,
     digest_after: String,
     digest_minutes: String,
@@ -64,6 +65,7 @@ impl SettingsValues {
             thread_depth: discussion.thread_depth.to_string(),
             comments_per_minute: discussion.comments_per_minute.to_string(),
             comments_per_page: discussion.comments_per_page.to_string(),
+            edit_minutes: discussion.edit_minutes.to_string(),
             spam_threshold: permille_text(discussion.rules.spam_threshold_permille),
             digest_after: discussion.digest_after.to_string(),
             digest_minutes: discussion.digest_minutes.to_string(),
@@ -91,6 +93,10 @@ impl SettingsValues {
             comments_per_minute: fields.text("comments_per_minute").trim().to_owned(),
             comments_per_page: match fields.text("comments_per_page").trim() {
                 "" => current.discussion.comments_per_page.to_string(),
+                sent => sent.to_owned(),
+            },
+            edit_minutes: match fields.text("edit_minutes").trim() {
+                "" => current.discussion.edit_minutes.to_string(),
                 sent => sent.to_owned(),
             },
             spam_threshold: match fields.text("spam_threshold").trim() {
@@ -144,6 +150,12 @@ impl SettingsValues {
         }
         if !in_range(&self.comments_per_minute, 0, 100_000) {
             errors.push(("comments_per_minute", "Enter a number, or 0 for no limit."));
+        }
+        if !in_range(&self.edit_minutes, 0, 1440) {
+            errors.push((
+                "edit_minutes",
+                "Enter a number of minutes up to 1440, or 0 to never allow it.",
+            ));
         }
         if !in_range(&self.comments_per_page, 0, 1000) {
             errors.push((
@@ -205,6 +217,7 @@ impl SettingsValues {
             (keys::THREAD_DEPTH, self.thread_depth.clone()),
             (keys::COMMENTS_PER_MINUTE, self.comments_per_minute.clone()),
             (keys::COMMENTS_PER_PAGE, self.comments_per_page.clone()),
+            (keys::EDIT_MINUTES, self.edit_minutes.clone()),
             (keys::SPAM_THRESHOLD, self.spam_threshold.clone()),
             (keys::DIGEST_AFTER, self.digest_after.clone()),
             (keys::DIGEST_MINUTES, self.digest_minutes.clone()),

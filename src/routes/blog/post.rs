@@ -184,7 +184,16 @@ async fn show_post(
         .and_then(|id| data.replyable_comment(id))
         .filter(|_| open)
         .map(|comment| (comment.id, comment.author_name.as_str()));
+    let own = crate::routes::comments::own::own_comments(
+        &request,
+        &state.secret_key,
+        crate::models::now(),
+    )
+    .into_iter()
+    .map(|(id, _)| id)
+    .collect();
     let view = PostPageView {
+        own,
         comment_page: page,
         // A reply form is not a page of its own for search engines.
         noindex: reply_to.is_some(),
@@ -197,6 +206,8 @@ async fn show_post(
 
 /// How a post page is shown: which page of its comments, with what form.
 pub struct PostPageView {
+    /// Comments this reader may still edit (their browser's own).
+    pub own: Vec<i64>,
     /// 1-based.
     pub comment_page: usize,
     pub form: CommentForm,
@@ -210,6 +221,7 @@ impl PostPageView {
     /// out of search engines, answered with `status`.
     pub fn refusal(form: CommentForm, status: StatusCode) -> PostPageView {
         PostPageView {
+            own: Vec::new(),
             comment_page: 1,
             form,
             noindex: true,
@@ -226,6 +238,7 @@ pub fn render_post_page(
     view: PostPageView,
 ) -> Result<HttpResponse, PageError> {
     let PostPageView {
+        own,
         comment_page: page,
         form,
         noindex,
@@ -234,7 +247,7 @@ pub fn render_post_page(
     let site = state.site();
     let post = &data.post;
     let permalink = post.permalink();
-    let thread = thread_page(
+    let mut thread = thread_page(
         &data.comments,
         &state.secret_key,
         site.discussion.paging(),
@@ -243,6 +256,9 @@ pub fn render_post_page(
         &permalink,
     )
     .ok_or(PageError::NotFound)?;
+    for item in &mut thread.items {
+        item.editable = own.contains(&item.id);
+    }
     let mut layout = site
         .layout(Some(&post.title))
         .with_canonical(state.config.absolute_url(&thread.path));
@@ -260,7 +276,7 @@ pub fn render_post_page(
         format!("{permalink}feed/"),
     );
     let shows_own_held = thread.items.iter().any(|item| item.awaiting);
-    let personal = form.is_personal();
+    let personal = form.is_personal() || thread.items.iter().any(|item| item.editable);
     let comments_heading = match post.comment_count {
         0 => "Comments".to_owned(),
         _ => format!(

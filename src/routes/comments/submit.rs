@@ -608,6 +608,18 @@ fn accepted(
     } else {
         response.cookie(crate::routes::cache::fresh_cookie(state.config.is_https()));
     }
+    let minutes = state.site().discussion.edit_minutes;
+    if minutes > 0 {
+        // Its author may change or delete it for a while, from this browser
+        // (spam too: to its author it looks like any held comment).
+        response.cookie(crate::routes::comments::own::own_cookie(
+            comment.id,
+            comment.created_at + minutes * 60,
+            now(),
+            &state.secret_key,
+            state.config.is_https(),
+        ));
+    }
     response.finish()
 }
 

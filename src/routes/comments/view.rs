@@ -31,6 +31,9 @@ pub struct CommentItem {
     pub body_html: String,
     /// The visitor's own comment, not yet approved.
     pub awaiting: bool,
+    /// The visitor may still edit or delete it (their browser wrote it,
+    /// minutes ago).
+    pub editable: bool,
     pub reply_link: Option<String>,
     pub depth: usize,
     pub has_children: bool,
@@ -98,6 +101,7 @@ pub fn thread_page(
                 date_iso: iso_date(comment.created_at),
                 body_html: comment.body_html.clone(),
                 awaiting: !approved,
+                editable: false,
                 reply_link: (approved && replies_open)
                     .then(|| format!("{path}?replytocom={}#respond", comment.id)),
                 depth: slot.depth,
