@@ -15,9 +15,7 @@ use crate::models::setting::content_changed;
 use crate::models::tag::set_post_tag_names;
 use crate::render::layout::{CategoryLink, PostSummary};
 use crate::render::markdown::render_post_markdown;
-use crate::render::text::{
-    comment_count_label, excerpt, human_date, iso_date, permalink_path, plain_text,
-};
+use crate::render::text::{comment_count_label, excerpt, iso_date, permalink_path, plain_text};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -60,12 +58,16 @@ impl Post {
     }
 
     /// The post as listings (front page, categories, search) show it.
-    pub fn summary(&self, categories: &[Category]) -> PostSummary {
+    pub fn summary(
+        &self,
+        categories: &[Category],
+        clock: &crate::render::clock::SiteClock,
+    ) -> PostSummary {
         PostSummary {
             id: self.id,
             title: self.title.clone(),
             permalink: self.permalink(),
-            date_human: human_date(self.published_at),
+            date_human: clock.date(self.published_at),
             date_iso: iso_date(self.published_at),
             excerpt: excerpt(&self.excerpt, &self.body_html),
             categories: categories.iter().map(CategoryLink::from).collect(),

@@ -69,6 +69,8 @@ pub struct SiteSettings {
     pub discussion: DiscussionSettings,
     pub notifications: NotificationSettings,
     pub retention: crate::models::retention::RetentionSettings,
+    /// The timezone and the date and time formats every shown date uses.
+    pub clock: crate::render::clock::SiteClock,
 }
 
 impl SiteSettings {
@@ -143,6 +145,9 @@ pub mod keys {
     pub const DIGEST_AFTER: &str = "moderation_digest_after";
     pub const DIGEST_MINUTES: &str = "moderation_digest_minutes";
     pub const EDIT_MINUTES: &str = "comment_edit_minutes";
+    pub const TIMEZONE: &str = "timezone_string";
+    pub const DATE_FORMAT: &str = "date_format";
+    pub const TIME_FORMAT: &str = "time_format";
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
@@ -212,6 +217,7 @@ impl SiteSettings {
             discussion: DiscussionSettings::default(),
             notifications: NotificationSettings::default(),
             retention: Default::default(),
+            clock: Default::default(),
         }
     }
 
@@ -263,6 +269,13 @@ impl SiteSettings {
                     site.retention.sent_mail_days = parse_number(&value, 0, 36_500, 30)
                 }
                 keys::IP_DAYS => site.retention.ip_days = parse_number(&value, 0, 36_500, 60),
+                keys::TIMEZONE => {
+                    if let Some(zone) = crate::render::clock::parse_timezone(&value) {
+                        site.clock.timezone = zone;
+                    }
+                }
+                keys::DATE_FORMAT if !value.trim().is_empty() => site.clock.date_format = value,
+                keys::TIME_FORMAT if !value.trim().is_empty() => site.clock.time_format = value,
                 _ => {}
             }
         }

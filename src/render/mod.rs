@@ -2,6 +2,7 @@
 //! identicons, and the pieces every page template shares.
 
 pub mod assets;
+pub mod clock;
 pub mod comment;
 pub mod identicon;
 pub mod layout;

@@ -122,11 +122,6 @@ pub fn datetime(unix_seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(unix_seconds, 0).unwrap_or_default()
 }
 
-/// "March 14, 2022", WordPress's default date format.
-pub fn human_date(unix_seconds: i64) -> String {
-    datetime(unix_seconds).format("%B %-d, %Y").to_string()
-}
-
 /// Machine-readable form for `<time datetime>`.
 pub fn iso_date(unix_seconds: i64) -> String {
     datetime(unix_seconds)
@@ -199,7 +194,6 @@ mod tests {
     fn permalinks_use_the_publish_date() {
         // 2022-03-14T12:00:00Z
         assert_eq!(permalink_path(1_647_259_200, "hello"), "/2022/03/14/hello/");
-        assert_eq!(human_date(1_647_259_200), "March 14, 2022");
     }
 
     #[test]

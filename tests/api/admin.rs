@@ -609,3 +609,66 @@ on_both_backends! {
         assert!(panel.contains("Pending (1)</a>"), "{panel}");
     }
 }
+
+on_both_backends! {
+    async fn dates_are_shown_in_the_site_timezone_and_formats(app) {
+        app.log_in_as(Role::Admin).await;
+        app.approve_comments_automatically().await;
+        let fields = [("site_title", "Spine Notes"), ("posts_per_page", "10"), ("link_limit", "2"), ("close_after_days", "0"), ("thread_depth", "5"), ("comments_per_minute", "0")];
+        let page = app.get("/admin/settings").await.text().await.unwrap();
+        assert!(page.contains("<option selected>UTC</option>") && page.contains(r#"name="date_format" type="text" value="F j, Y""#));
+
+        for (name, value, message) in [
+            ("timezone", "Mars/Olympus", "Choose a timezone from the list, such as Europe/Berlin or America/New_York."),
+            ("date_format", "F\nj", "Enter a date format of at most 100 characters, such as F j, Y."),
+            ("time_format", &"H".repeat(101), "Enter a time format of at most 100 characters, such as g:i a."),
+        ] {
+            let mut bad = fields.to_vec();
+            bad.push((name, value));
+            let refused = app.admin_post("/admin/settings", &bad).await;
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+            assert!(refused.text().await.unwrap().contains(message), "{name}");
+        }
+        assert_eq!(app.state.site().clock, Default::default(), "nothing saved");
+
+        let mut local = fields.to_vec();
+        local.extend([("timezone", "Asia/Tokyo"), ("date_format", "Y年n月j日 (l)"), ("time_format", "H:i")]);
+        assert_eq!(app.admin_post("/admin/settings", &local).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.state.site().clock.timezone.name(), "Asia/Tokyo");
+
+        // Published 2022-03-14 20:30 UTC: already the 15th in Tokyo (UTC+9).
+        let post = app.publish("A late post", "Body.", 0, &[]);
+        {
+            use diesel::prelude::*;
+            use ferropress::db::schema::posts;
+            diesel::update(posts::table.find(post.id)).set(posts::published_at.eq(1_647_289_800)).execute(&mut app.conn()).unwrap();
+            ferropress::models::setting::content_changed(&mut app.conn()).unwrap();
+        }
+        let post = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap();
+        assert_eq!(app.post_comment(&post, &app.comment_fields("Late words.")).await.status(), StatusCode::SEE_OTHER);
+        let comment = app.comments_of(&post).remove(0);
+        {
+            use diesel::prelude::*;
+            use ferropress::db::schema::comments;
+            diesel::update(comments::table.find(comment.id)).set(comments::created_at.eq(1_647_289_860)).execute(&mut app.conn()).unwrap();
+            ferropress::models::setting::content_changed(&mut app.conn()).unwrap();
+        }
+        app.state.sync_content_version();
+        let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
+        assert!(page.contains("2022年3月15日 (Tuesday)"), "the post's date, in Tokyo");
+        assert!(page.contains("2022年3月15日 (Tuesday) at 05:31"), "the comment's date and time, in Tokyo");
+        assert!(page.contains(r#"datetime="2022-03-14T20:30:00Z""#), "machines still get UTC");
+        let (_, home) = app.get_page_as_stranger("/").await;
+        assert!(home.contains("2022年3月15日 (Tuesday)"));
+        let queue = app.get("/admin/comments").await.text().await.unwrap();
+        assert!(queue.contains("2022年3月15日 (Tuesday) at 05:31"), "staff see the same");
+
+        // The editor shows and reads the publish date in the site's zone.
+        let editor = app.get(&format!("/admin/posts/{}/edit", post.id)).await.text().await.unwrap();
+        assert!(editor.contains("Publish date (Asia/Tokyo)") && editor.contains(r#"value="2022-03-15T05:30""#), "{editor}");
+        let saved = app.admin_post(&format!("/admin/posts/{}/edit", post.id), &[("title", "A late post"), ("body", "Body."), ("status", "published"), ("published_at", "2022-03-15T09:00"), ("allow_comments", "1")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let post = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap();
+        assert_eq!(post.published_at, 1_647_302_400, "09:00 in Tokyo is 00:00 UTC");
+    }
+}

@@ -864,6 +864,33 @@ async fn every_admin_screen_fits_a_phone_a_laptop_and_a_desktop() {
     let comment_id = app.comments_of(&post)[0].id;
     app.create_staff("widths@example.com", ferropress::domain::Role::Admin)
         .await;
+    let other = app.create_user(
+        "someone-with-a-rather-long-address@physiotherapy.example.org",
+        "Someone With A Long Name",
+        ferropress::domain::Role::Editor,
+    );
+    let mail: i64 = {
+        use diesel::prelude::*;
+        let mut conn = app.conn();
+        ferropress::mail::outbox::enqueue(
+            &mut conn,
+            &ferropress::mail::outbox::NewEmail {
+                kind: "moderation",
+                recipient: other.email.clone(),
+                subject: "[Spine] Please moderate: \"Radiofrequency ablation of the lumbar facet joints\"".to_owned(),
+                body_text: format!("A new comment is waiting.\n\nApprove: {}/moderate/0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", app.address),
+                body_html: String::new(),
+                headers: Vec::new(),
+                message_id: "<widths@example.org>".to_owned(),
+            },
+        )
+        .unwrap();
+        ferropress::db::schema::outbox::table
+            .select(ferropress::db::schema::outbox::id)
+            .order(ferropress::db::schema::outbox::id.desc())
+            .first(&mut conn)
+            .unwrap()
+    };
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -890,6 +917,8 @@ async fn every_admin_screen_fits_a_phone_a_laptop_and_a_desktop() {
         ("settings", "/admin/settings".to_owned()),
         ("personal-data", "/admin/personal-data".to_owned()),
         ("outbox", "/admin/outbox".to_owned()),
+        ("outbox-message", format!("/admin/outbox/{mail}")),
+        ("user-remove", format!("/admin/users/{}/delete", other.id)),
     ];
     let mut too_wide = Vec::new();
     for width in [390, 1024, 1280] {

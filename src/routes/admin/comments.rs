@@ -24,7 +24,6 @@ use crate::models::comment::{
 use crate::moderate::moderate;
 use crate::render::comment::render_comment;
 use crate::render::text::permalink_path;
-use crate::routes::comments::view::comment_date;
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
 
@@ -256,7 +255,7 @@ pub async fn list(
             spam_why: row.comment.spam_why,
             post_title: row.post_title,
             permalink: permalink_path(row.post_published_at, &row.post_slug),
-            date: comment_date(row.comment.created_at),
+            date: state.site().clock.date_at_time(row.comment.created_at),
         })
         .collect();
     admin_page(&CommentsPage {
@@ -479,7 +478,7 @@ pub async fn edit_form(
     let layout = AdminLayout::new(&state, &staff, "Edit Comment", "Comments").await?;
     let revisions = revisions
         .into_iter()
-        .map(|(text, at, by_staff)| (text, comment_date(at), by_staff))
+        .map(|(text, at, by_staff)| (text, state.site().clock.date_at_time(at), by_staff))
         .collect();
     admin_page(&EditPage {
         layout,

@@ -12,7 +12,6 @@ use crate::models::comment::{
 };
 use crate::models::now;
 use crate::render::text::datetime;
-use crate::routes::comments::view::comment_date;
 use crate::routes::staff::Staff;
 use crate::state::AppState;
 
@@ -154,6 +153,8 @@ pub async fn show(
             Ok((pending, latest, times, learnt))
         })
         .await?;
+    let clock = state.site().clock.clone();
+    let comment_date = |at| clock.date_at_time(at);
     let latest = latest
         .into_iter()
         .map(|row| LatestComment {

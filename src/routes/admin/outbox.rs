@@ -9,7 +9,6 @@ use super::{admin_page, see_other, with_notice, AdminLayout, FieldMap, Notice};
 use crate::domain::OutboxStatus;
 use crate::error::PageError;
 use crate::mail::outbox::{find_message, list_outbox, retry_now, without_capabilities, OutboxRow};
-use crate::routes::comments::view::comment_date;
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
 
@@ -46,6 +45,8 @@ pub async fn list(
                 .map(|row| format!("/admin/outbox?before={}", row.id))
         })
         .flatten();
+    let clock = state.site().clock.clone();
+    let comment_date = |at| clock.date_at_time(at);
     let rows = rows
         .into_iter()
         .map(|row| {
@@ -98,7 +99,7 @@ pub async fn show(
     let layout = AdminLayout::new(&state, &staff, &row.subject, "Outbox").await?;
     admin_page(&MessagePage {
         layout,
-        queued: comment_date(row.created_at),
+        queued: state.site().clock.date_at_time(row.created_at),
         text: without_capabilities(&text),
         row,
     })

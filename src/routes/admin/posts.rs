@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::{
@@ -23,15 +22,14 @@ use crate::models::post::{
     update_post, NewPost, Post, PostsShown,
 };
 use crate::models::tag::tags_of_posts;
+use crate::render::clock::SiteClock;
 use crate::render::markdown::render_post_markdown;
-use crate::render::text::{datetime, human_date};
 use crate::routes::admin::upload::{AdminUpload, UploadedFile};
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
 use crate::uploads::{process, store, UploadError};
 
 const PAGE_SIZE: i64 = 20;
-const DATE_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 #[derive(Template)]
 #[template(path = "admin/posts.html")]
@@ -109,7 +107,7 @@ pub async fn list(
                 post.title.clone()
             },
             state: state_label(post, at),
-            date: human_date(post.published_at),
+            date: state.site().clock.date(post.published_at),
             comments: post.comment_count,
             permalink: post.permalink(),
             trashed: post.status.is_trash(),
@@ -160,6 +158,8 @@ struct EditorPage {
     /// Pictures to choose the featured image from: (id, path).
     library: Vec<(i64, String)>,
     drop_script: &'static str,
+    /// The site's timezone, in which the publish date is typed.
+    timezone: &'static str,
 }
 
 impl EditorPage {
@@ -216,6 +216,7 @@ async fn editor(
         preview,
         library,
         drop_script: crate::render::assets::PICTURE_DROP_SCRIPT.path.as_str(),
+        timezone: state.site().clock.timezone.name(),
     };
     admin_page_with_status(&page, status)
 }
@@ -223,7 +224,7 @@ async fn editor(
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, PageError> {
     let values = PostValues {
         status: PostStatus::Draft.to_string(),
-        published_at: datetime(now()).format(DATE_INPUT_FORMAT).to_string(),
+        published_at: state.site().clock.input_value(now()),
         allow_comments: true,
         ..PostValues::default()
     };
@@ -271,9 +272,7 @@ pub async fn edit_form(
             post.status
         }
         .to_string(),
-        published_at: datetime(post.published_at)
-            .format(DATE_INPUT_FORMAT)
-            .to_string(),
+        published_at: state.site().clock.input_value(post.published_at),
         allow_comments: post.allow_comments,
         category_ids,
         tags: tags
@@ -349,16 +348,14 @@ pub(super) fn parse_heading(
 }
 
 /// The editor's values as a post to save, or a message at each bad field.
-fn parse(values: &PostValues) -> Result<NewPost, FieldErrors> {
+fn parse(values: &PostValues, clock: &SiteClock) -> Result<NewPost, FieldErrors> {
     let mut errors = FieldErrors::new();
     let (slug, status) = parse_heading(&values.title, &values.slug, &values.status, &mut errors);
     let published_at = match values.published_at.trim() {
         "" => now(),
-        typed => match NaiveDateTime::parse_from_str(typed, DATE_INPUT_FORMAT)
-            .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
-        {
-            Ok(date) => date.and_utc().timestamp(),
-            Err(_) => {
+        typed => match clock.parse_input(typed) {
+            Some(at) => at,
+            None => {
                 errors.push((
                     "published_at",
                     "Please enter a date such as 2024-03-14T10:00.",
@@ -515,7 +512,7 @@ async fn read_submission(state: &AppState, upload: AdminUpload) -> Result<Submis
         }
         _ => {}
     }
-    match parse(&values) {
+    match parse(&values, &state.site().clock) {
         Ok(new_post) => Ok(Submission::Save(new_post)),
         Err(errors) => Ok(show(
             values,

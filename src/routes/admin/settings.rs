@@ -23,11 +23,32 @@ struct SettingsPage {
     errors: FieldErrors,
 }
 
+impl SettingsPage {
+    /// Every IANA timezone, for the list.
+    fn timezones(&self) -> Vec<&'static str> {
+        crate::render::clock::timezone_names().collect()
+    }
+
+    /// Now, in the zone and formats as typed: what readers will see.
+    fn format_example(&self) -> String {
+        let clock = crate::render::clock::SiteClock {
+            timezone: crate::render::clock::parse_timezone(&self.values.timezone)
+                .unwrap_or_default(),
+            date_format: self.values.date_format.clone(),
+            time_format: self.values.time_format.clone(),
+        };
+        clock.date_at_time(crate::models::now())
+    }
+}
+
 /// The form's fields as text, as typed or as stored.
 #[derive(Debug, Clone)]
 struct SettingsValues {
     site_title: String,
     tagline: String,
+    timezone: String,
+    date_format: String,
+    time_format: String,
     posts_per_page: String,
     hold_all: bool,
     require_previously_approved: bool,
@@ -55,6 +76,9 @@ impl SettingsValues {
         SettingsValues {
             site_title: site.title.clone(),
             tagline: site.tagline.clone(),
+            timezone: site.clock.timezone.name().to_owned(),
+            date_format: site.clock.date_format.clone(),
+            time_format: site.clock.time_format.clone(),
             posts_per_page: site.posts_per_page.to_string(),
             hold_all: discussion.rules.hold_all,
             require_previously_approved: discussion.rules.require_previously_approved,
@@ -82,6 +106,18 @@ impl SettingsValues {
         SettingsValues {
             site_title: fields.text("site_title").trim().to_owned(),
             tagline: fields.text("tagline").trim().to_owned(),
+            timezone: match fields.text("timezone").trim() {
+                "" => current.clock.timezone.name().to_owned(),
+                sent => sent.to_owned(),
+            },
+            date_format: match fields.text("date_format").trim() {
+                "" => current.clock.date_format.clone(),
+                sent => sent.to_owned(),
+            },
+            time_format: match fields.text("time_format").trim() {
+                "" => current.clock.time_format.clone(),
+                sent => sent.to_owned(),
+            },
             posts_per_page: fields.text("posts_per_page").trim().to_owned(),
             hold_all: fields.checked("hold_all"),
             require_previously_approved: fields.checked("require_previously_approved"),
@@ -193,6 +229,26 @@ impl SettingsValues {
                 "Enter a number of days, or 0 to keep addresses whole.",
             ));
         }
+        if crate::render::clock::parse_timezone(&self.timezone).is_none() {
+            errors.push((
+                "timezone",
+                "Choose a timezone from the list, such as Europe/Berlin or America/New_York.",
+            ));
+        }
+        let usable =
+            |format: &str| format.chars().count() <= 100 && !format.chars().any(char::is_control);
+        if !usable(&self.date_format) {
+            errors.push((
+                "date_format",
+                "Enter a date format of at most 100 characters, such as F j, Y.",
+            ));
+        }
+        if !usable(&self.time_format) {
+            errors.push((
+                "time_format",
+                "Enter a time format of at most 100 characters, such as g:i a.",
+            ));
+        }
         if !self.notify_email.is_empty() && EmailAddress::parse(&self.notify_email).is_err() {
             errors.push(("notify_email", "Please enter a valid email address."));
         }
@@ -204,6 +260,9 @@ impl SettingsValues {
         vec![
             (keys::SITE_TITLE, self.site_title.clone()),
             (keys::TAGLINE, self.tagline.clone()),
+            (keys::TIMEZONE, self.timezone.clone()),
+            (keys::DATE_FORMAT, self.date_format.clone()),
+            (keys::TIME_FORMAT, self.time_format.clone()),
             (keys::POSTS_PER_PAGE, self.posts_per_page.clone()),
             (keys::HOLD_ALL, flag(self.hold_all)),
             (

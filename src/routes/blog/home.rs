@@ -124,10 +124,11 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
         load_summaries(state, crate::models::post::PostFilter::All, page).await?;
     if page == 1 {
         // Sticky posts first, as WordPress shows them, and only there.
+        let clock = state.site().clock.clone();
         let sticky = state
-            .db(|conn| {
+            .db(move |conn| {
                 let sticky = crate::models::post::sticky_posts(conn)?;
-                super::summaries(conn, sticky)
+                super::summaries(conn, sticky, &clock)
             })
             .await?;
         posts.retain(|post| !sticky.iter().any(|first| first.id == post.id));

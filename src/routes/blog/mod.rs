@@ -24,7 +24,11 @@ use crate::render::layout::PostSummary;
 use crate::state::AppState;
 
 /// The summaries a listing shows of `posts`, in their order.
-fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<PostSummary>> {
+fn summaries(
+    conn: &mut AnyConnection,
+    posts: Vec<Post>,
+    clock: &crate::render::clock::SiteClock,
+) -> QueryResult<Vec<PostSummary>> {
     let featured: Vec<i64> = posts
         .iter()
         .filter_map(|post| post.featured_media_id)
@@ -33,7 +37,7 @@ fn summaries(conn: &mut AnyConnection, posts: Vec<Post>) -> QueryResult<Vec<Post
     Ok(with_categories(conn, posts)?
         .iter()
         .map(|(post, categories)| {
-            let mut summary = post.summary(categories);
+            let mut summary = post.summary(categories, clock);
             summary.thumbnail = post
                 .featured_media_id
                 .and_then(|id| pictures.iter().find(|picture| picture.id == id))
@@ -50,10 +54,11 @@ async fn load_summaries(
     page: i64,
 ) -> Result<(Vec<PostSummary>, bool), PageError> {
     let per_page = state.site().posts_per_page;
+    let clock = state.site().clock.clone();
     state
         .db(move |conn| {
             let (posts, has_older) = published_page(conn, filter, page, per_page)?;
-            Ok((summaries(conn, posts)?, has_older))
+            Ok((summaries(conn, posts, &clock)?, has_older))
         })
         .await
 }

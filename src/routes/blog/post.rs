@@ -18,7 +18,7 @@ use crate::models::tag::{tags_of_posts, Tag};
 use crate::models::user::display_name;
 use crate::render::assets::COMMENT_REPLY_SCRIPT;
 use crate::render::layout::{CategoryLink, Layout};
-use crate::render::text::{comment_count_label, human_date, iso_date};
+use crate::render::text::{comment_count_label, iso_date};
 use crate::render::thread::comment_page_path;
 use crate::render::wordpress::LibraryImage;
 use crate::routes::comments::held::held_comment_ids;
@@ -254,6 +254,7 @@ pub fn render_post_page(
         page,
         form.open,
         &permalink,
+        &site.clock,
     )
     .ok_or(PageError::NotFound)?;
     for item in &mut thread.items {
@@ -288,7 +289,7 @@ pub fn render_post_page(
     let page = PostPage {
         layout,
         post,
-        date_human: human_date(post.published_at),
+        date_human: site.clock.date(post.published_at),
         date_iso: iso_date(post.published_at),
         author: data.author.as_deref(),
         categories: data.categories.iter().map(CategoryLink::from).collect(),

@@ -45,11 +45,12 @@ pub async fn search(
     let page = query.page.unwrap_or(1).clamp(1, 1000);
     let per_page = state.site().posts_per_page;
     let lookup = typed.clone();
+    let clock = state.site().clock.clone();
     let (posts, has_more) = state
         .db(move |conn| {
             let (ids, has_more) = search_published(conn, &lookup, page, per_page)?;
             let posts = public_posts_by_ids(conn, &ids)?;
-            Ok((summaries(conn, posts)?, has_more))
+            Ok((summaries(conn, posts, &clock)?, has_more))
         })
         .await?;
     let base = format!("/search?q={}", percent_encode(&typed));
