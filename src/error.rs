@@ -90,7 +90,7 @@ struct ErrorPage<'a> {
 }
 
 /// What a reader is told for each status.
-fn wording(status: StatusCode, error: Option<&PageError>) -> (&'static str, &'static str) {
+pub fn wording(status: StatusCode, error: Option<&PageError>) -> (&'static str, &'static str) {
     match error {
         Some(PageError::CsrfRejected) => {
             return (

@@ -828,3 +828,24 @@ pub fn comments_of_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<V
         .select(Comment::as_select())
         .load(conn)
 }
+
+/// For each of `ids` that exists: (id, its author's name, the address of
+/// the page that shows it). The panel links replies to what they answer.
+pub fn where_comments_are(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    paging: CommentPaging,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(comment) = find_comment(conn, *id)? else {
+            continue;
+        };
+        let Some(post) = crate::models::post::find_post(conn, comment.post_id)? else {
+            continue;
+        };
+        let path = comment_path(conn, &post, comment.id, &[], paging)?;
+        found.push((comment.id, comment.author_name, path));
+    }
+    Ok(found)
+}

@@ -5,7 +5,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
 
 use crate::error::{error_page_html, PageError};
 use crate::models::setting::SiteSettings;
@@ -33,7 +33,21 @@ pub async fn themed_errors(
         Some(state) => state.site(),
         None => std::sync::Arc::new(SiteSettings::load_defaults()),
     };
-    let html = error_page_html(&site, status, error.as_error::<PageError>());
+    let staff = response
+        .request()
+        .extensions()
+        .get::<crate::routes::staff::Staff>()
+        .cloned();
+    let in_panel = match (&state, staff) {
+        // A signed-in staff member refused in the panel stays in it.
+        (Some(state), Some(staff)) if status.is_client_error() => {
+            crate::routes::admin::refusal_html(state, &staff, status, error.as_error::<PageError>())
+                .await
+        }
+        _ => None,
+    };
+    let html =
+        in_panel.unwrap_or_else(|| error_page_html(&site, status, error.as_error::<PageError>()));
     let (request, old) = response.into_parts();
     let mut themed = HttpResponse::build(status);
     for (name, value) in old.headers() {

@@ -117,6 +117,8 @@ pub async fn authorize(
         Err(error) => return Ok(request.error_response(error)),
     };
     if area.is_some_and(|area| !staff.can(area)) {
+        // Who was refused: the refusal is shown inside their panel.
+        request.extensions_mut().insert(staff);
         return Ok(request.error_response(PageError::Forbidden));
     }
     request.extensions_mut().insert(staff);

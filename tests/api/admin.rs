@@ -189,7 +189,10 @@ on_both_backends! {
                 let response = app.get(path).await;
                 assert_eq!(response.status().as_u16(), status, "{role} GET {path}");
                 if status == 403 {
-                    assert!(response.text().await.unwrap().contains("Sorry, you are not allowed to access this page."));
+                    let html = response.text().await.unwrap();
+                    assert!(html.contains("Sorry, you are not allowed to access this page."));
+                    // Still in the panel: its menu, and a way back.
+                    assert!(html.contains(r#"class="admin-main""#) && html.contains(r#"<a href="/admin/">← Back to the Dashboard</a>"#), "{role} {path}");
                 }
             }
             // Menus show only what the role may open.
@@ -323,6 +326,11 @@ on_both_backends! {
         let (_, page) = app.get_page_as_stranger(&post.permalink()).await;
         assert!(page.contains("Thank you, <em>glad</em> it helped.") && page.contains("depth-2"));
         assert!(!page.contains(&staff.email), "staff emails stay private too");
+        // The notice links to the reply; the queue says what the reply answers.
+        let queue = app.get(&location(&response)).await.text().await.unwrap();
+        let parent = format!("{}#comment-{}", post.permalink(), ids[0]);
+        assert!(queue.contains(&format!(r#"Reply published. <a href="{}#comment-{}">View reply</a>"#, post.permalink(), rows[1].id)), "{queue}");
+        assert!(queue.contains(&format!(r#"In reply to <a href="{parent}">Reader 0</a>."#)));
     }
 }
 
@@ -353,6 +361,7 @@ on_both_backends! {
         assert_eq!(preview.status(), StatusCode::OK);
         let html = preview.text().await.unwrap();
         assert!(html.contains("Some <em>bold</em> words.") && html.contains(">Some *bold* words.</textarea>"));
+        assert!(html.contains(r#"<article class="post post-full">"#) && html.contains(r#"<h3 class="entry-title">Hello world</h3>"#) && html.contains("Posted on "), "the preview is dressed as the post will be");
         let (_, home) = app.get_page("/").await;
         assert_eq!(home.matches("<article").count(), 1, "a preview saves nothing");
 
@@ -367,10 +376,15 @@ on_both_backends! {
         let (status, page) = app.get_page(&post.permalink()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Some <em>bold</em> words.") && page.contains(">Neck</a>"));
-        assert!(app.get(&edit_path).await.text().await.unwrap().contains("Post saved."));
+        assert!(app.get(&edit_path).await.text().await.unwrap().contains(&format!(r#"<p>Post published. <a href="{}">View post</a></p>"#, post.permalink())));
 
         let renamed = app.admin_post(&format!("/admin/posts/{id}/edit"), &[("title", "Hello again"), ("slug", "hello-again"), ("body", "Some *bold* words."), ("status", "published"), ("allow_comments", "1"), ("published_at", "2024-03-14T10:00"), ("intent", "save")]).await;
         assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+        assert!(location(&renamed).ends_with("done=post_updated&n=1"));
+        let draft = app.admin_post("/admin/posts/new", &[("title", "Later"), ("body", "Soon."), ("status", "draft"), ("intent", "save")]).await;
+        assert!(app.get(&location(&draft)).await.text().await.unwrap().contains("<p>Draft saved.</p>"), "a draft has no post to view");
+        let scheduled = app.admin_post("/admin/posts/new", &[("title", "Future"), ("body", "Soon."), ("status", "published"), ("published_at", "2099-01-01T10:00"), ("intent", "save")]).await;
+        assert!(location(&scheduled).ends_with("done=post_scheduled&n=1"));
         assert_eq!(app.redirect_target(&post.permalink()).await, "/2024/03/14/hello-again/");
         assert_eq!(app.get_page("/2024/03/14/hello-again/").await.0, StatusCode::OK);
         let (_, uncategorized) = app.get_page("/category/uncategorized/").await;

@@ -535,7 +535,7 @@ async fn an_editor_writes_and_publishes_a_post_that_appears_on_the_home_page() {
         .text()
         .await
         .unwrap();
-    assert_eq!(notice, "Post saved.");
+    assert_eq!(notice, "Post published. View post");
 
     client.goto(&app.url("/")).await.unwrap();
     let title = client
@@ -654,7 +654,7 @@ async fn an_editor_uploads_a_picture_and_readers_get_a_size_that_fits() {
         .unwrap();
     // The editor already shows the upload's notice: wait for the next one.
     let saved = notice_after(client, &notice).await;
-    assert!(saved.starts_with("Post saved."), "{saved}");
+    assert!(saved.starts_with("Post published. View post"), "{saved}");
 
     let post =
         ferropress::models::post::find_public_post_by_slug(&mut app.conn(), "our-new-clinic")
@@ -826,7 +826,7 @@ async fn the_queue_works_from_the_keyboard_with_undo() {
         .await
         .unwrap();
     let notice = notice_after(client, &notice).await;
-    assert_eq!(notice, "Reply published.");
+    assert_eq!(notice, "Reply published. View reply");
     assert_eq!(
         status_of("Second question?"),
         CommentStatus::Approved,

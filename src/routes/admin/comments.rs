@@ -19,7 +19,8 @@ use crate::error::PageError;
 use crate::mail::notify::comment_approved;
 use crate::models::comment::{
     comment_revisions, count_spam_and_trash, edit_comment, find_comment, list_admin_comments,
-    reply_as_staff, set_comment_status, Comment, CommentEdit, CommentQuery, QueueOrder,
+    reply_as_staff, set_comment_status, where_comments_are, Comment, CommentEdit, CommentQuery,
+    QueueOrder,
 };
 use crate::moderate::moderate;
 use crate::render::comment::render_comment;
@@ -69,6 +70,8 @@ struct Row {
     post_title: String,
     permalink: String,
     date: String,
+    /// What a reply answers: its author and where it is.
+    in_reply_to: Option<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +86,8 @@ pub struct ListQuery {
     done: Option<String>,
     n: Option<usize>,
     undo: Option<String>,
+    /// The reply just published, linked from the notice.
+    reply: Option<i64>,
 }
 
 /// Which part of the queue a page lists: a tab, a search, an order, a
@@ -163,14 +168,30 @@ pub async fn list(
         digest: listing.digest,
         limit: PAGE_SIZE,
     };
-    let ((rows, has_more), counts) = state
+    let paging = state.site().discussion.paging();
+    let reply = query.reply;
+    let ((rows, has_more), counts, linked) = state
         .db(move |conn| {
-            Ok((
-                list_admin_comments(conn, &comment_query)?,
-                count_spam_and_trash(conn)?,
-            ))
+            let listed = list_admin_comments(conn, &comment_query)?;
+            let mut ids: Vec<i64> = listed
+                .0
+                .iter()
+                .filter_map(|row| row.comment.parent_id)
+                .chain(reply)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let linked = where_comments_are(conn, &ids, paging)?;
+            Ok((listed, count_spam_and_trash(conn)?, linked))
         })
         .await?;
+    let link_to = |id: Option<i64>| {
+        let id = id?;
+        linked
+            .iter()
+            .find(|(found, _, _)| *found == id)
+            .map(|(_, name, path)| (name.clone(), path.clone()))
+    };
     let (spam_count, trash_count) = counts;
     let title = if listing.search.is_empty() {
         "Comments".to_owned()
@@ -196,10 +217,13 @@ pub async fn list(
                 ),
             )
         });
-    let layout = AdminLayout::new(&state, &staff, &title, "Comments")
+    let mut layout = AdminLayout::new(&state, &staff, &title, "Comments")
         .await?
         .with_notice(notice)
         .with_undo(undo);
+    if let Some((_, path)) = link_to(query.reply) {
+        layout = layout.with_notice_link("View reply", path);
+    }
     let count = |status: Option<CommentStatus>| match status? {
         CommentStatus::Pending => Some(layout.pending),
         CommentStatus::Spam => Some(spam_count),
@@ -256,6 +280,7 @@ pub async fn list(
             post_title: row.post_title,
             permalink: permalink_path(row.post_published_at, &row.post_slug),
             date: state.site().clock.date_at_time(row.comment.created_at),
+            in_reply_to: link_to(row.comment.parent_id),
         })
         .collect();
     admin_page(&CommentsPage {
@@ -439,19 +464,20 @@ pub async fn reply(
     let parent_id = comment.id;
     let context = crate::mail::MailContext::acting(&state, &staff.user.email);
     let parent_was_approved = comment.status == CommentStatus::Approved;
-    state
+    let reply_id = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let reply = reply_as_staff(conn, parent_id, &user, &text)?;
                 if !parent_was_approved {
                     comment_approved(conn, &context, parent_id)?;
                 }
-                comment_approved(conn, &context, reply.id)
+                comment_approved(conn, &context, reply.id)?;
+                Ok(reply.id)
             })
         })
         .await?;
     Ok(see_other(&with_notice(
-        "/admin/comments",
+        &format!("/admin/comments?reply={reply_id}"),
         Notice::Replied,
         1,
     )))

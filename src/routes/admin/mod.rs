@@ -351,6 +351,8 @@ pub struct AdminLayout {
     pub can_see_outbox: bool,
     /// Comments waiting in the queue (the menu's badge).
     pub pending: i64,
+    /// A link after the notice: ("View post", its address).
+    pub notice_link: Option<(String, String)>,
 }
 
 const MENU: [(&str, &str, Area); 11] = [
@@ -426,11 +428,20 @@ impl AdminLayout {
             mail_banner,
             can_see_outbox: staff.can(Area::Outbox),
             pending,
+            notice_link: None,
         })
     }
 
     pub fn with_notice(mut self, notice: Option<String>) -> AdminLayout {
         self.notice = notice;
+        self
+    }
+
+    /// A link after the notice, when there is a notice.
+    pub fn with_notice_link(mut self, label: &str, href: String) -> AdminLayout {
+        if self.notice.is_some() {
+            self.notice_link = Some((label.to_owned(), href));
+        }
         self
     }
 
@@ -441,6 +452,26 @@ impl AdminLayout {
         }
         self
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/refused.html")]
+struct RefusedPage {
+    layout: AdminLayout,
+    message: &'static str,
+}
+
+/// A refusal (403 and the like) inside the panel, with its menu and a way
+/// back; `None` if the frame cannot be drawn (the themed page is used).
+pub async fn refusal_html(
+    state: &AppState,
+    staff: &Staff,
+    status: actix_web::http::StatusCode,
+    error: Option<&PageError>,
+) -> Option<String> {
+    let (heading, message) = crate::error::wording(status, error);
+    let layout = AdminLayout::new(state, staff, heading, "").await.ok()?;
+    RefusedPage { layout, message }.render().ok()
 }
 
 /// An admin page: never cached, anywhere.
@@ -506,6 +537,12 @@ pub enum Notice {
     Replied,
     Edited,
     PostSaved,
+    /// A post made public by this save ("View post" follows).
+    PostPublished,
+    /// A public post saved again.
+    PostUpdated,
+    PostScheduled,
+    DraftSaved,
     PostTrashed,
     PostRestored,
     CategoryAdded,
@@ -536,10 +573,14 @@ pub enum Notice {
 
 impl Notice {
     /// The notices that are not moderation actions.
-    const OTHERS: [Notice; 23] = [
+    const OTHERS: [Notice; 27] = [
         Notice::Replied,
         Notice::Edited,
         Notice::PostSaved,
+        Notice::PostPublished,
+        Notice::PostUpdated,
+        Notice::PostScheduled,
+        Notice::DraftSaved,
         Notice::PostTrashed,
         Notice::PostRestored,
         Notice::CategoryAdded,
@@ -568,6 +609,10 @@ impl Notice {
             Notice::Replied => "replied",
             Notice::Edited => "edited",
             Notice::PostSaved => "post_saved",
+            Notice::PostPublished => "post_published",
+            Notice::PostUpdated => "post_updated",
+            Notice::PostScheduled => "post_scheduled",
+            Notice::DraftSaved => "draft_saved",
             Notice::PostTrashed => "post_trashed",
             Notice::PostRestored => "post_restored",
             Notice::CategoryAdded => "category_added",
@@ -614,6 +659,10 @@ impl Notice {
             Notice::Replied => "Reply published.".to_owned(),
             Notice::Edited => "Comment updated.".to_owned(),
             Notice::PostSaved => "Post saved.".to_owned(),
+            Notice::PostPublished => "Post published.".to_owned(),
+            Notice::PostUpdated => "Post updated.".to_owned(),
+            Notice::PostScheduled => "Post scheduled.".to_owned(),
+            Notice::DraftSaved => "Draft saved.".to_owned(),
             Notice::PostTrashed => "Post moved to the Trash.".to_owned(),
             Notice::PostRestored => "Post restored from the Trash.".to_owned(),
             Notice::CategoryAdded => "Category added.".to_owned(),

@@ -160,6 +160,8 @@ struct EditorPage {
     drop_script: &'static str,
     /// The site's timezone, in which the publish date is typed.
     timezone: &'static str,
+    /// The publish date as readers will see it, for the preview.
+    preview_date: String,
 }
 
 impl EditorPage {
@@ -198,18 +200,24 @@ async fn editor(
         preview,
         notice,
     } = content;
-    let layout = AdminLayout::new(state, staff, title, "Posts")
+    let permalink = post
+        .filter(|post| post.is_public(now()))
+        .map(Post::permalink);
+    let values_published_at = values.published_at.clone();
+    let mut layout = AdminLayout::new(state, staff, title, "Posts")
         .await?
         .with_notice(notice);
+    if let Some(permalink) = &permalink {
+        // "Post published. View post", as WordPress says it.
+        layout = layout.with_notice_link("View post", permalink.clone());
+    }
     let page = EditorPage {
         layout,
         action: match post {
             Some(post) => format!("/admin/posts/{}/edit", post.id),
             None => "/admin/posts/new".to_owned(),
         },
-        permalink: post
-            .filter(|post| post.is_public(now()))
-            .map(Post::permalink),
+        permalink,
         values,
         categories,
         errors,
@@ -217,6 +225,10 @@ async fn editor(
         library,
         drop_script: crate::render::assets::PICTURE_DROP_SCRIPT.path.as_str(),
         timezone: state.site().clock.timezone.name(),
+        preview_date: {
+            let clock = &state.site().clock;
+            clock.date(clock.parse_input(&values_published_at).unwrap_or_else(now))
+        },
     };
     admin_page_with_status(&page, status)
 }
@@ -537,11 +549,26 @@ pub async fn create(
     new_post.author_id = Some(staff.user.id);
     let post = state.db(move |conn| create_post(conn, &new_post)).await?;
     tracing::info!(post_id = post.id, "post created");
+    let notice = saved_notice(false, post.status, post.published_at);
     Ok(see_other(&with_notice(
         &format!("/admin/posts/{}/edit", post.id),
-        Notice::PostSaved,
+        notice,
         1,
     )))
+}
+
+/// What WordPress says after a save: "Post published." (with "View post"),
+/// "Post updated.", "Post scheduled.", "Draft saved.".
+fn saved_notice(was_public: bool, status: PostStatus, published_at: i64) -> Notice {
+    if status.is_published() && published_at > now() {
+        Notice::PostScheduled
+    } else if status.is_published() && was_public {
+        Notice::PostUpdated
+    } else if status.is_published() {
+        Notice::PostPublished
+    } else {
+        Notice::DraftSaved
+    }
 }
 
 pub async fn update(
@@ -561,10 +588,11 @@ pub async fn update(
         }
         Submission::Save(edited) => edited,
     };
+    let notice = saved_notice(post.is_public(now()), edited.status, edited.published_at);
     state.db(move |conn| update_post(conn, id, &edited)).await?;
     Ok(see_other(&with_notice(
         &format!("/admin/posts/{id}/edit"),
-        Notice::PostSaved,
+        notice,
         1,
     )))
 }
