@@ -156,12 +156,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
             .filter(posts::slug.eq(slug.as_str()))
             .select(Post::as_select())
             .first(conn)?;
-        crate::models::search::index_post(
-            conn,
-            post.id,
-            &post.title,
-            &plain_text(&post.body_html),
-        )?;
+        crate::models::search::index_post(conn, post.id, &post.title, &searchable_text(&post))?;
         record_media_uses(conn, post.id, &post.body_html)?;
         let mut category_ids = new_post.category_ids.clone();
         if category_ids.is_empty() {
@@ -482,12 +477,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             .find(post_id)
             .select(Post::as_select())
             .first(conn)?;
-        crate::models::search::index_post(
-            conn,
-            post_id,
-            &after.title,
-            &plain_text(&after.body_html),
-        )?;
+        crate::models::search::index_post(conn, post_id, &after.title, &searchable_text(&after))?;
         record_media_uses(conn, post_id, &after.body_html)?;
         if before.permalink() != after.permalink() {
             crate::models::redirect::record_redirect(conn, &before.permalink(), post_id)?;
@@ -706,7 +696,7 @@ pub fn insert_imported_post(
     if imported.post_type == PostType::Post {
         replace_categories(conn, post.id, &imported.category_ids)?;
     }
-    crate::models::search::index_post(conn, post.id, &post.title, &plain_text(&post.body_html))?;
+    crate::models::search::index_post(conn, post.id, &post.title, &searchable_text(&post))?;
     record_media_uses(conn, post.id, &post.body_html)?;
     Ok(post)
 }
@@ -995,4 +985,15 @@ pub fn count_by_author(conn: &mut AnyConnection, author_id: i64) -> QueryResult<
         .filter(posts::author_id.eq(author_id))
         .count()
         .get_result(conn)
+}
+
+/// What search reads of a post besides its title: its text, and the
+/// excerpt its author wrote.
+fn searchable_text(post: &Post) -> String {
+    let text = plain_text(&post.body_html);
+    if post.excerpt.trim().is_empty() {
+        text
+    } else {
+        format!("{text}\n{}", post.excerpt)
+    }
 }

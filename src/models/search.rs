@@ -46,10 +46,10 @@ pub fn index_post(
     Ok(())
 }
 
-/// An FTS5 query that matches every word typed, with no FTS5 syntax
-/// left for a reader to inject: each word is quoted.
-pub fn fts5_query(typed: &str) -> Option<String> {
-    let words: Vec<String> = typed
+/// The words typed, as letters and digits only (at most 16): nothing of a
+/// query language is left for a reader to inject.
+fn typed_words(typed: &str) -> Vec<String> {
+    typed
         .split_whitespace()
         .map(|word| {
             word.chars()
@@ -58,25 +58,61 @@ pub fn fts5_query(typed: &str) -> Option<String> {
         })
         .filter(|word| !word.is_empty())
         .take(16)
-        .map(|word| format!("\"{word}\""))
+        .collect()
+}
+
+/// An FTS5 query that matches every word typed, each as a word prefix
+/// (`lamin` finds "laminectomy"): each word is quoted, then starred.
+pub fn fts5_query(typed: &str) -> Option<String> {
+    let words: Vec<String> = typed_words(typed)
+        .into_iter()
+        .map(|word| format!("\"{word}\"*"))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// Ids of published posts matching `typed`, best first (a title match
-/// outranks a body match), one page at a time, and whether more follow.
+/// The same for PostgreSQL's `to_tsquery`: every word, each a prefix.
+pub fn tsquery(typed: &str) -> Option<String> {
+    let words: Vec<String> = typed_words(typed)
+        .into_iter()
+        .map(|word| format!("{word}:*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" & "))
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    found: i64,
+}
+
+/// What a search found: one page of post ids, best first, whether more
+/// follow, and how many posts match in all.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub ids: Vec<i64>,
+    pub has_more: bool,
+    pub total: i64,
+}
+
+/// Published posts matching every word `typed` (as prefixes), best first
+/// (a title match outranks a body match), one page at a time.
 pub fn search_published(
     conn: &mut AnyConnection,
     typed: &str,
     page: i64,
     per_page: i64,
-) -> QueryResult<(Vec<i64>, bool)> {
+) -> QueryResult<Found> {
     let offset = (page.max(1) - 1) * per_page;
     let at = now();
+    let total = count_published(conn, typed, at)?;
+    if total == 0 {
+        return Ok(Found::default());
+    }
     let hits: Vec<Hit> = match conn {
         AnyConnection::Sqlite(conn) => {
             let Some(query) = fts5_query(typed) else {
-                return Ok((Vec::new(), false));
+                return Ok(Found::default());
             };
             diesel::sql_query(
                 // The FTS5 hits first (materialised), then the posts: probing
@@ -94,15 +130,15 @@ pub fn search_published(
             .load(conn)?
         }
         AnyConnection::Postgresql(conn) => {
-            if typed.trim().is_empty() {
-                return Ok((Vec::new(), false));
-            }
+            let Some(query) = tsquery(typed) else {
+                return Ok(Found::default());
+            };
             diesel::sql_query(
-                "SELECT id FROM posts, websearch_to_tsquery('english', $1) AS query \
+                "SELECT id FROM posts, to_tsquery('english', $1) AS query \
                  WHERE search_vector @@ query AND status = 'published' AND post_type = 'post' AND published_at <= $2 \
                  ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT $3 OFFSET $4",
             )
-            .bind::<Text, _>(typed)
+            .bind::<Text, _>(query)
             .bind::<BigInt, _>(at)
             .bind::<BigInt, _>(per_page + 1)
             .bind::<BigInt, _>(offset)
@@ -112,23 +148,69 @@ pub fn search_published(
     let mut ids: Vec<i64> = hits.into_iter().map(|hit| hit.id).collect();
     let has_more = ids.len() as i64 > per_page;
     ids.truncate(per_page as usize);
-    Ok((ids, has_more))
+    Ok(Found {
+        ids,
+        has_more,
+        total,
+    })
+}
+
+/// How many published posts match, for "N results".
+fn count_published(conn: &mut AnyConnection, typed: &str, at: i64) -> QueryResult<i64> {
+    let counted: Count = match conn {
+        AnyConnection::Sqlite(conn) => {
+            let Some(query) = fts5_query(typed) else {
+                return Ok(0);
+            };
+            diesel::sql_query(
+                "WITH hits AS MATERIALIZED (SELECT rowid AS id FROM posts_search WHERE posts_search MATCH ?) \
+                 SELECT count(*) AS found FROM hits JOIN posts ON posts.id = hits.id \
+                 WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ?",
+            )
+            .bind::<Text, _>(query)
+            .bind::<BigInt, _>(at)
+            .get_result(conn)?
+        }
+        AnyConnection::Postgresql(conn) => {
+            let Some(query) = tsquery(typed) else {
+                return Ok(0);
+            };
+            diesel::sql_query(
+                "SELECT count(*) AS found FROM posts \
+                 WHERE search_vector @@ to_tsquery('english', $1) AND status = 'published' AND post_type = 'post' AND published_at <= $2",
+            )
+            .bind::<Text, _>(query)
+            .bind::<BigInt, _>(at)
+            .get_result(conn)?
+        }
+    };
+    Ok(counted.found)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fts5_query;
+    use super::{fts5_query, tsquery};
 
     #[test]
     fn typed_text_cannot_use_fts5_syntax() {
         assert_eq!(
             fts5_query("neck pain").as_deref(),
-            Some("\"neck\" \"pain\"")
+            Some("\"neck\"* \"pain\"*")
         );
         assert_eq!(
             fts5_query("\"neck\" OR title:* NEAR(a b)").as_deref(),
-            Some("\"neck\" \"OR\" \"title\" \"NEARa\" \"b\"")
+            Some("\"neck\"* \"OR\"* \"title\"* \"NEARa\"* \"b\"*")
         );
         assert_eq!(fts5_query(" *** "), None);
+    }
+
+    #[test]
+    fn typed_text_cannot_use_tsquery_syntax() {
+        assert_eq!(tsquery("lamin neck").as_deref(), Some("lamin:* & neck:*"));
+        assert_eq!(
+            tsquery("a|b !c (d) 'e' f:*").as_deref(),
+            Some("ab:* & c:* & d:* & e:* & f:*")
+        );
+        assert_eq!(tsquery(" & | "), None);
     }
 }

@@ -111,6 +111,7 @@ on_both_backends! {
         let body_hit = html.find("A note on shoulders").expect("body match found");
         assert!(title_hit < body_hit, "a title hit ranks first");
         assert!(!html.contains("Rhizotomy draft") && !html.contains("Knee injections"));
+        assert!(html.contains(r#"<p class="search-count" role="status">2 results</p>"#), "how many were found");
 
         let (_, knee) = app.get_page("/search?q=knee+steroids").await;
         assert!(knee.contains("Knee injections explained") && !knee.contains("A note on shoulders"), "every word must match");
@@ -141,6 +142,24 @@ on_both_backends! {
         assert!(first.contains("href=\"/search?q=spine&#38;page=2\"") || first.contains("href=\"/search?q=spine&amp;page=2\""), "{first}");
         let (_, third) = app.get_page("/search?q=spine&page=3").await;
         assert_eq!(third.matches("<article").count(), 1);
+        assert!(first.contains(">5 results</p>") && third.contains(">5 results</p>"), "the total, on every page");
+    }
+}
+
+on_both_backends! {
+    async fn search_matches_word_prefixes_and_excerpts(app) {
+        app.publish("After a laminectomy", "Rest for two weeks.", 3, &[]);
+        let mut summarised = NewPost::published("Walking again", "Short walks, every day.");
+        summarised.excerpt = "Recovery after spinal fusion surgery.".to_owned();
+        app.create_post(summarised);
+        let (_, prefix) = app.get_page("/search?q=lamin").await;
+        assert!(prefix.contains("After a laminectomy") && prefix.contains(">1 result</p>"), "lamin finds laminectomy");
+        let (_, two) = app.get_page("/search?q=lamin+rest").await;
+        assert!(two.contains("After a laminectomy"), "every word, each a prefix");
+        let (_, excerpt) = app.get_page("/search?q=fusion").await;
+        assert!(excerpt.contains("Walking again"), "the excerpt is searched too");
+        let (_, none) = app.get_page("/search?q=laminz").await;
+        assert!(none.contains("Nothing Found"));
     }
 }
 

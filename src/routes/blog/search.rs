@@ -20,6 +20,8 @@ struct SearchPage {
     layout: Layout,
     query: String,
     posts: Vec<PostSummary>,
+    /// "3 results", said above the list.
+    found: String,
     older: Option<String>,
     newer: Option<String>,
 }
@@ -46,11 +48,11 @@ pub async fn search(
     let per_page = state.site().posts_per_page;
     let lookup = typed.clone();
     let clock = state.site().clock.clone();
-    let (posts, has_more) = state
+    let (posts, has_more, total) = state
         .db(move |conn| {
-            let (ids, has_more) = search_published(conn, &lookup, page, per_page)?;
-            let posts = public_posts_by_ids(conn, &ids)?;
-            Ok((summaries(conn, posts, &clock)?, has_more))
+            let found = search_published(conn, &lookup, page, per_page)?;
+            let posts = public_posts_by_ids(conn, &found.ids)?;
+            Ok((summaries(conn, posts, &clock)?, found.has_more, found.total))
         })
         .await?;
     let base = format!("/search?q={}", percent_encode(&typed));
@@ -76,6 +78,10 @@ pub async fn search(
             layout,
             query: typed,
             posts,
+            found: match total {
+                1 => "1 result".to_owned(),
+                n => format!("{} results", crate::render::text::thousands(n)),
+            },
             older,
             newer,
         }
