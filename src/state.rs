@@ -58,6 +58,35 @@ impl AppState {
         Ok(())
     }
 
+    /// Rereads the sidebar's recent comments alone (comments changed, and
+    /// nothing else): one small indexed read, not the whole settings.
+    async fn reload_recent_comments(&self) -> Result<(), PageError> {
+        let ticket = self.site_reload_ticket();
+        let paging = self.site().discussion.paging();
+        let recent = self
+            .db(move |conn| {
+                crate::models::chrome::recent_comments(conn, crate::models::now(), paging)
+            })
+            .await?;
+        self.adopt_recent_comments(ticket, recent);
+        Ok(())
+    }
+
+    /// The settings as they are, with the sidebar's recent comments `recent`.
+    fn adopt_recent_comments(
+        &self,
+        ticket: u64,
+        recent: Vec<crate::models::chrome::RecentComment>,
+    ) {
+        let mut site = (*self.site()).clone();
+        if site.chrome.recent_comments != recent {
+            let mut chrome = (*site.chrome).clone();
+            chrome.recent_comments = recent;
+            site.chrome = Arc::new(chrome);
+            self.apply_site(ticket, site);
+        }
+    }
+
     /// Numbers a settings read before it starts.
     fn site_reload_ticket(&self) -> u64 {
         self.site_reloads
@@ -97,6 +126,11 @@ impl AppState {
                     if let Err(error) = self.reload_site().await {
                         tracing::warn!(error = %error, "cannot reread the settings");
                     }
+                } else if self.site().widgets.recent_comments {
+                    // Only comments changed: the sidebar's recent ones.
+                    if let Err(error) = self.reload_recent_comments().await {
+                        tracing::warn!(error = %error, "cannot reread the recent comments");
+                    }
                 }
                 self.page_cache
                     .advance(changes.version, &retired_by(&changes));
@@ -118,10 +152,16 @@ impl AppState {
             return;
         };
         if changes.version != known {
+            let ticket = self.site_reload_ticket();
             if changes.everything {
-                let ticket = self.site_reload_ticket();
                 if let Ok(site) = SiteSettings::load(&mut conn) {
                     self.apply_site(ticket, site);
+                }
+            } else {
+                let paging = self.site().discussion.paging();
+                let at = crate::models::now();
+                if let Ok(recent) = crate::models::chrome::recent_comments(&mut conn, at, paging) {
+                    self.adopt_recent_comments(ticket, recent);
                 }
             }
             self.page_cache

@@ -68,6 +68,7 @@ diesel::table! {
         sticky -> Bool,
         featured_media_id -> Nullable<BigInt>,
         thread_count -> BigInt,
+        in_menu -> Bool,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod account_token;
 pub mod action_token;
 pub mod category;
+pub mod chrome;
 pub mod comment;
 pub mod media;
 pub mod post;

@@ -46,6 +46,8 @@ pub struct Post {
     /// Approved comments that start a thread (kept with them: see
     /// `models::comment::threads`).
     pub thread_count: i64,
+    /// A page listed in the site's header menu.
+    pub in_menu: bool,
 }
 
 impl Post {
@@ -845,6 +847,8 @@ pub struct PageInput {
     pub parent_id: Option<i64>,
     pub menu_order: i64,
     pub author_id: Option<i64>,
+    /// Listed in the site's header menu (a top-level page).
+    pub in_menu: bool,
 }
 
 /// Every page (not trashed) for the Pages screen: parents before their
@@ -935,6 +939,7 @@ pub fn save_page(
                         posts::status.eq(input.status),
                         posts::parent_id.eq(parent_id),
                         posts::menu_order.eq(input.menu_order),
+                        posts::in_menu.eq(input.in_menu),
                         posts::updated_at.eq(at),
                     ))
                     .execute(conn)?;
@@ -955,6 +960,7 @@ pub fn save_page(
                         posts::allow_comments.eq(false),
                         posts::parent_id.eq(parent_id),
                         posts::menu_order.eq(input.menu_order),
+                        posts::in_menu.eq(input.in_menu),
                         posts::created_at.eq(at),
                         posts::updated_at.eq(at),
                     ))

@@ -71,12 +71,39 @@ pub struct SiteSettings {
     pub retention: crate::models::retention::RetentionSettings,
     /// The timezone and the date and time formats every shown date uses.
     pub clock: crate::render::clock::SiteClock,
+    /// Which sidebar widgets readers see.
+    pub widgets: WidgetSettings,
+    /// The header menu and the widgets' lists, as of the last change.
+    pub chrome: std::sync::Arc<crate::models::chrome::SiteChrome>,
 }
 
 impl SiteSettings {
     /// The frame of a page titled `page_title` (`None` for the front page).
     pub fn layout(&self, page_title: Option<&str>) -> Layout {
-        Layout::new(&self.title, &self.tagline, page_title)
+        let mut layout = Layout::new(&self.title, &self.tagline, page_title);
+        layout.chrome = self.chrome.clone();
+        layout.widgets = self.widgets;
+        layout
+    }
+}
+
+/// Appearance > Widgets: each on or off (all on, as WordPress's default sidebar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WidgetSettings {
+    pub recent_posts: bool,
+    pub recent_comments: bool,
+    pub archives: bool,
+    pub categories: bool,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> WidgetSettings {
+        WidgetSettings {
+            recent_posts: true,
+            recent_comments: true,
+            archives: true,
+            categories: true,
+        }
     }
 }
 
@@ -148,6 +175,10 @@ pub mod keys {
     pub const TIMEZONE: &str = "timezone_string";
     pub const DATE_FORMAT: &str = "date_format";
     pub const TIME_FORMAT: &str = "time_format";
+    pub const WIDGET_RECENT_POSTS: &str = "widget_recent_posts";
+    pub const WIDGET_RECENT_COMMENTS: &str = "widget_recent_comments";
+    pub const WIDGET_ARCHIVES: &str = "widget_archives";
+    pub const WIDGET_CATEGORIES: &str = "widget_categories";
     pub const NOTIFY_EMAIL: &str = "notify_email";
     pub const NOTIFY_MODERATORS: &str = "notify_moderators";
     pub const NOTIFY_POST_AUTHOR: &str = "notify_post_author";
@@ -218,6 +249,8 @@ impl SiteSettings {
             notifications: NotificationSettings::default(),
             retention: Default::default(),
             clock: Default::default(),
+            widgets: Default::default(),
+            chrome: Default::default(),
         }
     }
 
@@ -276,9 +309,19 @@ impl SiteSettings {
                 }
                 keys::DATE_FORMAT if !value.trim().is_empty() => site.clock.date_format = value,
                 keys::TIME_FORMAT if !value.trim().is_empty() => site.clock.time_format = value,
+                keys::WIDGET_RECENT_POSTS => site.widgets.recent_posts = parse_flag(&value),
+                keys::WIDGET_RECENT_COMMENTS => site.widgets.recent_comments = parse_flag(&value),
+                keys::WIDGET_ARCHIVES => site.widgets.archives = parse_flag(&value),
+                keys::WIDGET_CATEGORIES => site.widgets.categories = parse_flag(&value),
                 _ => {}
             }
         }
+        let paging = site.discussion.paging();
+        site.chrome = std::sync::Arc::new(crate::models::chrome::load(
+            conn,
+            crate::models::now(),
+            paging,
+        )?);
         Ok(site)
     }
 }

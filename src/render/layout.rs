@@ -23,6 +23,9 @@ pub struct Layout {
     pub search_query: String,
     /// `<link rel="alternate">` feeds: (title, path, MIME type).
     pub feeds: Vec<(String, String, &'static str)>,
+    /// The header menu and the sidebar's lists.
+    pub chrome: std::sync::Arc<crate::models::chrome::SiteChrome>,
+    pub widgets: crate::models::setting::WidgetSettings,
 }
 
 impl Layout {
@@ -53,6 +56,8 @@ impl Layout {
                     RSS,
                 ),
             ],
+            chrome: Default::default(),
+            widgets: Default::default(),
         }
     }
 

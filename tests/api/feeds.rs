@@ -107,6 +107,7 @@ on_both_backends! {
 
         let (status, html) = app.get_page("/search?q=rhizotomy").await;
         assert_eq!(status, StatusCode::OK);
+        let html = crate::helpers::main_content(&html);
         let title_hit = html.find("Rhizotomy outcomes").expect("title match found");
         let body_hit = html.find("A note on shoulders").expect("body match found");
         assert!(title_hit < body_hit, "a title hit ranks first");
@@ -114,6 +115,7 @@ on_both_backends! {
         assert!(html.contains(r#"<p class="search-count" role="status">2 results</p>"#), "how many were found");
 
         let (_, knee) = app.get_page("/search?q=knee+steroids").await;
+        let knee = crate::helpers::main_content(&knee);
         assert!(knee.contains("Knee injections explained") && !knee.contains("A note on shoulders"), "every word must match");
         let (_, none) = app.get_page("/search?q=zebra").await;
         assert!(none.contains("Nothing Found"));

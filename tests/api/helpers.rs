@@ -646,3 +646,13 @@ pub fn database_columns(
     }
     tables
 }
+
+/// A reader page's own content (`<main>`), without the header menu and
+/// the sidebar's lists, which name other posts.
+pub fn main_content(html: &str) -> String {
+    html.split("<main id=\"content\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</main>").next())
+        .unwrap_or(html)
+        .to_owned()
+}

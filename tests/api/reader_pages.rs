@@ -67,16 +67,19 @@ on_both_backends! {
             app.publish(&format!("Post number {day}"), "Body.", day, &[]);
         }
         let (_, first) = app.get_page("/").await;
+        let first = crate::helpers::main_content(&first);
         assert!(first.contains("Post number 1") && first.contains("Post number 3") && !first.contains("Post number 4"));
         assert!(first.contains("href=\"/page/2/\">← Older posts"));
         assert!(!first.contains("Newer posts"));
 
         let (status, second) = app.get_page("/page/2/").await;
         assert_eq!(status, StatusCode::OK);
+        let second = crate::helpers::main_content(&second);
         assert!(second.contains("Post number 4") && second.contains("Post number 6"));
         assert!(second.contains("href=\"/page/3/\">← Older posts") && second.contains("href=\"/\">Newer posts"));
 
         let (_, third) = app.get_page("/page/3/").await;
+        let third = crate::helpers::main_content(&third);
         assert!(third.contains("Post number 7") && !third.contains("Older posts"));
         assert!(third.contains("href=\"/page/2/\">Newer posts"));
 
@@ -98,6 +101,7 @@ on_both_backends! {
 
         let (status, html) = app.get_page("/category/neck/").await;
         assert_eq!(status, StatusCode::OK);
+        let html = crate::helpers::main_content(&html);
         assert!(html.contains("Category: <span>Neck</span>") && html.contains("Everything about necks."));
         assert!(html.contains("Neck three") && html.contains("Neck two") && !html.contains("Neck one"));
         assert!(!html.contains("Back only"));
@@ -375,5 +379,59 @@ on_both_backends_configured! {
             .find(|cookie| cookie.starts_with("ferropress_session="))
             .expect("a session cookie");
         assert!(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    }
+}
+
+on_both_backends! {
+    async fn the_theme_has_a_menu_of_pages_and_sidebar_widgets(app) {
+        use ferropress::models::post::{save_page, PageInput};
+        let page = |title: &str, order: i64, parent_id: Option<i64>, in_menu: bool| PageInput {
+            title: title.to_owned(), slug: None, body_markdown: "Words.".to_owned(), status: PostStatus::Published,
+            parent_id, menu_order: order, author_id: None, in_menu,
+        };
+        let about = save_page(&mut app.conn(), None, &page("About", 2, None, true)).unwrap();
+        save_page(&mut app.conn(), None, &page("Contact", 1, None, true)).unwrap();
+        save_page(&mut app.conn(), None, &page("Hidden away", 0, None, false)).unwrap();
+        save_page(&mut app.conn(), None, &page("Our team", 0, Some(about.id), true)).unwrap();
+        let neck = app.create_category("Neck", "");
+        let back = app.create_category("Back", "");
+        let mut march = NewPost::published("March notes", "Body.");
+        march.published_at = MARCH_14_2022;
+        march.category_ids = vec![neck.id];
+        let march = app.create_post(march);
+        let mut april = NewPost::published("April notes", "Body.");
+        april.published_at = MARCH_14_2022 + 31 * 86_400;
+        april.category_ids = vec![neck.id, back.id];
+        app.create_post(april);
+        let mut draft = NewPost::published("Draft notes", "Body.");
+        draft.status = PostStatus::Draft;
+        app.create_post(draft);
+        app.approve_comments_automatically().await;
+        assert_eq!(app.post_comment_as_stranger(&march, &app.comment_fields("Thanks for this.")).await.status(), StatusCode::SEE_OTHER);
+
+        let (_, home) = app.get_page_as_stranger("/").await;
+        let menu = home.split(r#"<nav class="site-menu" aria-label="Menu">"#).nth(1).expect("a menu").split("</nav>").next().unwrap();
+        assert_eq!(menu.matches("<li>").count(), 2, "top-level pages in the menu only: {menu}");
+        assert!(menu.find(r#"href="/contact/">Contact"#).unwrap() < menu.find(r#"href="/about/">About"#).unwrap(), "by Order");
+        let sidebar = home.split(r#"<aside class="sidebar""#).nth(1).unwrap();
+        let recent = sidebar.split("Recent Posts").nth(1).unwrap();
+        assert!(recent.find("April notes").unwrap() < recent.find("March notes").unwrap());
+        assert!(!sidebar.contains("Draft notes"));
+        assert!(sidebar.contains(&format!(r#"<li><bdi>Ann Reader</bdi> on <a href="{}#comment-"#, march.permalink())), "{sidebar}");
+        assert!(!sidebar.contains("ann.reader@example.com"), "a name, never an email");
+        assert!(sidebar.contains(r#"<a href="/2022/04/">April 2022</a>&nbsp;(1)"#) && sidebar.contains(r#"<a href="/2022/03/">March 2022</a>&nbsp;(1)"#));
+        assert!(sidebar.contains(r#"<a href="/category/back/">Back</a>&nbsp;(1)"#) && sidebar.contains(r#"<a href="/category/neck/">Neck</a>&nbsp;(2)"#));
+        let (_, post_page) = app.get_page_as_stranger(&march.permalink()).await;
+        assert!(post_page.contains(r#"<nav class="site-menu""#) && post_page.contains("widget-archives"), "on every reader page");
+
+        // A widget off in Settings, a page out of the menu in its editor.
+        app.log_in_as(Role::Admin).await;
+        let saved = app.admin_post("/admin/settings", &[("site_title", "Site"), ("posts_per_page", "10"), ("link_limit", "2"), ("close_after_days", "0"), ("thread_depth", "5"), ("comments_per_minute", "0"), ("widgets_shown", "1"), ("widget_recent_posts", "1"), ("widget_recent_comments", "1"), ("widget_archives", "1")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let edited = app.admin_post(&format!("/admin/pages/{}/edit", about.id), &[("title", "About"), ("body", "Words."), ("status", "published"), ("menu_order", "2"), ("intent", "save")]).await;
+        assert_eq!(edited.status(), StatusCode::SEE_OTHER);
+        let (_, home) = app.get_page_as_stranger("/").await;
+        assert!(!home.contains("widget-categories") && home.contains("widget-archives"));
+        assert!(!home.contains(r#"href="/about/">About"#) && home.contains(r#"href="/contact/">Contact"#));
     }
 }

@@ -45,6 +45,7 @@ struct PageValues {
     status: String,
     parent_id: Option<i64>,
     menu_order: String,
+    in_menu: bool,
 }
 
 #[derive(Template)]
@@ -101,6 +102,7 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
     let values = PageValues {
         status: PostStatus::Draft.to_string(),
         menu_order: "0".to_owned(),
+        in_menu: true,
         ..PageValues::default()
     };
     editor(
@@ -140,6 +142,7 @@ pub async fn edit_form(
         status: page.status.to_string(),
         parent_id: page.parent_id,
         menu_order: page.menu_order.to_string(),
+        in_menu: page.in_menu,
     };
     editor(
         &state,
@@ -163,6 +166,7 @@ fn values_from(fields: &FieldMap) -> PageValues {
             .and_then(|id| id.parse().ok())
             .filter(|id| *id > 0),
         menu_order: fields.text("menu_order"),
+        in_menu: fields.checked("in_menu"),
     }
 }
 
@@ -188,6 +192,7 @@ fn parse(values: &PageValues, author_id: i64) -> Result<PageInput, FieldErrors> 
         parent_id: values.parent_id,
         menu_order,
         author_id: Some(author_id),
+        in_menu: values.in_menu,
     })
 }
 

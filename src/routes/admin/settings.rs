@@ -49,6 +49,7 @@ struct SettingsValues {
     timezone: String,
     date_format: String,
     time_format: String,
+    widgets: crate::models::setting::WidgetSettings,
     posts_per_page: String,
     hold_all: bool,
     require_previously_approved: bool,
@@ -79,6 +80,7 @@ impl SettingsValues {
             timezone: site.clock.timezone.name().to_owned(),
             date_format: site.clock.date_format.clone(),
             time_format: site.clock.time_format.clone(),
+            widgets: site.widgets,
             posts_per_page: site.posts_per_page.to_string(),
             hold_all: discussion.rules.hold_all,
             require_previously_approved: discussion.rules.require_previously_approved,
@@ -117,6 +119,17 @@ impl SettingsValues {
             time_format: match fields.text("time_format").trim() {
                 "" => current.clock.time_format.clone(),
                 sent => sent.to_owned(),
+            },
+            // Boxes left unticked are not sent: the fieldset says it was.
+            widgets: if fields.checked("widgets_shown") {
+                crate::models::setting::WidgetSettings {
+                    recent_posts: fields.checked("widget_recent_posts"),
+                    recent_comments: fields.checked("widget_recent_comments"),
+                    archives: fields.checked("widget_archives"),
+                    categories: fields.checked("widget_categories"),
+                }
+            } else {
+                current.widgets
             },
             posts_per_page: fields.text("posts_per_page").trim().to_owned(),
             hold_all: fields.checked("hold_all"),
@@ -263,6 +276,13 @@ impl SettingsValues {
             (keys::TIMEZONE, self.timezone.clone()),
             (keys::DATE_FORMAT, self.date_format.clone()),
             (keys::TIME_FORMAT, self.time_format.clone()),
+            (keys::WIDGET_RECENT_POSTS, flag(self.widgets.recent_posts)),
+            (
+                keys::WIDGET_RECENT_COMMENTS,
+                flag(self.widgets.recent_comments),
+            ),
+            (keys::WIDGET_ARCHIVES, flag(self.widgets.archives)),
+            (keys::WIDGET_CATEGORIES, flag(self.widgets.categories)),
             (keys::POSTS_PER_PAGE, self.posts_per_page.clone()),
             (keys::HOLD_ALL, flag(self.hold_all)),
             (

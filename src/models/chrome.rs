@@ -1,0 +1,220 @@
+//! What every reader page shows around its content, as WordPress themes
+//! do: the header menu of the site's pages, and the sidebar's widgets —
+//! recent posts, categories with their counts, archives by month, recent
+//! comments (the commenter's name on the post, never more). Read once per
+//! change of the site's content, not per page.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::schema::{comments, posts};
+use crate::db::AnyConnection;
+use crate::domain::{CommentStatus, PostStatus, PostType};
+use crate::models::post::Post;
+use crate::render::thread::CommentPaging;
+
+/// A link with its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub path: String,
+}
+
+/// "Ann on Neck pain".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentComment {
+    pub author: String,
+    pub post_title: String,
+    pub path: String,
+}
+
+/// The menu and the sidebar's lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteChrome {
+    pub menu: Vec<Link>,
+    pub recent_posts: Vec<Link>,
+    /// Categories with published posts, with how many.
+    pub categories: Vec<(Link, i64)>,
+    /// Months with published posts, newest first, with how many.
+    pub archives: Vec<(Link, i64)>,
+    pub recent_comments: Vec<RecentComment>,
+}
+
+/// Items in each list (WordPress's default).
+const LISTED: i64 = 5;
+/// Pages in the header menu at most.
+const MENU_PAGES: i64 = 20;
+
+/// Everything but the recent comments, which change more often
+/// (`recent_comments` reads them alone).
+pub fn load(conn: &mut AnyConnection, at: i64, paging: CommentPaging) -> QueryResult<SiteChrome> {
+    Ok(SiteChrome {
+        menu: menu(conn)?,
+        recent_posts: recent_posts(conn, at)?,
+        categories: categories(conn, at)?,
+        archives: archives(conn, at)?,
+        recent_comments: recent_comments(conn, at, paging)?,
+    })
+}
+
+fn menu(conn: &mut AnyConnection) -> QueryResult<Vec<Link>> {
+    let pages: Vec<(String, String)> = posts::table
+        .filter(posts::post_type.eq(PostType::Page))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::parent_id.is_null())
+        .filter(posts::in_menu.eq(true))
+        .order((posts::menu_order.asc(), posts::title.asc()))
+        .limit(MENU_PAGES)
+        .select((posts::title, posts::slug))
+        .load(conn)?;
+    Ok(pages
+        .into_iter()
+        .map(|(title, slug)| Link {
+            label: title,
+            path: format!("/{slug}/"),
+        })
+        .collect())
+}
+
+fn recent_posts(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<Link>> {
+    let latest: Vec<Post> = posts::table
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.le(at))
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .limit(LISTED)
+        .select(Post::as_select())
+        .load(conn)?;
+    Ok(latest
+        .iter()
+        .map(|post| Link {
+            label: if post.title.is_empty() {
+                "(no title)".to_owned()
+            } else {
+                post.title.clone()
+            },
+            path: post.permalink(),
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    posts: i64,
+}
+
+fn categories(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> {
+    let statement = "SELECT categories.name AS label, categories.path AS key, count(*) AS posts \
+         FROM categories JOIN post_categories ON post_categories.category_id = categories.id \
+         JOIN posts ON posts.id = post_categories.post_id \
+         WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= {at} \
+         GROUP BY categories.id, categories.name, categories.path ORDER BY categories.name";
+    let rows: Vec<Counted> = match conn {
+        AnyConnection::Sqlite(conn) => diesel::sql_query(statement.replace("{at}", "?"))
+            .bind::<BigInt, _>(at)
+            .load(conn)?,
+        AnyConnection::Postgresql(conn) => diesel::sql_query(statement.replace("{at}", "$1"))
+            .bind::<BigInt, _>(at)
+            .load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                Link {
+                    label: row.label,
+                    path: format!("/category/{}/", row.key),
+                },
+                row.posts,
+            )
+        })
+        .collect())
+}
+
+/// Months (UTC, as post addresses are) with published posts.
+fn archives(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> {
+    let rows: Vec<Counted> = match conn {
+        AnyConnection::Sqlite(conn) => diesel::sql_query(
+            "SELECT '' AS label, strftime('%Y/%m', published_at, 'unixepoch') AS key, count(*) AS posts \
+             FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= ? \
+             GROUP BY key ORDER BY key DESC",
+        )
+        .bind::<BigInt, _>(at)
+        .load(conn)?,
+        AnyConnection::Postgresql(conn) => diesel::sql_query(
+            "SELECT '' AS label, to_char(to_timestamp(published_at) AT TIME ZONE 'UTC', 'YYYY/MM') AS key, count(*) AS posts \
+             FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= $1 \
+             GROUP BY key ORDER BY key DESC",
+        )
+        .bind::<BigInt, _>(at)
+        .load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let (year, month) = row.key.split_once('/')?;
+            let month_name = MONTHS.get(month.parse::<usize>().ok()?.checked_sub(1)?)?;
+            Some((
+                Link {
+                    label: format!("{month_name} {year}"),
+                    path: format!("/{}/", row.key),
+                },
+                row.posts,
+            ))
+        })
+        .collect())
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The newest approved comments on public posts: who, on what, where.
+pub fn recent_comments(
+    conn: &mut AnyConnection,
+    at: i64,
+    paging: CommentPaging,
+) -> QueryResult<Vec<RecentComment>> {
+    let latest: Vec<(i64, String, i64)> = comments::table
+        .filter(comments::status.eq(CommentStatus::Approved))
+        .filter(comments::comment_type.eq("comment"))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .limit(LISTED * 4)
+        .select((comments::id, comments::author_name, comments::post_id))
+        .load(conn)?;
+    let mut recent = Vec::new();
+    for (id, author, post_id) in latest {
+        if recent.len() as i64 == LISTED {
+            break;
+        }
+        let Some(post) = crate::models::post::find_post(conn, post_id)? else {
+            continue;
+        };
+        if !post.is_public(at) {
+            continue;
+        }
+        let path = crate::models::comment::comment_path(conn, &post, id, &[], paging)?;
+        recent.push(RecentComment {
+            author,
+            post_title: post.title,
+            path,
+        });
+    }
+    Ok(recent)
+}
