@@ -955,3 +955,237 @@ async fn every_admin_screen_fits_a_phone_a_laptop_and_a_desktop() {
     assert!(too_wide.is_empty(), "wider than the window: {too_wide:#?}");
     browser.close().await;
 }
+
+/// The `value` of the field `id` as the browser holds it.
+async fn field_value(client: &Client, id: &str) -> String {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Issue 17, items 1–3 as a reader lives them: Preview, "Save my name…",
+/// then Edit within the ten minutes.
+async fn a_reader_previews_is_remembered_and_edits(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.approve_comments_automatically().await;
+    let post = app.publish("A post to discuss", "Tell me.", 1, &[]);
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    client.goto(&app.url(&post.permalink())).await.unwrap();
+    type_into(client, "comment", "A *first* thought.").await;
+    type_into(client, "author", "Ann Reader").await;
+    type_into(client, "email", "ann@example.com").await;
+    click(client, "#preview").await;
+    let preview = client
+        .wait()
+        .for_element(Locator::Css("#comment-preview .comment-content"))
+        .await
+        .expect("the preview is shown");
+    assert_eq!(preview.text().await.unwrap(), "A first thought.");
+    assert_eq!(
+        field_value(client, "comment").await,
+        "A *first* thought.",
+        "the text is kept"
+    );
+    assert!(
+        app.comments_of(&post).is_empty(),
+        "a preview stores nothing"
+    );
+
+    click(client, "#remember").await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    click(client, "#submit").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".comment-own-actions"))
+        .await
+        .expect("the author's own Edit and Delete");
+    let comment = app.comments_of(&post).remove(0);
+    assert_eq!(comment.status, CommentStatus::Approved);
+
+    // The next visit: the form is filled in from their own cookie.
+    client.goto(&app.url(&post.permalink())).await.unwrap();
+    assert_eq!(field_value(client, "author").await, "Ann Reader");
+    assert_eq!(field_value(client, "email").await, "ann@example.com");
+
+    // Edit within the window.
+    click(client, ".comment-own-actions a").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".comment-edit textarea"))
+        .await
+        .unwrap();
+    type_into(client, "comment", "A *better* thought.").await;
+    click(client, ".comment-edit button[type=submit]").await;
+    let text = client
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "#comment-{} .comment-content",
+            comment.id
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, "A better thought.");
+    browser
+        .screenshot(&format!("comment-edited-{backend:?}"))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_reader_previews_is_remembered_and_edits_on_sqlite() {
+    a_reader_previews_is_remembered_and_edits(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
+async fn a_reader_previews_is_remembered_and_edits_on_postgres() {
+    a_reader_previews_is_remembered_and_edits(Backend::Postgres).await;
+}
+
+/// Waits for a mail to `address` with a link to `/admin/account/`.
+async fn account_link(sink: &crate::smtp::SmtpSink, address: &str, count: usize) -> String {
+    let started = Instant::now();
+    loop {
+        let mails = sink.to(address);
+        if mails.len() >= count {
+            return mails[count - 1].link_containing("/admin/account/");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no mail to {address}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Issue 17, item 8 as staff live it: an invitation accepted, then a lost
+/// password found again, all from the mail.
+async fn a_new_user_is_invited_and_later_resets_the_password(backend: Backend) {
+    let Some((app, sink)) = TestApp::spawn_with_mail(backend).await else {
+        return;
+    };
+    app.create_staff("boss@example.com", ferropress::domain::Role::Admin)
+        .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in(&browser, &app, "boss@example.com").await;
+    client.goto(&app.url("/admin/users")).await.unwrap();
+    type_into(client, "email", "newcomer@example.com").await;
+    type_into(client, "name", "New Comer").await;
+    client
+        .find(Locator::Css("#role option[value=editor]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(client, "form.card button[type=submit]").await;
+    let notice = notice_after(client, "").await;
+    assert_eq!(
+        notice,
+        "User added. An invitation to set a password was emailed to them."
+    );
+    click(client, "form[action='/admin/logout'] button").await;
+
+    // The invitation, opened in the browser.
+    let link = account_link(&sink, "newcomer@example.com", 1).await;
+    client.goto(&link).await.unwrap();
+    assert_eq!(
+        client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Set your password"
+    );
+    type_into(client, "password", "my very own secret").await;
+    click(client, "main form button[type=submit]").await;
+    let notice = notice_after(client, "").await;
+    assert_eq!(notice, "Your password is saved; you are logged in.");
+    click(client, "form[action='/admin/logout'] button").await;
+
+    // "Lost your password?" from the login page.
+    client.goto(&app.url("/admin/login")).await.unwrap();
+    click(client, "a[href='/admin/lost-password']").await;
+    client
+        .wait()
+        .for_element(Locator::Css("form[action='/admin/lost-password']"))
+        .await
+        .unwrap();
+    type_into(client, "email", "newcomer@example.com").await;
+    click(client, "main form button[type=submit]").await;
+    let answer = client
+        .wait()
+        .for_element(Locator::Css(".admin-notice[role=status]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        answer.starts_with("If that address belongs to an account here"),
+        "{answer}"
+    );
+    let link = account_link(&sink, "newcomer@example.com", 2).await;
+    client.goto(&link).await.unwrap();
+    type_into(client, "password", "a new secret again").await;
+    click(client, "main form button[type=submit]").await;
+    assert_eq!(
+        notice_after(client, "").await,
+        "Your password is saved; you are logged in."
+    );
+    browser
+        .screenshot(&format!("password-set-{backend:?}"))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_new_user_is_invited_and_later_resets_the_password_on_sqlite() {
+    a_new_user_is_invited_and_later_resets_the_password(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
+async fn a_new_user_is_invited_and_later_resets_the_password_on_postgres() {
+    a_new_user_is_invited_and_later_resets_the_password(Backend::Postgres).await;
+}
