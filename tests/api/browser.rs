@@ -33,6 +33,11 @@ fn find_program(candidates: &[&str]) -> Option<PathBuf> {
 impl Browser {
     /// `None` (skipped) when Chromium or chromedriver is not installed, outside CI.
     pub async fn start() -> Option<Browser> {
+        Browser::start_with(&[]).await
+    }
+
+    /// As `start`, with more Chromium flags (a forced colour scheme…).
+    pub async fn start_with(extra_args: &[&str]) -> Option<Browser> {
         let Some(driver_path) =
             find_program(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
         else {
@@ -68,16 +73,27 @@ impl Browser {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let profile = tempfile::tempdir().expect("profile dir");
+            let mut args: Vec<String> = [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,900",
+            ]
+            .iter()
+            .chain(extra_args)
+            .map(|arg| (*arg).to_owned())
+            .collect();
+            args.push(format!("--user-data-dir={}", profile.path().display()));
             let capabilities = serde_json::json!({
                 "browserName": "chrome",
                 "goog:chromeOptions": {
                     "binary": chromium.to_string_lossy(),
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--window-size=1280,900",
-                        format!("--user-data-dir={}", profile.path().display()),
-                    ],
+                    "args": args,
                 },
             });
             let serde_json::Value::Object(capabilities) = capabilities else {

@@ -127,4 +127,5 @@ mod spam_filter;
 mod tags;
 mod tcp_proxy;
 mod uploads;
+mod validity;
 mod wordpress_move;
