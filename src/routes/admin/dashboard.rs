@@ -11,9 +11,10 @@ use crate::models::comment::{
     comment_times_since, count_with_status, list_admin_comments, CommentQuery,
 };
 use crate::models::now;
-use crate::render::text::datetime;
+use crate::render::clock::{php_date, SiteClock};
 use crate::routes::staff::Staff;
 use crate::state::AppState;
+use chrono::Timelike;
 
 const CHART_DAYS: i64 = 30;
 
@@ -78,9 +79,13 @@ pub struct Bar {
 const PLOT_HEIGHT: usize = 120;
 const BAR_STEP: usize = 20;
 
-/// Counts `times` into `days` daily buckets ending today (UTC) and lays out bars.
-pub fn chart(times: &[i64], today_start: i64, days: i64) -> Chart {
+/// Counts `times` into `days` daily buckets ending today (from
+/// `today_start`, midnight in the site's zone) and lays out bars, each
+/// labelled with its day as the site's owner counts days.
+pub fn chart(times: &[i64], today_start: i64, days: i64, clock: &SiteClock) -> Chart {
     let first_day = today_start - (days - 1) * 86_400;
+    // Noon of each bucket names its day, whatever a DST change does to midnight.
+    let day_label = |start: i64| php_date("M j", &clock.local(start + 43_200));
     let mut counts = vec![0usize; days as usize];
     for time in times {
         let index = (time - first_day).div_euclid(86_400);
@@ -94,7 +99,7 @@ pub fn chart(times: &[i64], today_start: i64, days: i64) -> Chart {
         .enumerate()
         .map(|(index, count)| {
             let height = count * PLOT_HEIGHT / max;
-            let day = datetime(first_day + index as i64 * 86_400).format("%b %-d");
+            let day = day_label(first_day + index as i64 * 86_400);
             let noun = if *count == 1 { "comment" } else { "comments" };
             Bar {
                 x: index * BAR_STEP + 2,
@@ -105,11 +110,7 @@ pub fn chart(times: &[i64], today_start: i64, days: i64) -> Chart {
             }
         })
         .collect();
-    let label = |index: usize| {
-        datetime(first_day + index as i64 * 86_400)
-            .format("%b %-d")
-            .to_string()
-    };
+    let label = |index: usize| day_label(first_day + index as i64 * 86_400);
     let middle = days as usize / 2;
     let labels = vec![
         (0, label(0), "start"),
@@ -138,7 +139,9 @@ pub async fn show(
     staff: Staff,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let today_start = now() - now().rem_euclid(86_400);
+    let clock = state.site().clock.clone();
+    let local_now = clock.local(now());
+    let today_start = now() - i64::from(local_now.num_seconds_from_midnight());
     let since = today_start - (CHART_DAYS - 1) * 86_400;
     let (pending, latest, times, learnt) = state
         .db(move |conn| {
@@ -175,7 +178,7 @@ pub async fn show(
         layout,
         pending,
         latest,
-        chart: chart(&times, today_start, CHART_DAYS),
+        chart: chart(&times, today_start, CHART_DAYS, &clock),
         filter: FilterState::of(learnt),
     })
 }
@@ -194,7 +197,12 @@ mod tests {
             today - 29 * 86_400,
             today - 30 * 86_400,
         ];
-        let chart = chart(&times, today, 30);
+        let chart = chart(&times, today, 30, &SiteClock::default());
+        assert!(
+            chart.bars[29].title.starts_with("Nov 14: "),
+            "{}",
+            chart.bars[29].title
+        );
         assert_eq!(chart.total, 4, "the day before the window is left out");
         assert_eq!(chart.bars[29].title.split(": ").nth(1), Some("2 comments"));
         assert_eq!(chart.bars[28].title.split(": ").nth(1), Some("1 comment"));

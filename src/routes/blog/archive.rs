@@ -259,12 +259,20 @@ impl DateSpan {
         }
     }
 
-    /// "Year: 2023", "Month: March 2023", "Day: March 5, 2023".
-    fn heading(&self) -> (&'static str, String) {
+    /// "Year: 2023", "Month: March 2023", "Day: March 5, 2023" (the day in
+    /// the site's date format).
+    fn heading(&self, clock: &crate::render::clock::SiteClock) -> (&'static str, String) {
         let date =
             NaiveDate::from_ymd_opt(self.year, self.month.unwrap_or(1), self.day.unwrap_or(1));
         match (self.month, self.day, date) {
-            (Some(_), Some(_), Some(date)) => ("Day", date.format("%B %-d, %Y").to_string()),
+            (Some(_), Some(_), Some(date)) => {
+                let noon = date.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+                let day = noon.with_timezone(&chrono_tz::Tz::UTC);
+                (
+                    "Day",
+                    crate::render::clock::php_date(&clock.date_format, &day),
+                )
+            }
             (Some(_), None, Some(date)) => ("Month", date.format("%B %Y").to_string()),
             _ => ("Year", self.year.to_string()),
         }
@@ -273,7 +281,7 @@ impl DateSpan {
 
 async fn dates(state: &AppState, span: DateSpan, page: i64) -> Result<HttpResponse, PageError> {
     let (from, until) = span.range().ok_or(PageError::NotFound)?;
-    let (kind, name) = span.heading();
+    let (kind, name) = span.heading(&state.site().clock);
     let archive = Archive {
         kind,
         name,
@@ -362,12 +370,18 @@ mod tests {
     fn date_archives_span_their_year_month_or_day() {
         let day = DateSpan::parse("2023", Some("03"), Some("05")).unwrap();
         assert_eq!(day.range(), Some((1_677_974_400, 1_678_060_800)));
-        assert_eq!(day.heading(), ("Day", "March 5, 2023".to_owned()));
+        let clock = crate::render::clock::SiteClock::default();
+        assert_eq!(day.heading(&clock), ("Day", "March 5, 2023".to_owned()));
+        let dotted = crate::render::clock::SiteClock {
+            date_format: "j.n.Y".to_owned(),
+            ..clock.clone()
+        };
+        assert_eq!(day.heading(&dotted), ("Day", "5.3.2023".to_owned()));
         let month = DateSpan::parse("2023", Some("12"), None).unwrap();
         assert_eq!(month.range(), Some((1_701_388_800, 1_704_067_200)));
         assert_eq!(month.base(), "/2023/12/");
         assert_eq!(
-            DateSpan::parse("2023", None, None).unwrap().heading(),
+            DateSpan::parse("2023", None, None).unwrap().heading(&clock),
             ("Year", "2023".to_owned())
         );
         assert_eq!(DateSpan::parse("2023", Some("02"), Some("30")), None);
