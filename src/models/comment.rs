@@ -16,7 +16,7 @@ use crate::render::thread::{comment_page_path, CommentPaging};
 mod threads;
 pub use threads::recount_all_posts;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = comments)]
 pub struct Comment {
     pub id: i64,
@@ -248,6 +248,86 @@ pub fn comments_for_post_page(
         );
     }
     query.load(conn)
+}
+
+/// The comments a post page shows: all of them (`pages: None`: the page
+/// works out its own layout), or the threads of one comment page only and
+/// how many pages there are.
+pub struct PageComments {
+    pub comments: Vec<Comment>,
+    pub pages: Option<usize>,
+}
+
+/// What page `page` of a post shows. A post whose approved threads need
+/// more than one page has only that page's threads read — the threads
+/// started `(page - 1) × per_page` threads in (an index walk over thread
+/// starts), and their replies (down the parent index) — never the whole
+/// discussion. A visitor who also sees their own held comments gets the
+/// whole list laid out around them (they are few, and rare).
+pub fn comments_for_page(
+    conn: &mut AnyConnection,
+    post: &crate::models::post::Post,
+    own_held_ids: &[i64],
+    page: usize,
+    paging: CommentPaging,
+) -> QueryResult<PageComments> {
+    if !own_held_ids.is_empty() || fits_one_page(post, 0, paging) {
+        return Ok(PageComments {
+            comments: comments_for_post_page(conn, post.id, own_held_ids)?,
+            pages: None,
+        });
+    }
+    let per_page = paging.per_page as i64;
+    let pages = usize::try_from((post.thread_count + per_page - 1) / per_page)
+        .unwrap_or(1)
+        .max(1);
+    let offset = (page.max(1) as i64 - 1).saturating_mul(per_page);
+    // The page's thread starts (an index walk), then their replies down
+    // the parent index; only then the rows themselves, by primary key.
+    let statement = "WITH RECURSIVE shown(id) AS ( \
+           SELECT id FROM (SELECT id FROM comments WHERE post_id = {post} AND thread_start = {true} \
+             ORDER BY created_at, id LIMIT {limit} OFFSET {offset}) AS starts \
+           UNION ALL \
+           SELECT comments.id FROM shown JOIN comments ON comments.parent_id = shown.id \
+             WHERE comments.status = 'approved' AND comments.thread_start = {false}) \
+         SELECT comments.* FROM shown {join} comments ON comments.id = shown.id \
+         WHERE comments.post_id = {post} \
+         ORDER BY comments.created_at, comments.id";
+    use diesel::sql_types::BigInt;
+    let comments = match conn {
+        AnyConnection::Sqlite(conn) => diesel::sql_query(
+            statement
+                .replace("{post}", "?1")
+                .replace("{limit}", "?2")
+                .replace("{offset}", "?3")
+                .replace("{true}", "1")
+                .replace("{false}", "0")
+                // SQLite: the shown ids drive the join (its planner would
+                // rather scan every comment in time order).
+                .replace("{join}", "CROSS JOIN"),
+        )
+        .bind::<BigInt, _>(post.id)
+        .bind::<BigInt, _>(per_page)
+        .bind::<BigInt, _>(offset)
+        .load(conn)?,
+        AnyConnection::Postgresql(conn) => diesel::sql_query(
+            statement
+                .replace("{post}", "$1")
+                .replace("{limit}", "$2")
+                .replace("{offset}", "$3")
+                .replace("{true}", "TRUE")
+                .replace("{false}", "FALSE")
+                .replace("{join}", "JOIN"),
+        )
+        .bind::<BigInt, _>(post.id)
+        .bind::<BigInt, _>(per_page)
+        .bind::<BigInt, _>(offset)
+        .load(conn)?,
+    };
+    Ok(PageComments {
+        comments,
+        pages: Some(pages),
+    })
 }
 
 /// Whether a post's comments, with `own_held` more and one new one, surely

@@ -9,8 +9,8 @@ use ferropress::db::AnyConnection;
 use ferropress::domain::moderation::Verdict;
 use ferropress::domain::CommentStatus;
 use ferropress::models::comment::{
-    comment_path, create_comment, delete_comment, new_comment_page, recount_approved,
-    set_comment_status, Comment, NewComment,
+    comment_path, comments_for_page, create_comment, delete_comment, new_comment_page,
+    recount_approved, set_comment_status, Comment, NewComment,
 };
 use ferropress::models::post::Post;
 use ferropress::render::thread::{
@@ -187,6 +187,28 @@ fn check(conn: &mut AnyConnection, post_id: i64) -> Result<(), TestCaseError> {
         .filter(|slot| slot.depth == 1)
         .count();
     prop_assert_eq!(post.thread_count, threads as i64, "thread count");
+    // Each page, read on its own, holds exactly what the whole layout puts there.
+    let slots = thread(&everyone, PAGING.max_depth);
+    let pages = thread_pages(&slots, PAGING.per_page);
+    for (index, range) in pages.iter().enumerate() {
+        let expected: Vec<i64> = slots[range.clone()]
+            .iter()
+            .map(|slot| everyone[slot.index].0)
+            .collect();
+        let read = comments_for_page(conn, &post, &[], index + 1, PAGING).unwrap();
+        let ids: Vec<i64> = read.comments.iter().map(|c| c.id).collect();
+        let mut sorted_expected = expected.clone();
+        sorted_expected.sort_unstable_by_key(|id| everyone.iter().position(|(pair, _)| pair == id));
+        prop_assert_eq!(ids, sorted_expected, "page {} read alone", index + 1);
+        if let Some(count) = read.pages {
+            prop_assert_eq!(count, pages.len().max(1), "pages");
+        }
+    }
+    let beyond = comments_for_page(conn, &post, &[], pages.len() + 1, PAGING).unwrap();
+    prop_assert!(
+        beyond.pages.is_none() || beyond.comments.is_empty(),
+        "no page beyond the last"
+    );
     // Everyone, and a visitor whose own held comments are every other held one.
     let own_held: Vec<i64> = all
         .iter()

@@ -10,7 +10,7 @@ use super::moved_permanently;
 use crate::domain::{CommentStatus, Permalink};
 use crate::error::PageError;
 use crate::models::category::Category;
-use crate::models::comment::{comments_for_post_page, Comment};
+use crate::models::comment::{comments_for_page, Comment};
 use crate::models::media::{find_media, Media};
 use crate::models::post::{categories_of_posts, find_post_at, Post, PostAt};
 use crate::models::setting::DiscussionSettings;
@@ -22,7 +22,7 @@ use crate::render::text::{comment_count_label, iso_date};
 use crate::render::thread::comment_page_path;
 use crate::render::wordpress::LibraryImage;
 use crate::routes::comments::held::held_comment_ids;
-use crate::routes::comments::view::{thread_page, CommentForm, CommentItem};
+use crate::routes::comments::view::{thread_page, CommentForm, CommentItem, PageOfThread};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -58,6 +58,9 @@ pub struct PostPageData {
     pub featured: Option<Media>,
     /// Approved comments, and the visitor's own held ones.
     pub comments: Vec<Comment>,
+    /// How many comment pages there are, when `comments` holds one page's
+    /// threads only (`None`: all of them).
+    pub comment_pages: Option<usize>,
 }
 
 impl PostPageData {
@@ -75,14 +78,16 @@ pub enum PostLookup {
     Moved(String),
 }
 
-/// The post at a permalink, with the comments `held_ids` lets this visitor
-/// see: everything its page shows.
+/// The post at a permalink, with the comments of comment page `page` that
+/// `held_ids` lets this visitor see: everything its page shows.
 pub async fn load_post_page(
     state: &AppState,
     permalink: &Permalink,
     held_ids: Vec<i64>,
+    page: usize,
 ) -> Result<PostLookup, PageError> {
     let permalink = permalink.clone();
+    let paging = state.site().discussion.paging();
     let found = state
         .db(move |conn| {
             let post = match find_post_at(conn, &permalink)? {
@@ -97,7 +102,7 @@ pub async fn load_post_page(
             let categories = categories_of_posts(conn, &[post.id])?
                 .remove(&post.id)
                 .unwrap_or_default();
-            let comments = comments_for_post_page(conn, post.id, &held_ids)?;
+            let shown = comments_for_page(conn, &post, &held_ids, page, paging)?;
             let tags = tags_of_posts(conn, &[post.id])?
                 .remove(&post.id)
                 .unwrap_or_default();
@@ -111,7 +116,8 @@ pub async fn load_post_page(
                 categories,
                 tags,
                 featured,
-                comments,
+                comments: shown.comments,
+                comment_pages: shown.pages,
             }))))
         })
         .await?;
@@ -165,7 +171,7 @@ async fn show_post(
     page: usize,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    let data = match load_post_page(&state, permalink, held_ids).await? {
+    let data = match load_post_page(&state, permalink, held_ids, page).await? {
         PostLookup::Found(data) => data,
         PostLookup::Moved(permalink) => {
             let moved = comment_page_path(&permalink, page);
@@ -250,11 +256,14 @@ pub fn render_post_page(
     let mut thread = thread_page(
         &data.comments,
         &state.secret_key,
-        site.discussion.paging(),
-        page,
-        form.open,
-        &permalink,
-        &site.clock,
+        &PageOfThread {
+            paging: site.discussion.paging(),
+            page,
+            replies_open: form.open,
+            permalink: &permalink,
+            clock: &site.clock,
+            known_pages: data.comment_pages,
+        },
     )
     .ok_or(PageError::NotFound)?;
     for item in &mut thread.items {

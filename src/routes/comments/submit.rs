@@ -484,7 +484,7 @@ async fn page_with_form(
     form: CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let data = match load_post_page(state, permalink, held_ids.to_vec()).await? {
+    let data = match load_post_page(state, permalink, held_ids.to_vec(), 1).await? {
         PostLookup::Found(data) => data,
         PostLookup::Moved(_) => return Err(PageError::NotFound),
     };

@@ -53,25 +53,50 @@ pub struct ThreadPage {
     pub path: String,
 }
 
-/// Page `page` of a post's thread, oldest first; reply links only where a
+/// Which page of a post's comments to lay out, and how.
+pub struct PageOfThread<'a> {
+    pub paging: CommentPaging,
+    /// 1-based.
+    pub page: usize,
+    /// Reply links on approved comments (the post takes comments).
+    pub replies_open: bool,
+    pub permalink: &'a str,
+    pub clock: &'a crate::render::clock::SiteClock,
+    /// How many pages there are, when the comments given are that page's
+    /// threads only (`None`: they are all the post's, to be laid out here).
+    pub known_pages: Option<usize>,
+}
+
+/// A page of a post's thread, oldest first; reply links only where a
 /// reply can be made (approved comments on an open post). `None` when the
 /// thread has no such page.
 pub fn thread_page(
     comments: &[Comment],
     secret: &str,
-    paging: CommentPaging,
-    page: usize,
-    replies_open: bool,
-    permalink: &str,
-    clock: &crate::render::clock::SiteClock,
+    wanted: &PageOfThread<'_>,
 ) -> Option<ThreadPage> {
+    let PageOfThread {
+        paging,
+        page,
+        replies_open,
+        permalink,
+        clock,
+        known_pages,
+    } = *wanted;
     let pairs: Vec<(i64, Option<i64>)> = comments
         .iter()
         .map(|comment| (comment.id, comment.parent_id))
         .collect();
     let slots = thread(&pairs, paging.max_depth);
-    let pages = thread_pages(&slots, paging.per_page);
-    let range = pages.get(page.checked_sub(1)?)?.clone();
+    // `comments` holds one page's threads when the count of pages is known.
+    let (range, page_count) = match known_pages {
+        Some(pages) if page >= 1 && page <= pages => (0..slots.len(), pages),
+        Some(_) => return None,
+        None => {
+            let pages = thread_pages(&slots, paging.per_page);
+            (pages.get(page.checked_sub(1)?)?.clone(), pages.len())
+        }
+    };
     let path = comment_page_path(permalink, page);
     let items = slots[range]
         .iter()
@@ -108,7 +133,7 @@ pub fn thread_page(
     Some(ThreadPage {
         items,
         page,
-        pages: pages.len(),
+        pages: page_count,
         path,
     })
 }
