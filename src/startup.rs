@@ -14,7 +14,7 @@ use anyhow::Context;
 use crate::auth::throttle::{FailureThrottle, Throttle};
 use crate::config::Config;
 use crate::db;
-use crate::models::setting::{secret_key, SiteSettings};
+use crate::models::setting::secret_key;
 use crate::models::user::count_users_who_can_log_in;
 use crate::routes;
 use crate::state::AppState;
@@ -54,7 +54,7 @@ impl Application {
         }
         let secret = secret_key(&mut conn, config.secret_key.as_deref())
             .context("cannot read the secret key")?;
-        let site = SiteSettings::load(&mut conn).context("cannot read the settings")?;
+        let site = crate::state::load_site(&mut conn).context("cannot read the settings")?;
         let users = count_users_who_can_log_in(&mut conn).context("cannot count users")?;
         let content_version = crate::models::setting::content_version(&mut conn)
             .context("cannot read the content version")?;

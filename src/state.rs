@@ -53,7 +53,7 @@ impl AppState {
     /// Rereads the site settings after a change.
     pub async fn reload_site(&self) -> Result<(), PageError> {
         let ticket = self.site_reload_ticket();
-        let fresh = self.db(SiteSettings::load).await?;
+        let fresh = self.db(load_site).await?;
         self.apply_site(ticket, fresh);
         Ok(())
     }
@@ -76,7 +76,7 @@ impl AppState {
     fn adopt_recent_comments(
         &self,
         ticket: u64,
-        recent: Vec<crate::models::chrome::RecentComment>,
+        recent: Vec<crate::render::layout::RecentComment>,
     ) {
         let mut site = (*self.site()).clone();
         if site.chrome.recent_comments != recent {
@@ -154,7 +154,7 @@ impl AppState {
         if changes.version != known {
             let ticket = self.site_reload_ticket();
             if changes.everything {
-                if let Ok(site) = SiteSettings::load(&mut conn) {
+                if let Ok(site) = load_site(&mut conn) {
                     self.apply_site(ticket, site);
                 }
             } else {
@@ -256,4 +256,16 @@ fn retired_by(changes: &crate::models::retirement::Changes) -> crate::page_cache
     } else {
         crate::page_cache::Retired::CommentsOf(changes.posts.clone())
     }
+}
+
+/// The settings, with the menu and the sidebar's lists read beside them.
+pub fn load_site(conn: &mut crate::db::AnyConnection) -> diesel::QueryResult<SiteSettings> {
+    let mut site = SiteSettings::load(conn)?;
+    let paging = site.discussion.paging();
+    site.chrome = Arc::new(crate::models::chrome::load(
+        conn,
+        crate::models::now(),
+        paging,
+    )?);
+    Ok(site)
 }

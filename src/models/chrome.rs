@@ -2,7 +2,8 @@
 //! do: the header menu of the site's pages, and the sidebar's widgets —
 //! recent posts, categories with their counts, archives by month, recent
 //! comments (the commenter's name on the post, never more). Read once per
-//! change of the site's content, not per page.
+//! change of the site's content, not per page (`AppState` keeps them with
+//! the settings); what pages show of them is `render::layout::SiteChrome`.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -11,34 +12,8 @@ use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::post::Post;
+use crate::render::layout::{Link, RecentComment, SiteChrome};
 use crate::render::thread::CommentPaging;
-
-/// A link with its words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub label: String,
-    pub path: String,
-}
-
-/// "Ann on Neck pain".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentComment {
-    pub author: String,
-    pub post_title: String,
-    pub path: String,
-}
-
-/// The menu and the sidebar's lists.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SiteChrome {
-    pub menu: Vec<Link>,
-    pub recent_posts: Vec<Link>,
-    /// Categories with published posts, with how many.
-    pub categories: Vec<(Link, i64)>,
-    /// Months with published posts, newest first, with how many.
-    pub archives: Vec<(Link, i64)>,
-    pub recent_comments: Vec<RecentComment>,
-}
 
 /// Items in each list (WordPress's default).
 const LISTED: i64 = 5;

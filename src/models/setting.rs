@@ -73,8 +73,9 @@ pub struct SiteSettings {
     pub clock: crate::render::clock::SiteClock,
     /// Which sidebar widgets readers see.
     pub widgets: WidgetSettings,
-    /// The header menu and the widgets' lists, as of the last change.
-    pub chrome: std::sync::Arc<crate::models::chrome::SiteChrome>,
+    /// The header menu and the widgets' lists, as of the last change
+    /// (read beside the settings by `AppState`: `models::chrome`).
+    pub chrome: std::sync::Arc<crate::render::layout::SiteChrome>,
 }
 
 impl SiteSettings {
@@ -87,25 +88,7 @@ impl SiteSettings {
     }
 }
 
-/// Appearance > Widgets: each on or off (all on, as WordPress's default sidebar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WidgetSettings {
-    pub recent_posts: bool,
-    pub recent_comments: bool,
-    pub archives: bool,
-    pub categories: bool,
-}
-
-impl Default for WidgetSettings {
-    fn default() -> WidgetSettings {
-        WidgetSettings {
-            recent_posts: true,
-            recent_comments: true,
-            archives: true,
-            categories: true,
-        }
-    }
-}
+pub use crate::render::layout::WidgetSettings;
 
 /// Settings > Discussion (SPEC §3), with WordPress's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,12 +299,6 @@ impl SiteSettings {
                 _ => {}
             }
         }
-        let paging = site.discussion.paging();
-        site.chrome = std::sync::Arc::new(crate::models::chrome::load(
-            conn,
-            crate::models::now(),
-            paging,
-        )?);
         Ok(site)
     }
 }

@@ -24,8 +24,8 @@ pub struct Layout {
     /// `<link rel="alternate">` feeds: (title, path, MIME type).
     pub feeds: Vec<(String, String, &'static str)>,
     /// The header menu and the sidebar's lists.
-    pub chrome: std::sync::Arc<crate::models::chrome::SiteChrome>,
-    pub widgets: crate::models::setting::WidgetSettings,
+    pub chrome: std::sync::Arc<SiteChrome>,
+    pub widgets: WidgetSettings,
 }
 
 impl Layout {
@@ -70,6 +70,53 @@ impl Layout {
     pub fn with_canonical(mut self, absolute_url: String) -> Layout {
         self.canonical = Some(absolute_url);
         self
+    }
+}
+
+/// A link with its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub path: String,
+}
+
+/// "Ann on Neck pain".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentComment {
+    pub author: String,
+    pub post_title: String,
+    pub path: String,
+}
+
+/// The menu and the sidebar's lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteChrome {
+    pub menu: Vec<Link>,
+    pub recent_posts: Vec<Link>,
+    /// Categories with published posts, with how many.
+    pub categories: Vec<(Link, i64)>,
+    /// Months with published posts, newest first, with how many.
+    pub archives: Vec<(Link, i64)>,
+    pub recent_comments: Vec<RecentComment>,
+}
+
+/// Appearance > Widgets: each on or off (all on, as WordPress's default sidebar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WidgetSettings {
+    pub recent_posts: bool,
+    pub recent_comments: bool,
+    pub archives: bool,
+    pub categories: bool,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> WidgetSettings {
+        WidgetSettings {
+            recent_posts: true,
+            recent_comments: true,
+            archives: true,
+            categories: true,
+        }
     }
 }
 
