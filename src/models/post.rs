@@ -613,29 +613,6 @@ pub fn public_posts_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult
     Ok(ordered)
 }
 
-/// Every public post's permalink parts and last change, oldest id first,
-/// a page at a time from `after_id` (the sitemap).
-pub fn public_post_stamps(
-    conn: &mut AnyConnection,
-    after_id: i64,
-    limit: i64,
-) -> QueryResult<Vec<(i64, String, i64, i64)>> {
-    posts::table
-        .filter(posts::post_type.eq(PostType::Post))
-        .filter(posts::status.eq(PostStatus::Published))
-        .filter(posts::published_at.le(now()))
-        .filter(posts::id.gt(after_id))
-        .order(posts::id.asc())
-        .limit(limit)
-        .select((
-            posts::id,
-            posts::slug,
-            posts::published_at,
-            posts::updated_at,
-        ))
-        .load(conn)
-}
-
 /// A post or page brought in by an import, as the importer prepared it.
 #[derive(Debug, Clone)]
 pub struct ImportedPost {
@@ -1002,4 +979,37 @@ fn searchable_text(post: &Post) -> String {
     } else {
         format!("{text}\n{}", post.excerpt)
     }
+}
+
+/// One page of public posts' stamps for the sitemaps, in id order:
+/// (id, slug, published at, updated at), `per_page` from `page` (1-based).
+pub fn public_post_stamps_page(
+    conn: &mut AnyConnection,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Vec<(i64, String, i64, i64)>> {
+    posts::table
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.le(now()))
+        .order(posts::id.asc())
+        .limit(per_page)
+        .offset((page.max(1) - 1).saturating_mul(per_page))
+        .select((
+            posts::id,
+            posts::slug,
+            posts::published_at,
+            posts::updated_at,
+        ))
+        .load(conn)
+}
+
+/// How many posts readers can see.
+pub fn count_public_posts(conn: &mut AnyConnection) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::post_type.eq(PostType::Post))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.le(now()))
+        .count()
+        .get_result(conn)
 }

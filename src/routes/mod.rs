@@ -304,6 +304,27 @@ pub fn routes() -> Vec<RouteEntry> {
             get_or_head().to(blog::sitemap::sitemap),
         ),
         get(
+            "/sitemap-posts-{page}.xml",
+            Public,
+            get_or_head().to(blog::sitemap::posts),
+        ),
+        get(
+            "/sitemap-categories-{page}.xml",
+            Public,
+            get_or_head().to(blog::sitemap::categories),
+        ),
+        // WordPress's own names for the same files.
+        get(
+            "/wp-sitemap-posts-post-{page}.xml",
+            Public,
+            get_or_head().to(blog::sitemap::posts),
+        ),
+        get(
+            "/wp-sitemap-taxonomies-category-{page}.xml",
+            Public,
+            get_or_head().to(blog::sitemap::categories),
+        ),
+        get(
             "/{year:\\d{4}}/{month:\\d{2}}/{day:\\d{2}}/{slug}/comment-page-{page:\\d{1,6}}/",
             Public,
             get_or_head().to(blog::post::comment_page),

@@ -173,14 +173,29 @@ on_both_backends! {
         let mut draft = NewPost::published("Unmapped draft", "Body.");
         draft.status = ferropress::domain::PostStatus::Draft;
         let draft = app.create_post(draft);
-        let (status, headers, xml) = body_of(&app, "/sitemap.xml").await;
+        // An index of files, as WordPress's wp-sitemap.xml.
+        let (status, headers, index) = body_of(&app, "/sitemap.xml").await;
         assert_eq!(status, StatusCode::OK);
         assert!(headers["content-type"].to_str().unwrap().starts_with("application/xml"));
+        assert!(index.starts_with("<?xml") && index.contains("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+        assert!(index.contains(&format!("<sitemap><loc>{}</loc></sitemap>", app.url("/sitemap-posts-1.xml"))));
+        assert!(index.contains(&format!("<sitemap><loc>{}</loc></sitemap>", app.url("/sitemap-categories-1.xml"))));
+        assert!(!index.contains("/sitemap-posts-2.xml"));
+        assert_eq!(body_of(&app, "/wp-sitemap.xml").await.2, index);
+        let (_, _, xml) = body_of(&app, "/sitemap-posts-1.xml").await;
         assert!(xml.starts_with("<?xml") && xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+        assert!(xml.contains(&format!("<url><loc>{}</loc></url>", app.url("/"))), "the front page first");
         assert!(xml.contains(&format!("<loc>{}</loc>", app.url(&post.permalink()))));
-        assert!(xml.contains(&format!("<loc>{}</loc>", app.url("/category/neck/"))));
-        assert!(!xml.contains("/category/empty/") && !xml.contains(&draft.slug));
+        assert!(!xml.contains(&draft.slug));
         assert!(xml.contains("<lastmod>"));
+        assert_eq!(body_of(&app, "/wp-sitemap-posts-post-1.xml").await.2, xml, "WordPress's name for it");
+        let (_, _, categories) = body_of(&app, "/sitemap-categories-1.xml").await;
+        assert!(categories.contains(&format!("<loc>{}</loc>", app.url("/category/neck/"))));
+        assert!(!categories.contains("/category/empty/"));
+        assert_eq!(body_of(&app, "/wp-sitemap-taxonomies-category-1.xml").await.2, categories);
+        for missing in ["/sitemap-posts-2.xml", "/sitemap-posts-0.xml", "/sitemap-categories-2.xml", "/sitemap-posts-x.xml"] {
+            assert_eq!(body_of(&app, missing).await.0, StatusCode::NOT_FOUND, "{missing}");
+        }
         let (_, robots) = app.get_page("/robots.txt").await;
         assert!(robots.contains(&format!("Sitemap: {}", app.url("/sitemap.xml"))));
     }

@@ -112,7 +112,7 @@ on_both_backends! {
         assert_eq!(refused.matches(canaries[1]).count(), 1, "only in the email field the reader typed");
 
         let start: Vec<String> = [
-            "/", "/robots.txt", "/sitemap.xml", "/feed/", "/feed/atom/", "/comments/feed/", "/category/neck/feed/",
+            "/", "/robots.txt", "/sitemap.xml", "/sitemap-posts-1.xml", "/sitemap-categories-1.xml", "/feed/", "/feed/atom/", "/comments/feed/", "/category/neck/feed/",
             "/search?q=comment", "/no-such-page/", &format!("{}feed/", post.permalink()),
             &format!("{}?replytocom={parent}", post.permalink()), "/?p=1",
         ]

@@ -364,7 +364,7 @@ on_both_backends_configured! {
         let (_, feed) = app.get_page("/feed/").await;
         assert!(feed.contains(&format!("<link>https://blog.example{}</link>", post.permalink())), "{feed}");
         assert!(!feed.contains("127.0.0.1"), "links from the site URL, not the Host");
-        let (_, sitemap) = app.get_page("/sitemap.xml").await;
+        let (_, sitemap) = app.get_page("/sitemap-posts-1.xml").await;
         assert!(sitemap.contains("<loc>https://blog.example/</loc>") || sitemap.contains("https://blog.example/"));
         let (_, page) = app.get_page(&post.permalink()).await;
         assert!(page.contains(&format!("href=\"https://blog.example{}\"", post.permalink())), "canonical");
