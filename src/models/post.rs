@@ -981,8 +981,9 @@ fn searchable_text(post: &Post) -> String {
     }
 }
 
-/// One page of public posts' stamps for the sitemaps, in id order:
+/// One page of public posts' stamps for the sitemaps, oldest first:
 /// (id, slug, published at, updated at), `per_page` from `page` (1-based).
+/// In the order of the publish-date index, so only the page's rows are read.
 pub fn public_post_stamps_page(
     conn: &mut AnyConnection,
     page: i64,
@@ -992,7 +993,7 @@ pub fn public_post_stamps_page(
         .filter(posts::post_type.eq(PostType::Post))
         .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
-        .order(posts::id.asc())
+        .order((posts::published_at.asc(), posts::id.asc()))
         .limit(per_page)
         .offset((page.max(1) - 1).saturating_mul(per_page))
         .select((

@@ -67,7 +67,7 @@ fn page_number(text: &str) -> Result<i64, PageError> {
         .ok_or(PageError::NotFound)
 }
 
-/// A file of posts, in id order; the first also names the front page.
+/// A file of posts, oldest first; the first also names the front page.
 pub async fn posts(
     state: web::Data<AppState>,
     page: web::Path<String>,
