@@ -157,7 +157,7 @@ impl AppState {
                 if let Ok(site) = load_site(&mut conn) {
                     self.apply_site(ticket, site);
                 }
-            } else {
+            } else if self.site().widgets.recent_comments {
                 let paging = self.site().discussion.paging();
                 let at = crate::models::now();
                 if let Ok(recent) = crate::models::chrome::recent_comments(&mut conn, at, paging) {

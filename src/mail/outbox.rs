@@ -179,7 +179,8 @@ pub fn mark_failed(
 }
 
 /// A row as `/admin/outbox` lists it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
     pub kind: String,
@@ -202,18 +203,7 @@ pub fn list_outbox(
     let mut query = outbox::table
         .order(outbox::id.desc())
         .limit(limit)
-        .select((
-            outbox::id,
-            outbox::kind,
-            outbox::recipient,
-            outbox::subject,
-            outbox::status,
-            outbox::attempts,
-            outbox::last_error,
-            outbox::next_attempt_at,
-            outbox::created_at,
-            outbox::sent_at,
-        ))
+        .select(OutboxRow::as_select())
         .into_boxed();
     if let Some(before_id) = before_id {
         query = query.filter(outbox::id.lt(before_id));
@@ -225,21 +215,7 @@ pub fn list_outbox(
 pub fn find_message(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(OutboxRow, String)>> {
     outbox::table
         .find(id)
-        .select((
-            (
-                outbox::id,
-                outbox::kind,
-                outbox::recipient,
-                outbox::subject,
-                outbox::status,
-                outbox::attempts,
-                outbox::last_error,
-                outbox::next_attempt_at,
-                outbox::created_at,
-                outbox::sent_at,
-            ),
-            outbox::body_text,
-        ))
+        .select((OutboxRow::as_select(), outbox::body_text))
         .first(conn)
         .optional()
 }

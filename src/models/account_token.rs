@@ -57,15 +57,13 @@ impl AccountPurpose {
     }
 }
 
-/// A link's row.
+/// A usable link: unused, unexpired.
 #[derive(Debug, Clone)]
 pub struct AccountToken {
     pub id: String,
     pub user_id: i64,
     pub purpose: AccountPurpose,
     pub new_email: Option<String>,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
 }
 
 /// Where a link stands, in the words its page uses.
@@ -157,8 +155,6 @@ pub fn link_state(
             user_id,
             purpose,
             new_email,
-            expires_at,
-            used_at,
         })
     })
 }

@@ -12,6 +12,7 @@ use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::post::Post;
+use crate::render::clock::MONTHS;
 use crate::render::layout::{Link, RecentComment, SiteChrome};
 use crate::render::thread::CommentPaging;
 
@@ -144,21 +145,6 @@ fn archives(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> 
         })
         .collect())
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// The newest approved comments on public posts: who, on what, where.
 pub fn recent_comments(

@@ -13,6 +13,28 @@ use ferropress::models::post::NewPost;
 
 use crate::helpers::{missing, TestApp};
 
+/// `SCENARIO::sqlite` and `SCENARIO::postgres`: the browser scenario
+/// `SCENARIO` (an `async fn(Backend)` beside it) run on each backend.
+macro_rules! in_chromium_on_both_backends {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario(ferropress::db::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+            )]
+            async fn postgres() {
+                super::$scenario(ferropress::db::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 /// chromedriver, started for one test and killed when dropped.
 pub struct Browser {
     pub client: Client,
@@ -391,7 +413,7 @@ async fn reply_links_move_the_form_under_the_comment_with_javascript() {
 }
 
 /// Logs in through the form, as a person does.
-async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
+pub async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
     let client = &browser.client;
     client.goto(&app.url("/admin/login")).await.unwrap();
     client
@@ -1076,19 +1098,7 @@ async fn a_reader_previews_is_remembered_and_edits(backend: Backend) {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn a_reader_previews_is_remembered_and_edits_on_sqlite() {
-    a_reader_previews_is_remembered_and_edits(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
-)]
-async fn a_reader_previews_is_remembered_and_edits_on_postgres() {
-    a_reader_previews_is_remembered_and_edits(Backend::Postgres).await;
-}
+in_chromium_on_both_backends!(a_reader_previews_is_remembered_and_edits);
 
 /// Waits for a mail to `address` with a link to `/admin/account/`.
 async fn account_link(sink: &crate::smtp::SmtpSink, address: &str, count: usize) -> String {
@@ -1192,16 +1202,4 @@ async fn a_new_user_is_invited_and_later_resets_the_password(backend: Backend) {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn a_new_user_is_invited_and_later_resets_the_password_on_sqlite() {
-    a_new_user_is_invited_and_later_resets_the_password(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
-)]
-async fn a_new_user_is_invited_and_later_resets_the_password_on_postgres() {
-    a_new_user_is_invited_and_later_resets_the_password(Backend::Postgres).await;
-}
+in_chromium_on_both_backends!(a_new_user_is_invited_and_later_resets_the_password);

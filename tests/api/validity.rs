@@ -12,7 +12,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fantoccini::Locator;
 use ferropress::db::Backend;
 use ferropress::domain::{ModerationAction, PostStatus, Role};
 use ferropress::models::post::{save_page, NewPost, PageInput};
@@ -487,33 +486,7 @@ async fn every_page_is_valid_html_and_passes_axe_in_both_schemes_and_widths() {
                     && page.name != "account-link"
                     && !logged_in
                 {
-                    client.goto(&app.url("/admin/login")).await.unwrap();
-                    client
-                        .find(Locator::Id("email"))
-                        .await
-                        .unwrap()
-                        .send_keys("admin@example.com")
-                        .await
-                        .unwrap();
-                    client
-                        .find(Locator::Id("password"))
-                        .await
-                        .unwrap()
-                        .send_keys(STAFF_PASSWORD)
-                        .await
-                        .unwrap();
-                    client
-                        .find(Locator::Css("button[type=submit]"))
-                        .await
-                        .unwrap()
-                        .click()
-                        .await
-                        .unwrap();
-                    client
-                        .wait()
-                        .for_element(Locator::Css(".admin-main h1"))
-                        .await
-                        .unwrap();
+                    crate::browser::log_in(&browser, &app, "admin@example.com").await;
                     logged_in = true;
                 }
                 if page.name == "setup" {

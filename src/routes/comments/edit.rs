@@ -95,6 +95,23 @@ async fn editable(
     }
 }
 
+/// As `editable`, for a form sent back: its token must be the one the
+/// edit page gave for this comment and window.
+async fn sent_by_its_author(
+    request: &HttpRequest,
+    state: &AppState,
+    comment_id: i64,
+    token: &str,
+) -> Result<Result<(Comment, Post, i64), HttpResponse>, PageError> {
+    let found = editable(request, state, comment_id).await?;
+    if let Ok((comment, _, until)) = &found {
+        if !form_token_matches(&state.secret_key, comment.id, *until, token) {
+            return Err(PageError::CsrfRejected);
+        }
+    }
+    Ok(found)
+}
+
 fn edit_page(
     state: &AppState,
     comment: &Comment,
@@ -180,13 +197,11 @@ pub async fn save(
     form: crate::forms::CleanForm<EditForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let (comment, post, until) = match editable(&request, &state, path.into_inner()).await? {
-        Ok(found) => found,
-        Err(refusal) => return Ok(refusal),
-    };
-    if !form_token_matches(&state.secret_key, comment.id, until, &form.token) {
-        return Err(PageError::CsrfRejected);
-    }
+    let (comment, post, until) =
+        match sent_by_its_author(&request, &state, path.into_inner(), &form.token).await? {
+            Ok(found) => found,
+            Err(refusal) => return Ok(refusal),
+        };
     let text = form.comment.trim().replace("\r\n", "\n");
     let error = if text.is_empty() {
         Some("Please type your comment.")
@@ -274,13 +289,11 @@ pub async fn delete(
     form: crate::forms::CleanForm<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let (comment, post, until) = match editable(&request, &state, path.into_inner()).await? {
-        Ok(found) => found,
-        Err(refusal) => return Ok(refusal),
-    };
-    if !form_token_matches(&state.secret_key, comment.id, until, &form.token) {
-        return Err(PageError::CsrfRejected);
-    }
+    let (comment, post, _) =
+        match sent_by_its_author(&request, &state, path.into_inner(), &form.token).await? {
+            Ok(found) => found,
+            Err(refusal) => return Ok(refusal),
+        };
     let id = comment.id;
     state.db(move |conn| trash_own_comment(conn, id)).await?;
     tracing::info!(comment_id = id, "comment deleted by its author");
