@@ -1100,6 +1100,16 @@ async fn a_reader_previews_is_remembered_and_edits(backend: Backend) {
 
 in_chromium_on_both_backends!(a_reader_previews_is_remembered_and_edits);
 
+/// Logs out from the panel and waits for the login page it leads to.
+async fn log_out(client: &Client) {
+    click(client, "form[action='/admin/logout'] button").await;
+    client
+        .wait()
+        .for_element(Locator::Css("form[action='/admin/login']"))
+        .await
+        .expect("logged out");
+}
+
 /// Waits for a mail to `address` with a link to `/admin/account/`.
 async fn account_link(sink: &crate::smtp::SmtpSink, address: &str, count: usize) -> String {
     let started = Instant::now();
@@ -1145,7 +1155,7 @@ async fn a_new_user_is_invited_and_later_resets_the_password(backend: Backend) {
         notice,
         "User added. An invitation to set a password was emailed to them."
     );
-    click(client, "form[action='/admin/logout'] button").await;
+    log_out(client).await;
 
     // The invitation, opened in the browser.
     let link = account_link(&sink, "newcomer@example.com", 1).await;
@@ -1164,7 +1174,7 @@ async fn a_new_user_is_invited_and_later_resets_the_password(backend: Backend) {
     click(client, "main form button[type=submit]").await;
     let notice = notice_after(client, "").await;
     assert_eq!(notice, "Your password is saved; you are logged in.");
-    click(client, "form[action='/admin/logout'] button").await;
+    log_out(client).await;
 
     // "Lost your password?" from the login page.
     client.goto(&app.url("/admin/login")).await.unwrap();

@@ -612,10 +612,11 @@ fn accepted(
     if minutes > 0 {
         // Its author may change or delete it for a while, from this browser
         // (spam too: to its author it looks like any held comment).
+        // The window opens as the comment is stored: the cookie lasts it all.
         response.cookie(crate::routes::comments::own::own_cookie(
             comment.id,
             comment.created_at + minutes * 60,
-            now(),
+            comment.created_at,
             &state.secret_key,
             state.config.is_https(),
         ));
