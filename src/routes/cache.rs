@@ -82,15 +82,19 @@ fn from_cache(
     secret: &str,
 ) -> ServiceResponse<BoxBody> {
     let headers = request.headers();
-    let response = serve(headers, headers.get(header::ACCEPT_ENCODING), page, || {
-        fresh_form_token(secret)
-    });
+    let response = serve(
+        headers,
+        headers.get(header::ACCEPT_ENCODING),
+        page,
+        crate::models::now(),
+        |at| form_token(secret, at),
+    );
     request.into_response(response)
 }
 
-/// The comment form's timing token for a page shown now.
-fn fresh_form_token(secret: &str) -> String {
-    crate::routes::comments::view::form_token(secret, crate::models::now())
+/// The comment form's timing token for a page shown at `at`.
+fn form_token(secret: &str, at: i64) -> String {
+    crate::routes::comments::view::form_token(secret, at)
 }
 
 /// Middleware: answers from the cache, fills it, and after a request that
@@ -198,9 +202,13 @@ pub async fn page_cache(
         .get::<Shows>()
         .map(|shows| shows.0.clone());
     let page = CachedPage::compress(version, head.status(), headers, etag, identity, shows).await;
-    let response = serve(&request_headers, accept_encoding.as_ref(), &page, || {
-        fresh_form_token(&state.secret_key)
-    });
+    let response = serve(
+        &request_headers,
+        accept_encoding.as_ref(),
+        &page,
+        crate::models::now(),
+        |at| form_token(&state.secret_key, at),
+    );
     cache.insert(key, page);
     Ok(ServiceResponse::new(http_request, response))
 }
