@@ -3,6 +3,7 @@
 
 pub mod group_commit;
 pub mod health;
+mod plan_stability;
 pub mod schema;
 pub mod text_enum;
 
@@ -89,10 +90,11 @@ impl ManageConnection for AnyConnectionManager {
 
     fn connect(&self) -> Result<AnyConnection, Self::Error> {
         let connection = match self.url.backend {
-            Backend::Sqlite => AnyConnection::Sqlite(
+            Backend::Sqlite => AnyConnection::Sqlite({
+                plan_stability::enable_for_new_connections();
                 diesel::SqliteConnection::establish(&self.url.target)
-                    .map_err(diesel::r2d2::Error::ConnectionError)?,
-            ),
+                    .map_err(diesel::r2d2::Error::ConnectionError)?
+            }),
             Backend::Postgres => AnyConnection::Postgresql(
                 diesel::PgConnection::establish(&self.url.target)
                     .map_err(diesel::r2d2::Error::ConnectionError)?,

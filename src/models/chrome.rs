@@ -11,6 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
+use crate::models::comment::ApprovedPlace;
 use crate::models::post::Post;
 use crate::render::clock::MONTHS;
 use crate::render::layout::{Link, RecentComment, SiteChrome};
@@ -146,35 +147,84 @@ fn archives(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> 
         .collect())
 }
 
+/// What placing a comment needs of its post.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = posts)]
+struct PostHead {
+    id: i64,
+    post_type: PostType,
+    slug: String,
+    title: String,
+    status: PostStatus,
+    published_at: i64,
+    comment_count: i64,
+    thread_count: i64,
+}
+
+impl PostHead {
+    fn permalink(&self) -> String {
+        crate::models::post::permalink_of(self.post_type, self.published_at, &self.slug)
+    }
+
+    fn is_public(&self, at: i64) -> bool {
+        crate::models::post::is_public_at(self.status, self.published_at, at)
+    }
+}
+
 /// The newest approved comments on public posts: who, on what, where.
 pub fn recent_comments(
     conn: &mut AnyConnection,
     at: i64,
     paging: CommentPaging,
 ) -> QueryResult<Vec<RecentComment>> {
-    let latest: Vec<(i64, String, i64)> = comments::table
+    type Latest = (i64, String, i64, Option<i64>, i64);
+    let latest: Vec<Latest> = comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::comment_type.eq("comment"))
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(LISTED * 4)
-        .select((comments::id, comments::author_name, comments::post_id))
+        .select((
+            comments::id,
+            comments::author_name,
+            comments::post_id,
+            comments::parent_id,
+            comments::created_at,
+        ))
         .load(conn)?;
+    // Their posts' heads only (the bodies are most of a post's row): this
+    // runs after every published comment.
+    let mut post_ids: Vec<i64> = latest.iter().map(|row| row.2).collect();
+    post_ids.sort_unstable();
+    post_ids.dedup();
+    let heads: std::collections::HashMap<i64, PostHead> = posts::table
+        .filter(posts::id.eq_any(&post_ids))
+        .select(PostHead::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|head: PostHead| (head.id, head))
+        .collect();
     let mut recent = Vec::new();
-    for (id, author, post_id) in latest {
+    for (id, author, post_id, parent_id, created_at) in latest {
         if recent.len() as i64 == LISTED {
             break;
         }
-        let Some(post) = crate::models::post::find_post(conn, post_id)? else {
+        let Some(post) = heads.get(&post_id).filter(|post| post.is_public(at)) else {
             continue;
         };
-        if !post.is_public(at) {
-            continue;
-        }
-        let path = crate::models::comment::comment_path(conn, &post, id, &[], paging)?;
+        let permalink = post.permalink();
+        let place = ApprovedPlace {
+            permalink: &permalink,
+            post_id,
+            comment_count: post.comment_count,
+            thread_count: post.thread_count,
+            comment_id: id,
+            parent_id,
+            created_at,
+        };
         recent.push(RecentComment {
             author,
-            post_title: post.title,
-            path,
+            post_title: post.title.clone(),
+            path: crate::models::comment::approved_comment_path(conn, &place, paging)?,
         });
     }
     Ok(recent)

@@ -13,6 +13,7 @@ use crate::models::lower;
 use crate::models::{is_unique_violation, now};
 use crate::render::thread::{comment_page_path, CommentPaging};
 
+mod page_query;
 mod threads;
 pub use threads::recount_all_posts;
 
@@ -281,59 +282,14 @@ pub fn comments_for_page(
     let pages = usize::try_from((post.thread_count + per_page - 1) / per_page)
         .unwrap_or(1)
         .max(1);
-    let offset = (page.max(1) as i64 - 1).saturating_mul(per_page);
-    // The page's thread starts (an index walk), then their replies down
-    // the parent index; only then the rows themselves, by primary key.
-    let statement = "WITH RECURSIVE shown(id) AS ( \
-           SELECT id FROM (SELECT id FROM comments WHERE post_id = {post} AND thread_start = {true} \
-             ORDER BY created_at, id LIMIT {limit} OFFSET {offset}) AS starts \
-           UNION ALL \
-           SELECT comments.id FROM shown JOIN comments {by_parent} ON comments.parent_id = shown.id \
-             WHERE comments.status = 'approved' AND comments.thread_start = {false}) \
-         {rows} AND comments.post_id = {post} \
-         ORDER BY comments.created_at, comments.id";
-    use diesel::sql_types::BigInt;
+    let query = page_query::PageComments {
+        post_id: post.id,
+        limit: per_page,
+        offset: (page.max(1) as i64 - 1).saturating_mul(per_page),
+    };
     let comments = match conn {
-        AnyConnection::Sqlite(conn) => diesel::sql_query(
-            statement
-                .replace("{post}", "?1")
-                .replace("{limit}", "?2")
-                .replace("{offset}", "?3")
-                .replace("{true}", "1")
-                .replace("{false}", "0")
-                // SQLite: the shown ids drive the joins, down the parent
-                // index (with the statistics of a real site its planner
-                // would rather walk all the post's approved comments for
-                // each reply, or every comment in time order).
-                .replace("{by_parent}", "INDEXED BY comments_by_parent")
-                .replace(
-                    "{rows}",
-                    "SELECT comments.* FROM shown CROSS JOIN comments ON comments.id = shown.id WHERE 1",
-                ),
-        )
-        .bind::<BigInt, _>(post.id)
-        .bind::<BigInt, _>(per_page)
-        .bind::<BigInt, _>(offset)
-        .load(conn)?,
-        AnyConnection::Postgresql(conn) => diesel::sql_query(
-            statement
-                .replace("{post}", "$1")
-                .replace("{limit}", "$2")
-                .replace("{offset}", "$3")
-                .replace("{true}", "TRUE")
-                .replace("{false}", "FALSE")
-                .replace("{by_parent}", "")
-                // PostgreSQL: by primary key (a join would hash the table:
-                // it cannot know how few ids the recursion yields).
-                .replace(
-                    "{rows}",
-                    "SELECT * FROM comments WHERE comments.id = ANY(ARRAY(SELECT id FROM shown))",
-                ),
-        )
-        .bind::<BigInt, _>(post.id)
-        .bind::<BigInt, _>(per_page)
-        .bind::<BigInt, _>(offset)
-        .load(conn)?,
+        AnyConnection::Sqlite(conn) => query.load(conn)?,
+        AnyConnection::Postgresql(conn) => query.load(conn)?,
     };
     Ok(PageComments {
         comments,
@@ -348,8 +304,51 @@ pub fn fits_one_page(
     own_held: usize,
     paging: CommentPaging,
 ) -> bool {
-    let visible_at_most = usize::try_from(post.comment_count).unwrap_or(0) + own_held + 1;
+    fits_count(post.comment_count, own_held, paging)
+}
+
+fn fits_count(comment_count: i64, own_held: usize, paging: CommentPaging) -> bool {
+    let visible_at_most = usize::try_from(comment_count).unwrap_or(0) + own_held + 1;
     paging.per_page == 0 || visible_at_most <= paging.per_page
+}
+
+/// An approved comment as a listing read it, with what placing it needs
+/// of its post.
+#[derive(Debug, Clone)]
+pub struct ApprovedPlace<'a> {
+    pub permalink: &'a str,
+    pub post_id: i64,
+    pub comment_count: i64,
+    pub thread_count: i64,
+    pub comment_id: i64,
+    pub parent_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Where everyone sees an approved comment (as `comment_path` with no held
+/// comments), from what the listing that found it read: neither row is
+/// read again (the sidebar's recent comments are placed after every new
+/// comment).
+pub fn approved_comment_path(
+    conn: &mut AnyConnection,
+    place: &ApprovedPlace,
+    paging: CommentPaging,
+) -> QueryResult<String> {
+    let page = if fits_count(place.comment_count, 0, paging) {
+        1
+    } else {
+        threads::page_of_approved(
+            conn,
+            (place.post_id, place.thread_count),
+            (place.comment_id, place.parent_id, place.created_at),
+            paging,
+        )?
+    };
+    Ok(format!(
+        "{}#comment-{}",
+        comment_page_path(place.permalink, page),
+        place.comment_id
+    ))
 }
 
 /// Where a comment is shown to a visitor who also sees `own_held_ids`:
@@ -475,7 +474,8 @@ pub fn list_admin_comments(
     };
     match (query.order, query.before_id, query.before_score) {
         (QueueOrder::Score, Some(before_id), Some(score)) => {
-            select = select.filter(
+            // The `<=` gives the index a range; the `or` alone does not.
+            select = select.filter(comments::spam_score.le(score)).filter(
                 comments::spam_score.lt(score).or(comments::spam_score
                     .eq(score)
                     .and(comments::id.lt(before_id))),

@@ -53,10 +53,7 @@ pub struct Post {
 impl Post {
     /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
     pub fn permalink(&self) -> String {
-        if self.post_type == PostType::Page {
-            return format!("/{}/", self.slug);
-        }
-        permalink_path(self.published_at, &self.slug)
+        permalink_of(self.post_type, self.published_at, &self.slug)
     }
 
     /// The post as listings (front page, categories, search) show it.
@@ -80,8 +77,21 @@ impl Post {
 
     /// Whether a reader may see it now: published and not scheduled.
     pub fn is_public(&self, at: i64) -> bool {
-        self.status.is_published() && self.published_at <= at
+        is_public_at(self.status, self.published_at, at)
     }
+}
+
+/// A post's canonical address: `/YYYY/MM/DD/slug/`, or `/slug/` for a page.
+pub fn permalink_of(post_type: PostType, published_at: i64, slug: &str) -> String {
+    match post_type {
+        PostType::Page => format!("/{slug}/"),
+        _ => permalink_path(published_at, slug),
+    }
+}
+
+/// Whether a post with this status and publish time is readable at `at`.
+pub fn is_public_at(status: PostStatus, published_at: i64, at: i64) -> bool {
+    status.is_published() && published_at <= at
 }
 
 /// A post as the editor (or a test) submits it.

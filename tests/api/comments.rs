@@ -498,6 +498,11 @@ on_both_backends! {
         assert!(own_view.contains("Thread 6.") && own_view.contains("Your comment is awaiting moderation."));
         let (_, stranger_view) = app.get_page_as_stranger(&format!("{base}comment-page-3/")).await;
         assert!(!stranger_view.contains("Thread 6."));
+        // The sidebar's Recent Comments link each to the page showing it.
+        let recent = stranger_view.split("widget-recent-comments").nth(1).expect("the widget").split("</section>").next().unwrap();
+        for (id, page) in [(ids[4], "comment-page-3/"), (ids[3], "comment-page-2/"), (ids[2], "comment-page-2/"), (reply_id, ""), (ids[1], "")] {
+            assert!(recent.contains(&format!("href=\"{base}{page}#comment-{id}\"")), "{id} on {page:?}: {recent}");
+        }
 
         // Feeds link each comment on the page that shows it.
         let (_, feed) = app.get_page(&format!("{base}feed/")).await;

@@ -75,23 +75,29 @@ fn starts_thread(comment: &Facts, parent: Option<&Facts>) -> bool {
 
 /// One post's comments as one visitor sees them: the approved ones, and
 /// their own held ones.
-struct View<'a> {
-    post: &'a Post,
+struct View {
+    post_id: i64,
+    /// The post's kept count of threads everyone sees.
+    thread_count: i64,
     /// The visitor's own comments on this post that are not approved.
     held: HashMap<i64, Facts>,
 }
 
-impl<'a> View<'a> {
-    fn new(conn: &mut AnyConnection, post: &'a Post, held_ids: &[i64]) -> QueryResult<View<'a>> {
+impl View {
+    fn new(conn: &mut AnyConnection, post: &Post, held_ids: &[i64]) -> QueryResult<View> {
         // By primary key alone: a filter on the post would tempt the
         // planner into the post's whole (growing) range of held comments.
         let mut held = facts_by_id(conn, held_ids)?;
         held.retain(|_, facts| facts.post_id == post.id && !facts.status.is_approved());
-        Ok(View { post, held })
+        Ok(View {
+            post_id: post.id,
+            thread_count: post.thread_count,
+            held,
+        })
     }
 
     fn shows(&self, comment: &Facts) -> bool {
-        comment.post_id == self.post.id
+        comment.post_id == self.post_id
             && (comment.status.is_approved() || self.held.contains_key(&comment.id))
     }
 
@@ -128,11 +134,15 @@ impl<'a> View<'a> {
     fn threads_before(&self, conn: &mut AnyConnection, before: Option<Key>) -> QueryResult<i64> {
         let counts = |key: Key| before.is_none_or(|before| key < before);
         // Everyone's threads: the kept count, less those from `before` on.
-        let mut threads = self.post.thread_count;
+        let mut threads = self.thread_count;
         if let Some((created_at, id)) = before {
+            // The `>=` is the index range: the `or` alone (two parameters
+            // for one column) leaves the planner none, and it counted every
+            // thread of the post.
             let from_here: i64 = comments::table
-                .filter(comments::post_id.eq(self.post.id))
+                .filter(comments::post_id.eq(self.post_id))
                 .filter(comments::thread_start.eq(true))
+                .filter(comments::created_at.ge(created_at))
                 .filter(
                     comments::created_at
                         .gt(created_at)
@@ -162,7 +172,7 @@ impl<'a> View<'a> {
             let nested = reply
                 .parent_id
                 .and_then(|id| self.held.get(&id))
-                .is_some_and(|parent| reply.post_id == self.post.id && parent.key() < reply.key());
+                .is_some_and(|parent| reply.post_id == self.post_id && parent.key() < reply.key());
             if nested && counts(reply.key()) {
                 threads -= 1;
             }
@@ -201,6 +211,32 @@ pub(super) fn page_of_comment(
         .filter(|facts| view.shows(facts))
     else {
         return Ok(1);
+    };
+    let first = view.thread_of(conn, comment)?;
+    view.page_of_thread(conn, Some(first.key()), paging)
+}
+
+/// The comment page everyone sees the approved comment `id` on (a reply
+/// to `parent_id`, written at `created_at`), on a post with `thread_count`
+/// threads: what a row of the comment and of its post say, so nothing is
+/// read again but the comment's ancestors and the threads after its own.
+pub(super) fn page_of_approved(
+    conn: &mut AnyConnection,
+    (post_id, thread_count): (i64, i64),
+    (id, parent_id, created_at): (i64, Option<i64>, i64),
+    paging: CommentPaging,
+) -> QueryResult<usize> {
+    let view = View {
+        post_id,
+        thread_count,
+        held: HashMap::new(),
+    };
+    let comment = Facts {
+        id,
+        post_id,
+        parent_id,
+        status: CommentStatus::Approved,
+        created_at,
     };
     let first = view.thread_of(conn, comment)?;
     view.page_of_thread(conn, Some(first.key()), paging)
