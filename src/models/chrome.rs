@@ -191,6 +191,9 @@ pub fn recent_comments(
             comments::created_at,
         ))
         .load(conn)?;
+    if latest.is_empty() {
+        return Ok(Vec::new());
+    }
     // Their posts' heads only (the bodies are most of a post's row): this
     // runs after every published comment.
     let mut post_ids: Vec<i64> = latest.iter().map(|row| row.2).collect();
