@@ -11,7 +11,7 @@ use crate::domain::moderation::Verdict;
 use crate::domain::CommentStatus;
 use crate::models::lower;
 use crate::models::{is_unique_violation, now};
-use crate::render::thread::{comment_page_path, CommentPaging};
+use crate::render::thread::{comment_link, CommentPaging};
 
 mod page_query;
 mod threads;
@@ -344,11 +344,7 @@ pub fn approved_comment_path(
             paging,
         )?
     };
-    Ok(format!(
-        "{}#comment-{}",
-        comment_page_path(place.permalink, page),
-        place.comment_id
-    ))
+    Ok(comment_link(place.permalink, page, place.comment_id))
 }
 
 /// Where a comment is shown to a visitor who also sees `own_held_ids`:
@@ -365,10 +361,7 @@ pub fn comment_path(
     } else {
         threads::page_of_comment(conn, post, comment_id, own_held_ids, paging)?
     };
-    Ok(format!(
-        "{}#comment-{comment_id}",
-        comment_page_path(&post.permalink(), page)
-    ))
+    Ok(comment_link(&post.permalink(), page, comment_id))
 }
 
 /// The comment page a comment about to be posted will be on (as a reply

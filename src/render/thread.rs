@@ -23,6 +23,11 @@ pub fn comment_page_path(permalink: &str, page: usize) -> String {
     }
 }
 
+/// The link to comment `id` on page `page` of the post at `permalink`.
+pub fn comment_link(permalink: &str, page: usize, id: i64) -> String {
+    format!("{}#comment-{id}", comment_page_path(permalink, page))
+}
+
 /// Splits display slots into pages of `per_page` top-level threads, a
 /// thread never split across pages. There is always at least one page.
 pub fn thread_pages(slots: &[ThreadSlot], per_page: usize) -> Vec<Range<usize>> {
