@@ -116,10 +116,12 @@ pub fn search_published(
             };
             diesel::sql_query(
                 // The FTS5 hits first (materialised), then the posts: probing
-                // the index once per post would be thousands of queries.
+                // the index once per post would be thousands of queries. Each
+                // hit is checked in an index (the planner would read the post
+                // rows, bodies and all: 5x slower on a term in every post).
                 "WITH hits AS MATERIALIZED ( \
                    SELECT rowid AS id, bm25(posts_search, 10.0, 1.0) AS rank FROM posts_search WHERE posts_search MATCH ?) \
-                 SELECT posts.id AS id FROM hits JOIN posts ON posts.id = hits.id \
+                 SELECT posts.id AS id FROM hits JOIN posts INDEXED BY posts_visibility ON posts.id = hits.id \
                  WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ? \
                  ORDER BY hits.rank, posts.id DESC LIMIT ? OFFSET ?",
             )
@@ -164,7 +166,7 @@ fn count_published(conn: &mut AnyConnection, typed: &str, at: i64) -> QueryResul
             };
             diesel::sql_query(
                 "WITH hits AS MATERIALIZED (SELECT rowid AS id FROM posts_search WHERE posts_search MATCH ?) \
-                 SELECT count(*) AS found FROM hits JOIN posts ON posts.id = hits.id \
+                 SELECT count(*) AS found FROM hits JOIN posts INDEXED BY posts_visibility ON posts.id = hits.id \
                  WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ?",
             )
             .bind::<Text, _>(query)
