@@ -23,7 +23,7 @@ pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
         let teaser = plain_text(teaser);
         return format!("{teaser} […]");
     }
-    let text = strip_tags(body_html);
+    let text = text_of(body_html, EXCERPT_WORDS);
     let mut words = text.split_whitespace();
     let first: Vec<&str> = words.by_ref().take(EXCERPT_WORDS).collect();
     let mut excerpt = first.join(" ");
@@ -60,42 +60,66 @@ pub fn escape_html(text: &str) -> String {
 
 /// Text content of sanitised HTML, entities decoded for the few ammonia emits.
 fn strip_tags(html: &str) -> String {
+    text_of(html, usize::MAX)
+}
+
+/// Text content of sanitised HTML up to the first character of word
+/// `most_words + 1` (a listing's excerpt needs its first words and whether
+/// there are more, not the text of the whole post). Entities are decoded
+/// once, as they are read: `&amp;lt;` is the text `&lt;`.
+fn text_of(html: &str, most_words: usize) -> String {
     /// Inline elements join the words around them; anything else separates.
     const INLINE: [&str; 14] = [
         "a", "b", "strong", "em", "i", "u", "s", "code", "span", "small", "sup", "sub", "abbr",
         "mark",
     ];
-    let mut text = String::with_capacity(html.len());
-    let mut tag = String::new();
-    let mut in_tag = false;
-    for character in html.chars() {
-        match character {
+    const ENTITIES: [(&str, char); 6] = [
+        ("&amp;", '&'),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&nbsp;", ' '),
+    ];
+    let mut text = String::with_capacity(html.len().min(4096));
+    let (mut words, mut in_word) = (0, false);
+    let mut rest = html;
+    while let Some(character) = rest.chars().next() {
+        let (shown, read) = match character {
             '<' => {
-                in_tag = true;
-                tag.clear();
+                // An unclosed tag ends the text.
+                let Some(end) = rest.find('>') else { break };
+                let name = rest[1..end].trim_start_matches('/');
+                let name_end = name
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(name.len());
+                let inline = INLINE
+                    .iter()
+                    .any(|inline| inline.eq_ignore_ascii_case(&name[..name_end]));
+                ((!inline).then_some(' '), end + 1)
             }
-            '>' if in_tag => {
-                in_tag = false;
-                let name: String = tag
-                    .trim_start_matches('/')
-                    .chars()
-                    .take_while(char::is_ascii_alphanumeric)
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                if !INLINE.contains(&name.as_str()) {
-                    text.push(' ');
-                }
-            }
-            _ if in_tag => tag.push(character),
-            _ => text.push(character),
+            '&' => ENTITIES
+                .iter()
+                .find(|(entity, _)| rest.starts_with(entity))
+                .map_or((Some('&'), 1), |(entity, decoded)| {
+                    (Some(*decoded), entity.len())
+                }),
+            other => (Some(other), other.len_utf8()),
+        };
+        rest = &rest[read..];
+        let Some(shown) = shown else { continue };
+        if shown.is_whitespace() {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+        }
+        text.push(shown);
+        if words > most_words {
+            break;
         }
     }
-    text.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
+    text
 }
 
 #[cfg(test)]
@@ -106,6 +130,39 @@ mod strip_tests {
             super::plain_text("<p>See <a href=\"/x\">the study</a>.</p><p>Next <em>one</em>!</p>"),
             "See the study. Next one!"
         );
+    }
+
+    #[test]
+    fn entities_are_decoded_once() {
+        // The text "&lt;" is stored as "&amp;lt;": it must not become "<".
+        assert_eq!(
+            super::plain_text("<p>a &amp;lt; b &lt; c&nbsp;d &amp; e &#39;f&quot; &copy;</p>"),
+            "a &lt; b < c d & e 'f\" &copy;"
+        );
+        assert_eq!(super::plain_text("before <p unclosed"), "before");
+    }
+
+    #[test]
+    fn an_excerpt_reads_only_its_words_and_says_when_there_are_more() {
+        let body: String = (0..500)
+            .map(|n| format!("<p>word{n} <em>x</em>y</p>"))
+            .collect();
+        let excerpt = super::excerpt("", &body);
+        let whole = super::plain_text(&body);
+        let expected: Vec<&str> = whole
+            .split_whitespace()
+            .take(super::EXCERPT_WORDS)
+            .collect();
+        assert_eq!(excerpt, format!("{} […]", expected.join(" ")));
+        assert!(
+            excerpt.contains("word20 xy word21"),
+            "inline tags join words: {excerpt}"
+        );
+        let exact: String = (0..super::EXCERPT_WORDS)
+            .map(|n| format!("<p>w{n}</p>"))
+            .collect();
+        assert!(!super::excerpt("", &exact).ends_with("[…]"));
+        assert_eq!(super::text_of(&body, 2), " word0 xy  w");
     }
 }
 
