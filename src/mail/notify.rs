@@ -169,7 +169,14 @@ fn moderators_told(
         }
     }
     if comment.status == CommentStatus::Approved {
-        comment_approved(conn, context, comment.id)?;
+        // The comment, its post and its place are known: not read again.
+        approved_mails(
+            conn,
+            context,
+            comment,
+            post,
+            &context.absolute_url(comment_path),
+        )?;
     }
     Ok(())
 }
@@ -303,6 +310,17 @@ pub fn comment_approved(
         return Ok(());
     };
     let link = context.absolute_url(&comment_path(conn, &post, comment.id, &[], context.paging)?);
+    approved_mails(conn, context, &comment, &post, &link)
+}
+
+/// The mails of an approved `comment` on `post`, which `link` shows.
+fn approved_mails(
+    conn: &mut AnyConnection,
+    context: &MailContext,
+    comment: &Comment,
+    post: &Post,
+    link: &str,
+) -> QueryResult<()> {
     if let Some(parent_id) = comment.parent_id {
         if let Some(subscriber) = subscriber_of_comment(conn, parent_id)? {
             let own_reply = subscriber.email.eq_ignore_ascii_case(&comment.author_email);
@@ -320,7 +338,7 @@ pub fn comment_approved(
                     replier_name: &comment.author_name,
                     post_title: &post.title,
                     text: &comment.body_source,
-                    link: &link,
+                    link,
                     unsubscribe_link: &unsubscribe_link,
                     manage_link: &manage_link,
                 };
@@ -351,7 +369,7 @@ pub fn comment_approved(
                         &post.title,
                         &comment.author_name,
                         &comment.body_source,
-                        &link,
+                        link,
                         &author_email,
                     );
                     queue(conn, email)?;

@@ -36,24 +36,24 @@ pub const KEPT_VERSIONS: i64 = 10_000;
 /// Records, for the content version this transaction set, that it changed
 /// `post_id`'s comments (or `EVERYTHING`).
 pub fn record(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Text};
-    let statement = "INSERT INTO page_retirements (version, post_id) \
-                     SELECT CAST(value AS BIGINT), {post} FROM settings WHERE key = {key} \
-                     ON CONFLICT DO NOTHING";
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    // Built from the DSL, not `sql_query`: diesel keeps it prepared (a
+    // `sql_query` is parsed anew each time; every comment runs this).
+    let current = settings::table
+        .filter(settings::key.eq(CONTENT_VERSION_KEY))
+        .select((
+            sql::<BigInt>("CAST(value AS BIGINT)"),
+            post_id.into_sql::<BigInt>(),
+        ));
+    let insert = diesel::insert_into(page_retirements::table)
+        .values(current)
+        .into_columns((page_retirements::version, page_retirements::post_id))
+        .on_conflict_do_nothing();
     match conn {
-        AnyConnection::Sqlite(conn) => {
-            diesel::sql_query(statement.replace("{post}", "?").replace("{key}", "?"))
-                .bind::<BigInt, _>(post_id)
-                .bind::<Text, _>(CONTENT_VERSION_KEY)
-                .execute(conn)?;
-        }
-        AnyConnection::Postgresql(conn) => {
-            diesel::sql_query(statement.replace("{post}", "$1").replace("{key}", "$2"))
-                .bind::<BigInt, _>(post_id)
-                .bind::<Text, _>(CONTENT_VERSION_KEY)
-                .execute(conn)?;
-        }
-    }
+        AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+        AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+    };
     Ok(())
 }
 

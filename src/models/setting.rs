@@ -322,13 +322,16 @@ pub fn comments_changed(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
 }
 
 fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
-    use diesel::sql_types::Text;
-    let statement =
-        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ";
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    // Built from the DSL, not `sql_query`: diesel keeps it prepared (a
+    // `sql_query` is parsed anew each time; every change runs this).
+    let bumped = || sql::<Text>("CAST(CAST(value AS BIGINT) + 1 AS TEXT)");
+    let version = settings::table.filter(settings::key.eq(CONTENT_VERSION));
     match conn {
         AnyConnection::Sqlite(conn) => {
-            diesel::sql_query(format!("{statement}?"))
-                .bind::<Text, _>(CONTENT_VERSION)
+            diesel::update(version)
+                .set(settings::value.eq(bumped()))
                 .execute(conn)?;
         }
         AnyConnection::Postgresql(conn) => {
@@ -336,10 +339,10 @@ fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
             // updated carries its id as `xmin`. (Updating one row thousands
             // of times in one transaction, as an import would, gets slower
             // with every version.)
-            diesel::sql_query(format!(
-                "{statement}$1 AND xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296"
-            ))
-            .bind::<Text, _>(CONTENT_VERSION)
+            diesel::update(version.filter(sql::<Bool>(
+                "xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296",
+            )))
+            .set(settings::value.eq(bumped()))
             .execute(conn)?;
         }
     }

@@ -50,16 +50,20 @@ impl Facts {
 
 /// The facts of these comments, by id (no query for none).
 fn facts_by_id(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Facts>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(comments::table
-        .filter(comments::id.eq_any(ids))
-        .select(Facts::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|facts| (facts.id, facts))
-        .collect())
+    let found: Vec<Facts> = match ids {
+        [] => return Ok(HashMap::new()),
+        // One id (a new reply's parent) is a statement diesel keeps
+        // prepared; an IN list is parsed anew each time.
+        [id] => comments::table
+            .find(*id)
+            .select(Facts::as_select())
+            .load(conn)?,
+        _ => comments::table
+            .filter(comments::id.eq_any(ids))
+            .select(Facts::as_select())
+            .load(conn)?,
+    };
+    Ok(found.into_iter().map(|facts| (facts.id, facts)).collect())
 }
 
 /// Whether `comment` starts a thread for everyone: it is approved, and its
@@ -271,16 +275,31 @@ pub(super) fn retally(conn: &mut AnyConnection, changed: &[i64]) -> QueryResult<
     if changed.is_empty() {
         return Ok(());
     }
-    let mut rows: Vec<(Facts, bool)> = comments::table
-        .filter(comments::id.eq_any(changed))
-        .select((Facts::as_select(), comments::thread_start))
-        .load(conn)?;
-    rows.extend(
-        comments::table
-            .filter(comments::parent_id.eq_any(changed))
-            .select((Facts::as_select(), comments::thread_start))
-            .load::<(Facts, bool)>(conn)?,
-    );
+    // A new comment is one id: statements diesel keeps prepared (an IN
+    // list is parsed anew each time, a tenth of the writer's work).
+    let (mut rows, replies): (Vec<(Facts, bool)>, Vec<(Facts, bool)>) = match changed {
+        [id] => (
+            comments::table
+                .find(*id)
+                .select((Facts::as_select(), comments::thread_start))
+                .load(conn)?,
+            comments::table
+                .filter(comments::parent_id.eq(*id))
+                .select((Facts::as_select(), comments::thread_start))
+                .load(conn)?,
+        ),
+        _ => (
+            comments::table
+                .filter(comments::id.eq_any(changed))
+                .select((Facts::as_select(), comments::thread_start))
+                .load(conn)?,
+            comments::table
+                .filter(comments::parent_id.eq_any(changed))
+                .select((Facts::as_select(), comments::thread_start))
+                .load(conn)?,
+        ),
+    };
+    rows.extend(replies);
     let mut parent_ids: Vec<i64> = rows.iter().filter_map(|(row, _)| row.parent_id).collect();
     parent_ids.sort_unstable();
     parent_ids.dedup();
