@@ -277,7 +277,8 @@ pub(super) fn retally(conn: &mut AnyConnection, changed: &[i64]) -> QueryResult<
     }
     // A new comment is one id: statements diesel keeps prepared (an IN
     // list is parsed anew each time, a tenth of the writer's work).
-    let (mut rows, replies): (Vec<(Facts, bool)>, Vec<(Facts, bool)>) = match changed {
+    type Rows = Vec<(Facts, bool)>;
+    let (mut rows, replies): (Rows, Rows) = match changed {
         [id] => (
             comments::table
                 .find(*id)
