@@ -53,16 +53,29 @@ fn moderator_addresses(
 /// A reader's new comment: moderators are told (never about spam), a reply
 /// subscription starts with its confirmation mail, and an approved comment
 /// goes on to `comment_approved`. `comment_path` is where the comment is
-/// shown: its comment page and anchor.
+/// shown to its author: its comment page and anchor; `shown_to_all` says
+/// whether everyone sees it there too (the author's own held comments,
+/// which only they see, can move it a page on).
 pub fn comment_received(
     conn: &mut AnyConnection,
     context: &MailContext,
     comment: &Comment,
     post: &Post,
-    comment_path: &str,
+    (comment_path, shown_to_all): (&str, bool),
     subscribe: bool,
 ) -> QueryResult<()> {
-    moderators_told(conn, context, comment, post, comment_path, subscribe, None)
+    let place = Place {
+        path: comment_path,
+        shown_to_all,
+    };
+    moderators_told(conn, context, comment, post, place, subscribe, None)
+}
+
+/// Where a comment is shown to its author, and whether to everyone.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    path: &'a str,
+    shown_to_all: bool,
 }
 
 /// A comment held again after its author's `edition`-th edit: moderators
@@ -75,15 +88,11 @@ pub fn comment_held_again(
     comment_path: &str,
     edition: usize,
 ) -> QueryResult<()> {
-    moderators_told(
-        conn,
-        context,
-        comment,
-        post,
-        comment_path,
-        false,
-        Some(edition),
-    )
+    let place = Place {
+        path: comment_path,
+        shown_to_all: false,
+    };
+    moderators_told(conn, context, comment, post, place, false, Some(edition))
 }
 
 fn moderators_told(
@@ -91,7 +100,7 @@ fn moderators_told(
     context: &MailContext,
     comment: &Comment,
     post: &Post,
-    comment_path: &str,
+    place: Place<'_>,
     subscribe: bool,
     edition: Option<usize>,
 ) -> QueryResult<()> {
@@ -131,7 +140,7 @@ fn moderators_told(
             edition,
             held,
             post_title: &post.title,
-            permalink: context.absolute_url(comment_path),
+            permalink: context.absolute_url(place.path),
             author_name: &comment.author_name,
             author_email: &comment.author_email,
             author_url: &comment.author_url,
@@ -169,14 +178,18 @@ fn moderators_told(
         }
     }
     if comment.status == CommentStatus::Approved {
-        // The comment, its post and its place are known: not read again.
-        approved_mails(
-            conn,
-            context,
-            comment,
-            post,
-            &context.absolute_url(comment_path),
-        )?;
+        if place.shown_to_all {
+            // The comment, its post and its place are known: not read again.
+            approved_mails(
+                conn,
+                context,
+                comment,
+                post,
+                &context.absolute_url(place.path),
+            )?;
+        } else {
+            comment_approved(conn, context, comment.id)?;
+        }
     }
     Ok(())
 }

@@ -285,6 +285,9 @@ struct SubmissionFacts {
     has_approved: bool,
     /// The comment page the new comment will be on, for its author.
     page: usize,
+    /// Whether everyone sees it on that page (its author has no held
+    /// comments, which only they would see before it).
+    page_is_everyones: bool,
     /// The spam filter's verdict on a valid comment.
     spam: Option<Score>,
     /// Whether the filter has learnt enough to act alone.
@@ -356,6 +359,7 @@ async fn load_facts(
                 reply_name,
                 has_approved,
                 page,
+                page_is_everyones: shown.is_empty(),
                 spam,
                 spam_trained,
             }))
@@ -544,13 +548,21 @@ async fn store(
     let context = crate::mail::MailContext::of(state);
     let post = facts.post.clone();
     let page_path = comment_page_path(&facts.post.permalink(), facts.page);
+    let shown_to_all = facts.page_is_everyones;
     let stored = state
         .writer
         .write(
             move |conn| -> Result<(Comment, String), CreateCommentError> {
                 let comment = create_comment(conn, &new_comment)?;
                 let path = format!("{page_path}#comment-{}", comment.id);
-                comment_received(conn, &context, &comment, &post, &path, subscribe)?;
+                comment_received(
+                    conn,
+                    &context,
+                    &comment,
+                    &post,
+                    (&path, shown_to_all),
+                    subscribe,
+                )?;
                 Ok((comment, path))
             },
         )
