@@ -383,6 +383,20 @@ impl PageCache {
 
     /// This page's turn to be rendered if nobody is rendering it now.
     pub fn try_fill_turn(&self, key: &str) -> Option<FillTurn<'_>> {
+        // Someone renders it now (what most readers of a stale page find):
+        // told with one look at the map, nothing allocated.
+        {
+            let filling = self
+                .filling
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if filling
+                .get(key)
+                .is_some_and(|lock| lock.try_lock().is_err())
+            {
+                return None;
+            }
+        }
         let lock = self.fill_lock(key);
         let guard = lock.clone().try_lock_owned().ok();
         // Dropped without a guard when busy: the map entry stays for the renderer.
