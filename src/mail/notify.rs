@@ -52,30 +52,25 @@ fn moderator_addresses(
 
 /// A reader's new comment: moderators are told (never about spam), a reply
 /// subscription starts with its confirmation mail, and an approved comment
-/// goes on to `comment_approved`. `comment_path` is where the comment is
-/// shown to its author: its comment page and anchor; `shown_to_all` says
-/// whether everyone sees it there too (the author's own held comments,
-/// which only they see, can move it a page on).
+/// goes on to `comment_approved`, shown where `place` says.
 pub fn comment_received(
     conn: &mut AnyConnection,
     context: &MailContext,
     comment: &Comment,
     post: &Post,
-    (comment_path, shown_to_all): (&str, bool),
+    place: Place<'_>,
     subscribe: bool,
 ) -> QueryResult<()> {
-    let place = Place {
-        path: comment_path,
-        shown_to_all,
-    };
     moderators_told(conn, context, comment, post, place, subscribe, None)
 }
 
-/// Where a comment is shown to its author, and whether to everyone.
-#[derive(Clone, Copy)]
-struct Place<'a> {
-    path: &'a str,
-    shown_to_all: bool,
+/// Where a comment is shown to its author (its comment page and anchor),
+/// and whether everyone sees it there too: the author's own held comments,
+/// which only they see, can move it a page on.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub path: &'a str,
+    pub shown_to_all: bool,
 }
 
 /// A comment held again after its author's `edition`-th edit: moderators

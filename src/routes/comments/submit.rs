@@ -560,7 +560,10 @@ async fn store(
                     &context,
                     &comment,
                     &post,
-                    (&path, shown_to_all),
+                    crate::mail::notify::Place {
+                        path: &path,
+                        shown_to_all,
+                    },
                     subscribe,
                 )?;
                 Ok((comment, path))
