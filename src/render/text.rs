@@ -1,6 +1,6 @@
 //! Small text helpers for pages: excerpts, comment counts, dates.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// Words in an automatic excerpt, as WordPress's `excerpt_length`.
 const EXCERPT_WORDS: usize = 55;
@@ -181,9 +181,16 @@ pub fn datetime(unix_seconds: i64) -> DateTime<Utc> {
 
 /// Machine-readable form for `<time datetime>`.
 pub fn iso_date(unix_seconds: i64) -> String {
-    datetime(unix_seconds)
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    let at = datetime(unix_seconds);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// `/YYYY/MM/DD/slug/` for a post published at `unix_seconds` (UTC).
@@ -251,6 +258,13 @@ mod tests {
     fn permalinks_use_the_publish_date() {
         // 2022-03-14T12:00:00Z
         assert_eq!(permalink_path(1_647_259_200, "hello"), "/2022/03/14/hello/");
+    }
+
+    #[test]
+    fn machine_dates_are_utc_with_padded_fields() {
+        assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso_date(1_647_259_200 + 3_723), "2022-03-14T13:02:03Z");
+        assert_eq!(iso_date(253_402_300_799), "9999-12-31T23:59:59Z");
     }
 
     #[test]
