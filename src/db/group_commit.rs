@@ -4,10 +4,13 @@
 //! batch instead of once per comment.
 //!
 //! One writer thread per process takes whatever jobs are waiting (up to
-//! `MAX_BATCH`), runs each in its own savepoint inside one transaction, and
-//! commits. Only after the commit succeeds does each caller hear its own
-//! job's answer, so "accepted" still means "on disk". A job that fails rolls
-//! back its savepoint alone; the others in the batch are unaffected.
+//! `MAX_BATCH`), runs them inside one transaction, and commits. Only after
+//! the commit succeeds does each caller hear its own job's answer, so
+//! "accepted" still means "on disk". A job that fails or refuses leaves no
+//! trace and the others in the batch are unaffected: the batch is run
+//! again with each job in its own savepoint, which then rolls back alone.
+//! Savepoints only then, because on PostgreSQL each costs two round trips
+//! (`SAVEPOINT`, `RELEASE`) of the one writer every comment waits for.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 
@@ -17,16 +20,59 @@ use tokio::sync::oneshot;
 
 use super::{serialized_write, AnyConnection, DbPool};
 
-/// Jobs committed together at most. Each job is a savepoint (a comment's
-/// own insert nests another): 32 keeps a batch near PostgreSQL's 64 cached
-/// subtransactions, past which every reader's visibility checks slow down.
+/// Jobs committed together at most. Run again in savepoints (after a job
+/// failed), 32 keeps a batch near PostgreSQL's 64 cached subtransactions,
+/// past which every reader's visibility checks slow down.
 pub const MAX_BATCH: usize = 32;
 /// Jobs that may wait for the writer before callers wait to queue.
 const QUEUE_DEPTH: usize = 1024;
 
-/// A job run inside the batch's transaction; what it returns is called once
-/// the batch's fate is known (`true`: committed).
-type Job = Box<dyn FnOnce(&mut AnyConnection) -> Box<dyn FnOnce(bool) + Send> + Send>;
+/// A caller's work in a batch: run once, or twice when another job in the
+/// batch failed (see `commit_batch`), then told the batch's fate.
+trait Queued: Send {
+    /// Runs the work, in a savepoint of its own if `alone`; `false` when
+    /// it failed or refused, so that what it wrote must not be kept.
+    fn run(&mut self, conn: &mut AnyConnection, alone: bool) -> bool;
+    /// Answers the caller: its outcome if the batch was committed.
+    fn finish(self: Box<Self>, committed: bool);
+}
+
+type Job = Box<dyn Queued>;
+
+/// A caller's work, its last outcome and where its answer goes.
+struct Caller<T, E, F> {
+    work: F,
+    outcome: Option<Result<T, E>>,
+    answer: oneshot::Sender<Result<Result<T, E>, GroupCommitError>>,
+}
+
+impl<T, E, F> Queued for Caller<T, E, F>
+where
+    T: Send + 'static,
+    E: From<DieselError> + Send + 'static,
+    F: FnMut(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+{
+    fn run(&mut self, conn: &mut AnyConnection, alone: bool) -> bool {
+        let outcome = if alone {
+            // A nested transaction is a savepoint.
+            conn.transaction(&mut self.work)
+        } else {
+            (self.work)(conn)
+        };
+        let kept = outcome.is_ok();
+        self.outcome = Some(outcome);
+        kept
+    }
+
+    fn finish(self: Box<Self>, committed: bool) {
+        let message = match self.outcome {
+            Some(outcome) if committed => Ok(outcome),
+            _ => Err(GroupCommitError::NotCommitted),
+        };
+        // The caller may have gone (client hung up); nothing to tell.
+        let _ = self.answer.send(message);
+    }
+}
 
 /// Why a job's work did not land (the cause is in the writer's log).
 #[derive(Debug, thiserror::Error)]
@@ -54,28 +100,21 @@ impl GroupWriter {
         Ok(GroupWriter { jobs })
     }
 
-    /// Runs `work` in a savepoint of the next batch and answers once that
-    /// batch is committed. `Ok(Err(_))` is the job's own refusal (its
-    /// savepoint rolled back, nothing of it written).
+    /// Runs `work` in the next batch and answers once that batch is
+    /// committed. `Ok(Err(_))` is the job's own refusal (nothing of it
+    /// written). `work` may run twice (the first run rolled back): it must
+    /// only write to the database.
     pub async fn write<T, E, F>(&self, work: F) -> Result<Result<T, E>, GroupCommitError>
     where
         T: Send + 'static,
         E: From<DieselError> + Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        F: FnMut(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<Result<Result<T, E>, GroupCommitError>>();
-        let job: Job = Box::new(move |conn: &mut AnyConnection| {
-            // A nested transaction is a savepoint.
-            let outcome = conn.transaction(work);
-            Box::new(move |committed: bool| {
-                let message = if committed {
-                    Ok(outcome)
-                } else {
-                    Err(GroupCommitError::NotCommitted)
-                };
-                // The caller may have gone (client hung up); nothing to tell.
-                let _ = answer.send(message);
-            }) as Box<dyn FnOnce(bool) + Send>
+        let job: Job = Box::new(Caller {
+            work,
+            outcome: None,
+            answer,
         });
         self.enqueue(job).await?;
         answered.await.map_err(|_| GroupCommitError::WriterGone)?
@@ -114,7 +153,20 @@ fn run(pool: DbPool, queue: Receiver<Job>) {
     }
 }
 
-fn commit_batch(pool: &DbPool, batch: Vec<Job>) {
+/// Why the batch's first run, with no savepoints, did not commit.
+enum Together {
+    /// A job failed or refused: run the batch again, each in a savepoint.
+    JobFailed,
+    Database(DieselError),
+}
+
+impl From<DieselError> for Together {
+    fn from(error: DieselError) -> Together {
+        Together::Database(error)
+    }
+}
+
+fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
         Err(error) => {
@@ -123,20 +175,33 @@ fn commit_batch(pool: &DbPool, batch: Vec<Job>) {
             return;
         }
     };
-    let mut finishers = Vec::with_capacity(batch.len());
-    let committed = serialized_write(&mut conn, |conn| {
-        conn.transaction(|conn| -> QueryResult<()> {
-            for job in batch {
-                finishers.push(job(conn));
+    let together = serialized_write(&mut conn, |conn| {
+        conn.transaction(|conn| {
+            for job in batch.iter_mut() {
+                if !job.run(conn, false) {
+                    return Err(Together::JobFailed);
+                }
             }
             Ok(())
         })
     });
+    let committed = match together {
+        Ok(()) => Ok(()),
+        Err(Together::JobFailed) => serialized_write(&mut conn, |conn| {
+            conn.transaction(|conn| -> QueryResult<()> {
+                for job in batch.iter_mut() {
+                    job.run(conn, true);
+                }
+                Ok(())
+            })
+        }),
+        Err(Together::Database(error)) => Err(error),
+    };
     if let Err(error) = &committed {
-        tracing::error!(error = %error, jobs = finishers.len(), "group commit failed");
+        tracing::error!(error = %error, jobs = batch.len(), "group commit failed");
     }
     let committed = committed.is_ok();
-    for finish in finishers {
-        finish(committed);
+    for job in batch {
+        job.finish(committed);
     }
 }

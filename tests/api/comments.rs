@@ -199,6 +199,82 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_failing_write_in_a_batch_leaves_no_trace_and_costs_the_others_nothing(app) {
+        // The comment writer commits queued writes together, first without
+        // a savepoint each; a failure (on PostgreSQL it aborts the whole
+        // transaction) runs the batch again with one each. Writes queued
+        // while the writer is busy form one batch.
+        use diesel::prelude::*;
+        use ferropress::db::schema::settings;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let put = |key: String, fail: Option<&'static str>| {
+            let runs = runs.clone();
+            move |conn: &mut ferropress::db::AnyConnection| -> Result<String, diesel::result::Error> {
+                runs.fetch_add(1, Ordering::SeqCst);
+                diesel::insert_into(settings::table).values((settings::key.eq(&key), settings::value.eq("x"))).execute(conn)?;
+                match fail {
+                    // A statement that fails in the database (a key taken twice).
+                    Some("database") => {
+                        diesel::insert_into(settings::table).values((settings::key.eq(&key), settings::value.eq("y"))).execute(conn)?;
+                    }
+                    // The job's own refusal after it wrote.
+                    Some(_) => return Err(diesel::result::Error::RollbackTransaction),
+                    None => {}
+                }
+                Ok(key.clone())
+            }
+        };
+        let writer = &app.state.writer;
+        let busy = writer.write(|_conn: &mut ferropress::db::AnyConnection| -> Result<(), diesel::result::Error> {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            Ok(())
+        });
+        let later = async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::join!(
+                writer.write(put("batch.a".to_owned(), None)),
+                writer.write(put("batch.b".to_owned(), Some("database"))),
+                writer.write(put("batch.c".to_owned(), None)),
+                writer.write(put("batch.d".to_owned(), Some("refused"))),
+                writer.write(put("batch.e".to_owned(), None)),
+            )
+        };
+        let (busy, (a, b, c, d, e)) = tokio::join!(busy, later);
+        assert!(matches!(busy, Ok(Ok(()))));
+        for (answer, key) in [(a, "batch.a"), (c, "batch.c"), (e, "batch.e")] {
+            assert_eq!(answer.unwrap().unwrap(), key);
+        }
+        assert!(matches!(b, Ok(Err(diesel::result::Error::DatabaseError(..)))), "{b:?}");
+        assert!(matches!(d, Ok(Err(diesel::result::Error::RollbackTransaction))), "{d:?}");
+        let mut kept: Vec<String> = settings::table
+            .filter(settings::key.like("batch.%"))
+            .select(settings::key)
+            .load(&mut app.conn())
+            .unwrap();
+        kept.sort();
+        assert_eq!(kept, ["batch.a", "batch.c", "batch.e"]);
+        // Together the first time, until a failure; then all five again, alone.
+        let runs = runs.load(Ordering::SeqCst);
+        assert!((6..=10).contains(&runs), "runs: {runs}");
+
+        // A batch where nothing fails runs each job once.
+        let before = Arc::new(AtomicUsize::new(0));
+        let once = |key: &'static str| {
+            let before = before.clone();
+            move |conn: &mut ferropress::db::AnyConnection| -> Result<(), diesel::result::Error> {
+                before.fetch_add(1, Ordering::SeqCst);
+                diesel::insert_into(settings::table).values((settings::key.eq(key), settings::value.eq("x"))).execute(conn).map(drop)
+            }
+        };
+        let (first, second) = tokio::join!(writer.write(once("batch.f")), writer.write(once("batch.g")));
+        assert!(matches!((first, second), (Ok(Ok(())), Ok(Ok(())))));
+        assert_eq!(before.load(Ordering::SeqCst), 2);
+    }
+}
+
+on_both_backends! {
     async fn closed_posts_answer_403_and_keep_the_text(app) {
         let mut closed = NewPost::published("Closed post", "Body.");
         closed.allow_comments = false;
