@@ -271,6 +271,28 @@ on_both_backends! {
         let (first, second) = tokio::join!(writer.write(once("batch.f")), writer.write(once("batch.g")));
         assert!(matches!((first, second), (Ok(Ok(())), Ok(Ok(())))));
         assert_eq!(before.load(Ordering::SeqCst), 2);
+
+        // On PostgreSQL the writer's statements keep one plan whatever is
+        // bound (none is planned again for each comment); readers' do not.
+        #[derive(diesel::QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            mode: String,
+        }
+        let mode_of = |conn: &mut ferropress::db::AnyConnection| -> Result<Option<String>, diesel::result::Error> {
+            match conn {
+                ferropress::db::AnyConnection::Postgresql(pg) => diesel::sql_query("SELECT current_setting('plan_cache_mode') AS mode")
+                    .get_result::<Mode>(pg)
+                    .map(|row| Some(row.mode)),
+                ferropress::db::AnyConnection::Sqlite(_) => Ok(None),
+            }
+        };
+        let in_writer = writer.write(mode_of).await.unwrap().unwrap();
+        let in_reader = mode_of(&mut app.conn()).unwrap();
+        if app.state.config.database_url.backend == Backend::Postgres {
+            assert_eq!(in_writer.as_deref(), Some("force_generic_plan"));
+            assert_eq!(in_reader.as_deref(), Some("auto"));
+        }
     }
 }
 
