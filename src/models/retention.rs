@@ -59,14 +59,6 @@ pub fn anonymise_ip(address: &str) -> String {
     }
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    author_ip: String,
-}
-
 /// Deletes one batch of mail sent before `cutoff`; returns how many.
 fn prune_sent_mail_batch(conn: &mut AnyConnection, cutoff: i64) -> QueryResult<usize> {
     // The predicate is written as the partial index's, literally.
@@ -84,24 +76,53 @@ fn prune_sent_mail_batch(conn: &mut AnyConnection, cutoff: i64) -> QueryResult<u
     })
 }
 
-/// Anonymises the IPs of one batch of comments made before `cutoff`.
-fn anonymise_ip_batch(conn: &mut AnyConnection, cutoff: i64) -> QueryResult<usize> {
-    let rows: Vec<Row> = match conn {
+#[derive(QueryableByName)]
+struct Due {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    author_ip: String,
+}
+
+/// Anonymises the IPs of one batch of comments made before `cutoff`, the
+/// next after `after` (created at, id) in the pass, which it moves on.
+/// Each batch starts where the last ended: on PostgreSQL the entries of
+/// rows just anonymised stay in the index until it is vacuumed, and a pass
+/// over a newly imported blog's million comments started every batch at
+/// the first of them (12 s for one batch's query, measured).
+fn anonymise_ip_batch(
+    conn: &mut AnyConnection,
+    cutoff: i64,
+    after: &mut (i64, i64),
+) -> QueryResult<usize> {
+    let (after_at, after_id) = *after;
+    let rows: Vec<Due> = match conn {
         AnyConnection::Postgresql(pg) => diesel::sql_query(
-            "SELECT id, author_ip FROM comments WHERE NOT ip_anonymised AND created_at < $1 \
-             ORDER BY created_at, id LIMIT $2",
+            "SELECT id, created_at, author_ip FROM comments WHERE NOT ip_anonymised \
+             AND created_at < $1 AND (created_at, id) > ($2, $3) \
+             ORDER BY created_at, id LIMIT $4",
         )
         .bind::<BigInt, _>(cutoff)
+        .bind::<BigInt, _>(after_at)
+        .bind::<BigInt, _>(after_id)
         .bind::<BigInt, _>(BATCH)
         .load(pg)?,
         AnyConnection::Sqlite(sqlite) => diesel::sql_query(
-            "SELECT id, author_ip FROM comments WHERE ip_anonymised = 0 AND created_at < ? \
+            "SELECT id, created_at, author_ip FROM comments WHERE ip_anonymised = 0 \
+             AND created_at < ? AND (created_at, id) > (?, ?) \
              ORDER BY created_at, id LIMIT ?",
         )
         .bind::<BigInt, _>(cutoff)
+        .bind::<BigInt, _>(after_at)
+        .bind::<BigInt, _>(after_id)
         .bind::<BigInt, _>(BATCH)
         .load(sqlite)?,
     };
+    if let Some(last) = rows.last() {
+        *after = (last.created_at, last.id);
+    }
     if rows.is_empty() {
         return Ok(0);
     }
@@ -155,7 +176,9 @@ pub fn prune(
             drain(|| prune_sent_mail_batch(conn, cutoff(settings.sent_mail_days)))?;
     }
     if settings.ip_days > 0 {
-        pruned.ips_anonymised = drain(|| anonymise_ip_batch(conn, cutoff(settings.ip_days)))?;
+        let mut after = (i64::MIN, i64::MIN);
+        pruned.ips_anonymised =
+            drain(|| anonymise_ip_batch(conn, cutoff(settings.ip_days), &mut after))?;
     }
     pruned.account_links_deleted = crate::models::account_token::prune_account_tokens(conn, now)?;
     Ok(pruned)

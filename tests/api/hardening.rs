@@ -636,6 +636,55 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_pass_anonymises_batch_after_batch_through_comments_made_at_one_moment(app) {
+        // An imported blog: 1,201 old comments, many made in the same second.
+        // Each batch goes on from the last one's (time, id), none skipped.
+        use diesel::prelude::*;
+        use ferropress::db::schema::comments;
+        use ferropress::models::retention::{prune, RetentionSettings, BATCH};
+        let post = app.publish("A post", "Body.", 1, &[]);
+        let now = ferropress::models::now();
+        let rows: Vec<_> = (0..1_201i64)
+            .map(|n| {
+                (
+                    comments::post_id.eq(post.id),
+                    comments::author_name.eq("Reader"),
+                    comments::author_email.eq(format!("reader{n}@example.org")),
+                    comments::author_url.eq(""),
+                    comments::author_ip.eq(format!("203.0.113.{}", n % 200 + 1)),
+                    comments::user_agent.eq(""),
+                    comments::body_source.eq(format!("Comment {n}")),
+                    comments::body_html.eq(format!("<p>Comment {n}</p>")),
+                    comments::status.eq("approved"),
+                    comments::dedupe_key.eq(format!("key-{n}")),
+                    // Three moments only: hundreds of comments share each.
+                    comments::created_at.eq(now - 100 * 86_400 - n % 3),
+                    comments::updated_at.eq(now - 100 * 86_400),
+                )
+            })
+            .collect();
+        let mut conn = app.conn();
+        conn.transaction(|conn| {
+            for row in rows {
+                diesel::insert_into(comments::table).values(row).execute(conn)?;
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .unwrap();
+        assert!(1_201 > 2 * BATCH as usize, "three batches at least");
+        let settings = RetentionSettings { sent_mail_days: 0, ip_days: 60 };
+        assert_eq!(prune(&mut conn, settings, now).unwrap().ips_anonymised, 1_201);
+        let kept: i64 = comments::table
+            .filter(comments::author_ip.ne("203.0.113.0"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(kept, 0, "every address anonymised in one pass");
+        assert_eq!(prune(&mut conn, settings, now).unwrap().ips_anonymised, 0);
+    }
+}
+
+on_both_backends! {
     async fn serve_applies_retention_by_itself(app) {
         use diesel::prelude::*;
         use ferropress::db::schema::comments;
