@@ -1,1 +1,1 @@
-DROP INDEX posts_stamps;
+SELECT 1;
