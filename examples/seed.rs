@@ -139,6 +139,7 @@ fn main() -> anyhow::Result<()> {
         big_post_comments,
     )
     .context("seeding failed")?;
+    db::refresh_statistics(&mut conn)?;
     println!("{permalink}");
     Ok(())
 }

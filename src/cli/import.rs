@@ -89,6 +89,10 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
     match outcome {
         Ok(summary) => {
             println!("{summary}.");
+            if let Err(error) = crate::db::refresh_statistics(&mut conn) {
+                // The posts are in; pages are slower until autovacuum looks.
+                tracing::warn!(error = %error, "cannot refresh the database's statistics");
+            }
             let nobody_can_log_in =
                 crate::models::user::count_users_who_can_log_in(&mut conn).unwrap_or(1) == 0;
             drop(conn);
