@@ -281,11 +281,21 @@ impl PageCache {
     /// the next reader). Pages rendered before this are taken in as stale
     /// at most (`insert`), whatever they show: they may have read the data
     /// just changed.
-    pub fn advance(&self, version: i64, retired: &Retired) {
+    ///
+    /// `retired` is what changed from version `from` on: if the cache has
+    /// moved from `from` meanwhile (another caller read and applied the
+    /// changes first), this is stale and nothing is done; the next look
+    /// starts from where the cache is. Applied late, a stale "everything"
+    /// threw away pages rendered after it, leaving readers no copy to be
+    /// served while the page is rendered anew.
+    pub fn advance(&self, from: i64, version: i64, retired: &Retired) {
         let mut pages = self
             .pages
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.version() != from {
+            return;
+        }
         let mut searches = self
             .searches
             .lock()
@@ -707,6 +717,37 @@ mod tests {
         html.push_str(&"<footer>more words after the form</footer>".repeat(50));
         html.push_str("</body></html>");
         Bytes::from(html)
+    }
+
+    fn kept(version: i64) -> CachedPage {
+        CachedPage {
+            version,
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            etag: HeaderValue::from_static("\"0\""),
+            identity: Bytes::from_static(b"<p>A page.</p>"),
+            gzip: Bytes::new(),
+            brotli: Bytes::new(),
+            splice: None,
+            shows: Some(vec![1]),
+        }
+    }
+
+    #[test]
+    fn changes_read_before_the_cache_moved_on_are_not_applied_again() {
+        let cache = PageCache::new(1 << 20, 1);
+        // Two callers read the change from version 1 to 2; the first applies it.
+        cache.advance(1, 2, &Retired::Everything);
+        cache.insert("/post/".to_owned(), kept(2));
+        assert!(matches!(cache.get("/post/"), Lookup::Fresh(_)));
+        // The second, late: the page rendered since stays.
+        cache.advance(1, 2, &Retired::Everything);
+        assert!(matches!(cache.get("/post/"), Lookup::Fresh(_)));
+        assert_eq!(cache.version(), 2);
+        // A change from where the cache is applies.
+        cache.advance(2, 3, &Retired::CommentsOf(vec![1]));
+        assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
+        assert_eq!(cache.version(), 3);
     }
 
     #[test]

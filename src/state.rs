@@ -133,7 +133,7 @@ impl AppState {
                     }
                 }
                 self.page_cache
-                    .advance(changes.version, &retired_by(&changes));
+                    .advance(known, changes.version, &retired_by(&changes));
             }
             Ok(_) => {}
             // Said once by `db` when the outage began.
@@ -165,7 +165,7 @@ impl AppState {
                 }
             }
             self.page_cache
-                .advance(changes.version, &retired_by(&changes));
+                .advance(known, changes.version, &retired_by(&changes));
         }
     }
 
