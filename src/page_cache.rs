@@ -287,14 +287,14 @@ impl PageCache {
     /// changes first), this is stale and nothing is done; the next look
     /// starts from where the cache is. Applied late, a stale "everything"
     /// threw away pages rendered after it, leaving readers no copy to be
-    /// served while the page is rendered anew.
-    pub fn advance(&self, from: i64, version: i64, retired: &Retired) {
+    /// served while the page is rendered anew. Whether it was applied.
+    pub fn advance(&self, from: i64, version: i64, retired: &Retired) -> bool {
         let mut pages = self
             .pages
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.version() != from {
-            return;
+            return false;
         }
         let mut searches = self
             .searches
@@ -318,6 +318,7 @@ impl PageCache {
             }
         }
         self.version.store(version, Ordering::Release);
+        true
     }
 
     pub fn get(&self, key: &str) -> Lookup {
@@ -737,15 +738,15 @@ mod tests {
     fn changes_read_before_the_cache_moved_on_are_not_applied_again() {
         let cache = PageCache::new(1 << 20, 1);
         // Two callers read the change from version 1 to 2; the first applies it.
-        cache.advance(1, 2, &Retired::Everything);
+        assert!(cache.advance(1, 2, &Retired::Everything));
         cache.insert("/post/".to_owned(), kept(2));
         assert!(matches!(cache.get("/post/"), Lookup::Fresh(_)));
         // The second, late: the page rendered since stays.
-        cache.advance(1, 2, &Retired::Everything);
+        assert!(!cache.advance(1, 2, &Retired::Everything));
         assert!(matches!(cache.get("/post/"), Lookup::Fresh(_)));
         assert_eq!(cache.version(), 2);
         // A change from where the cache is applies.
-        cache.advance(2, 3, &Retired::CommentsOf(vec![1]));
+        assert!(cache.advance(2, 3, &Retired::CommentsOf(vec![1])));
         assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
         assert_eq!(cache.version(), 3);
     }

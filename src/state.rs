@@ -41,6 +41,10 @@ pub struct AppState {
     pub media: crate::media_store::MediaStore,
 }
 
+/// Reads of the content changes a caller makes when others keep moving
+/// the page cache on first (the poller picks up anything left).
+const ADVANCE_ATTEMPTS: usize = 3;
+
 impl AppState {
     /// The site settings pages show (title, tagline, posts per page).
     pub fn site(&self) -> Arc<SiteSettings> {
@@ -113,32 +117,43 @@ impl AppState {
     }
 
     /// Rereads the content version; the changes since the cache's own
-    /// retire the pages they touched.
+    /// retire the pages they touched. Read again (a few times at most) when
+    /// another caller moved the cache on meanwhile, so that a change made
+    /// here shows on this process's next page.
     pub async fn refresh_content_version(&self) {
-        let known = self.page_cache.version();
-        match self
-            .db(move |conn| crate::models::retirement::since(conn, known))
-            .await
-        {
-            Ok(changes) if changes.version != known => {
-                // Settings may be what changed (here or in another process).
-                if changes.everything {
-                    if let Err(error) = self.reload_site().await {
-                        tracing::warn!(error = %error, "cannot reread the settings");
+        for _ in 0..ADVANCE_ATTEMPTS {
+            let known = self.page_cache.version();
+            match self
+                .db(move |conn| crate::models::retirement::since(conn, known))
+                .await
+            {
+                Ok(changes) if changes.version != known => {
+                    // Settings may be what changed (here or in another process).
+                    if changes.everything {
+                        if let Err(error) = self.reload_site().await {
+                            tracing::warn!(error = %error, "cannot reread the settings");
+                        }
+                    } else if self.site().widgets.recent_comments {
+                        // Only comments changed: the sidebar's recent ones.
+                        if let Err(error) = self.reload_recent_comments().await {
+                            tracing::warn!(error = %error, "cannot reread the recent comments");
+                        }
                     }
-                } else if self.site().widgets.recent_comments {
-                    // Only comments changed: the sidebar's recent ones.
-                    if let Err(error) = self.reload_recent_comments().await {
-                        tracing::warn!(error = %error, "cannot reread the recent comments");
+                    if self
+                        .page_cache
+                        .advance(known, changes.version, &retired_by(&changes))
+                    {
+                        return;
                     }
                 }
-                self.page_cache
-                    .advance(known, changes.version, &retired_by(&changes));
+                Ok(_) => return,
+                // Said once by `db` when the outage began.
+                Err(PageError::Unavailable) => return,
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot read the content version");
+                    return;
+                }
             }
-            Ok(_) => {}
-            // Said once by `db` when the outage began.
-            Err(PageError::Unavailable) => {}
-            Err(error) => tracing::warn!(error = %error, "cannot read the content version"),
         }
     }
 
@@ -147,11 +162,14 @@ impl AppState {
         let Ok(mut conn) = self.pool.get() else {
             return;
         };
-        let known = self.page_cache.version();
-        let Ok(changes) = crate::models::retirement::since(&mut conn, known) else {
-            return;
-        };
-        if changes.version != known {
+        for _ in 0..ADVANCE_ATTEMPTS {
+            let known = self.page_cache.version();
+            let Ok(changes) = crate::models::retirement::since(&mut conn, known) else {
+                return;
+            };
+            if changes.version == known {
+                return;
+            }
             let ticket = self.site_reload_ticket();
             if changes.everything {
                 if let Ok(site) = load_site(&mut conn) {
@@ -164,8 +182,12 @@ impl AppState {
                     self.adopt_recent_comments(ticket, recent);
                 }
             }
-            self.page_cache
-                .advance(known, changes.version, &retired_by(&changes));
+            if self
+                .page_cache
+                .advance(known, changes.version, &retired_by(&changes))
+            {
+                return;
+            }
         }
     }
 
