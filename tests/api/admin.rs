@@ -588,10 +588,29 @@ on_both_backends! {
                 })
                 .collect()
         };
+        // The dashboard chart's counts per quarter hour, kept beside them.
+        type Counts = Vec<(i64, i64)>;
+        let quarters = |app: &TestApp| -> (Counts, Counts) {
+            use ferropress::db::schema::comment_quarters;
+            let kept: Vec<(i64, i64)> = comment_quarters::table
+                .filter(comment_quarters::n.ne(0))
+                .order(comment_quarters::quarter)
+                .select((comment_quarters::quarter, comment_quarters::n))
+                .load(&mut app.conn())
+                .unwrap();
+            let times: Vec<i64> = comments::table.filter(comments::status.ne("spam")).select(comments::created_at).load(&mut app.conn()).unwrap();
+            let mut real = std::collections::BTreeMap::new();
+            for time in times {
+                *real.entry(time / 900).or_insert(0) += 1;
+            }
+            (kept, real.into_iter().collect())
+        };
         let agree = |app: &TestApp, step: &str| {
             for (status, kept, real) in counted(app) {
                 assert_eq!(kept, real, "{status} after {step}");
             }
+            let (kept, real) = quarters(app);
+            assert_eq!(kept, real, "quarter hours after {step}");
         };
         app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
         let post = app.publish("A post", "Body.", 1, &[]);
@@ -608,6 +627,15 @@ on_both_backends! {
         set_comment_status(&mut app.conn(), ids[2], CommentStatus::Trash).unwrap();
         set_comment_status(&mut app.conn(), ids[2], CommentStatus::Trash).unwrap();
         agree(&app, "moderation");
+        // A day earlier (as an import's dates), then out of spam and back.
+        diesel::update(comments::table.filter(comments::id.eq_any([ids[0], ids[1]])))
+            .set(comments::created_at.eq(comments::created_at - 86_400))
+            .execute(&mut app.conn())
+            .unwrap();
+        set_comment_status(&mut app.conn(), ids[1], CommentStatus::Pending).unwrap();
+        agree(&app, "moving two comments a day back, one of them out of spam");
+        set_comment_status(&mut app.conn(), ids[1], CommentStatus::Spam).unwrap();
+        agree(&app, "spam again");
         delete_comment(&mut app.conn(), ids[1]).unwrap();
         erase_comments_by_email(&mut app.conn(), "reader3@example.com").unwrap();
         agree(&app, "deletion and erasure");
@@ -621,6 +649,10 @@ on_both_backends! {
         let pending = count_with_status(&mut app.conn(), CommentStatus::Pending).unwrap();
         assert_eq!(pending, 1);
         assert!(panel.contains("Pending (1)</a>"), "{panel}");
+        // The chart draws them: six comments less the one deleted (an
+        // erased one stays, anonymised), all within its 30 days.
+        let dashboard = app.get("/admin/").await.text().await.unwrap();
+        assert!(dashboard.contains("5 comments in 30 days."), "{dashboard}");
     }
 }
 
@@ -684,5 +716,90 @@ on_both_backends! {
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let post = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap();
         assert_eq!(post.published_at, 1_647_302_400, "09:00 in Tokyo is 00:00 UTC");
+    }
+}
+
+/// The texts after `row` on a panel screen that start with `named`, in
+/// order, following its "Older" link to the end.
+async fn every_page_of(app: &TestApp, first: &str, row: &str, named: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next {
+        let html = app.get(&path).await.text().await.unwrap();
+        seen.extend(html.split(row).skip(1).filter_map(|rest| {
+            let text = rest.split_once('>')?.1.split('<').next()?;
+            text.starts_with(named).then(|| text.to_owned())
+        }));
+        next = html
+            .split("href=\"")
+            .filter_map(|rest| rest.split('"').next())
+            .find(|href| href.contains("before="))
+            .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"));
+        assert!(seen.len() <= 100, "the pages end");
+    }
+    seen
+}
+
+on_both_backends! {
+    async fn the_posts_screen_lists_every_post_newest_first_twenty_a_page(app) {
+        use ferropress::domain::PostStatus;
+        use ferropress::models::post::NewPost;
+        app.log_in_as(Role::Admin).await;
+        // Made in an order unlike their dates (as an import makes them), in
+        // every status; two dated the same second.
+        let day = 86_400;
+        let base = ferropress::models::now() - 400 * day;
+        let mut made = Vec::new();
+        for n in 0..27_i64 {
+            let mut post = NewPost::published(&format!("Post number {n:02}"), "Body.");
+            let slot = if n == 26 { 13 } else { n };
+            post.published_at = base + ((slot * 7) % 27) * day;
+            post.status = match n % 9 {
+                1 | 5 => PostStatus::Draft,
+                3 => PostStatus::Private,
+                7 => PostStatus::Trash,
+                _ => PostStatus::Published,
+            };
+            if n == 4 {
+                post.published_at = ferropress::models::now() + 30 * day; // scheduled
+            }
+            let created = app.create_post(post);
+            made.push((created.published_at, created.id, created.title.clone(), created.status));
+        }
+        made.sort_by_key(|post| std::cmp::Reverse((post.0, post.1)));
+        type Made = (i64, i64, String, PostStatus);
+        let titles = |keep: &dyn Fn(&Made) -> bool| -> Vec<String> {
+            made.iter().filter(|post| keep(post)).map(|post| post.2.clone()).collect()
+        };
+        let link = "href=\"/admin/posts/";
+        let all = every_page_of(&app, "/admin/posts", link, "Post number").await;
+        assert_eq!(all, titles(&|post| post.3 != PostStatus::Trash), "All: newest first, no trash");
+        assert_eq!(all.len(), 24, "over two pages");
+        let now = ferropress::models::now();
+        assert_eq!(every_page_of(&app, "/admin/posts?status=published", link, "Post number").await, titles(&|post| post.3 == PostStatus::Published && post.0 <= now));
+        assert_eq!(every_page_of(&app, "/admin/posts?status=scheduled", link, "Post number").await, ["Post number 04"]);
+        assert_eq!(every_page_of(&app, "/admin/posts?status=draft", link, "Post number").await, titles(&|post| post.3 == PostStatus::Draft));
+        assert_eq!(every_page_of(&app, "/admin/posts?status=trash", link, "Post number").await, titles(&|post| post.3 == PostStatus::Trash));
+    }
+}
+
+on_both_backends! {
+    async fn the_all_comments_tab_pages_through_pending_and_approved_alike(app) {
+        use ferropress::models::comment::set_comment_status;
+        let (_, ids) = post_with_pending_comments(&app, 26).await;
+        for (n, id) in ids.iter().enumerate() {
+            let status = match n % 5 {
+                0 | 2 => Some(CommentStatus::Approved),
+                4 => Some(CommentStatus::Spam),
+                _ => None,
+            };
+            if let Some(status) = status {
+                set_comment_status(&mut app.conn(), *id, status).unwrap();
+            }
+        }
+        app.log_in_as(Role::Moderator).await;
+        let shown = every_page_of(&app, "/admin/comments", "<div class=\"comment-text\" dir=\"auto\"><p", "Reader comment").await;
+        let expected: Vec<String> = (0..26).rev().filter(|n| n % 5 != 4).map(|n| format!("Reader comment number {n}")).collect();
+        assert_eq!(shown, expected, "newest first, spam left out, no comment twice");
     }
 }

@@ -8,7 +8,7 @@ use super::{admin_page, AdminLayout, NoticeQuery};
 use crate::domain::CommentStatus;
 use crate::error::PageError;
 use crate::models::comment::{
-    comment_times_since, count_with_status, list_admin_comments, CommentQuery,
+    comments_per_quarter, count_with_status, list_admin_comments, CommentQuery,
 };
 use crate::models::now;
 use crate::render::clock::{php_date, SiteClock};
@@ -79,18 +79,19 @@ pub struct Bar {
 const PLOT_HEIGHT: usize = 120;
 const BAR_STEP: usize = 20;
 
-/// Counts `times` into `days` daily buckets ending today (from
-/// `today_start`, midnight in the site's zone) and lays out bars, each
-/// labelled with its day as the site's owner counts days.
-pub fn chart(times: &[i64], today_start: i64, days: i64, clock: &SiteClock) -> Chart {
+/// Counts `counted` (a time and how many comments were made then) into
+/// `days` daily buckets ending today (from `today_start`, midnight in the
+/// site's zone) and lays out bars, each labelled with its day as the site's
+/// owner counts days.
+pub fn chart(counted: &[(i64, i64)], today_start: i64, days: i64, clock: &SiteClock) -> Chart {
     let first_day = today_start - (days - 1) * 86_400;
     // Noon of each bucket names its day, whatever a DST change does to midnight.
     let day_label = |start: i64| php_date("M j", &clock.local(start + 43_200));
     let mut counts = vec![0usize; days as usize];
-    for time in times {
+    for (time, n) in counted {
         let index = (time - first_day).div_euclid(86_400);
         if (0..days).contains(&index) {
-            counts[index as usize] += 1;
+            counts[index as usize] += usize::try_from(*n).unwrap_or(0);
         }
     }
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
@@ -143,7 +144,7 @@ pub async fn show(
     let local_now = clock.local(now());
     let today_start = now() - i64::from(local_now.num_seconds_from_midnight());
     let since = today_start - (CHART_DAYS - 1) * 86_400;
-    let (pending, latest, times, learnt) = state
+    let (pending, latest, counted, learnt) = state
         .db(move |conn| {
             let pending = count_with_status(conn, CommentStatus::Pending)?;
             let learnt = crate::models::spam::learnt(conn)?;
@@ -152,8 +153,8 @@ pub async fn show(
                 ..CommentQuery::default()
             };
             let (latest, _) = list_admin_comments(conn, &query)?;
-            let times = comment_times_since(conn, since)?;
-            Ok((pending, latest, times, learnt))
+            let counted = comments_per_quarter(conn, since, today_start + 86_399)?;
+            Ok((pending, latest, counted, learnt))
         })
         .await?;
     let clock = state.site().clock.clone();
@@ -178,7 +179,7 @@ pub async fn show(
         layout,
         pending,
         latest,
-        chart: chart(&times, today_start, CHART_DAYS, &clock),
+        chart: chart(&counted, today_start, CHART_DAYS, &clock),
         filter: FilterState::of(learnt),
     })
 }
@@ -190,14 +191,14 @@ mod tests {
     #[test]
     fn comments_fall_into_their_day() {
         let today = 19_675 * 86_400;
-        let times = [
-            today + 5,
-            today + 80_000,
-            today - 10,
-            today - 29 * 86_400,
-            today - 30 * 86_400,
+        let counted = [
+            (today, 1),
+            (today + 79_200, 1),
+            (today - 900, 1),
+            (today - 29 * 86_400, 1),
+            (today - 30 * 86_400, 1),
         ];
-        let chart = chart(&times, today, 30, &SiteClock::default());
+        let chart = chart(&counted, today, 30, &SiteClock::default());
         assert!(
             chart.bars[29].title.starts_with("Nov 14: "),
             "{}",
