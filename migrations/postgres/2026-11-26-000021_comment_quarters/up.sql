@@ -3,7 +3,11 @@
 -- comments those days had. It loaded every comment's time instead: 240 ms
 -- on a site with 70,000 comments in a month. A quarter hour lies within one
 -- local day in every time zone (all offsets are whole quarters). Statement
--- triggers in PL/pgSQL, as the status counts' (migration 000020).
+-- triggers in PL/pgSQL, as the status counts' (migration 000020). PostgreSQL
+-- fires a statement's triggers in the order of their names, so a write
+-- takes a status count's row before any quarter's: a moderation holding
+-- the counts (`db::write_transaction`) is never waited on by a writer that
+-- holds a quarter it needs.
 CREATE TABLE comment_quarters (
     quarter BIGINT PRIMARY KEY NOT NULL,
     n BIGINT NOT NULL DEFAULT 0
