@@ -383,10 +383,22 @@ pub fn new_comment_page(
     threads::page_of_new_comment(conn, post, parent_id, own_held_ids, paging)
 }
 
-/// Whether this email has an approved comment anywhere on the site.
+/// What `lower(author_email)` is for comments written with `email`, in
+/// any case: SQLite's `lower` folds ASCII letters only, PostgreSQL's all of
+/// Unicode, so both foldings are asked for (the same string, nearly always).
+/// `comments_by_email` indexes that expression.
+fn email_keys(email: &str) -> Vec<String> {
+    let email = email.trim();
+    let mut keys = vec![email.to_lowercase(), email.to_ascii_lowercase()];
+    keys.dedup();
+    keys
+}
+
+/// Whether this email, in any case, has an approved comment anywhere on
+/// the site (WordPress, on MySQL, matches emails case-blind too).
 pub fn has_approved_comment(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
     let found: Option<i64> = comments::table
-        .filter(comments::author_email.eq(email))
+        .filter(lower(comments::author_email).eq_any(email_keys(email)))
         .filter(comments::status.eq(CommentStatus::Approved))
         .select(comments::id)
         .first(conn)
@@ -745,7 +757,7 @@ pub fn comments_by_email(
 ) -> QueryResult<Vec<(Comment, String)>> {
     comments::table
         .inner_join(posts::table)
-        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .filter(lower(comments::author_email).eq_any(email_keys(email)))
         .order(comments::id.asc())
         .select((Comment::as_select(), posts::title))
         .load(conn)
@@ -755,7 +767,7 @@ pub fn comments_by_email(
 /// does: the text stays, who wrote it goes. Returns how many were changed.
 pub fn erase_comments_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
     let ids: Vec<i64> = comments::table
-        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .filter(lower(comments::author_email).eq_any(email_keys(email)))
         .select(comments::id)
         .load(conn)?;
     if ids.is_empty() {

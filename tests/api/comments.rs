@@ -117,6 +117,7 @@ on_both_backends! {
 on_both_backends! {
     async fn previously_approved_authors_are_approved_when_hold_all_is_off(app) {
         app.set_setting(keys::HOLD_ALL, "0").await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
         let post = app.publish("A post", "Body.", 1, &[]);
         app.post_comment(&post, &app.comment_fields("First ever.")).await;
         let first = app.comments_of(&post).remove(0);
@@ -124,6 +125,17 @@ on_both_backends! {
         set_comment_status(&mut app.conn(), first.id, CommentStatus::Approved).unwrap();
         app.post_comment(&post, &app.comment_fields("Second time around.")).await;
         assert_eq!(app.comments_of(&post)[1].status, CommentStatus::Approved, "a known author does not");
+        // The same address typed in other letters' case is the same author
+        // (emails are matched case-blind, as WordPress on MySQL does); another
+        // address is not.
+        let mut shouted = app.comment_fields("Third, with caps lock on.");
+        set(&mut shouted, "email", "ANN.Reader@Example.COM");
+        app.post_comment(&post, &shouted).await;
+        assert_eq!(app.comments_of(&post)[2].status, CommentStatus::Approved, "the same address");
+        let mut other = app.comment_fields("Someone else.");
+        set(&mut other, "email", "ann.reader@example.org");
+        app.post_comment(&post, &other).await;
+        assert_eq!(app.comments_of(&post)[3].status, CommentStatus::Pending, "another address");
     }
 }
 
