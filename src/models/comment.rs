@@ -397,12 +397,17 @@ fn email_keys(email: &str) -> Vec<String> {
 /// Whether this email, in any case, has an approved comment anywhere on
 /// the site (WordPress, on MySQL, matches emails case-blind too).
 pub fn has_approved_comment(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
-    let found: Option<i64> = comments::table
-        .filter(lower(comments::author_email).eq_any(email_keys(email)))
+    let mut query = comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
         .select(comments::id)
-        .first(conn)
-        .optional()?;
+        .into_boxed();
+    // One key (nearly always) is bound as one value: PostgreSQL plans a
+    // statement with an array anew at every comment (110 µs of each POST).
+    query = match email_keys(email).as_slice() {
+        [key] => query.filter(lower(comments::author_email).eq(key.clone())),
+        keys => query.filter(lower(comments::author_email).eq_any(keys.to_vec())),
+    };
+    let found: Option<i64> = query.first(conn).optional()?;
     Ok(found.is_some())
 }
 
