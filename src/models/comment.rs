@@ -187,9 +187,12 @@ fn move_comment(
             .find(comment_id)
             .select(Comment::as_select())
             .first(conn)?;
-        let before_trash = (status == CommentStatus::Trash
-            && comment.status != CommentStatus::Trash)
-            .then_some(comment.status);
+        // Trashed again (a form sent twice), it keeps what it was before.
+        let before_trash = match (status, comment.status) {
+            (CommentStatus::Trash, CommentStatus::Trash) => comment.status_before_trash,
+            (CommentStatus::Trash, was) => Some(was),
+            _ => None,
+        };
         diesel::update(comments::table.find(comment_id))
             .set((
                 comments::status.eq(status),
@@ -834,11 +837,15 @@ pub fn reply_as_staff(
 
 /// Brings a trashed comment back with the status it had (pending if unknown).
 pub fn restore_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<Comment> {
-    let before: Option<CommentStatus> = comments::table
+    let comment: Comment = comments::table
         .find(comment_id)
-        .select(comments::status_before_trash)
+        .select(Comment::as_select())
         .first(conn)?;
-    let status = match before {
+    // Not in the Trash (restored already: a form sent twice): left as it is.
+    if comment.status != CommentStatus::Trash {
+        return Ok(comment);
+    }
+    let status = match comment.status_before_trash {
         Some(CommentStatus::Approved) => CommentStatus::Approved,
         Some(CommentStatus::Spam) => CommentStatus::Spam,
         _ => CommentStatus::Pending,

@@ -359,12 +359,17 @@ pub fn set_post_status(
     status: PostStatus,
 ) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
-        let current: PostStatus = posts::table
+        let (current, kept): (PostStatus, Option<PostStatus>) = posts::table
             .find(post_id)
-            .select(posts::status)
+            .select((posts::status, posts::status_before_trash))
             .first(conn)?;
         content_changed(conn)?;
-        let before_trash = (status.is_trash() && !current.is_trash()).then_some(current);
+        // Trashed again (a form sent twice), it keeps what it was before.
+        let before_trash = match (status.is_trash(), current.is_trash()) {
+            (true, false) => Some(current),
+            (true, true) => kept,
+            (false, _) => None,
+        };
         diesel::update(posts::table.find(post_id))
             .set((
                 posts::status.eq(status.as_str()),
@@ -384,12 +389,18 @@ pub fn categories_of_posts(
     if post_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, Category)> = post_categories::table
+    let query = post_categories::table
         .inner_join(categories::table)
-        .filter(post_categories::post_id.eq_any(post_ids))
         .order(categories::name.asc())
         .select((post_categories::post_id, Category::as_select()))
-        .load(conn)?;
+        .into_boxed();
+    // One post (a post page) is bound as one value: PostgreSQL plans a
+    // statement with an array anew each time, one value once.
+    let rows: Vec<(i64, Category)> = match post_ids {
+        [post_id] => query.filter(post_categories::post_id.eq(*post_id)),
+        _ => query.filter(post_categories::post_id.eq_any(post_ids)),
+    }
+    .load(conn)?;
     let mut by_post: HashMap<i64, Vec<Category>> = HashMap::new();
     for (post_id, category) in rows {
         by_post.entry(post_id).or_default().push(category);
@@ -498,12 +509,16 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
     })
 }
 
-/// Puts a trashed post back with the status it had.
+/// Puts a trashed post back with the status it had; a post not in the
+/// Trash (restored already: a form sent twice) stays as it is.
 pub fn restore_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    let before: Option<PostStatus> = posts::table
+    let (current, before): (PostStatus, Option<PostStatus>) = posts::table
         .find(post_id)
-        .select(posts::status_before_trash)
+        .select((posts::status, posts::status_before_trash))
         .first(conn)?;
+    if !current.is_trash() {
+        return Ok(());
+    }
     let status = match before {
         Some(PostStatus::Published) => PostStatus::Published,
         Some(PostStatus::Private) => PostStatus::Private,

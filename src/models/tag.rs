@@ -108,12 +108,17 @@ pub fn tags_of_posts(
     if post_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, Tag)> = post_tags::table
+    let query = post_tags::table
         .inner_join(tags::table)
-        .filter(post_tags::post_id.eq_any(post_ids.to_vec()))
         .order(tags::name.asc())
         .select((post_tags::post_id, Tag::as_select()))
-        .load(conn)?;
+        .into_boxed();
+    // One post bound as one value (see `categories_of_posts`).
+    let rows: Vec<(i64, Tag)> = match post_ids {
+        [post_id] => query.filter(post_tags::post_id.eq(*post_id)),
+        _ => query.filter(post_tags::post_id.eq_any(post_ids.to_vec())),
+    }
+    .load(conn)?;
     let mut by_post: HashMap<i64, Vec<Tag>> = HashMap::new();
     for (post_id, tag) in rows {
         by_post.entry(post_id).or_default().push(tag);

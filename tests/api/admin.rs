@@ -803,3 +803,29 @@ on_both_backends! {
         assert_eq!(shown, expected, "newest first, spam left out, no comment twice");
     }
 }
+
+on_both_backends! {
+    async fn trash_and_restore_sent_twice_leave_a_post_and_a_comment_as_they_were(app) {
+        // A double click, a form sent again from the back button, two
+        // moderators at once: the second Trash must not forget what the
+        // item was, the second Restore must not change it.
+        app.approve_comments_automatically().await;
+        let post = app.publish("Kept public", "Body.", 1, &[]);
+        app.post_comment(&post, &app.comment_fields("Kept approved.")).await;
+        let comment = app.comments_of(&post).remove(0);
+        assert_eq!(comment.status, CommentStatus::Approved);
+        app.log_in_as(Role::Admin).await;
+        for action in ["trash", "trash", "restore", "restore"] {
+            let answer = app.admin_post(&format!("/admin/posts/{}/{action}", post.id), &[]).await;
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "post {action}");
+            let answer = app.admin_post(&format!("/admin/comments/{}/{action}", comment.id), &[]).await;
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "comment {action}");
+        }
+        let post = ferropress::models::post::find_post(&mut app.conn(), post.id).unwrap().unwrap();
+        assert_eq!(post.status, ferropress::domain::PostStatus::Published);
+        assert_eq!(status_of(&app, comment.id).as_deref(), Some("approved"));
+        let (status, page) = app.get_page_as_stranger(&post.permalink()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Kept approved."));
+    }
+}

@@ -255,15 +255,27 @@ fn an_import_into_postgresql_leaves_the_planner_statistics_fresh() {
         relname: String,
     }
     let mut conn = diesel::PgConnection::establish(&url).unwrap();
-    let mut analysed: Vec<String> = diesel::sql_query(
-        "SELECT relname::text AS relname FROM pg_stat_user_tables \
-         WHERE relname IN ('posts', 'comments', 'post_categories') AND last_analyze IS NOT NULL",
-    )
-    .load::<Analysed>(&mut conn)
-    .unwrap()
-    .into_iter()
-    .map(|row| row.relname)
-    .collect();
-    analysed.sort();
-    assert_eq!(analysed, ["comments", "post_categories", "posts"]);
+    // The importer's statistics reach the shared counters when its
+    // connection closes, a moment later on a busy server: wait for them.
+    let started = std::time::Instant::now();
+    loop {
+        let mut analysed: Vec<String> = diesel::sql_query(
+            "SELECT relname::text AS relname FROM pg_stat_user_tables \
+             WHERE relname IN ('posts', 'comments', 'post_categories') AND last_analyze IS NOT NULL",
+        )
+        .load::<Analysed>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.relname)
+        .collect();
+        analysed.sort();
+        if analysed == ["comments", "post_categories", "posts"] {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "analysed: {analysed:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
