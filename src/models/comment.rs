@@ -595,7 +595,8 @@ pub fn count_with_status(conn: &mut AnyConnection, status: CommentStatus) -> Que
     Ok(kept.unwrap_or(0))
 }
 
-/// A quarter hour's comments: its first second and how many were made in it.
+/// A quarter hour in seconds: the step the dashboard's counts are kept in
+/// (`comment_quarters.quarter` is `created_at / QUARTER`).
 pub const QUARTER: i64 = 900;
 
 /// Comments (not spam) made from `since` until `until`, counted per quarter
