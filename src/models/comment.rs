@@ -5,7 +5,7 @@ use crate::domain::spam::SpamInput;
 use crate::models::spam::{teach, Lesson};
 use diesel::prelude::*;
 
-use crate::db::schema::{comment_counts, comment_quarters, comments, posts};
+use crate::db::schema::{comment_counts, comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::moderation::Verdict;
 use crate::domain::CommentStatus;
@@ -597,27 +597,48 @@ pub fn count_with_status(conn: &mut AnyConnection, status: CommentStatus) -> Que
 
 /// A quarter hour in seconds: the step the dashboard's counts are kept in
 /// (`comment_quarters.quarter` is `created_at / QUARTER`).
-pub const QUARTER: i64 = 900;
+const QUARTER: i64 = 900;
 
-/// Comments (not spam) made from `since` until `until`, counted per quarter
-/// hour (each as its first second and its count) from the counts kept by
-/// triggers: the dashboard chart's 30 days are 2,880 rows at most, however
-/// busy they were. `since` and `until` are taken as the quarters they fall in.
-pub fn comments_per_quarter(
+#[derive(QueryableByName)]
+struct DayCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    day: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Comments (not spam) made in each of `days` days of 86,400 seconds from
+/// `first_day`, as (the day's first second, how many), added up in the
+/// database from the counts per quarter hour that triggers keep: the
+/// dashboard's 30 days are 30 rows however busy they were (the quarters
+/// lie wholly within a day: `first_day` is a local midnight, and every
+/// zone's offset is whole quarters).
+pub fn comments_per_day(
     conn: &mut AnyConnection,
-    since: i64,
-    until: i64,
+    first_day: i64,
+    days: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    let kept: Vec<(i64, i64)> = comment_quarters::table
-        .filter(comment_quarters::quarter.ge(since.div_euclid(QUARTER)))
-        .filter(comment_quarters::quarter.le(until.div_euclid(QUARTER)))
-        .filter(comment_quarters::n.ne(0))
-        .order(comment_quarters::quarter)
-        .select((comment_quarters::quarter, comment_quarters::n))
-        .load(conn)?;
-    Ok(kept
+    let statement = "SELECT (quarter * 900 - $1) / 86400 AS day, CAST(SUM(n) AS BIGINT) AS n \
+         FROM comment_quarters WHERE quarter >= $2 AND quarter < $3 GROUP BY 1";
+    let (from, until) = (
+        first_day.div_euclid(QUARTER),
+        (first_day + days * 86_400).div_euclid(QUARTER),
+    );
+    let counted: Vec<DayCount> = match conn {
+        AnyConnection::Postgresql(pg) => diesel::sql_query(statement)
+            .bind::<diesel::sql_types::BigInt, _>(first_day)
+            .bind::<diesel::sql_types::BigInt, _>(from)
+            .bind::<diesel::sql_types::BigInt, _>(until)
+            .load(pg)?,
+        AnyConnection::Sqlite(sqlite) => diesel::sql_query(statement.replace('$', "?"))
+            .bind::<diesel::sql_types::BigInt, _>(first_day)
+            .bind::<diesel::sql_types::BigInt, _>(from)
+            .bind::<diesel::sql_types::BigInt, _>(until)
+            .load(sqlite)?,
+    };
+    Ok(counted
         .into_iter()
-        .map(|(quarter, n)| (quarter * QUARTER, n))
+        .map(|count| (first_day + count.day * 86_400, count.n))
         .collect())
 }
 

@@ -8,7 +8,7 @@ use super::{admin_page, AdminLayout, NoticeQuery};
 use crate::domain::CommentStatus;
 use crate::error::PageError;
 use crate::models::comment::{
-    comments_per_quarter, count_with_status, list_admin_comments, CommentQuery,
+    comments_per_day, count_with_status, list_admin_comments, CommentQuery,
 };
 use crate::models::now;
 use crate::render::clock::{php_date, SiteClock};
@@ -153,7 +153,7 @@ pub async fn show(
                 ..CommentQuery::default()
             };
             let (latest, _) = list_admin_comments(conn, &query)?;
-            let counted = comments_per_quarter(conn, since, today_start + 86_399)?;
+            let counted = comments_per_day(conn, since, CHART_DAYS)?;
             Ok((pending, latest, counted, learnt))
         })
         .await?;
