@@ -657,6 +657,42 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn the_dashboard_chart_counts_each_comment_on_its_own_local_day(app) {
+        use ferropress::db::schema::comments;
+        // Kolkata is 5 h 30 ahead of UTC all year: its days start on a half hour.
+        const OFFSET: i64 = 19_800;
+        app.set_setting(keys::TIMEZONE, "Asia/Kolkata").await;
+        let (_, ids) = post_with_pending_comments(&app, 5).await;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let today = now - (now + OFFSET).rem_euclid(86_400);
+        let first = today - 29 * 86_400;
+        // Today's first second and now; the last second of yesterday; the
+        // chart's first second; the second before it (left out).
+        for (id, at) in ids.iter().zip([today, now, today - 1, first, first - 1]) {
+            diesel::update(comments::table.find(id)).set(comments::created_at.eq(at)).execute(&mut app.conn()).unwrap();
+        }
+        app.log_in_as(Role::Admin).await;
+        let dashboard = app.get("/admin/").await.text().await.unwrap();
+        let titles: Vec<&str> = dashboard
+            .split("<rect class=\"bar\"")
+            .skip(1)
+            .filter_map(|bar| bar.split("<title>").nth(1)?.split("</title>").next())
+            .collect();
+        assert_eq!(titles.len(), 30, "{dashboard}");
+        let label = |at: i64| {
+            let local = chrono::DateTime::from_timestamp(at + OFFSET, 0).unwrap();
+            local.format("%b %-d").to_string()
+        };
+        let mut expected: Vec<String> = (0..30).map(|day| format!("{}: 0 comments", label(first + day * 86_400 + 43_200))).collect();
+        expected[0] = format!("{}: 1 comment", label(first + 43_200));
+        expected[28] = format!("{}: 1 comment", label(today - 43_200));
+        expected[29] = format!("{}: 2 comments", label(today + 43_200));
+        assert_eq!(titles, expected);
+        assert!(dashboard.contains("4 comments in 30 days."), "{dashboard}");
+    }
+}
+
+on_both_backends! {
     async fn dates_are_shown_in_the_site_timezone_and_formats(app) {
         app.log_in_as(Role::Admin).await;
         app.approve_comments_automatically().await;
