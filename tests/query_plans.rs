@@ -671,3 +671,77 @@ async fn every_reference_into_a_growing_table_is_indexed_on_postgres() {
     };
     assert!(unindexed.is_empty(), "{unindexed:#?}");
 }
+
+#[derive(QueryableByName)]
+struct Fetched {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    blocks: i64,
+}
+
+/// The panel's lists on a site where the newest comments are a wave of
+/// held ones and most comments are approved: PostgreSQL, expecting an
+/// approved comment at every step, would walk the primary key backwards
+/// through the whole wave for "approved, newest first". Counted in heap
+/// blocks read (`pg_stat_get_xact_blocks_fetched` before and after, within
+/// one transaction), not in time.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set FERROPRESS_TEST_DATABASE_URL (see README, Tests)"
+)]
+async fn the_approved_list_skips_a_wave_of_held_comments_on_postgres() {
+    use ferropress::models::comment::{list_admin_comments, CommentQuery};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let post = app.publish("A busy post", "Body.", 30, &[]);
+    let mut conn = app.conn();
+    for (status, count, from) in [
+        ("approved", 60_000, 1_700_000_000_i64),
+        ("pending", 12_000, 1_800_000_000),
+    ] {
+        diesel::sql_query(format!(
+            "INSERT INTO comments (post_id, author_name, author_email, body_source, body_html, status, created_at, updated_at) \
+             SELECT {}, 'Reader', 'reader' || n || '@example.org', 'Words.', '<p>Words.</p>', '{status}', {from} + n, {from} + n \
+             FROM generate_series(1, {count}) AS n",
+            post.id
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    diesel::sql_query("ANALYZE comments")
+        .execute(&mut conn)
+        .unwrap();
+    for status in [CommentStatus::Approved, CommentStatus::Pending] {
+        let fetched = |conn: &mut AnyConnection| {
+            diesel::sql_query(
+                "SELECT pg_stat_get_xact_blocks_fetched('comments'::regclass) AS blocks",
+            )
+            .get_result::<Fetched>(conn)
+            .map(|fetched| fetched.blocks)
+        };
+        let blocks = conn
+            .transaction(|conn| {
+                let before = fetched(conn)?;
+                let query = CommentQuery {
+                    status: Some(status),
+                    limit: 20,
+                    ..CommentQuery::default()
+                };
+                let (page, _) = list_admin_comments(conn, &query)?;
+                assert_eq!(page.len(), 20);
+                assert!(page.iter().all(|row| row.comment.status == status));
+                assert!(page
+                    .windows(2)
+                    .all(|pair| pair[0].comment.id > pair[1].comment.id));
+                Ok::<_, diesel::result::Error>(fetched(conn)? - before)
+            })
+            .unwrap();
+        // Twenty rows, each in its own block at most; the wave spans ~250.
+        assert!(
+            blocks <= 40,
+            "{status:?}: {blocks} blocks of comments read for a page of 20"
+        );
+    }
+}
