@@ -1,0 +1,1 @@
+CREATE INDEX comments_by_created ON comments (created_at);
