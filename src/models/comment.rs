@@ -535,7 +535,7 @@ fn admin_comment_rows(
         // gives as well, and it would walk that backwards (most comments are
         // approved: it expects one soon), reading through every comment
         // held since the newest approved one — 30–40 ms behind a wave of
-        // 50,000 held comments. Only the status index gives
+        // 120,000 held comments. Only the status index gives
         // `status = ANY(…) ORDER BY status, id DESC` in order.
         select = select.filter(comments::status.eq_any([status]));
     }
