@@ -673,7 +673,7 @@ async fn every_reference_into_a_growing_table_is_indexed_on_postgres() {
 }
 
 #[derive(QueryableByName)]
-struct Fetched {
+struct EntriesRead {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     entries: i64,
 }
@@ -687,8 +687,8 @@ fn comment_entries_read(conn: &mut AnyConnection) -> QueryResult<i64> {
            SELECT 'comments'::regclass AS relation \
            UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = 'comments'::regclass) AS relations",
     )
-    .get_result::<Fetched>(conn)
-    .map(|fetched| fetched.entries)
+    .get_result::<EntriesRead>(conn)
+    .map(|read| read.entries)
 }
 
 /// A busy post (120 threads, 6,000 approved comments) and a wave of held
@@ -767,7 +767,6 @@ async fn a_wave_of_held_comments_is_not_read_through_on_postgres() {
                 Ok::<_, diesel::result::Error>(comment_entries_read(conn)? - before)
             })
             .unwrap();
-        eprintln!("READ {what}: {entries}");
         // A page's twenty to sixty rows, each found by an entry or two;
         // the wave is 12,000 entries in every index.
         assert!(
