@@ -288,6 +288,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Comments (not spam) per hour (`created_at / 3600`), kept by the same
+    /// triggers (migration `comment_hours`): the chart's whole hours.
+    comment_hours (hour) {
+        hour -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     /// What each content version changed: one post's comments, or all (0).
     page_retirements (version, post_id) {
         version -> BigInt,
@@ -310,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     comment_counts,
     comment_quarters,
+    comment_hours,
     comment_revisions,
     outbox,
     subscribers,

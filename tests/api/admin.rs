@@ -588,29 +588,40 @@ on_both_backends! {
                 })
                 .collect()
         };
-        // The dashboard chart's counts per quarter hour, kept beside them.
+        // The dashboard chart's counts per quarter hour and per hour, kept beside them.
         type Counts = Vec<(i64, i64)>;
-        let quarters = |app: &TestApp| -> (Counts, Counts) {
+        let times = |app: &TestApp, step: i64| -> Counts {
+            let times: Vec<i64> = comments::table.filter(comments::status.ne("spam")).select(comments::created_at).load(&mut app.conn()).unwrap();
+            let mut real = std::collections::BTreeMap::new();
+            for time in times {
+                *real.entry(time / step).or_insert(0) += 1;
+            }
+            real.into_iter().collect()
+        };
+        let quarters = |app: &TestApp| -> Counts {
             use ferropress::db::schema::comment_quarters;
-            let kept: Vec<(i64, i64)> = comment_quarters::table
+            comment_quarters::table
                 .filter(comment_quarters::n.ne(0))
                 .order(comment_quarters::quarter)
                 .select((comment_quarters::quarter, comment_quarters::n))
                 .load(&mut app.conn())
-                .unwrap();
-            let times: Vec<i64> = comments::table.filter(comments::status.ne("spam")).select(comments::created_at).load(&mut app.conn()).unwrap();
-            let mut real = std::collections::BTreeMap::new();
-            for time in times {
-                *real.entry(time / 900).or_insert(0) += 1;
-            }
-            (kept, real.into_iter().collect())
+                .unwrap()
+        };
+        let hours = |app: &TestApp| -> Counts {
+            use ferropress::db::schema::comment_hours;
+            comment_hours::table
+                .filter(comment_hours::n.ne(0))
+                .order(comment_hours::hour)
+                .select((comment_hours::hour, comment_hours::n))
+                .load(&mut app.conn())
+                .unwrap()
         };
         let agree = |app: &TestApp, step: &str| {
             for (status, kept, real) in counted(app) {
                 assert_eq!(kept, real, "{status} after {step}");
             }
-            let (kept, real) = quarters(app);
-            assert_eq!(kept, real, "quarter hours after {step}");
+            assert_eq!(quarters(app), times(app, 900), "quarter hours after {step}");
+            assert_eq!(hours(app), times(app, 3_600), "hours after {step}");
         };
         app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
         let post = app.publish("A post", "Body.", 1, &[]);
