@@ -6,7 +6,10 @@
 //! transaction. A change to one post's comments retires only the pages that
 //! show that post (its pages and feed, the listings it is on: they show its
 //! comment count) and the pages that did not say what they show; any other
-//! change retires every page. A process learns of its own changes at once
+//! change retires every page. What every page shows of other posts'
+//! comments, the sidebar's Recent Comments, is cut out of a kept page and
+//! put back as it is now whenever the page is sent (`Splice`), as is the
+//! comment form's timing token. A process learns of its own changes at once
 //! (each state-changing request rereads the version before it answers) and of
 //! other processes' within `VERSION_POLL` (a background poll).
 
@@ -20,6 +23,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
+use sha2::{Digest, Sha256};
 
 /// How often a process looks for other processes' changes.
 pub const VERSION_POLL: Duration = Duration::from_millis(200);
@@ -75,7 +79,8 @@ impl CachedPage {
     fn size(&self) -> usize {
         // The parts, and this second's views made from them.
         let spliced = self.splice.as_ref().map_or(0, |splice| {
-            2 * (splice.deflate_before.len() + splice.deflate_after.len()) + self.identity.len()
+            let deflated: usize = splice.parts.iter().map(|part| part.deflate.len()).sum();
+            2 * deflated + self.identity.len()
         });
         self.identity.len() + self.gzip.len() + self.brotli.len() + spliced + 512
     }
@@ -83,145 +88,345 @@ impl CachedPage {
 
 /// Where the comment form's timing token sits in a page.
 const TOKEN_ATTRIBUTE: &[u8] = b"name=\"fp_ts\" value=\"";
+/// Where the sidebar's Recent Comments widget starts
+/// (`SiteChrome::recent_comments_widget`), and where it ends.
+const RECENT_COMMENTS_START: &[u8] = b"<section class=\"widget widget-recent-comments\">";
+const SECTION_END: &[u8] = b"</section>";
 
-/// A cached page cut around its comment form's timing token (`fp_ts`, the
-/// time the form was shown), so every view gets the time of that view and a
-/// bot posting at once is still too fast, cache or not. The gzip variant is
-/// one gzip member: the deflate blocks of the part before (ended by a sync
-/// flush, byte-aligned), the token as a stored block, the deflate blocks of
-/// the part after (compressed on their own, so they refer to nothing before
-/// them), and the CRC of the whole put together from the parts'. Brotli has
-/// no such seam: these pages go out as gzip.
-///
-/// The token is the second of the view, signed: every view within a second
-/// gets the same bytes, so each second's are put together once and shared
-/// (copying the page for every view cost a twentieth of a cached page's
-/// serving).
-struct Splice {
-    before: Bytes,
-    after: Bytes,
-    deflate_before: Bytes,
-    deflate_after: Bytes,
-    crc_before: crc32fast::Hasher,
-    crc_after: crc32fast::Hasher,
-    this_second: Mutex<ThisSecond>,
+/// What a hole cut in a kept page is filled with when the page is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hole {
+    /// The comment form's timing token (`fp_ts`): the second of the view, signed.
+    Token,
+    /// The sidebar's Recent Comments widget as it is now.
+    RecentComments,
 }
 
-/// A spliced page's views of one second, each made when first asked for.
+/// The sidebar's Recent Comments widget as pages go out now, set whenever
+/// the recent comments change (`PageCache::set_recent_comments`): a kept
+/// page shows a comment approved on another post without being rendered
+/// anew, so such a comment retires only its own post's pages.
+pub struct Widget {
+    html: Bytes,
+    /// Raw deflate of the widget alone, flushed to a byte boundary.
+    deflate: Bytes,
+    crc: crc32fast::Hasher,
+    /// Counts the widget's changes in this process: which views are whose.
+    generation: u64,
+    /// Names the widget's content in ETags (the same in every process).
+    tag: String,
+}
+
+impl Widget {
+    fn of(html: &str, generation: u64) -> Widget {
+        let html = Bytes::copy_from_slice(html.as_bytes());
+        let deflate = deflate(&html, KEPT_GZIP_LEVEL, flate2::FlushCompress::Sync)
+            .unwrap_or_else(|| stored_blocks(&html));
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&html);
+        Widget {
+            tag: hex::encode(&Sha256::digest(&html)[..6]),
+            html,
+            deflate: Bytes::from(deflate),
+            crc,
+            generation,
+        }
+    }
+}
+
+/// `bytes` as deflate stored blocks, none of them the last.
+fn stored_blocks(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 5 * (bytes.len() / 65_535 + 1));
+    for chunk in bytes.chunks(usize::from(u16::MAX)) {
+        let length = chunk.len() as u16;
+        // A stored block, not the last: its header byte, LEN and NLEN.
+        out.push(0);
+        out.extend_from_slice(&length.to_le_bytes());
+        out.extend_from_slice(&(!length).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// A part of a kept page between its holes: its bytes, raw deflate blocks
+/// of them alone (flushed to a byte boundary, or ended for the page's last
+/// part: they refer to nothing before them), and their CRC.
+struct Part {
+    bytes: Bytes,
+    deflate: Bytes,
+    crc: crc32fast::Hasher,
+}
+
+impl Part {
+    fn of(bytes: Bytes, flush: flate2::FlushCompress) -> Option<Part> {
+        let deflate = Bytes::from(deflate(&bytes, KEPT_GZIP_LEVEL, flush)?);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes);
+        Some(Part {
+            bytes,
+            deflate,
+            crc,
+        })
+    }
+}
+
+/// A cached page cut around what must be as it is when the page is sent:
+/// the comment form's timing token (`fp_ts`, the time the form was shown,
+/// so a bot posting at once is still too fast, cache or not) and the
+/// sidebar's Recent Comments (a comment approved anywhere). The gzip
+/// variant is one gzip member: the deflate blocks of each part and of the
+/// widget (each compressed on its own and flushed to a byte boundary), the
+/// token as a stored block, the page's last part ended, and the CRC of the
+/// whole put together from the parts'. Brotli has no such seam: these
+/// pages go out as gzip.
+///
+/// The token is the second of the view, signed: every view within a second
+/// (and of one widget) gets the same bytes, so each second's are put
+/// together once and shared (copying the page for every view cost a
+/// twentieth of a cached page's serving).
+struct Splice {
+    /// One more than the holes: part, hole, part, …, part.
+    parts: Vec<Part>,
+    holes: Vec<Hole>,
+    views: Mutex<Views>,
+}
+
+/// A spliced page's views of one second and one widget, each made when
+/// first asked for.
 #[derive(Default)]
-struct ThisSecond {
-    at: i64,
+struct Views {
+    /// The second (0 for a page without a token) and the widget's
+    /// generation (0 for a page without the widget).
+    key: (i64, u64),
     identity: Option<Bytes>,
     gzip: Option<Bytes>,
+    etag: Option<HeaderValue>,
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 impl Splice {
-    /// The page cut at its token, if it has one.
+    /// The page cut at its holes, if it has any.
     fn of(identity: &Bytes) -> Option<Splice> {
-        let start = identity
-            .windows(TOKEN_ATTRIBUTE.len())
-            .position(|window| window == TOKEN_ATTRIBUTE)?
-            + TOKEN_ATTRIBUTE.len();
-        let end = start + identity[start..].iter().position(|b| *b == b'"')?;
-        let (before, after) = (identity.slice(..start), identity.slice(end..));
-        // The part before ends flushed to a byte boundary (more blocks
-        // follow it); the part after is a stream of its own.
-        let deflate_before = Bytes::from(deflate(
-            &before,
-            KEPT_GZIP_LEVEL,
-            flate2::FlushCompress::Sync,
-        )?);
-        let deflate_after = Bytes::from(deflate(
-            &after,
-            KEPT_GZIP_LEVEL,
+        let mut holes: Vec<(usize, usize, Hole)> = Vec::new();
+        if let Some(start) = find(identity, TOKEN_ATTRIBUTE).map(|at| at + TOKEN_ATTRIBUTE.len()) {
+            if let Some(length) = identity[start..].iter().position(|b| *b == b'"') {
+                holes.push((start, start + length, Hole::Token));
+            }
+        }
+        // The sidebar follows the page's content: the last such section is
+        // the widget, whatever a post's own markup holds.
+        let widget = identity
+            .windows(RECENT_COMMENTS_START.len())
+            .rposition(|window| window == RECENT_COMMENTS_START);
+        if let Some(start) = widget {
+            if let Some(length) = find(&identity[start..], SECTION_END) {
+                holes.push((
+                    start,
+                    start + length + SECTION_END.len(),
+                    Hole::RecentComments,
+                ));
+            }
+        }
+        holes.sort_by_key(|(start, _, _)| *start);
+        // Holes never overlap (the form is in the content, the widget after
+        // it); if a page's markup made them, the later one is not cut.
+        holes.dedup_by(|later, earlier| later.0 < earlier.1);
+        if holes.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(holes.len() + 1);
+        let mut from = 0;
+        for (start, end, _) in &holes {
+            parts.push(Part::of(
+                identity.slice(from..*start),
+                flate2::FlushCompress::Sync,
+            )?);
+            from = *end;
+        }
+        parts.push(Part::of(
+            identity.slice(from..),
             flate2::FlushCompress::Finish,
         )?);
-        let mut crc_before = crc32fast::Hasher::new();
-        crc_before.update(&before);
-        let mut crc_after = crc32fast::Hasher::new();
-        crc_after.update(&after);
         Some(Splice {
-            before,
-            after,
-            deflate_before,
-            deflate_after,
-            crc_before,
-            crc_after,
-            this_second: Mutex::default(),
+            parts,
+            holes: holes.into_iter().map(|(_, _, hole)| hole).collect(),
+            views: Mutex::default(),
         })
     }
 
-    /// The page shown at `at` (a Unix second), gzipped or not, with the
-    /// token `token_for(at)`: made at most once per second and encoding.
-    fn view(&self, at: i64, gzip: bool, token_for: impl FnOnce(i64) -> String) -> Bytes {
-        let kept = |second: &ThisSecond| match gzip {
-            true => second.gzip.clone(),
-            false => second.identity.clone(),
+    fn has(&self, hole: Hole) -> bool {
+        self.holes.contains(&hole)
+    }
+
+    /// Which views a view at `at` with `widget` shares its bytes with.
+    fn key(&self, at: i64, widget: &Widget) -> (i64, u64) {
+        (
+            if self.has(Hole::Token) { at } else { 0 },
+            if self.has(Hole::RecentComments) {
+                widget.generation
+            } else {
+                0
+            },
+        )
+    }
+
+    /// The page shown at `at` (a Unix second) with `widget`, gzipped or
+    /// not, with the token `token_for(at)`: made at most once per second,
+    /// widget and encoding.
+    fn view(
+        &self,
+        at: i64,
+        widget: &Widget,
+        gzip: bool,
+        token_for: impl FnOnce(i64) -> String,
+    ) -> Bytes {
+        let key = self.key(at, widget);
+        let kept = |views: &Views| match gzip {
+            true => views.gzip.clone(),
+            false => views.identity.clone(),
         };
-        if let Ok(second) = self.this_second.lock() {
-            if second.at == at {
-                if let Some(bytes) = kept(&second) {
+        if let Ok(views) = self.views.lock() {
+            if views.key == key {
+                if let Some(bytes) = kept(&views) {
                     return bytes;
                 }
             }
         }
         // Put together outside the lock: other readers are not kept waiting.
-        let token = token_for(at);
-        let bytes = match gzip {
-            true => self.gzip(&token),
-            false => self.identity(&token),
+        let token = if self.has(Hole::Token) {
+            token_for(at)
+        } else {
+            String::new()
         };
-        if let Ok(mut second) = self.this_second.lock() {
-            if second.at < at {
-                *second = ThisSecond {
-                    at,
-                    ..ThisSecond::default()
-                };
-            }
-            if second.at == at {
-                match gzip {
-                    true => second.gzip = Some(bytes.clone()),
-                    false => second.identity = Some(bytes.clone()),
-                }
-            }
-        }
+        let bytes = match gzip {
+            true => self.gzip(&token, widget),
+            false => self.identity(&token, widget),
+        };
+        self.keep(key, |views| match gzip {
+            true => views.gzip = Some(bytes.clone()),
+            false => views.identity = Some(bytes.clone()),
+        });
         bytes
     }
 
-    /// The page with `token`, in one buffer (one write goes out faster
-    /// than several: streaming the parts measured a fifth slower).
-    fn identity(&self, token: &str) -> Bytes {
-        [&self.before[..], token.as_bytes(), &self.after[..]]
-            .concat()
-            .into()
+    /// Keeps what `put` puts in the views of `key`, unless newer views are
+    /// kept already (a late view of a second gone by is made, not kept).
+    fn keep(&self, key: (i64, u64), put: impl FnOnce(&mut Views)) {
+        if let Ok(mut views) = self.views.lock() {
+            if views.key != key && views.key.0 <= key.0 && views.key.1 <= key.1 {
+                *views = Views {
+                    key,
+                    ..Views::default()
+                };
+            }
+            if views.key == key {
+                put(&mut views);
+            }
+        }
     }
 
-    /// The gzip variant with `token`: header, the part before, the token's
-    /// stored block, the part after, the trailer.
-    fn gzip(&self, token: &str) -> Bytes {
+    /// The page's validator with `widget`: the rendered page's, and the
+    /// widget's content when the page shows it.
+    fn etag(&self, rendered: &HeaderValue, at: i64, widget: &Widget) -> HeaderValue {
+        if !self.has(Hole::RecentComments) {
+            return rendered.clone();
+        }
+        let key = self.key(at, widget);
+        if let Ok(views) = self.views.lock() {
+            if views.key == key {
+                if let Some(etag) = &views.etag {
+                    return etag.clone();
+                }
+            }
+        }
+        let inner = rendered
+            .to_str()
+            .unwrap_or_default()
+            .trim_start_matches("W/")
+            .trim_matches('"');
+        let etag = HeaderValue::from_str(&format!("W/\"{inner}-{}\"", widget.tag))
+            .unwrap_or_else(|_| rendered.clone());
+        self.keep(key, |views| views.etag = Some(etag.clone()));
+        etag
+    }
+
+    /// What fills `hole`.
+    fn filling<'a>(hole: Hole, token: &'a [u8], widget: &'a Widget) -> &'a [u8] {
+        match hole {
+            Hole::Token => token,
+            Hole::RecentComments => &widget.html,
+        }
+    }
+
+    /// The page with `token` and `widget`, in one buffer (one write goes
+    /// out faster than several: streaming the parts measured a fifth slower).
+    fn identity(&self, token: &str, widget: &Widget) -> Bytes {
+        let size = self
+            .parts
+            .iter()
+            .map(|part| part.bytes.len())
+            .sum::<usize>()
+            + token.len()
+            + widget.html.len();
+        let mut out = Vec::with_capacity(size);
+        for (index, part) in self.parts.iter().enumerate() {
+            out.extend_from_slice(&part.bytes);
+            if let Some(hole) = self.holes.get(index) {
+                out.extend_from_slice(Self::filling(*hole, token.as_bytes(), widget));
+            }
+        }
+        out.into()
+    }
+
+    /// The gzip variant with `token` and `widget`: header, each part's
+    /// blocks and each hole's (the token's stored, the widget's its own),
+    /// the trailer.
+    fn gzip(&self, token: &str, widget: &Widget) -> Bytes {
         let token = token.as_bytes();
-        let length = u16::try_from(token.len()).unwrap_or(u16::MAX);
-        let token = &token[..usize::from(length)];
-        let mut crc = self.crc_before.clone();
+        let stored_token = stored_blocks(token);
         let mut token_crc = crc32fast::Hasher::new();
         token_crc.update(token);
-        crc.combine(&token_crc);
-        crc.combine(&self.crc_after);
-        let size = self.before.len() + token.len() + self.after.len();
-        [
-            &GZIP_HEADER[..],
-            &self.deflate_before,
-            // A stored block, not the last: its header byte, LEN and NLEN.
-            &[0],
-            &length.to_le_bytes(),
-            &(!length).to_le_bytes(),
-            token,
-            &self.deflate_after,
-            &crc.finalize().to_le_bytes(),
-            &(size as u32).to_le_bytes(),
-        ]
-        .concat()
-        .into()
+        let mut crc = crc32fast::Hasher::new();
+        let mut size = 0usize;
+        let mut out = Vec::with_capacity(
+            GZIP_HEADER.len()
+                + self
+                    .parts
+                    .iter()
+                    .map(|part| part.deflate.len())
+                    .sum::<usize>()
+                + stored_token.len()
+                + widget.deflate.len()
+                + 8,
+        );
+        out.extend_from_slice(&GZIP_HEADER);
+        for (index, part) in self.parts.iter().enumerate() {
+            out.extend_from_slice(&part.deflate);
+            crc.combine(&part.crc);
+            size += part.bytes.len();
+            match self.holes.get(index) {
+                Some(Hole::Token) => {
+                    out.extend_from_slice(&stored_token);
+                    crc.combine(&token_crc);
+                    size += token.len();
+                }
+                Some(Hole::RecentComments) => {
+                    out.extend_from_slice(&widget.deflate);
+                    crc.combine(&widget.crc);
+                    size += widget.html.len();
+                }
+                None => {}
+            }
+        }
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+        out.extend_from_slice(&(size as u32).to_le_bytes());
+        out.into()
     }
 }
 
@@ -256,10 +461,14 @@ pub struct PageCache {
     bytes: AtomicUsize,
     limit: usize,
     version: AtomicI64,
+    /// The sidebar's Recent Comments as pages go out now.
+    widget: RwLock<Arc<Widget>>,
 }
 
 impl PageCache {
-    pub fn new(limit: usize, version: i64) -> PageCache {
+    /// A cache of `limit` bytes at content version `version`, its pages
+    /// sent with `recent_comments` (`SiteChrome::recent_comments_widget`).
+    pub fn new(limit: usize, version: i64, recent_comments: &str) -> PageCache {
         PageCache {
             pages: RwLock::default(),
             filling: Mutex::default(),
@@ -268,6 +477,27 @@ impl PageCache {
             bytes: AtomicUsize::new(0),
             limit,
             version: AtomicI64::new(version),
+            widget: RwLock::new(Arc::new(Widget::of(recent_comments, 1))),
+        }
+    }
+
+    /// The sidebar's Recent Comments widget as pages go out now.
+    pub fn widget(&self) -> Arc<Widget> {
+        match self.widget.read() {
+            Ok(widget) => widget.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Sends every kept page with `html` as its Recent Comments widget
+    /// from now on (the recent comments changed).
+    pub fn set_recent_comments(&self, html: &str) {
+        let mut widget = self
+            .widget
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if widget.html != html.as_bytes() {
+            *widget = Arc::new(Widget::of(html, widget.generation + 1));
         }
     }
 
@@ -615,22 +845,34 @@ fn unmodified_since(if_modified_since: Option<&HeaderValue>, page: &CachedPage) 
 }
 
 /// The answer to a request from a cached page shown at `now` (a Unix
-/// second); `token_for` makes the comment form's timing token of that second.
+/// second) with the sidebar's Recent Comments `widget`; `token_for` makes
+/// the comment form's timing token of that second.
 pub fn serve(
     request_headers: &header::HeaderMap,
     accept_encoding: Option<&HeaderValue>,
     page: &CachedPage,
     now: i64,
+    widget: &Widget,
     token_for: impl FnOnce(i64) -> String,
 ) -> HttpResponse {
+    let etag = match &page.splice {
+        Some(splice) => splice.etag(&page.etag, now, widget),
+        None => page.etag.clone(),
+    };
+    // A page showing the recent comments changed when they did, whatever
+    // its date says: only its validator tells.
+    let dated = !page
+        .splice
+        .as_ref()
+        .is_some_and(|splice| splice.has(Hole::RecentComments));
     let if_none_match = request_headers.get(header::IF_NONE_MATCH);
     let fresh = match if_none_match {
-        None => unmodified_since(request_headers.get(header::IF_MODIFIED_SINCE), page),
+        None => dated && unmodified_since(request_headers.get(header::IF_MODIFIED_SINCE), page),
         Some(_) => if_none_match.is_some_and(|value| {
             value
                 .as_bytes()
                 .split(|b| *b == b',')
-                .any(|tag| tag.trim_ascii() == page.etag.as_bytes())
+                .any(|tag| tag.trim_ascii() == etag.as_bytes())
         }),
     };
     let mut response = HttpResponse::build(if fresh {
@@ -641,7 +883,7 @@ pub fn serve(
     for (name, value) in &page.headers {
         response.append_header((name.clone(), value.clone()));
     }
-    response.insert_header((header::ETAG, page.etag.clone()));
+    response.insert_header((header::ETAG, etag));
     response.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     if fresh {
         return response.finish();
@@ -650,8 +892,8 @@ pub fn serve(
         return match preferred_encoding(accept_encoding) {
             Some(_) => response
                 .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
-                .body(splice.view(now, true, token_for)),
-            None => response.body(splice.view(now, false, token_for)),
+                .body(splice.view(now, widget, true, token_for)),
+            None => response.body(splice.view(now, widget, false, token_for)),
         };
     }
     match preferred_encoding(accept_encoding) {
@@ -736,7 +978,7 @@ mod tests {
 
     #[test]
     fn changes_read_before_the_cache_moved_on_are_not_applied_again() {
-        let cache = PageCache::new(1 << 20, 1);
+        let cache = PageCache::new(1 << 20, 1, "");
         // Two callers read the change from version 1 to 2; the first applies it.
         assert!(cache.advance(1, 2, &Retired::Everything));
         cache.insert("/post/".to_owned(), kept(2));
@@ -788,18 +1030,19 @@ mod tests {
     fn each_view_gets_its_own_token_and_the_gzip_is_one_valid_member() {
         let original = page();
         let splice = Splice::of(&original).expect("a form");
+        let widget = Widget::of("", 1);
         let token = "1700009999.NEWSIGNATURE_abc-123";
         let expected = String::from_utf8(original.to_vec())
             .unwrap()
             .replace("1700000000.OLDSIG", token);
-        assert_eq!(splice.identity(token), expected.as_bytes());
+        assert_eq!(splice.identity(token, &widget), expected.as_bytes());
         // GzDecoder reads one member and checks its CRC and length.
         let mut decoded = String::new();
-        flate2::read::GzDecoder::new(&splice.gzip(token)[..])
+        flate2::read::GzDecoder::new(&splice.gzip(token, &widget)[..])
             .read_to_string(&mut decoded)
             .expect("valid gzip");
         assert_eq!(decoded, expected);
-        let gzip = splice.gzip(token);
+        let gzip = splice.gzip(token, &widget);
         assert!(
             gzip.len() < original.len() / 5,
             "still compressed: {}",
@@ -807,7 +1050,7 @@ mod tests {
         );
         // Another view, another token, still valid.
         let mut again = String::new();
-        flate2::read::GzDecoder::new(&splice.gzip("1700010000.X")[..])
+        flate2::read::GzDecoder::new(&splice.gzip("1700010000.X", &widget)[..])
             .read_to_string(&mut again)
             .unwrap();
         assert!(again.contains("value=\"1700010000.X\""));
@@ -816,26 +1059,27 @@ mod tests {
     #[test]
     fn views_within_a_second_share_their_bytes_and_the_next_second_gets_its_own() {
         let splice = Splice::of(&page()).expect("a form");
+        let widget = Widget::of("", 1);
         let made = std::cell::Cell::new(0);
         let token_for = |at: i64| {
             made.set(made.get() + 1);
             format!("{at}.SIG")
         };
-        let first = splice.view(1_700_000_000, false, token_for);
-        let again = splice.view(1_700_000_000, false, token_for);
+        let first = splice.view(1_700_000_000, &widget, false, token_for);
+        let again = splice.view(1_700_000_000, &widget, false, token_for);
         assert_eq!(first.as_ptr(), again.as_ptr(), "the same bytes, not a copy");
-        let zipped = splice.view(1_700_000_000, true, token_for);
+        let zipped = splice.view(1_700_000_000, &widget, true, token_for);
         let mut decoded = Vec::new();
         flate2::read::GzDecoder::new(&zipped[..])
             .read_to_end(&mut decoded)
             .expect("valid gzip");
         assert_eq!(decoded, first);
-        let next = splice.view(1_700_000_001, false, token_for);
+        let next = splice.view(1_700_000_001, &widget, false, token_for);
         assert!(std::str::from_utf8(&next)
             .unwrap()
             .contains("value=\"1700000001.SIG\""));
         // A late view of a second gone by still gets its own second's token.
-        let late = splice.view(1_700_000_000, false, token_for);
+        let late = splice.view(1_700_000_000, &widget, false, token_for);
         assert!(std::str::from_utf8(&late)
             .unwrap()
             .contains("value=\"1700000000.SIG\""));
@@ -843,6 +1087,119 @@ mod tests {
             made.get(),
             4,
             "one token per second and encoding, and the late one"
+        );
+    }
+
+    /// A listing's page: the sidebar's Recent Comments after the content,
+    /// with a post's own markup that looks like the widget before it.
+    fn page_with_widget(recent: &str) -> String {
+        let mut html = String::from("<html><body><main>");
+        html.push_str(&"<p>A listing that goes on, and on, and on.</p>".repeat(200));
+        html.push_str(
+            "<section class=\"widget widget-recent-comments\"><p>An author's own.</p></section>",
+        );
+        html.push_str("</main><aside><section class=\"widget\">Search</section>");
+        html.push_str(recent);
+        html.push_str("<section class=\"widget\">Archives</section></aside>");
+        html.push_str(&"<footer>more words after the sidebar</footer>".repeat(50));
+        html.push_str("</body></html>");
+        html
+    }
+
+    fn widget_html(names: &[&str]) -> String {
+        let items: String = names
+            .iter()
+            .map(|name| format!("<li>{name} on A post</li>"))
+            .collect();
+        format!("<section class=\"widget widget-recent-comments\"><ul>{items}</ul></section>")
+    }
+
+    #[test]
+    fn a_kept_page_goes_out_with_the_recent_comments_of_now() {
+        let rendered = page_with_widget(&widget_html(&["Ann", "Bob"]));
+        let splice = Splice::of(&Bytes::from(rendered.clone())).expect("a widget");
+        assert_eq!(splice.holes, vec![Hole::RecentComments]);
+        let token_for = |_: i64| -> String { unreachable!("no form on this page") };
+        let before = Widget::of(&widget_html(&["Ann", "Bob"]), 1);
+        assert_eq!(
+            splice.view(5, &before, false, token_for),
+            rendered.as_bytes()
+        );
+        // A comment approved on another post: the same kept page, the widget of now.
+        let after = Widget::of(&widget_html(&["Cat", "Ann"]), 2);
+        let expected = page_with_widget(&widget_html(&["Cat", "Ann"]));
+        assert_eq!(
+            splice.view(5, &after, false, token_for),
+            expected.as_bytes()
+        );
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(&splice.view(5, &after, true, token_for)[..])
+            .read_to_string(&mut decoded)
+            .expect("valid gzip");
+        assert_eq!(decoded, expected);
+        assert!(
+            decoded.contains("An author's own."),
+            "the post's markup is kept"
+        );
+        // Shared across seconds (no token), made anew for the next widget.
+        let shared = splice.view(6, &after, false, token_for);
+        assert_eq!(
+            shared.as_ptr(),
+            splice.view(7, &after, false, token_for).as_ptr()
+        );
+        // Its validator follows the widget, the same in every process.
+        let rendered_etag = HeaderValue::from_static("W/\"abc\"");
+        let first = splice.etag(&rendered_etag, 5, &before);
+        let second = splice.etag(&rendered_etag, 5, &after);
+        assert_ne!(first, second);
+        assert_eq!(
+            second,
+            splice.etag(
+                &rendered_etag,
+                9,
+                &Widget::of(&widget_html(&["Cat", "Ann"]), 7)
+            )
+        );
+        assert!(second.to_str().unwrap().starts_with("W/\"abc-"));
+    }
+
+    #[test]
+    fn a_page_with_a_form_and_the_widget_fills_both() {
+        let form = "<form><input type=\"hidden\" name=\"fp_ts\" value=\"1.OLD\"></form>";
+        let rendered =
+            page_with_widget(&widget_html(&["Ann"])).replace("</main>", &format!("{form}</main>"));
+        let splice = Splice::of(&Bytes::from(rendered.clone())).expect("holes");
+        assert_eq!(splice.holes, vec![Hole::Token, Hole::RecentComments]);
+        let widget = Widget::of(&widget_html(&["Dan"]), 3);
+        let expected = rendered
+            .replace("1.OLD", "9.NEW")
+            .replace(&widget_html(&["Ann"]), &widget_html(&["Dan"]));
+        assert_eq!(
+            splice.view(9, &widget, false, |at| format!("{at}.NEW")),
+            expected.as_bytes()
+        );
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(&splice.view(9, &widget, true, |at| format!("{at}.NEW"))[..])
+            .read_to_string(&mut decoded)
+            .expect("valid gzip");
+        assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn a_cache_sends_the_widget_it_was_last_given() {
+        let cache = PageCache::new(1 << 20, 1, &widget_html(&["Ann"]));
+        let first = cache.widget();
+        cache.set_recent_comments(&widget_html(&["Ann"]));
+        assert_eq!(
+            cache.widget().generation,
+            first.generation,
+            "unchanged, not a new generation"
+        );
+        cache.set_recent_comments(&widget_html(&["Bob", "Ann"]));
+        assert_eq!(cache.widget().generation, first.generation + 1);
+        assert_eq!(
+            &cache.widget().html[..],
+            widget_html(&["Bob", "Ann"]).as_bytes()
         );
     }
 

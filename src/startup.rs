@@ -79,6 +79,7 @@ impl Application {
             tracing::info!("no user yet: create the first admin at {url}");
         }
         let throttle = Throttle::per_minute(site.discussion.comments_per_minute);
+        let recent_comments = site.chrome.recent_comments_widget();
         let writer = crate::db::group_commit::GroupWriter::start(pool.clone())?;
         let state = web::Data::new(AppState {
             pool,
@@ -93,7 +94,11 @@ impl Application {
             login_failures_by_pair: FailureThrottle::new(5, std::time::Duration::from_secs(60)),
             login_failures_by_address: FailureThrottle::new(20, std::time::Duration::from_secs(6)),
             password_reset_requests: Throttle::per_minute(5),
-            page_cache: crate::page_cache::PageCache::new(cache_bytes, content_version),
+            page_cache: crate::page_cache::PageCache::new(
+                cache_bytes,
+                content_version,
+                &recent_comments,
+            ),
             media,
         });
         let server_state = state.clone();

@@ -109,6 +109,8 @@ impl AppState {
             return;
         }
         *applied = ticket;
+        self.page_cache
+            .set_recent_comments(&fresh.chrome.recent_comments_widget());
         let rate = fresh.discussion.comments_per_minute;
         replace(&self.site, Arc::new(fresh));
         if self.comment_throttle().rate() != rate {

@@ -100,6 +100,26 @@ pub struct SiteChrome {
     pub recent_comments: Vec<RecentComment>,
 }
 
+/// The sidebar's Recent Comments widget.
+#[derive(askama::Template)]
+#[template(path = "blog/recent_comments.html")]
+struct RecentCommentsWidget<'a> {
+    items: &'a [RecentComment],
+}
+
+impl SiteChrome {
+    /// The sidebar's Recent Comments widget as HTML: in the page when it is
+    /// rendered, and put in its place again whenever a kept page is sent
+    /// (`page_cache`), so both are the same bytes. Shown when there are
+    /// none yet too (an empty list, as WordPress's widget).
+    pub fn recent_comments_widget(&self) -> String {
+        askama::Template::render(&RecentCommentsWidget {
+            items: &self.recent_comments,
+        })
+        .unwrap_or_default()
+    }
+}
+
 /// Appearance > Widgets: each on or off (all on, as WordPress's default sidebar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WidgetSettings {

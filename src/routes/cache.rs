@@ -79,7 +79,7 @@ fn cache_key(request: &ServiceRequest) -> Option<String> {
 fn from_cache(
     request: ServiceRequest,
     page: &CachedPage,
-    secret: &str,
+    state: &AppState,
 ) -> ServiceResponse<BoxBody> {
     let headers = request.headers();
     let response = serve(
@@ -87,7 +87,8 @@ fn from_cache(
         headers.get(header::ACCEPT_ENCODING),
         page,
         crate::models::now(),
-        |at| form_token(secret, at),
+        &state.page_cache.widget(),
+        |at| form_token(&state.secret_key, at),
     );
     request.into_response(response)
 }
@@ -127,7 +128,7 @@ pub async fn page_cache(
     let _turn = match cache.get(&key) {
         Lookup::Fresh(page) => {
             count_cache(true);
-            return Ok(from_cache(request, &page, &state.secret_key));
+            return Ok(from_cache(request, &page, &state));
         }
         // Touched by a comment since: the first reader renders it anew;
         // while they do, others get the copy they would have had a moment
@@ -136,7 +137,7 @@ pub async fn page_cache(
             Some(turn) => turn,
             None if request.cookie(SESSION_COOKIE).is_none() => {
                 count_cache(true);
-                return Ok(from_cache(request, &page, &state.secret_key));
+                return Ok(from_cache(request, &page, &state));
             }
             None => cache.fill_turn(&key).await,
         },
@@ -145,7 +146,7 @@ pub async fn page_cache(
     };
     if let Lookup::Fresh(page) = cache.get(&key) {
         count_cache(true);
-        return Ok(from_cache(request, &page, &state.secret_key));
+        return Ok(from_cache(request, &page, &state));
     }
     count_cache(false);
     // Render without compression, keep every variant, answer with the right one.
@@ -207,6 +208,7 @@ pub async fn page_cache(
         accept_encoding.as_ref(),
         &page,
         crate::models::now(),
+        &cache.widget(),
         |at| form_token(&state.secret_key, at),
     );
     cache.insert(key, page);

@@ -29,7 +29,11 @@ on_both_backends! {
         let etag = first["etag"].to_str().unwrap().to_owned();
         assert_eq!(second["etag"], etag.as_str());
         assert!(second["content-security-policy"].to_str().unwrap().contains("default-src 'self'"), "headers kept");
-        let brotli = plain.get(app.url("/")).header("Accept-Encoding", "br, gzip").send().await.unwrap();
+        // A page with a hole filled as it is sent (the sidebar's Recent
+        // Comments) goes out as gzip; others as brotli when asked.
+        let spliced = plain.get(app.url("/")).header("Accept-Encoding", "br, gzip").send().await.unwrap();
+        assert_eq!(spliced.headers()["content-encoding"], "gzip");
+        let brotli = plain.get(app.url("/feed/")).header("Accept-Encoding", "br, gzip").send().await.unwrap();
         assert_eq!(brotli.headers()["content-encoding"], "br");
         let gzip = plain.get(app.url("/")).header("Accept-Encoding", "gzip").send().await.unwrap();
         assert_eq!(gzip.headers()["content-encoding"], "gzip");
@@ -107,12 +111,29 @@ on_both_backends! {
         let posted = app.post_comment_as_stranger(&commented, &app.comment_fields("Approved at last.")).await;
         assert_eq!(posted.status(), StatusCode::SEE_OTHER);
         let id = app.comments_of(&commented)[0].id;
+        // The sidebar's Recent Comments on every page link to it once approved.
+        let listed = format!("#comment-{id}\">Commented post</a>");
+        let quiet_page = fetch(&raw, app.url(&quiet.permalink())).await;
+        assert!(!quiet_page.2.contains(&listed));
+        let quiet_etag = quiet_page.1["etag"].to_str().unwrap().to_owned();
         let filled = app.state.page_cache.fills();
         app.admin_post(&format!("/admin/comments/{id}/approve"), &[]).await;
         for path in &unaffected {
-            fetch(&raw, app.url(path)).await;
+            let (_, _, body) = fetch(&raw, app.url(path)).await;
+            if !path.contains("feed") && !path.contains("sitemap") {
+                assert!(body.contains(&listed), "{path} lists the comment in its sidebar");
+            }
         }
         assert_eq!(app.state.page_cache.fills(), filled, "pages not showing the post were kept");
+        // A browser holding the page from before is not told it is unchanged.
+        let revalidated = raw.get(app.url(&quiet.permalink())).header("If-None-Match", &quiet_etag).send().await.unwrap();
+        assert_eq!(revalidated.status(), StatusCode::OK);
+        assert_ne!(revalidated.headers()["etag"].to_str().unwrap(), quiet_etag);
+        let gzipped = reqwest::Client::builder().no_gzip().build().unwrap().get(app.url(&quiet.permalink())).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped.bytes().await.unwrap()[..]), &mut unzipped).unwrap();
+        assert!(unzipped.contains(&listed), "the gzip variant too");
         let (_, _, page) = fetch(&raw, app.url(&commented.permalink())).await;
         assert!(page.contains("Approved at last.") && page.contains("1 Comment"));
         assert!(fetch(&raw, app.url(&format!("{}feed/", commented.permalink()))).await.2.contains("Approved at last."));
@@ -120,9 +141,10 @@ on_both_backends! {
         assert!(fetch(&raw, app.url("/comments/feed/")).await.2.contains("Approved at last."));
         assert!(fetch(&raw, app.url("/search?q=commented")).await.2.contains("1 Comment<span"));
         assert_eq!(app.state.page_cache.fills(), filled + affected.len());
-        // Unapproved again: gone from the same pages at once.
+        // Unapproved again: gone from the same pages at once, and from every sidebar.
         app.admin_post(&format!("/admin/comments/{id}/unapprove"), &[]).await;
         assert!(!fetch(&raw, app.url(&commented.permalink())).await.2.contains("Approved at last."));
+        assert!(!fetch(&raw, app.url(&quiet.permalink())).await.2.contains(&listed));
         assert!(!fetch(&raw, app.url("/comments/feed/")).await.2.contains("Approved at last."));
         // Anything else still retires every page.
         app.admin_post(&format!("/admin/categories/{}/edit", neck.id), &[("name", "Cervical"), ("slug", "neck"), ("description", "")]).await;
@@ -216,7 +238,11 @@ async fn a_change_made_by_one_process_shows_in_another_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    fetch(&raw, second.url(&quiet.permalink())).await;
+    let (_, _, quiet_page) = fetch(&raw, second.url(&quiet.permalink())).await;
+    assert!(
+        quiet_page.contains(&format!("#comment-{id}\">Commented post</a>")),
+        "its sidebar lists the comment"
+    );
     assert_eq!(
         second.state.page_cache.fills(),
         filled + 1,
