@@ -111,12 +111,15 @@ impl SiteChrome {
     /// The sidebar's Recent Comments widget as HTML: in the page when it is
     /// rendered, and put in its place again whenever a kept page is sent
     /// (`page_cache`), so both are the same bytes. Shown when there are
-    /// none yet too (an empty list, as WordPress's widget).
+    /// none yet too (an empty list, as WordPress's widget). It ends at its
+    /// `</section>`, where the cut in a kept page ends.
     pub fn recent_comments_widget(&self) -> String {
-        askama::Template::render(&RecentCommentsWidget {
+        let mut html = askama::Template::render(&RecentCommentsWidget {
             items: &self.recent_comments,
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+        html.truncate(html.trim_end().len());
+        html
     }
 }
 
