@@ -42,7 +42,8 @@ pub struct CachedPage {
     identity: Bytes,
     gzip: Bytes,
     brotli: Bytes,
-    /// A page with a comment form: sent with a fresh timing token each time.
+    /// A page with holes (a comment form's timing token, the sidebar's
+    /// Recent Comments): filled as they are now each time it is sent.
     splice: Option<Splice>,
     /// The posts whose comments it shows (`None`: it may show any).
     shows: Option<Vec<i64>>,
