@@ -90,8 +90,11 @@ impl CachedPage {
 /// Where the comment form's timing token sits in a page.
 const TOKEN_ATTRIBUTE: &[u8] = b"name=\"fp_ts\" value=\"";
 /// Where the sidebar's Recent Comments widget starts
-/// (`SiteChrome::recent_comments_widget`), and where it ends.
-const RECENT_COMMENTS_START: &[u8] = b"<section class=\"widget widget-recent-comments\">";
+/// (`SiteChrome::recent_comments_widget`), and where it ends. No post or
+/// comment can hold the start: their sanitiser drops `id` attributes (and
+/// escapes quotes in the values it keeps).
+const RECENT_COMMENTS_START: &[u8] =
+    b"<section id=\"recent-comments\" class=\"widget widget-recent-comments\">";
 const SECTION_END: &[u8] = b"</section>";
 
 /// What a hole cut in a kept page is filled with when the page is sent.
@@ -1097,7 +1100,7 @@ mod tests {
         let mut html = String::from("<html><body><main>");
         html.push_str(&"<p>A listing that goes on, and on, and on.</p>".repeat(200));
         html.push_str(
-            "<section class=\"widget widget-recent-comments\"><p>An author's own.</p></section>",
+            "<section id=\"recent-comments\" class=\"widget widget-recent-comments\"><p>An author's own.</p></section>",
         );
         html.push_str("</main><aside><section class=\"widget\">Search</section>");
         html.push_str(recent);
@@ -1112,7 +1115,7 @@ mod tests {
             .iter()
             .map(|name| format!("<li>{name} on A post</li>"))
             .collect();
-        format!("<section class=\"widget widget-recent-comments\"><ul>{items}</ul></section>")
+        format!("<section id=\"recent-comments\" class=\"widget widget-recent-comments\"><ul>{items}</ul></section>")
     }
 
     #[test]

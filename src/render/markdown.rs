@@ -79,6 +79,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_post_cannot_hold_the_mark_the_page_cache_cuts_at() {
+        // page_cache finds the sidebar's Recent Comments by this start tag.
+        let copied = r#"<section id="recent-comments" class="widget widget-recent-comments"><ul></ul></section>"#;
+        let clean = sanitize_post_html(&format!("{copied}<img alt='{copied}' src=\"a.png\">"));
+        assert!(
+            !clean.contains(r#"<section id="recent-comments""#),
+            "{clean}"
+        );
+    }
+
+    #[test]
     fn markdown_renders_to_html() {
         let html = render_post_markdown(
             "# Title\n\nSome *emphasis* and a [link](https://example.org).\n\n- one\n- two\n",
