@@ -18,7 +18,7 @@ use diesel::result::Error as DieselError;
 use diesel::{Connection, QueryResult};
 use tokio::sync::oneshot;
 
-use super::{serialized_write, AnyConnection, DbPool};
+use super::{serialized_transaction, AnyConnection, DbPool};
 
 /// Jobs committed together at most. Run again in savepoints (after a job
 /// failed), 32 keeps a batch near PostgreSQL's 64 cached subtransactions,
@@ -193,27 +193,26 @@ fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
             return;
         }
     };
-    let together = serialized_write(&mut conn, |conn| {
-        conn.transaction(|conn| {
-            plan_once(conn)?;
-            for job in batch.iter_mut() {
-                if !job.run(conn, false) {
-                    return Err(Together::JobFailed);
-                }
+    // Holding SQLite's write lock from the start: a job reads before it
+    // writes, and a panel action committing in between would otherwise
+    // fail the whole batch ("database is locked").
+    let together = serialized_transaction(&mut conn, |conn| {
+        plan_once(conn)?;
+        for job in batch.iter_mut() {
+            if !job.run(conn, false) {
+                return Err(Together::JobFailed);
             }
-            Ok(())
-        })
+        }
+        Ok(())
     });
     let committed = match together {
         Ok(()) => Ok(()),
-        Err(Together::JobFailed) => serialized_write(&mut conn, |conn| {
-            conn.transaction(|conn| -> QueryResult<()> {
-                plan_once(conn)?;
-                for job in batch.iter_mut() {
-                    job.run(conn, true);
-                }
-                Ok(())
-            })
+        Err(Together::JobFailed) => serialized_transaction(&mut conn, |conn| -> QueryResult<()> {
+            plan_once(conn)?;
+            for job in batch.iter_mut() {
+                job.run(conn, true);
+            }
+            Ok(())
         }),
         Err(Together::Database(error)) => Err(error),
     };

@@ -263,12 +263,43 @@ pub fn serialized_write<T>(
     }
 }
 
+/// A serialized write ([`serialized_write`]) in one transaction that holds
+/// SQLite's write lock from its start ([`lock_for_writing`]): writers from
+/// this process queue on the mutex, and one from elsewhere (a
+/// [`write_transaction`], another process) that commits while this one
+/// reads cannot make its writes fail.
+pub fn serialized_transaction<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    serialized_write(conn, |conn| {
+        conn.transaction(|conn| {
+            lock_for_writing(conn)?;
+            work(conn)
+        })
+    })
+}
+
+/// On SQLite, takes the database's write lock now, in the transaction
+/// just begun (a no-op `UPDATE`). A transaction that reads first and
+/// writes later cannot wait for a writer that commits in between: in WAL
+/// mode its snapshot is stale and its first write fails at once with
+/// "database is locked", whatever the `busy_timeout`. One that holds the
+/// lock from the start waits its turn (`busy_timeout`) instead. Nothing to
+/// do on PostgreSQL, whose rows lock one by one.
+pub fn lock_for_writing(conn: &mut AnyConnection) -> QueryResult<()> {
+    if let AnyConnection::Sqlite(sqlite) = conn {
+        diesel::sql_query("UPDATE settings SET value = value WHERE 0").execute(sqlite)?;
+    }
+    Ok(())
+}
+
 /// A transaction that will write (the panel's actions, moderation from a
-/// mail, imports). On SQLite it takes the write lock before its first read
-/// (a no-op `UPDATE`): a transaction that reads first and writes later
-/// cannot wait for a writer that commits in between and fails at once with
-/// "database is locked"; one that holds the lock from the start waits its
-/// turn (`busy_timeout`) instead. Nested, it is a savepoint.
+/// mail, imports), holding SQLite's write lock from its start
+/// ([`lock_for_writing`]). Nested, it is a savepoint.
 pub fn write_transaction<T, E>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
@@ -278,9 +309,7 @@ where
 {
     conn.transaction(|conn| {
         match conn {
-            AnyConnection::Sqlite(sqlite) => {
-                diesel::sql_query("UPDATE settings SET value = value WHERE 0").execute(sqlite)?;
-            }
+            AnyConnection::Sqlite(_) => lock_for_writing(conn)?,
             // The rows every comment write touches (the kept status counts,
             // then the content version), taken first and in the order a
             // comment's own write takes them: a moderation of several
@@ -313,6 +342,70 @@ mod tests {
         assert_eq!(postgres.backend, Backend::Postgres);
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    /// Another connection commits while a write transaction reads; the
+    /// transaction's own write must still go through (it held the lock, the
+    /// other waited). Without `lock_for_writing` it fails at once with
+    /// "database is locked": erasing a reader's data failed that way while
+    /// the outbox marked a mail sent.
+    fn outlasts_a_commit_while_it_reads(
+        name: &str,
+        transaction: impl Fn(
+            &mut AnyConnection,
+            &mut dyn FnMut(&mut AnyConnection) -> QueryResult<()>,
+        ) -> QueryResult<()>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("race.db").display()
+        ))
+        .unwrap();
+        let pool = connect(&url, 2).unwrap();
+        run_migrations(&mut pool.get().unwrap()).unwrap();
+        let (reading, read) = std::sync::mpsc::channel();
+        let other = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                read.recv().unwrap();
+                diesel::sql_query("INSERT INTO settings (key, value) VALUES ('other', '1')")
+                    .execute(&mut pool.get().unwrap())
+            })
+        };
+        let mut conn = pool.get().unwrap();
+        let outcome = transaction(&mut conn, &mut |conn| {
+            schema::settings::table.count().get_result::<i64>(conn)?;
+            reading.send(()).unwrap();
+            // Time for the other connection to commit if it can.
+            std::thread::sleep(Duration::from_millis(300));
+            diesel::sql_query("INSERT INTO settings (key, value) VALUES ('mine', '1')")
+                .execute(conn)?;
+            Ok(())
+        });
+        assert!(outcome.is_ok(), "{name}: {outcome:?}");
+        let other = other.join().unwrap();
+        assert!(other.is_ok(), "{name}, the other writer: {other:?}");
+        let written: i64 = schema::settings::table
+            .filter(schema::settings::key.eq_any(["mine", "other"]))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(written, 2, "{name}");
+    }
+
+    #[test]
+    fn a_write_transaction_outlasts_a_commit_while_it_reads() {
+        outlasts_a_commit_while_it_reads("write_transaction", |conn, work| {
+            write_transaction(conn, work)
+        });
+    }
+
+    #[test]
+    fn a_serialized_transaction_outlasts_a_commit_while_it_reads() {
+        outlasts_a_commit_while_it_reads("serialized_transaction", |conn, work| {
+            serialized_transaction(conn, work)
+        });
     }
 
     #[test]

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::schema::comments;
-use crate::db::{serialized_write, AnyConnection};
+use crate::db::{serialized_transaction, serialized_write, AnyConnection};
 
 /// Rows per batch: one short write transaction each.
 pub const BATCH: i64 = 500;
@@ -140,18 +140,16 @@ fn anonymise_ip_batch(
             .or_default()
             .push(row.id);
     }
-    serialized_write(conn, |conn| {
-        conn.transaction(|conn| {
-            for (address, ids) in &by_address {
-                diesel::update(comments::table.filter(comments::id.eq_any(ids)))
-                    .set((
-                        comments::author_ip.eq(address),
-                        comments::ip_anonymised.eq(true),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(rows.len())
-        })
+    serialized_transaction(conn, |conn| {
+        for (address, ids) in &by_address {
+            diesel::update(comments::table.filter(comments::id.eq_any(ids)))
+                .set((
+                    comments::author_ip.eq(address),
+                    comments::ip_anonymised.eq(true),
+                ))
+                .execute(conn)?;
+        }
+        Ok(rows.len())
     })
 }
 

@@ -140,32 +140,30 @@ pub struct LastAdmin;
 /// Changes an account (its role, or removes it with `None`) unless that
 /// leaves no admin. The check and the change are one transaction that
 /// holds every admin row locked on PostgreSQL (two admins demoting each
-/// other at once: the second waits, then sees one admin left), and runs
-/// behind this process's writer turn on SQLite, whose writers are serial.
+/// other at once: the second waits, then sees one admin left), and holds
+/// the write lock from its start on SQLite, whose writers are serial.
 pub fn change_keeping_an_admin(
     conn: &mut AnyConnection,
     user_id: i64,
     new_role: Option<Role>,
 ) -> QueryResult<Result<(), LastAdmin>> {
-    crate::db::serialized_write(conn, |conn| {
-        conn.transaction(|conn| {
-            if let AnyConnection::Postgresql(pg) = conn {
-                diesel::sql_query("SELECT id FROM users WHERE role = 'admin' FOR UPDATE")
-                    .execute(pg)?;
-            }
-            let Some(user) = find_user(conn, user_id)? else {
-                return Err(diesel::result::Error::NotFound);
-            };
-            let stays_admin = new_role == Some(Role::Admin);
-            if user.role() == Role::Admin && !stays_admin && count_admins(conn)? <= 1 {
-                return Ok(Err(LastAdmin));
-            }
-            match new_role {
-                Some(role) => set_role(conn, user_id, role)?,
-                None => delete_user(conn, user_id)?,
-            }
-            Ok(Ok(()))
-        })
+    crate::db::serialized_transaction(conn, |conn| {
+        if let AnyConnection::Postgresql(pg) = conn {
+            diesel::sql_query("SELECT id FROM users WHERE role = 'admin' FOR UPDATE")
+                .execute(pg)?;
+        }
+        let Some(user) = find_user(conn, user_id)? else {
+            return Err(diesel::result::Error::NotFound);
+        };
+        let stays_admin = new_role == Some(Role::Admin);
+        if user.role() == Role::Admin && !stays_admin && count_admins(conn)? <= 1 {
+            return Ok(Err(LastAdmin));
+        }
+        match new_role {
+            Some(role) => set_role(conn, user_id, role)?,
+            None => delete_user(conn, user_id)?,
+        }
+        Ok(Ok(()))
     })
 }
 

@@ -4,7 +4,6 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Serialize;
 
 use super::{
@@ -144,13 +143,11 @@ pub async fn erase(
         .db(move |conn| {
             // Every copy of the address, in one transaction: comments
             // anonymised, the subscription and every mail naming it gone.
-            crate::db::serialized_write(conn, |conn| {
-                conn.transaction(|conn| {
-                    let erased = erase_comments_by_email(conn, &lookup)?;
-                    crate::models::subscriber::forget_subscriber(conn, &lookup)?;
-                    crate::mail::outbox::forget_address(conn, &lookup)?;
-                    Ok(erased)
-                })
+            crate::db::serialized_transaction(conn, |conn| {
+                let erased = erase_comments_by_email(conn, &lookup)?;
+                crate::models::subscriber::forget_subscriber(conn, &lookup)?;
+                crate::mail::outbox::forget_address(conn, &lookup)?;
+                Ok(erased)
             })
         })
         .await?;
