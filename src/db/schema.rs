@@ -73,9 +73,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A post's category, with the post's `published_at` (kept by
+    /// triggers, migration `listing_dates`) for the category's listing.
     post_categories (post_id, category_id) {
         post_id -> BigInt,
         category_id -> BigInt,
+        published_at -> BigInt,
     }
 }
 
@@ -225,9 +228,11 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A post's tag, with the post's `published_at` as `post_categories`.
     post_tags (post_id, tag_id) {
         post_id -> BigInt,
         tag_id -> BigInt,
+        published_at -> BigInt,
     }
 }
 

@@ -246,37 +246,51 @@ pub fn published_page(
     per_page: i64,
 ) -> QueryResult<(Vec<Post>, bool)> {
     let offset = (page.max(1) - 1) * per_page;
-    let mut query = posts::table
-        .filter(posts::post_type.eq(PostType::Post))
-        .filter(posts::status.eq(PostStatus::Published))
-        .filter(posts::published_at.le(now()))
-        .order((posts::published_at.desc(), posts::id.desc()))
-        .limit(per_page + 1)
-        .offset(offset)
-        .select(Post::as_select())
-        .into_boxed();
-    match filter {
-        PostFilter::All => {}
-        PostFilter::Category(category_id) => {
-            let in_category = post_categories::table
-                .filter(post_categories::category_id.eq(category_id))
-                .select(post_categories::post_id);
-            query = query.filter(posts::id.eq_any(in_category));
-        }
-        PostFilter::Tag(tag_id) => {
-            let tagged = post_tags::table
-                .filter(post_tags::tag_id.eq(tag_id))
-                .select(post_tags::post_id);
-            query = query.filter(posts::id.eq_any(tagged));
-        }
-        PostFilter::Author(author_id) => query = query.filter(posts::author_id.eq(author_id)),
-        PostFilter::Between(from, until) => {
-            query = query
-                .filter(posts::published_at.ge(from))
-                .filter(posts::published_at.lt(until))
-        }
+    let now = now();
+    // A category's or tag's posts: its links walked by their copy of the
+    // post's date (one index, newest first), each post looked up by id.
+    macro_rules! linked {
+        ($links:ident, $key:ident, $id:expr) => {
+            $links::table
+                .inner_join(posts::table)
+                .filter($links::$key.eq($id))
+                .filter($links::published_at.le(now))
+                .filter(posts::post_type.eq(PostType::Post))
+                .filter(posts::status.eq(PostStatus::Published))
+                .order(($links::published_at.desc(), $links::post_id.desc()))
+                .limit(per_page + 1)
+                .offset(offset)
+                .select(Post::as_select())
+                .load(conn)?
+        };
     }
-    let mut page_posts = query.load(conn)?;
+    let mut page_posts: Vec<Post> = match filter {
+        PostFilter::Category(category_id) => linked!(post_categories, category_id, category_id),
+        PostFilter::Tag(tag_id) => linked!(post_tags, tag_id, tag_id),
+        PostFilter::All | PostFilter::Author(_) | PostFilter::Between(..) => {
+            let mut query = posts::table
+                .filter(posts::post_type.eq(PostType::Post))
+                .filter(posts::status.eq(PostStatus::Published))
+                .filter(posts::published_at.le(now))
+                .order((posts::published_at.desc(), posts::id.desc()))
+                .limit(per_page + 1)
+                .offset(offset)
+                .select(Post::as_select())
+                .into_boxed();
+            match filter {
+                PostFilter::Author(author_id) => {
+                    query = query.filter(posts::author_id.eq(author_id))
+                }
+                PostFilter::Between(from, until) => {
+                    query = query
+                        .filter(posts::published_at.ge(from))
+                        .filter(posts::published_at.lt(until))
+                }
+                PostFilter::All | PostFilter::Category(_) | PostFilter::Tag(_) => {}
+            }
+            query.load(conn)?
+        }
+    };
     let has_older = page_posts.len() as i64 > per_page;
     page_posts.truncate(per_page as usize);
     Ok((page_posts, has_older))
