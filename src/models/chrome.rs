@@ -12,7 +12,7 @@ use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
 use crate::models::comment::ApprovedPlace;
-use crate::models::post::Post;
+use crate::models::post::{Post, PostHead};
 use crate::render::clock::MONTHS;
 use crate::render::layout::{Link, RecentComment, SiteChrome};
 use crate::render::thread::CommentPaging;
@@ -145,30 +145,6 @@ fn archives(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> 
             ))
         })
         .collect())
-}
-
-/// What placing a comment needs of its post.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = posts)]
-struct PostHead {
-    id: i64,
-    post_type: PostType,
-    slug: String,
-    title: String,
-    status: PostStatus,
-    published_at: i64,
-    comment_count: i64,
-    thread_count: i64,
-}
-
-impl PostHead {
-    fn permalink(&self) -> String {
-        crate::models::post::permalink_of(self.post_type, self.published_at, &self.slug)
-    }
-
-    fn is_public(&self, at: i64) -> bool {
-        crate::models::post::is_public_at(self.status, self.published_at, at)
-    }
 }
 
 /// The newest approved comments on public posts: who, on what, where.

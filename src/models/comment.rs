@@ -921,9 +921,9 @@ pub fn latest_public_comments(
     conn: &mut AnyConnection,
     post_id: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<(Comment, crate::models::post::Post)>> {
+) -> QueryResult<Vec<(Comment, crate::models::post::PostHead)>> {
     use crate::domain::PostStatus;
-    use crate::models::post::Post;
+    use crate::models::post::PostHead;
     let mut query = comments::table
         .inner_join(posts::table)
         .filter(comments::status.eq(CommentStatus::Approved))
@@ -931,7 +931,7 @@ pub fn latest_public_comments(
         .filter(posts::published_at.le(now()))
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
-        .select((Comment::as_select(), Post::as_select()))
+        .select((Comment::as_select(), PostHead::as_select()))
         .into_boxed();
     if let Some(post_id) = post_id {
         query = query.filter(comments::post_id.eq(post_id));

@@ -81,6 +81,32 @@ impl Post {
     }
 }
 
+/// What placing a comment needs of its post, without its text: the
+/// sidebar's recent comments and the comment feeds, which list comments on
+/// many posts (a `Post` row carries the body twice, tens of KB).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostHead {
+    pub id: i64,
+    pub post_type: PostType,
+    pub slug: String,
+    pub title: String,
+    pub status: PostStatus,
+    pub published_at: i64,
+    pub comment_count: i64,
+    pub thread_count: i64,
+}
+
+impl PostHead {
+    pub fn permalink(&self) -> String {
+        permalink_of(self.post_type, self.published_at, &self.slug)
+    }
+
+    pub fn is_public(&self, at: i64) -> bool {
+        is_public_at(self.status, self.published_at, at)
+    }
+}
+
 /// A post's canonical address: `/YYYY/MM/DD/slug/`, or `/slug/` for a page.
 pub fn permalink_of(post_type: PostType, published_at: i64, slug: &str) -> String {
     match post_type {

@@ -97,6 +97,41 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn each_comment_feed_link_leads_to_the_comment_page_that_shows_it(app) {
+        use ferropress::models::setting::keys;
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        app.set_setting(keys::COMMENTS_PER_PAGE, "2").await;
+        let post = app.publish("A busy post", "Body.", 1, &[]);
+        let other = app.publish("A quiet post", "Body.", 2, &[]);
+        for n in 1..=5 {
+            let fields = app.comment_fields(&format!("Thread {n}."));
+            assert_eq!(app.post_comment(&post, &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        // A reply to the first thread stays on its page.
+        let first = app.comments_of(&post)[0].id;
+        let mut reply = app.comment_fields("A reply to thread 1.");
+        reply.iter_mut().find(|(name, _)| *name == "parent").unwrap().1 = first.to_string();
+        assert_eq!(app.post_comment(&post, &reply).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.post_comment(&other, &app.comment_fields("Elsewhere.")).await.status(), StatusCode::SEE_OTHER);
+        for path in ["/comments/feed/".to_owned(), format!("{}feed/", post.permalink())] {
+            let (status, _, xml) = body_of(&app, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let channel = rss::Channel::read_from(xml.as_bytes()).unwrap();
+            let links: Vec<String> = channel.items().iter().map(|item| item.link().unwrap().to_owned()).collect();
+            assert_eq!(links.len(), if path.starts_with("/comments") { 7 } else { 6 }, "{path}");
+            assert!(links.iter().any(|link| link.contains("/comment-page-3/#comment-")), "{path}: {links:?}");
+            for link in links {
+                let (page, anchor) = link.strip_prefix(&app.address).unwrap().split_once('#').unwrap();
+                let (status, html) = app.get_page(page).await;
+                assert_eq!(status, StatusCode::OK, "{link}");
+                assert!(html.contains(&format!("id=\"{anchor}\"")), "{link} is not on {page}");
+            }
+        }
+    }
+}
+
+on_both_backends! {
     async fn comment_feeds_list_the_newest_comments_by_time_not_by_number(app) {
         use diesel::prelude::*;
         use ferropress::db::schema::comments;

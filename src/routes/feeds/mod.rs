@@ -14,9 +14,11 @@ use crate::db::AnyConnection;
 use crate::domain::Permalink;
 use crate::error::PageError;
 use crate::models::category::{find_category_by_path, Category};
-use crate::models::comment::{comment_path, latest_public_comments, Comment};
+use crate::models::comment::{
+    approved_comment_path, latest_public_comments, ApprovedPlace, Comment,
+};
 use crate::models::post::{
-    find_post_at, published_page, with_categories, Post, PostAt, PostFilter,
+    find_post_at, published_page, with_categories, Post, PostAt, PostFilter, PostHead,
 };
 use crate::models::setting::SiteSettings;
 use crate::models::tag::find_tag_by_slug;
@@ -336,7 +338,7 @@ pub async fn tag_rss(
 }
 
 /// A comment as a feed item: name and text, never the email.
-fn comment_item(state: &AppState, comment: &Comment, post: &Post, path: &str) -> rss::Item {
+fn comment_item(state: &AppState, comment: &Comment, post: &PostHead, path: &str) -> rss::Item {
     let link = state.config.absolute_url(path);
     rss::Item {
         title: Some(format!(
@@ -363,7 +365,7 @@ fn comments_channel(
     state: &AppState,
     title: String,
     link: String,
-    rows: &[(Comment, Post, String)],
+    rows: &[(Comment, PostHead, String)],
 ) -> (String, i64) {
     let site = state.site();
     let items = rows
@@ -389,16 +391,27 @@ fn comments_channel(
 }
 
 /// The newest approved comments (of one post, or of the site), each with
-/// the address of the page showing it.
+/// the address of the page showing it, placed from the rows already read
+/// (neither the comment nor its post is read again for its page).
 fn comments_with_paths(
     conn: &mut AnyConnection,
     post_id: Option<i64>,
     paging: CommentPaging,
-) -> QueryResult<Vec<(Comment, Post, String)>> {
+) -> QueryResult<Vec<(Comment, PostHead, String)>> {
     latest_public_comments(conn, post_id, COMMENT_ITEMS)?
         .into_iter()
         .map(|(comment, post)| {
-            let path = comment_path(conn, &post, comment.id, &[], paging)?;
+            let permalink = post.permalink();
+            let place = ApprovedPlace {
+                permalink: &permalink,
+                post_id: post.id,
+                comment_count: post.comment_count,
+                thread_count: post.thread_count,
+                comment_id: comment.id,
+                parent_id: comment.parent_id,
+                created_at: comment.created_at,
+            };
+            let path = approved_comment_path(conn, &place, paging)?;
             Ok((comment, post, path))
         })
         .collect()
