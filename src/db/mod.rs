@@ -347,8 +347,8 @@ mod tests {
     /// Another connection commits while a write transaction reads; the
     /// transaction's own write must still go through (it held the lock, the
     /// other waited). Without `lock_for_writing` it fails at once with
-    /// "database is locked": erasing a reader's data failed that way while
-    /// the outbox marked a mail sent.
+    /// "database is locked": erasing a reader's data answered `500` that
+    /// way in a CI run, with the outbox and the panel writing beside it.
     fn outlasts_a_commit_while_it_reads(
         name: &str,
         transaction: impl Fn(
