@@ -290,32 +290,29 @@ pub fn published_page(
                 .load(conn)?
         };
     }
+    // Any other listing: the published posts walked by date.
+    let listed = || {
+        posts::table
+            .filter(posts::post_type.eq(PostType::Post))
+            .filter(posts::status.eq(PostStatus::Published))
+            .filter(posts::published_at.le(now))
+            .order((posts::published_at.desc(), posts::id.desc()))
+            .limit(per_page + 1)
+            .offset(offset)
+            .select(Post::as_select())
+            .into_boxed()
+    };
     let mut page_posts: Vec<Post> = match filter {
         PostFilter::Category(category_id) => linked!(post_categories, category_id, category_id),
         PostFilter::Tag(tag_id) => linked!(post_tags, tag_id, tag_id),
-        PostFilter::All | PostFilter::Author(_) | PostFilter::Between(..) => {
-            let mut query = posts::table
-                .filter(posts::post_type.eq(PostType::Post))
-                .filter(posts::status.eq(PostStatus::Published))
-                .filter(posts::published_at.le(now))
-                .order((posts::published_at.desc(), posts::id.desc()))
-                .limit(per_page + 1)
-                .offset(offset)
-                .select(Post::as_select())
-                .into_boxed();
-            match filter {
-                PostFilter::Author(author_id) => {
-                    query = query.filter(posts::author_id.eq(author_id))
-                }
-                PostFilter::Between(from, until) => {
-                    query = query
-                        .filter(posts::published_at.ge(from))
-                        .filter(posts::published_at.lt(until))
-                }
-                PostFilter::All | PostFilter::Category(_) | PostFilter::Tag(_) => {}
-            }
-            query.load(conn)?
+        PostFilter::All => listed().load(conn)?,
+        PostFilter::Author(author_id) => {
+            listed().filter(posts::author_id.eq(author_id)).load(conn)?
         }
+        PostFilter::Between(from, until) => listed()
+            .filter(posts::published_at.ge(from))
+            .filter(posts::published_at.lt(until))
+            .load(conn)?,
     };
     let has_older = page_posts.len() as i64 > per_page;
     page_posts.truncate(per_page as usize);
