@@ -99,6 +99,7 @@ impl Application {
                 content_version,
                 &recent_comments,
             ),
+            version_refresh: tokio::sync::Mutex::new(()),
             media,
         });
         let server_state = state.clone();

@@ -35,6 +35,8 @@ pub struct AppState {
     pub password_reset_requests: Throttle,
     /// Rendered reader pages, valid for one content version.
     pub page_cache: crate::page_cache::PageCache,
+    /// Taken while the content version is reread (`refresh_content_version`).
+    pub(crate) version_refresh: tokio::sync::Mutex<()>,
     /// Commits readers' comments in batches (group commit).
     pub writer: crate::db::group_commit::GroupWriter,
     /// Uploaded files (a folder or a bucket).
@@ -62,14 +64,23 @@ impl AppState {
         Ok(())
     }
 
-    /// Rereads the sidebar's recent comments alone (comments changed, and
-    /// nothing else): one small indexed read, not the whole settings.
-    async fn reload_recent_comments(&self) -> Result<(), PageError> {
+    /// Rereads the sidebar's recent comments alone (the comments of the
+    /// posts `changed` changed, and nothing else): one small indexed read,
+    /// not the whole settings, and the newcomers placed on their pages.
+    async fn reload_recent_comments(&self, changed: Vec<i64>) -> Result<(), PageError> {
         let ticket = self.site_reload_ticket();
-        let paging = self.site().discussion.paging();
+        let site = self.site();
+        let paging = site.discussion.paging();
+        let chrome = site.chrome.clone();
         let recent = self
             .db(move |conn| {
-                crate::models::chrome::recent_comments(conn, crate::models::now(), paging)
+                crate::models::chrome::recent_comments_after(
+                    conn,
+                    crate::models::now(),
+                    paging,
+                    &chrome.recent_comments,
+                    &changed,
+                )
             })
             .await?;
         self.adopt_recent_comments(ticket, recent);
@@ -122,7 +133,13 @@ impl AppState {
     /// retire the pages they touched. Read again (a few times at most) when
     /// another caller moved the cache on meanwhile, so that a change made
     /// here shows on this process's next page.
+    ///
+    /// One caller at a time: the comments of one group commit all ask at
+    /// once, and the first one's answer (the settings or recent comments
+    /// reread, the pages retired) serves the others, who then find the
+    /// version unchanged.
     pub async fn refresh_content_version(&self) {
+        let _one_at_a_time = self.version_refresh.lock().await;
         for _ in 0..ADVANCE_ATTEMPTS {
             let known = self.page_cache.version();
             match self
@@ -137,7 +154,8 @@ impl AppState {
                         }
                     } else if self.site().widgets.recent_comments {
                         // Only comments changed: the sidebar's recent ones.
-                        if let Err(error) = self.reload_recent_comments().await {
+                        if let Err(error) = self.reload_recent_comments(changes.posts.clone()).await
+                        {
                             tracing::warn!(error = %error, "cannot reread the recent comments");
                         }
                     }
@@ -178,9 +196,16 @@ impl AppState {
                     self.apply_site(ticket, site);
                 }
             } else if self.site().widgets.recent_comments {
-                let paging = self.site().discussion.paging();
-                let at = crate::models::now();
-                if let Ok(recent) = crate::models::chrome::recent_comments(&mut conn, at, paging) {
+                let site = self.site();
+                let (paging, at) = (site.discussion.paging(), crate::models::now());
+                let shown = &site.chrome.recent_comments;
+                if let Ok(recent) = crate::models::chrome::recent_comments_after(
+                    &mut conn,
+                    at,
+                    paging,
+                    shown,
+                    &changes.posts,
+                ) {
                     self.adopt_recent_comments(ticket, recent);
                 }
             }

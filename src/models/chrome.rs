@@ -153,6 +153,22 @@ pub fn recent_comments(
     at: i64,
     paging: CommentPaging,
 ) -> QueryResult<Vec<RecentComment>> {
+    recent_comments_after(conn, at, paging, &[], &[])
+}
+
+/// The same, after a change to the comments of the posts `changed` alone
+/// (this runs after every published comment): what `shown`, the list read
+/// before, says of a comment on any other post still holds — its post and
+/// the page it is on did not move, and an edit of a post changes more than
+/// its comments — so only the others are placed anew. Placing a comment
+/// reads the threads after its own.
+pub fn recent_comments_after(
+    conn: &mut AnyConnection,
+    at: i64,
+    paging: CommentPaging,
+    shown: &[RecentComment],
+    changed: &[i64],
+) -> QueryResult<Vec<RecentComment>> {
     type Latest = (i64, String, i64, Option<i64>, i64);
     let latest: Vec<Latest> = comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
@@ -170,22 +186,39 @@ pub fn recent_comments(
     if latest.is_empty() {
         return Ok(Vec::new());
     }
-    // Their posts' heads only (the bodies are most of a post's row): this
-    // runs after every published comment.
-    let mut post_ids: Vec<i64> = latest.iter().map(|row| row.2).collect();
+    let kept = |comment_id: i64, post_id: i64| {
+        shown
+            .iter()
+            .find(|item| item.comment_id == comment_id && item.post_id == post_id)
+            .filter(|_| !changed.contains(&post_id))
+    };
+    // The heads of the posts of the comments to place (the bodies are most
+    // of a post's row).
+    let mut post_ids: Vec<i64> = latest
+        .iter()
+        .filter(|row| kept(row.0, row.2).is_none())
+        .map(|row| row.2)
+        .collect();
     post_ids.sort_unstable();
     post_ids.dedup();
-    let heads: std::collections::HashMap<i64, PostHead> = posts::table
-        .filter(posts::id.eq_any(&post_ids))
-        .select(PostHead::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|head: PostHead| (head.id, head))
-        .collect();
+    let heads: std::collections::HashMap<i64, PostHead> = match post_ids.as_slice() {
+        [] => std::collections::HashMap::new(),
+        _ => posts::table
+            .filter(posts::id.eq_any(&post_ids))
+            .select(PostHead::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|head: PostHead| (head.id, head))
+            .collect(),
+    };
     let mut recent = Vec::new();
     for (id, author, post_id, parent_id, created_at) in latest {
         if recent.len() as i64 == LISTED {
             break;
+        }
+        if let Some(item) = kept(id, post_id) {
+            recent.push(item.clone());
+            continue;
         }
         let Some(post) = heads.get(&post_id).filter(|post| post.is_public(at)) else {
             continue;
@@ -201,6 +234,8 @@ pub fn recent_comments(
             created_at,
         };
         recent.push(RecentComment {
+            comment_id: id,
+            post_id,
             author,
             post_title: post.title.clone(),
             path: crate::models::comment::approved_comment_path(conn, &place, paging)?,

@@ -107,6 +107,16 @@ pub fn create_comment(
     new_comment: &NewComment,
 ) -> Result<Comment, CreateCommentError> {
     let created_at = now();
+    let approved = new_comment.verdict == Verdict::Approved;
+    // Worked out before the insert, so the new row is written once (on
+    // PostgreSQL an update of it would write all its index entries again).
+    let starts_thread = approved
+        && threads::new_comment_starts_thread(
+            conn,
+            new_comment.post_id,
+            new_comment.parent_id,
+            created_at,
+        )?;
     let values = (
         comments::post_id.eq(new_comment.post_id),
         comments::parent_id.eq(new_comment.parent_id),
@@ -124,6 +134,7 @@ pub fn create_comment(
         comments::spam_why.eq(&new_comment.spam_why),
         comments::created_at.eq(created_at),
         comments::updated_at.eq(created_at),
+        comments::thread_start.eq(starts_thread),
     );
     // The same statement, typed for each backend (`RETURNING` is not part of
     // the multi-backend connection).
@@ -137,9 +148,15 @@ pub fn create_comment(
             .returning(Comment::as_returning())
             .get_result(sqlite)?,
     };
-    if new_comment.verdict == Verdict::Approved {
-        count_approved(conn, new_comment.post_id, 1)?;
-        threads::retally(conn, &[comment.id])?;
+    if approved {
+        // Both of the post's counts in one statement.
+        crate::models::setting::comments_changed(conn, new_comment.post_id)?;
+        diesel::update(posts::table.find(new_comment.post_id))
+            .set((
+                posts::comment_count.eq(posts::comment_count + 1),
+                posts::thread_count.eq(posts::thread_count + i64::from(starts_thread)),
+            ))
+            .execute(conn)?;
     }
     Ok(comment)
 }

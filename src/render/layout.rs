@@ -83,6 +83,10 @@ pub struct Link {
 /// "Ann on Neck pain".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentComment {
+    /// Which comment it is, on which post (not shown: what a change of
+    /// other posts' comments leaves as it is, `models::chrome`).
+    pub comment_id: i64,
+    pub post_id: i64,
     pub author: String,
     pub post_title: String,
     pub path: String,

@@ -268,6 +268,31 @@ pub(super) fn page_of_new_comment(
     view.page_of_thread(conn, first, paging)
 }
 
+/// Whether a comment about to be stored on `post_id` at `created_at`, in
+/// reply to `parent_id`, starts a thread for everyone once approved: the
+/// rule of `starts_thread`, worked out before the row exists (a new comment
+/// has no replies yet, and sorts after its parent at the same second: its
+/// id will be the larger).
+pub(super) fn new_comment_starts_thread(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    parent_id: Option<i64>,
+    created_at: i64,
+) -> QueryResult<bool> {
+    let parent = match parent_id {
+        Some(id) => facts_by_id(conn, &[id])?.remove(&id),
+        None => None,
+    };
+    let comment = Facts {
+        id: i64::MAX,
+        post_id,
+        parent_id,
+        status: CommentStatus::Approved,
+        created_at,
+    };
+    Ok(starts_thread(&comment, parent.as_ref()))
+}
+
 /// Brings `thread_start` and the posts' thread counts up to date after the
 /// comments `changed` were added, moved between statuses or lost their
 /// parent: only they and their replies can start or stop starting a thread.
