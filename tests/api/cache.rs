@@ -153,6 +153,48 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn the_recent_comments_widget_links_each_comment_to_its_page_as_threads_move(app) {
+        use ferropress::models::setting::keys;
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        app.set_setting(keys::COMMENTS_PER_PAGE, "2").await;
+        let busy = app.publish("Busy post", "Body.", 2, &[]);
+        let other = app.publish("Other post", "Body.", 1, &[]);
+        for n in 1..=3 {
+            let posted = app.post_comment(&busy, &app.comment_fields(&format!("Busy {n}."))).await;
+            assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        }
+        let busy_ids: Vec<i64> = app.comments_of(&busy).iter().map(|comment| comment.id).collect();
+        let raw = reqwest::Client::new();
+        let widget = |page: String| {
+            page.split("widget-recent-comments").nth(1).expect("the widget").split("</section>").next().unwrap().to_owned()
+        };
+        let base = busy.permalink();
+        let third = |page: &str| format!("href=\"{base}{page}#comment-{}\"", busy_ids[2]);
+        let shown = widget(fetch(&raw, app.url(&other.permalink())).await.2);
+        assert!(shown.contains(&third("comment-page-2/")), "{shown}");
+        // A comment on another post: the busy post's comments keep their pages.
+        let posted = app.post_comment(&other, &app.comment_fields("Elsewhere.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let shown = widget(fetch(&raw, app.url(&other.permalink())).await.2);
+        assert!(shown.contains(&third("comment-page-2/")) && shown.contains("Other post</a>"), "{shown}");
+        // The first thread trashed: the third moves to page 1, and the
+        // widget follows it on every page, kept or not.
+        app.log_in_as(Role::Admin).await;
+        app.admin_post(&format!("/admin/comments/{}/trash", busy_ids[0]), &[]).await;
+        for path in [other.permalink(), "/".to_owned()] {
+            let shown = widget(fetch(&raw, app.url(&path)).await.2);
+            assert!(shown.contains(&third("")) && !shown.contains("comment-page-2/"), "{path}: {shown}");
+        }
+        // And a comment elsewhere again leaves it there.
+        let posted = app.post_comment(&other, &app.comment_fields("Elsewhere again.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let shown = widget(fetch(&raw, app.url(&other.permalink())).await.2);
+        assert!(shown.contains(&third("")), "{shown}");
+    }
+}
+
+on_both_backends! {
     async fn a_held_comment_is_shown_to_its_author_and_never_leaks_from_the_cache(app) {
         let post = app.publish("A post", "Body.", 1, &[]);
         let stranger = reqwest::Client::new();
