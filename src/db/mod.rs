@@ -1,6 +1,7 @@
 //! Database access for both backends: one connection enum (diesel's
 //! `MultiConnection`), its r2d2 pool, and the embedded migrations of each backend.
 
+pub mod fixed;
 pub mod group_commit;
 pub mod health;
 mod plan_stability;

@@ -149,14 +149,8 @@ pub fn create_comment(
             .get_result(sqlite)?,
     };
     if approved {
-        // Both of the post's counts in one statement.
         crate::models::setting::comments_changed(conn, new_comment.post_id)?;
-        diesel::update(posts::table.find(new_comment.post_id))
-            .set((
-                posts::comment_count.eq(posts::comment_count + 1),
-                posts::thread_count.eq(posts::thread_count + i64::from(starts_thread)),
-            ))
-            .execute(conn)?;
+        count_on_post(conn, new_comment.post_id, 1, i64::from(starts_thread))?;
     }
     Ok(comment)
 }
@@ -173,9 +167,26 @@ pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
 fn count_approved(conn: &mut AnyConnection, post_id: i64, by: i64) -> QueryResult<()> {
     // Whatever changes the approved set changes pages readers see.
     crate::models::setting::comments_changed(conn, post_id)?;
-    diesel::update(posts::table.find(post_id))
-        .set(posts::comment_count.eq(posts::comment_count + by))
-        .execute(conn)?;
+    count_on_post(conn, post_id, by, 0)
+}
+
+/// `count_on_post`'s statement, kept prepared: every published comment runs it.
+struct CountOnPost;
+
+impl crate::db::fixed::FixedSql for CountOnPost {
+    const POSTGRES: &'static str = "UPDATE posts \
+         SET comment_count = comment_count + ?, thread_count = thread_count + ? WHERE id = ?";
+    const SQLITE: &'static str = Self::POSTGRES;
+}
+
+/// Moves a post's approved count by `comments` and its thread count by `threads`.
+fn count_on_post(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    comments: i64,
+    threads: i64,
+) -> QueryResult<()> {
+    crate::db::fixed::Fixed::<CountOnPost>::new(vec![comments, threads, post_id]).execute(conn)?;
     Ok(())
 }
 

@@ -33,27 +33,20 @@ pub const EVERYTHING: i64 = 0;
 /// retires everything instead (see `since`).
 pub const KEPT_VERSIONS: i64 = 10_000;
 
+/// The row `record` writes. Kept prepared: every comment runs it.
+struct Record;
+
+impl crate::db::fixed::FixedSql for Record {
+    const POSTGRES: &'static str = "INSERT INTO page_retirements (version, post_id) \
+         SELECT CAST(value AS BIGINT), ? FROM settings WHERE key = 'content_version' \
+         ON CONFLICT DO NOTHING";
+    const SQLITE: &'static str = Self::POSTGRES;
+}
+
 /// Records, for the content version this transaction set, that it changed
 /// `post_id`'s comments (or `EVERYTHING`).
 pub fn record(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    // Built from the DSL, not `sql_query`: diesel keeps it prepared (a
-    // `sql_query` is parsed anew each time; every comment runs this).
-    let current = settings::table
-        .filter(settings::key.eq(CONTENT_VERSION_KEY))
-        .select((
-            sql::<BigInt>("CAST(value AS BIGINT)"),
-            post_id.into_sql::<BigInt>(),
-        ));
-    let insert = diesel::insert_into(page_retirements::table)
-        .values(current)
-        .into_columns((page_retirements::version, page_retirements::post_id))
-        .on_conflict_do_nothing();
-    match conn {
-        AnyConnection::Sqlite(conn) => insert.execute(conn)?,
-        AnyConnection::Postgresql(conn) => insert.execute(conn)?,
-    };
+    crate::db::fixed::Fixed::<Record>::new(vec![post_id]).execute(conn)?;
     Ok(())
 }
 
@@ -137,6 +130,16 @@ pub fn prune(conn: &mut AnyConnection, version: i64) -> QueryResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fixed_statements_name_the_content_version() {
+        use crate::db::fixed::FixedSql;
+        let named = format!("key = '{CONTENT_VERSION_KEY}'");
+        assert!(Record::POSTGRES.contains(&named));
+        let bump = crate::models::setting::BumpVersion::POSTGRES;
+        assert!(bump.contains(&named));
+        assert!(crate::models::setting::BumpVersion::SQLITE.contains(&named));
+    }
 
     #[test]
     fn changes_name_their_posts_only_when_every_version_is_accounted_for() {

@@ -303,8 +303,6 @@ impl SiteSettings {
     }
 }
 
-use crate::models::retirement::CONTENT_VERSION_KEY as CONTENT_VERSION;
-
 /// Marks that something readers see changed (a post, a category, a setting,
 /// a user), in the caller's transaction, so every process's page cache
 /// retires its pages.
@@ -321,31 +319,24 @@ pub fn comments_changed(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
     crate::models::retirement::record(conn, post_id)
 }
 
+/// The content version, one up. On PostgreSQL once per transaction is
+/// enough: a row this transaction already updated carries its id as `xmin`
+/// (updating one row thousands of times in one transaction, as an import
+/// would, gets slower with every version). Kept prepared: every change runs it.
+pub(crate) struct BumpVersion;
+
+impl crate::db::fixed::FixedSql for BumpVersion {
+    const POSTGRES: &'static str = "UPDATE settings \
+         SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
+         WHERE key = 'content_version' \
+         AND xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296";
+    const SQLITE: &'static str = "UPDATE settings \
+         SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
+         WHERE key = 'content_version'";
+}
+
 fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    // Built from the DSL, not `sql_query`: diesel keeps it prepared (a
-    // `sql_query` is parsed anew each time; every change runs this).
-    let bumped = || sql::<Text>("CAST(CAST(value AS BIGINT) + 1 AS TEXT)");
-    let version = settings::table.filter(settings::key.eq(CONTENT_VERSION));
-    match conn {
-        AnyConnection::Sqlite(conn) => {
-            diesel::update(version)
-                .set(settings::value.eq(bumped()))
-                .execute(conn)?;
-        }
-        AnyConnection::Postgresql(conn) => {
-            // Once per transaction is enough: a row this transaction already
-            // updated carries its id as `xmin`. (Updating one row thousands
-            // of times in one transaction, as an import would, gets slower
-            // with every version.)
-            diesel::update(version.filter(sql::<Bool>(
-                "xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296",
-            )))
-            .set(settings::value.eq(bumped()))
-            .execute(conn)?;
-        }
-    }
+    crate::db::fixed::Fixed::<BumpVersion>::new(Vec::new()).execute(conn)?;
     Ok(())
 }
 

@@ -474,3 +474,46 @@ on_both_backends! {
         assert!(fetch(&raw, app.url(&post.permalink())).await.2.contains("Published at once."));
     }
 }
+
+/// What every published comment writes besides itself — the content
+/// version, the record of what it retires — is prepared once per
+/// connection on PostgreSQL: diesel parses an `UPDATE` or an upsert anew at
+/// every execution, and these run with every comment.
+#[test]
+fn a_published_comments_bookkeeping_is_prepared_once_per_connection() {
+    use diesel::prelude::*;
+    use ferropress::db::AnyConnection;
+    let Some(url) = crate::helpers::fresh_postgres_url() else {
+        return;
+    };
+    let mut conn = AnyConnection::Postgresql(diesel::PgConnection::establish(&url).unwrap());
+    ferropress::db::run_migrations(&mut conn).unwrap();
+    for _ in 0..3 {
+        conn.transaction(|conn| ferropress::models::setting::comments_changed(conn, 7))
+            .unwrap();
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement: String,
+    }
+    let AnyConnection::Postgresql(pg) = &mut conn else {
+        unreachable!()
+    };
+    let prepared: Vec<String> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+        .load::<Prepared>(pg)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.statement)
+        .collect();
+    for start in ["UPDATE settings", "INSERT INTO page_retirements"] {
+        let kept = prepared
+            .iter()
+            .filter(|statement| statement.starts_with(start))
+            .count();
+        assert_eq!(kept, 1, "{start}: {prepared:#?}");
+    }
+    let version = ferropress::models::retirement::current_version(&mut conn).unwrap();
+    let changes = ferropress::models::retirement::since(&mut conn, version - 3).unwrap();
+    assert_eq!((changes.everything, changes.posts), (false, vec![7]));
+}
