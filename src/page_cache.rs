@@ -9,7 +9,9 @@
 //! change retires every page. What every page shows of other posts'
 //! comments, the sidebar's Recent Comments, is cut out of a kept page and
 //! put back as it is now whenever the page is sent (`Splice`), as is the
-//! comment form's timing token. A process learns of its own changes at once
+//! comment form's timing token. A page its comments keep changing (a storm)
+//! is rendered anew at most once per `STORM_GRACE`; in between, readers get
+//! the copy from a moment before. A process learns of its own changes at once
 //! (each state-changing request rereads the version before it answers) and of
 //! other processes' within `VERSION_POLL` (a background poll).
 
@@ -17,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::sync::{Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
@@ -441,6 +443,11 @@ const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 struct Slot {
     page: Arc<CachedPage>,
     fresh: bool,
+    /// When it was put in.
+    rendered_at: Instant,
+    /// How many times in a row it was rendered anew within `STORM_GAP` of
+    /// the copy before (0 for a first rendering, or after a quiet spell).
+    quick_renewals: u32,
 }
 
 /// What the cache has for a key.
@@ -449,8 +456,24 @@ pub enum Lookup {
     /// Touched by a change to its post's comments since it was rendered:
     /// given to readers only while someone renders it anew.
     Stale(Arc<CachedPage>),
+    /// Stale, on a page its comments keep changing (a storm: rendered anew
+    /// `STORM_RENDERS` times in a row, each within `STORM_GAP` of the last)
+    /// and rendered less than `STORM_GRACE` ago: readers get it as it is,
+    /// and nobody renders it until the grace is over.
+    Settling(Arc<CachedPage>),
     Missing,
 }
+
+/// A page rendered anew this soon after its copy before counts toward a storm.
+pub const STORM_GAP: Duration = Duration::from_secs(1);
+/// Renderings in a row, each `STORM_GAP` or less after the last, that make a storm.
+pub const STORM_RENDERS: u32 = 5;
+/// How long a page in a storm is given out after its rendering before it
+/// is rendered anew: a post taking a comment every few milliseconds is
+/// rendered five times a second, not once per comment. As long as another
+/// process takes to see a change (`VERSION_POLL`); a commenter sees their
+/// own comment at once (`routes::cache::FRESH_COOKIE`), staff wait for it.
+pub const STORM_GRACE: Duration = VERSION_POLL;
 
 /// The pages, and the content version they must match.
 pub struct PageCache {
@@ -561,6 +584,12 @@ impl PageCache {
         };
         match pages.get(key) {
             Some(slot) if slot.fresh => Lookup::Fresh(slot.page.clone()),
+            Some(slot)
+                if slot.quick_renewals >= STORM_RENDERS
+                    && slot.rendered_at.elapsed() < STORM_GRACE =>
+            {
+                Lookup::Settling(slot.page.clone())
+            }
             Some(slot) => Lookup::Stale(slot.page.clone()),
             None => Lookup::Missing,
         }
@@ -603,9 +632,19 @@ impl PageCache {
                 }
             }
         }
+        let rendered_at = Instant::now();
+        let quick_renewals = match pages.get(&key) {
+            // Rendered anew in place of a copy a change touched.
+            Some(old) if !old.fresh && rendered_at.duration_since(old.rendered_at) <= STORM_GAP => {
+                old.quick_renewals.saturating_add(1)
+            }
+            _ => 0,
+        };
         let slot = Slot {
             page: Arc::new(page),
             fresh,
+            rendered_at,
+            quick_renewals,
         };
         if let Some(old) = pages.insert(key, slot) {
             self.bytes.fetch_sub(old.page.size(), Ordering::AcqRel);
@@ -978,6 +1017,41 @@ mod tests {
             splice: None,
             shows: Some(vec![1]),
         }
+    }
+
+    #[test]
+    fn a_page_whose_comments_keep_changing_is_rendered_anew_at_most_once_per_grace() {
+        let cache = PageCache::new(1 << 20, 1, "");
+        cache.insert("/post/".to_owned(), kept(1));
+        let mut version = 1;
+        let mut touch = |cache: &PageCache| {
+            assert!(cache.advance(version, version + 1, &Retired::CommentsOf(vec![1])));
+            version += 1;
+            version
+        };
+        // A few changes in a row: each is rendered anew by the next reader.
+        for _ in 0..STORM_RENDERS {
+            let now = touch(&cache);
+            assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
+            cache.insert("/post/".to_owned(), kept(now));
+        }
+        // One more rendering in quick succession makes it a storm: the
+        // copy is given out as it is for a while after each rendering.
+        let now = touch(&cache);
+        assert!(matches!(cache.get("/post/"), Lookup::Settling(_)));
+        std::thread::sleep(STORM_GRACE);
+        assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
+        cache.insert("/post/".to_owned(), kept(now));
+        assert!(matches!(cache.get("/post/"), Lookup::Fresh(_)));
+        touch(&cache);
+        assert!(matches!(cache.get("/post/"), Lookup::Settling(_)));
+        // After a quiet spell, a change shows on the next reader's request.
+        std::thread::sleep(STORM_GAP);
+        let now = touch(&cache);
+        assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
+        cache.insert("/post/".to_owned(), kept(now));
+        touch(&cache);
+        assert!(matches!(cache.get("/post/"), Lookup::Stale(_)));
     }
 
     #[test]

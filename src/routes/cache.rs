@@ -141,6 +141,13 @@ pub async fn page_cache(
             }
             None => cache.fill_turn(&key).await,
         },
+        // A page in a storm of comments, rendered a moment ago: as it is
+        // (staff, who may have just made the change, wait for it).
+        Lookup::Settling(page) if request.cookie(SESSION_COOKIE).is_none() => {
+            count_cache(true);
+            return Ok(from_cache(request, &page, &state));
+        }
+        Lookup::Settling(_) => cache.fill_turn(&key).await,
         // A miss: one request renders, the others wait for its bytes.
         Lookup::Missing => cache.fill_turn(&key).await,
     };

@@ -195,6 +195,43 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn in_a_storm_of_comments_each_commenter_sees_theirs_and_readers_soon_after(app) {
+        use ferropress::models::setting::keys;
+        use ferropress::page_cache::{STORM_GRACE, STORM_RENDERS};
+        app.approve_comments_automatically().await;
+        app.set_setting(keys::COMMENTS_PER_MINUTE, "0").await;
+        let post = app.publish("A busy post", "Body.", 1, &[]);
+        let raw = reqwest::Client::new();
+        let page = app.url(&post.permalink());
+        assert_eq!(fetch(&raw, page.clone()).await.0, StatusCode::OK);
+        let comments = STORM_RENDERS as usize + 4;
+        let started = Instant::now();
+        for n in 1..=comments {
+            let text = format!("Storm comment {n}.");
+            let posted = app.post_comment(&post, &app.comment_fields(&text)).await;
+            assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+            // Its writer is shown it at once, whatever readers are given.
+            let (_, own) = app.get_page(&post.permalink()).await;
+            assert!(own.contains(&text), "comment {n} shown to its writer");
+            // A reader's visit renders the page anew, or gets the copy from
+            // a moment before while the post is this busy.
+            let (status, _, read) = fetch(&raw, page.clone()).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(read.contains("Storm comment 1."), "{n}");
+        }
+        let stormy = started.elapsed() < ferropress::page_cache::STORM_GAP * comments as u32;
+        // Staff wait for the page as it is now.
+        app.log_in_as(Role::Admin).await;
+        let (_, staff_view) = app.get_page(&post.permalink()).await;
+        assert!(staff_view.contains(&format!("Storm comment {comments}.")));
+        // And once the grace is over, every reader gets every comment.
+        tokio::time::sleep(STORM_GRACE).await;
+        let (_, _, read) = fetch(&raw, page).await;
+        assert!(read.contains(&format!("Storm comment {comments}.")), "stormy: {stormy}");
+    }
+}
+
+on_both_backends! {
     async fn a_held_comment_is_shown_to_its_author_and_never_leaks_from_the_cache(app) {
         let post = app.publish("A post", "Body.", 1, &[]);
         let stranger = reqwest::Client::new();
