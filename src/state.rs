@@ -64,29 +64,6 @@ impl AppState {
         Ok(())
     }
 
-    /// Rereads the sidebar's recent comments alone (the comments of the
-    /// posts `changed` changed, and nothing else): one small indexed read,
-    /// not the whole settings, and the newcomers placed on their pages.
-    async fn reload_recent_comments(&self, changed: Vec<i64>) -> Result<(), PageError> {
-        let ticket = self.site_reload_ticket();
-        let site = self.site();
-        let paging = site.discussion.paging();
-        let chrome = site.chrome.clone();
-        let recent = self
-            .db(move |conn| {
-                crate::models::chrome::recent_comments_after(
-                    conn,
-                    crate::models::now(),
-                    paging,
-                    &chrome.recent_comments,
-                    &changed,
-                )
-            })
-            .await?;
-        self.adopt_recent_comments(ticket, recent);
-        Ok(())
-    }
-
     /// The settings as they are, with the sidebar's recent comments `recent`.
     fn adopt_recent_comments(
         &self,
@@ -142,22 +119,25 @@ impl AppState {
         let _one_at_a_time = self.version_refresh.lock().await;
         for _ in 0..ADVANCE_ATTEMPTS {
             let known = self.page_cache.version();
+            let site = self.site();
+            let widget = site
+                .widgets
+                .recent_comments
+                .then(|| (site.discussion.paging(), site.chrome.clone()));
+            let ticket = self.site_reload_ticket();
             match self
-                .db(move |conn| crate::models::retirement::since(conn, known))
+                .db(move |conn| changes_and_recent_comments(conn, known, widget))
                 .await
             {
-                Ok(changes) if changes.version != known => {
+                Ok((changes, recent)) if changes.version != known => {
                     // Settings may be what changed (here or in another process).
                     if changes.everything {
                         if let Err(error) = self.reload_site().await {
                             tracing::warn!(error = %error, "cannot reread the settings");
                         }
-                    } else if self.site().widgets.recent_comments {
+                    } else if let Some(recent) = recent {
                         // Only comments changed: the sidebar's recent ones.
-                        if let Err(error) = self.reload_recent_comments(changes.posts.clone()).await
-                        {
-                            tracing::warn!(error = %error, "cannot reread the recent comments");
-                        }
+                        self.adopt_recent_comments(ticket, recent);
                     }
                     if self
                         .page_cache
@@ -299,6 +279,52 @@ fn replace<T>(lock: &RwLock<T>, value: T) {
 }
 
 /// What the changes since a cache's version retire from it.
+/// The changes after version `known` and, when they are changes of
+/// comments alone and the sidebar lists recent ones (`widget`: the paging,
+/// and the list as shown), the recent comments as they are now: one trip
+/// to the database for the refresh every published comment causes, its
+/// keyed reads planned once (`db::planned_once`: on PostgreSQL, planning
+/// them anew at each execution cost more than running them).
+fn changes_and_recent_comments(
+    conn: &mut crate::db::AnyConnection,
+    known: i64,
+    widget: Option<(
+        crate::render::thread::CommentPaging,
+        Arc<crate::render::layout::SiteChrome>,
+    )>,
+) -> QueryResult<(
+    crate::models::retirement::Changes,
+    Option<Vec<crate::render::layout::RecentComment>>,
+)> {
+    use crate::models::retirement::{current_version, since, Changes};
+    // Nothing new (most of the background polls): one read.
+    let version = current_version(conn)?;
+    if version == known {
+        let unchanged = Changes {
+            version,
+            everything: false,
+            posts: Vec::new(),
+        };
+        return Ok((unchanged, None));
+    }
+    crate::db::planned_once(conn, |conn| {
+        let changes = since(conn, known)?;
+        let recent = match widget {
+            Some((paging, chrome)) if !changes.everything && changes.version != known => {
+                Some(crate::models::chrome::recent_comments_after(
+                    conn,
+                    crate::models::now(),
+                    paging,
+                    &chrome.recent_comments,
+                    &changes.posts,
+                )?)
+            }
+            _ => None,
+        };
+        Ok((changes, recent))
+    })
+}
+
 fn retired_by(changes: &crate::models::retirement::Changes) -> crate::page_cache::Retired {
     if changes.everything {
         crate::page_cache::Retired::Everything

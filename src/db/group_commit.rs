@@ -166,24 +166,6 @@ impl From<DieselError> for Together {
     }
 }
 
-/// On PostgreSQL the batch's statements use the plan made when each was
-/// first prepared on the connection, whatever is bound: by default the
-/// server plans some anew at every execution (the held-comment flood check:
-/// 80 µs of planning for 12 µs of work, once per comment in the one writer
-/// every comment waits for). Only here: the writer's statements are keyed
-/// inserts and lookups, while a reader's query can need the plan for its
-/// values (the front page's `sticky = true` is rare; a plan for any value
-/// walks every published post).
-fn plan_once(conn: &mut AnyConnection) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        diesel::connection::SimpleConnection::batch_execute(
-            pg,
-            "SET LOCAL plan_cache_mode = force_generic_plan",
-        )?;
-    }
-    Ok(())
-}
-
 fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
@@ -196,8 +178,10 @@ fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     // Holding SQLite's write lock from the start: a job reads before it
     // writes, and a panel action committing in between would otherwise
     // fail the whole batch ("database is locked").
+    // The batch's statements are keyed inserts and lookups, run once per
+    // comment by the one writer every comment waits for: planned once.
     let together = serialized_transaction(&mut conn, |conn| {
-        plan_once(conn)?;
+        crate::db::plan_once(conn)?;
         for job in batch.iter_mut() {
             if !job.run(conn, false) {
                 return Err(Together::JobFailed);
@@ -208,7 +192,7 @@ fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     let committed = match together {
         Ok(()) => Ok(()),
         Err(Together::JobFailed) => serialized_transaction(&mut conn, |conn| -> QueryResult<()> {
-            plan_once(conn)?;
+            crate::db::plan_once(conn)?;
             for job in batch.iter_mut() {
                 job.run(conn, true);
             }
