@@ -119,11 +119,7 @@ impl AppState {
         let _one_at_a_time = self.version_refresh.lock().await;
         for _ in 0..ADVANCE_ATTEMPTS {
             let known = self.page_cache.version();
-            let site = self.site();
-            let widget = site
-                .widgets
-                .recent_comments
-                .then(|| (site.discussion.paging(), site.chrome.clone()));
+            let widget = self.shown_recent_comments();
             let ticket = self.site_reload_ticket();
             match self
                 .db(move |conn| changes_and_recent_comments(conn, known, widget))
@@ -164,30 +160,21 @@ impl AppState {
         };
         for _ in 0..ADVANCE_ATTEMPTS {
             let known = self.page_cache.version();
-            let Ok(changes) = crate::models::retirement::since(&mut conn, known) else {
+            let widget = self.shown_recent_comments();
+            let ticket = self.site_reload_ticket();
+            let Ok((changes, recent)) = changes_and_recent_comments(&mut conn, known, widget)
+            else {
                 return;
             };
             if changes.version == known {
                 return;
             }
-            let ticket = self.site_reload_ticket();
             if changes.everything {
                 if let Ok(site) = load_site(&mut conn) {
                     self.apply_site(ticket, site);
                 }
-            } else if self.site().widgets.recent_comments {
-                let site = self.site();
-                let (paging, at) = (site.discussion.paging(), crate::models::now());
-                let shown = &site.chrome.recent_comments;
-                if let Ok(recent) = crate::models::chrome::recent_comments_after(
-                    &mut conn,
-                    at,
-                    paging,
-                    shown,
-                    &changes.posts,
-                ) {
-                    self.adopt_recent_comments(ticket, recent);
-                }
+            } else if let Some(recent) = recent {
+                self.adopt_recent_comments(ticket, recent);
             }
             if self
                 .page_cache
@@ -196,6 +183,15 @@ impl AppState {
                 return;
             }
         }
+    }
+
+    /// The sidebar's recent comments as pages show them, with the paging
+    /// they were placed by; `None` when the sidebar does not list them.
+    fn shown_recent_comments(&self) -> Option<RecentCommentsShown> {
+        let site = self.site();
+        site.widgets
+            .recent_comments
+            .then(|| (site.discussion.paging(), site.chrome.clone()))
     }
 
     /// The limit on comments per client address.
@@ -278,7 +274,12 @@ fn replace<T>(lock: &RwLock<T>, value: T) {
     }
 }
 
-/// What the changes since a cache's version retire from it.
+/// The paging and the chrome whose recent comments pages show.
+type RecentCommentsShown = (
+    crate::render::thread::CommentPaging,
+    Arc<crate::render::layout::SiteChrome>,
+);
+
 /// The changes after version `known` and, when they are changes of
 /// comments alone and the sidebar lists recent ones (`widget`: the paging,
 /// and the list as shown), the recent comments as they are now: one trip
@@ -288,10 +289,7 @@ fn replace<T>(lock: &RwLock<T>, value: T) {
 fn changes_and_recent_comments(
     conn: &mut crate::db::AnyConnection,
     known: i64,
-    widget: Option<(
-        crate::render::thread::CommentPaging,
-        Arc<crate::render::layout::SiteChrome>,
-    )>,
+    widget: Option<RecentCommentsShown>,
 ) -> QueryResult<(
     crate::models::retirement::Changes,
     Option<Vec<crate::render::layout::RecentComment>>,
@@ -325,6 +323,7 @@ fn changes_and_recent_comments(
     })
 }
 
+/// What the changes since a cache's version retire from it.
 fn retired_by(changes: &crate::models::retirement::Changes) -> crate::page_cache::Retired {
     if changes.everything {
         crate::page_cache::Retired::Everything

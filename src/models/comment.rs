@@ -149,8 +149,7 @@ pub fn create_comment(
             .get_result(sqlite)?,
     };
     if approved {
-        crate::models::setting::comments_changed(conn, new_comment.post_id)?;
-        count_on_post(conn, new_comment.post_id, 1, i64::from(starts_thread))?;
+        count_approved(conn, new_comment.post_id, 1, i64::from(starts_thread))?;
     }
     Ok(comment)
 }
@@ -162,32 +161,28 @@ pub fn recount_approved(conn: &mut AnyConnection, post_id: i64) -> QueryResult<(
     threads::recount_post(conn, post_id)
 }
 
-/// Moves a post's approved count by `by` (kept, never recounted: a post
-/// with many comments costs no more to comment on).
-fn count_approved(conn: &mut AnyConnection, post_id: i64, by: i64) -> QueryResult<()> {
+/// Moves a post's approved count by `by` and its thread count by
+/// `threads` (kept, never recounted: a post with many comments costs no
+/// more to comment on).
+fn count_approved(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    by: i64,
+    threads: i64,
+) -> QueryResult<()> {
     // Whatever changes the approved set changes pages readers see.
     crate::models::setting::comments_changed(conn, post_id)?;
-    count_on_post(conn, post_id, by, 0)
+    crate::db::fixed::Fixed::<CountOnPost>::new(vec![by, threads, post_id]).execute(conn)?;
+    Ok(())
 }
 
-/// `count_on_post`'s statement, kept prepared: every published comment runs it.
+/// `count_approved`'s statement, kept prepared: every published comment runs it.
 struct CountOnPost;
 
 impl crate::db::fixed::FixedSql for CountOnPost {
     const POSTGRES: &'static str = "UPDATE posts \
          SET comment_count = comment_count + ?, thread_count = thread_count + ? WHERE id = ?";
     const SQLITE: &'static str = Self::POSTGRES;
-}
-
-/// Moves a post's approved count by `comments` and its thread count by `threads`.
-fn count_on_post(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    comments: i64,
-    threads: i64,
-) -> QueryResult<()> {
-    crate::db::fixed::Fixed::<CountOnPost>::new(vec![comments, threads, post_id]).execute(conn)?;
-    Ok(())
 }
 
 /// Moves a comment to `status` (approved, pending, spam or trash), keeping
@@ -235,7 +230,7 @@ fn move_comment(
         }
         let by = i64::from(status.is_approved()) - i64::from(comment.status.is_approved());
         if by != 0 {
-            count_approved(conn, comment.post_id, by)?;
+            count_approved(conn, comment.post_id, by, 0)?;
             threads::retally(conn, &[comment_id])?;
         }
         // A moderator's decision teaches the spam filter (staff replies
@@ -728,7 +723,7 @@ pub fn delete_comment(conn: &mut AnyConnection, comment_id: i64) -> QueryResult<
         }
         threads::retally(conn, &replies)?;
         if status.is_approved() {
-            count_approved(conn, post_id, -1)?;
+            count_approved(conn, post_id, -1, 0)?;
         }
         Ok(())
     })
