@@ -18,7 +18,7 @@ use diesel::result::Error as DieselError;
 use diesel::{Connection, QueryResult};
 use tokio::sync::oneshot;
 
-use super::{serialized_transaction, AnyConnection, DbPool};
+use super::{planned_write, AnyConnection, DbPool};
 
 /// Jobs committed together at most. Run again in savepoints (after a job
 /// failed), 32 keeps a batch near PostgreSQL's 64 cached subtransactions,
@@ -180,8 +180,7 @@ fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     // fail the whole batch ("database is locked").
     // The batch's statements are keyed inserts and lookups, run once per
     // comment by the one writer every comment waits for: planned once.
-    let together = serialized_transaction(&mut conn, |conn| {
-        crate::db::plan_once(conn)?;
+    let together = planned_write(&mut conn, |conn| {
         for job in batch.iter_mut() {
             if !job.run(conn, false) {
                 return Err(Together::JobFailed);
@@ -191,8 +190,7 @@ fn commit_batch(pool: &DbPool, mut batch: Vec<Job>) {
     });
     let committed = match together {
         Ok(()) => Ok(()),
-        Err(Together::JobFailed) => serialized_transaction(&mut conn, |conn| -> QueryResult<()> {
-            crate::db::plan_once(conn)?;
+        Err(Together::JobFailed) => planned_write(&mut conn, |conn| -> QueryResult<()> {
             for job in batch.iter_mut() {
                 job.run(conn, true);
             }

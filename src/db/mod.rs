@@ -284,6 +284,24 @@ where
     })
 }
 
+/// A [`serialized_transaction`] whose statements are planned once on
+/// PostgreSQL ([`planned_transaction`]): for keyed inserts and lookups run
+/// over and over, such as the group commit's.
+pub fn planned_write<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    serialized_write(conn, |conn| {
+        planned_transaction(conn, |conn| {
+            lock_for_writing(conn)?;
+            work(conn)
+        })
+    })
+}
+
 /// On SQLite, takes the database's write lock now, in the transaction
 /// just begun (a no-op `UPDATE`). A transaction that reads first and
 /// writes later cannot wait for a writer that commits in between: in WAL
@@ -298,31 +316,77 @@ pub fn lock_for_writing(conn: &mut AnyConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// On PostgreSQL, makes the statements of the transaction just begun use
-/// the plan made when each was first prepared on the connection, whatever
-/// is bound: by default the server plans some anew at every execution
-/// (the held-comment flood check: 80 µs of planning for 12 µs of work).
-/// Only for keyed lookups and inserts: a reader's query can need the plan
-/// for its values (the front page's `sticky = true` is rare; a plan for
-/// any value walks every published post).
-pub fn plan_once(conn: &mut AnyConnection) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        pg.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")?;
+/// What makes a PostgreSQL transaction's statements use the plan made when
+/// each was first prepared on the connection, whatever is bound: by default
+/// the server plans some anew at every execution (the held-comment flood
+/// check: 80 µs of planning for 12 µs of work). Only for keyed lookups and
+/// inserts: a reader's query can need the plan for its values (the front
+/// page's `sticky = true` is rare; a plan for any value walks every
+/// published post).
+const PLAN_ONCE: &str = "SET LOCAL plan_cache_mode = force_generic_plan";
+
+/// `work` in a transaction whose statements are planned once per
+/// connection ([`PLAN_ONCE`]) on PostgreSQL, begun in one trip to the
+/// server: `BEGIN` and the `SET LOCAL` go together (on loopback a trip
+/// costs both sides more than a keyed statement's work). Nested, a
+/// savepoint with the `SET LOCAL` in it; on SQLite, a plain transaction.
+pub fn planned_transaction<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let AnyConnection::Postgresql(pg) = conn else {
+        return conn.transaction(work);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(pg)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(|conn| {
+            conn.batch_execute(PLAN_ONCE)?;
+            work(conn)
+        });
     }
-    Ok(())
+    if let Err(error) =
+        AnsiTransactionManager::begin_transaction_sql(pg, &format!("BEGIN; {PLAN_ONCE}"))
+    {
+        // Had the `BEGIN` gone through alone, the connection must not go
+        // back to the pool inside it.
+        let _ = pg.batch_execute("ROLLBACK");
+        return Err(error.into());
+    }
+    // As `Connection::transaction` ends one.
+    match work(conn) {
+        Ok(value) => {
+            if let AnyConnection::Postgresql(pg) = conn {
+                AnsiTransactionManager::commit_transaction(pg)?;
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            let rolled_back = match conn {
+                AnyConnection::Postgresql(pg) => AnsiTransactionManager::rollback_transaction(pg),
+                AnyConnection::Sqlite(_) => Ok(()),
+            };
+            match rolled_back {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback_error) => Err(rollback_error.into()),
+            }
+        }
+    }
 }
 
-/// `work`'s keyed reads, planned once per connection ([`plan_once`]): on
-/// PostgreSQL in a transaction of their own, on SQLite as they are.
+/// `work`'s keyed reads, planned once per connection: on PostgreSQL in a
+/// transaction of their own ([`planned_transaction`]), on SQLite as they are.
 pub fn planned_once<T>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut AnyConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     match conn {
-        AnyConnection::Postgresql(_) => conn.transaction(|conn| {
-            plan_once(conn)?;
-            work(conn)
-        }),
+        AnyConnection::Postgresql(_) => planned_transaction(conn, work),
         AnyConnection::Sqlite(_) => work(conn),
     }
 }

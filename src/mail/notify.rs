@@ -10,7 +10,7 @@ use crate::domain::{CommentStatus, ModerationAction};
 use crate::mail::compose::{self, ModerationMail};
 use crate::mail::outbox::{enqueue, NewEmail};
 use crate::mail::MailContext;
-use crate::models::action_token::{create_comment_token, ACTION_TOKEN_SECONDS};
+use crate::models::action_token::{create_comment_tokens, ACTION_TOKEN_SECONDS};
 use crate::models::comment::{comment_path, count_with_status, find_comment, Comment};
 use crate::models::now;
 use crate::models::post::{find_post, Post};
@@ -121,14 +121,17 @@ fn moderators_told(
     }
     if !recipients.is_empty() {
         let held = comment.status == CommentStatus::Pending;
-        let link = |conn: &mut AnyConnection, action| -> QueryResult<String> {
-            let token = create_comment_token(conn, &context.secret, action, comment.id)?;
-            Ok(context.absolute_url(&format!("/moderate/{token}")))
-        };
-        let approve_link = if held {
-            Some(link(conn, ModerationAction::Approve)?)
+        let link = |token: String| context.absolute_url(&format!("/moderate/{token}"));
+        let (secret, id) = (&context.secret, comment.id);
+        let (approve_link, spam_link, trash_link) = if held {
+            use ModerationAction::{Approve, Spam, Trash};
+            let [approve, spam, trash] =
+                create_comment_tokens(conn, secret, id, [Approve, Spam, Trash])?;
+            (Some(link(approve)), link(spam), link(trash))
         } else {
-            None
+            use ModerationAction::{Spam, Trash};
+            let [spam, trash] = create_comment_tokens(conn, secret, id, [Spam, Trash])?;
+            (None, link(spam), link(trash))
         };
         let mail = ModerationMail {
             comment_id: comment.id,
@@ -142,8 +145,8 @@ fn moderators_told(
             author_ip: &comment.author_ip,
             text: &comment.body_source,
             approve_link,
-            spam_link: link(conn, ModerationAction::Spam)?,
-            trash_link: link(conn, ModerationAction::Trash)?,
+            spam_link,
+            trash_link,
             pending_count: thousands(count_with_status(conn, CommentStatus::Pending)?),
         };
         for recipient in &recipients {

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use crate::db::schema::outbox;
 use crate::db::AnyConnection;
 use crate::domain::OutboxStatus;
-use crate::models::{is_unique_violation, now};
+use crate::models::now;
 
 /// A message to put in the outbox.
 #[derive(Debug, Clone)]
@@ -30,29 +30,30 @@ pub struct NewEmail {
 pub fn enqueue(conn: &mut AnyConnection, email: &NewEmail) -> QueryResult<bool> {
     let headers = serde_json::to_string(&email.headers).unwrap_or_else(|_| "[]".to_owned());
     let created_at = now();
-    // A savepoint: a duplicate must not abort the surrounding transaction.
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::kind.eq(email.kind),
-                outbox::recipient.eq(&email.recipient),
-                outbox::subject.eq(&email.subject),
-                outbox::body_text.eq(&email.body_text),
-                outbox::body_html.eq(&email.body_html),
-                outbox::extra_headers.eq(&headers),
-                outbox::message_id.eq(&email.message_id),
-                outbox::status.eq(OutboxStatus::Pending),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(created_at),
-                outbox::created_at.eq(created_at),
-            ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(error) if is_unique_violation(&error) => Ok(false),
-        Err(error) => Err(error),
-    }
+    // A duplicate is skipped by the insert itself: no savepoint (two more
+    // trips to PostgreSQL with every comment, and a subtransaction) is
+    // needed to keep it from aborting the surrounding transaction.
+    let insert = diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(email.kind),
+            outbox::recipient.eq(&email.recipient),
+            outbox::subject.eq(&email.subject),
+            outbox::body_text.eq(&email.body_text),
+            outbox::body_html.eq(&email.body_html),
+            outbox::extra_headers.eq(&headers),
+            outbox::message_id.eq(&email.message_id),
+            outbox::status.eq(OutboxStatus::Pending),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(created_at),
+            outbox::created_at.eq(created_at),
+        ))
+        .on_conflict(outbox::message_id)
+        .do_nothing();
+    let inserted = match conn {
+        AnyConnection::Postgresql(pg) => insert.execute(pg)?,
+        AnyConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(inserted > 0)
 }
 
 /// A message a worker holds for delivery.

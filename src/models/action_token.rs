@@ -29,27 +29,37 @@ pub struct ActionToken {
     pub used_at: Option<i64>,
 }
 
-/// A new token for `action` on a comment; returns the signed value for the link.
-pub fn create_comment_token(
+/// New tokens for `actions` on a comment, written in one statement (one
+/// trip to the database for a mail's links, not one per link); the signed
+/// value for each link, in the order of `actions`.
+pub fn create_comment_tokens<const N: usize>(
     conn: &mut AnyConnection,
     secret: &str,
-    action: ModerationAction,
     comment_id: i64,
-) -> QueryResult<String> {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let id = hex::encode(bytes);
+    actions: [ModerationAction; N],
+) -> QueryResult<[String; N]> {
+    let ids: [String; N] = std::array::from_fn(|_| {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    });
     let created_at = now();
-    diesel::insert_into(action_tokens::table)
-        .values((
-            action_tokens::id.eq(&id),
-            action_tokens::purpose.eq(action),
+    // An array, not a `Vec`: a statement of a fixed shape, kept prepared.
+    let rows: [_; N] = std::array::from_fn(|at| {
+        (
+            action_tokens::id.eq(ids[at].clone()),
+            action_tokens::purpose.eq(actions[at]),
             action_tokens::comment_id.eq(comment_id),
             action_tokens::created_at.eq(created_at),
             action_tokens::expires_at.eq(created_at + ACTION_TOKEN_SECONDS),
-        ))
-        .execute(conn)?;
-    Ok(signed_value(secret, Purpose::ActionToken, &id))
+        )
+    });
+    let insert = diesel::insert_into(action_tokens::table).values(rows);
+    match conn {
+        AnyConnection::Postgresql(pg) => insert.execute(pg)?,
+        AnyConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(ids.map(|id| signed_value(secret, Purpose::ActionToken, &id)))
 }
 
 /// The token a link names, if its signature is good and it exists.

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::schema::{comments, posts};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, PostStatus, PostType};
-use crate::models::comment::ApprovedPlace;
+use crate::models::comment::{approved_comment_paths, ApprovedPlace};
 use crate::models::post::{Post, PostHead};
 use crate::render::clock::MONTHS;
 use crate::render::layout::{Link, RecentComment, SiteChrome};
@@ -156,6 +156,13 @@ pub fn recent_comments(
     recent_comments_after(conn, at, paging, &[], &[])
 }
 
+/// A comment the sidebar lists: as it was listed before, or to be placed
+/// (its post, the post's permalink, its row).
+enum Listed<'a> {
+    Kept(RecentComment),
+    ToPlace(&'a PostHead, String, (i64, String, i64, Option<i64>, i64)),
+}
+
 /// The same, after a change to the comments of the posts `changed` alone
 /// (this runs after every published comment): what `shown`, the list read
 /// before, says of a comment on any other post still holds — its post and
@@ -169,8 +176,7 @@ pub fn recent_comments_after(
     shown: &[RecentComment],
     changed: &[i64],
 ) -> QueryResult<Vec<RecentComment>> {
-    type Latest = (i64, String, i64, Option<i64>, i64);
-    let latest: Vec<Latest> = comments::table
+    let latest: Vec<(i64, String, i64, Option<i64>, i64)> = comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::comment_type.eq("comment"))
         .order((comments::created_at.desc(), comments::id.desc()))
@@ -211,35 +217,52 @@ pub fn recent_comments_after(
             .map(|head: PostHead| (head.id, head))
             .collect(),
     };
-    let mut recent = Vec::new();
-    for (id, author, post_id, parent_id, created_at) in latest {
-        if recent.len() as i64 == LISTED {
+    // Those kept as they were, and those to place: placed all at once.
+    let mut listed: Vec<Listed> = Vec::new();
+    for row in latest {
+        if listed.len() as i64 == LISTED {
             break;
         }
+        let (id, _, post_id, _, _) = row;
         if let Some(item) = kept(id, post_id) {
-            recent.push(item.clone());
+            listed.push(Listed::Kept(item.clone()));
             continue;
         }
-        let Some(post) = heads.get(&post_id).filter(|post| post.is_public(at)) else {
-            continue;
-        };
-        let permalink = post.permalink();
-        let place = ApprovedPlace {
-            permalink: &permalink,
-            post_id,
-            comment_count: post.comment_count,
-            thread_count: post.thread_count,
-            comment_id: id,
-            parent_id,
-            created_at,
-        };
-        recent.push(RecentComment {
-            comment_id: id,
-            post_id,
-            author,
-            post_title: post.title.clone(),
-            path: crate::models::comment::approved_comment_path(conn, &place, paging)?,
-        });
+        if let Some(post) = heads.get(&post_id).filter(|post| post.is_public(at)) {
+            listed.push(Listed::ToPlace(post, post.permalink(), row));
+        }
     }
+    let places: Vec<ApprovedPlace> = listed
+        .iter()
+        .filter_map(|entry| match entry {
+            Listed::Kept(_) => None,
+            Listed::ToPlace(post, permalink, (id, _, post_id, parent_id, created_at)) => {
+                Some(ApprovedPlace {
+                    permalink,
+                    post_id: *post_id,
+                    comment_count: post.comment_count,
+                    thread_count: post.thread_count,
+                    comment_id: *id,
+                    parent_id: *parent_id,
+                    created_at: *created_at,
+                })
+            }
+        })
+        .collect();
+    let mut paths = approved_comment_paths(conn, &places, paging)?.into_iter();
+    let recent = listed
+        .into_iter()
+        .map(|entry| match entry {
+            Listed::Kept(item) => item,
+            Listed::ToPlace(post, _, (comment_id, author, post_id, _, _)) => RecentComment {
+                comment_id,
+                post_id,
+                author,
+                post_title: post.title.clone(),
+                // One path per place, in order.
+                path: paths.next().unwrap_or_default(),
+            },
+        })
+        .collect();
     Ok(recent)
 }

@@ -351,26 +351,36 @@ pub struct ApprovedPlace<'a> {
     pub created_at: i64,
 }
 
-/// Where everyone sees an approved comment (as `comment_path` with no held
-/// comments), from what the listing that found it read: neither row is
-/// read again (the sidebar's recent comments are placed after every new
-/// comment).
-pub fn approved_comment_path(
+/// Where everyone sees each of these approved comments (as `comment_path`
+/// with no held comments), in order, from what the listing that found them
+/// read: neither row is read again, and the threads after theirs are read
+/// once per post (the sidebar's recent comments are placed after every new
+/// comment, a comment feed's on each of its renderings).
+pub fn approved_comment_paths(
     conn: &mut AnyConnection,
-    place: &ApprovedPlace,
+    places: &[ApprovedPlace],
     paging: CommentPaging,
-) -> QueryResult<String> {
-    let page = if fits_count(place.comment_count, 0, paging) {
-        1
-    } else {
-        threads::page_of_approved(
-            conn,
-            (place.post_id, place.thread_count),
-            (place.comment_id, place.parent_id, place.created_at),
-            paging,
-        )?
-    };
-    Ok(comment_link(place.permalink, page, place.comment_id))
+) -> QueryResult<Vec<String>> {
+    let rows: Vec<threads::ApprovedRow> = places
+        .iter()
+        .filter(|place| !fits_count(place.comment_count, 0, paging))
+        .map(|place| threads::ApprovedRow {
+            post_id: place.post_id,
+            thread_count: place.thread_count,
+            id: place.comment_id,
+            parent_id: place.parent_id,
+            created_at: place.created_at,
+        })
+        .collect();
+    // A comment on a post whose comments fit one page is on page 1.
+    let pages = threads::pages_of_approved(conn, &rows, paging)?;
+    Ok(places
+        .iter()
+        .map(|place| {
+            let page = pages.get(&place.comment_id).copied().unwrap_or(1);
+            comment_link(place.permalink, page, place.comment_id)
+        })
+        .collect())
 }
 
 /// Where a comment is shown to a visitor who also sees `own_held_ids`:

@@ -9,8 +9,8 @@ use ferropress::db::AnyConnection;
 use ferropress::domain::moderation::Verdict;
 use ferropress::domain::CommentStatus;
 use ferropress::models::comment::{
-    comment_path, comments_for_page, create_comment, delete_comment, new_comment_page,
-    recount_approved, set_comment_status, Comment, NewComment,
+    approved_comment_paths, comment_path, comments_for_page, create_comment, delete_comment,
+    new_comment_page, recount_approved, set_comment_status, ApprovedPlace, Comment, NewComment,
 };
 use ferropress::models::post::Post;
 use ferropress::render::thread::{
@@ -209,6 +209,38 @@ fn check(conn: &mut AnyConnection, post_id: i64) -> Result<(), TestCaseError> {
         beyond.pages.is_none() || beyond.comments.is_empty(),
         "no page beyond the last"
     );
+    // Every approved comment placed at once, from the rows alone, as the
+    // sidebar's recent comments and the comment feeds are.
+    let permalink = post.permalink();
+    let approved: Vec<&Comment> = all.iter().filter(|c| c.status.is_approved()).collect();
+    let places: Vec<ApprovedPlace> = approved
+        .iter()
+        .map(|comment| ApprovedPlace {
+            permalink: &permalink,
+            post_id: post.id,
+            comment_count: post.comment_count,
+            thread_count: post.thread_count,
+            comment_id: comment.id,
+            parent_id: comment.parent_id,
+            created_at: comment.created_at,
+        })
+        .collect();
+    let paths = approved_comment_paths(conn, &places, PAGING).unwrap();
+    prop_assert_eq!(paths.len(), approved.len());
+    for (comment, path) in approved.iter().zip(paths) {
+        let expected = laid_out_page(&all, &[], Target::Existing(comment.id));
+        let wanted = format!(
+            "{}#comment-{}",
+            comment_page_path(&permalink, expected),
+            comment.id
+        );
+        prop_assert_eq!(
+            path,
+            wanted,
+            "comment {} placed with the others",
+            comment.id
+        );
+    }
     // Everyone, and a visitor whose own held comments are every other held one.
     let own_held: Vec<i64> = all
         .iter()

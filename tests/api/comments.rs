@@ -211,6 +211,84 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_transaction_planned_once_commits_rolls_back_and_nests_as_any_other(app) {
+        // The group commit's and the cache refresh's transaction: on
+        // PostgreSQL its `BEGIN` carries the `SET LOCAL` of the plan mode.
+        use diesel::prelude::*;
+        use ferropress::db::schema::settings;
+        use ferropress::db::{planned_transaction, AnyConnection};
+        #[derive(QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            mode: String,
+        }
+        let mode = |conn: &mut AnyConnection| -> Option<String> {
+            match conn {
+                AnyConnection::Postgresql(pg) => Some(
+                    diesel::sql_query("SELECT current_setting('plan_cache_mode') AS mode")
+                        .get_result::<Mode>(pg)
+                        .unwrap()
+                        .mode,
+                ),
+                AnyConnection::Sqlite(_) => None,
+            }
+        };
+        let put = |conn: &mut AnyConnection, key: &str| {
+            diesel::insert_into(settings::table)
+                .values((settings::key.eq(key), settings::value.eq("x")))
+                .execute(conn)
+                .map(|_| ())
+        };
+        let postgres = app.state.config.database_url.backend == Backend::Postgres;
+        let mut conn = app.conn();
+        let inside = planned_transaction(&mut conn, |conn| {
+            put(conn, "planned.a")?;
+            Ok::<_, diesel::result::Error>(mode(conn))
+        })
+        .unwrap();
+        assert_eq!(inside.is_some(), postgres);
+        if postgres {
+            assert_eq!(inside.as_deref(), Some("force_generic_plan"));
+            // Only for the transaction.
+            assert_eq!(mode(&mut conn).as_deref(), Some("auto"));
+        }
+        // A failure rolls it all back, and the connection is out of it.
+        let failed = planned_transaction(&mut conn, |conn| {
+            put(conn, "planned.b")?;
+            Err::<(), _>(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(matches!(failed, Err(diesel::result::Error::RollbackTransaction)));
+        // A statement that fails in the database (a key taken twice), too.
+        let failed = planned_transaction(&mut conn, |conn| {
+            put(conn, "planned.c")?;
+            put(conn, "planned.a")
+        });
+        assert!(matches!(failed, Err(diesel::result::Error::DatabaseError(..))), "{failed:?}");
+        // Nested, a savepoint: only the inner work is undone.
+        planned_transaction(&mut conn, |conn| {
+            put(conn, "planned.d")?;
+            let inner = planned_transaction(conn, |conn| {
+                put(conn, "planned.e")?;
+                Err::<(), _>(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            put(conn, "planned.f")
+        })
+        .unwrap();
+        let mut kept: Vec<String> = settings::table
+            .filter(settings::key.like("planned.%"))
+            .select(settings::key)
+            .load(&mut conn)
+            .unwrap();
+        kept.sort();
+        assert_eq!(kept, ["planned.a", "planned.d", "planned.f"]);
+        if postgres {
+            assert_eq!(mode(&mut conn).as_deref(), Some("auto"));
+        }
+    }
+}
+
+on_both_backends! {
     async fn a_failing_write_in_a_batch_leaves_no_trace_and_costs_the_others_nothing(app) {
         // The comment writer commits queued writes together, first without
         // a savepoint each; a failure (on PostgreSQL it aborts the whole

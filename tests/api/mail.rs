@@ -330,6 +330,38 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_message_queued_twice_in_one_transaction_is_kept_once_and_the_rest_commits(app) {
+        let email = |n: usize| NewEmail {
+            kind: "test",
+            recipient: format!("reader{n}@example.org"),
+            subject: format!("Message {n}"),
+            body_text: "Hello.".into(),
+            body_html: "<p>Hello.</p>".into(),
+            headers: Vec::new(),
+            message_id: format!("<twice-{n}@ferropress.test>"),
+        };
+        let queued = app
+            .conn()
+            .transaction(|conn| -> QueryResult<Vec<bool>> {
+                Ok(vec![
+                    enqueue(conn, &email(1))?,
+                    enqueue(conn, &email(1))?,
+                    // The transaction goes on after the duplicate.
+                    enqueue(conn, &email(2))?,
+                ])
+            })
+            .unwrap();
+        assert_eq!(queued, vec![true, false, true]);
+        let kept: Vec<String> = outbox::table
+            .order(outbox::id)
+            .select(outbox::message_id)
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(kept, vec!["<twice-1@ferropress.test>", "<twice-2@ferropress.test>"]);
+    }
+}
+
+on_both_backends! {
     async fn the_outbox_screen_lists_mail_and_retries_on_demand(app) {
         app.create_staff("admin@example.com", Role::Admin).await;
         let post = app.publish("A post", "Body.", 1, &[]);

@@ -271,11 +271,11 @@ async fn furnished_site() -> Option<(TestApp, Vec<Page>, reqwest::Client, reqwes
     });
     // Pages mail links open.
     let secret = app.state.secret_key.clone();
-    let moderate = ferropress::models::action_token::create_comment_token(
+    let [moderate] = ferropress::models::action_token::create_comment_tokens(
         &mut app.conn(),
         &secret,
-        ModerationAction::Approve,
         held_id,
+        [ModerationAction::Approve],
     )
     .unwrap();
     pages.push(

@@ -192,9 +192,13 @@ impl View {
         first: Option<Key>,
         paging: CommentPaging,
     ) -> QueryResult<usize> {
-        let before = usize::try_from(self.threads_before(conn, first)?).unwrap_or(0);
-        Ok(before / paging.per_page.max(1) + 1)
+        Ok(page_after(self.threads_before(conn, first)?, paging))
     }
+}
+
+/// The page of a thread with `before` threads before it.
+fn page_after(before: i64, paging: CommentPaging) -> usize {
+    usize::try_from(before).unwrap_or(0) / paging.per_page.max(1) + 1
 }
 
 /// The comment page showing `comment_id` to a visitor who also sees
@@ -220,30 +224,98 @@ pub(super) fn page_of_comment(
     view.page_of_thread(conn, Some(first.key()), paging)
 }
 
-/// The comment page everyone sees the approved comment `id` on (a reply
-/// to `parent_id`, written at `created_at`), on a post with `thread_count`
-/// threads: what a row of the comment and of its post say, so nothing is
-/// read again but the comment's ancestors and the threads after its own.
-pub(super) fn page_of_approved(
+/// An approved comment as a listing read it: its post and kept thread
+/// count, its id, parent and time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ApprovedRow {
+    pub post_id: i64,
+    pub thread_count: i64,
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Threads read at most, per post, to place several of its comments at
+/// once; past that each comment's are counted by the database instead.
+const THREADS_READ_AT_MOST: i64 = 200;
+
+/// The comment pages everyone sees these approved comments on, by id: what
+/// the rows say, so nothing is read again but each comment's ancestors and
+/// the threads after its own. For several comments of one post (the
+/// sidebar's recent comments after a storm of them, a post's comment
+/// feed) those threads are read once, from the earliest of theirs, and
+/// counted here: one statement, not one count per comment.
+pub(super) fn pages_of_approved(
     conn: &mut AnyConnection,
-    (post_id, thread_count): (i64, i64),
-    (id, parent_id, created_at): (i64, Option<i64>, i64),
+    rows: &[ApprovedRow],
     paging: CommentPaging,
-) -> QueryResult<usize> {
-    let view = View {
-        post_id,
-        thread_count,
-        held: HashMap::new(),
-    };
-    let comment = Facts {
-        id,
-        post_id,
-        parent_id,
-        status: CommentStatus::Approved,
-        created_at,
-    };
-    let first = view.thread_of(conn, comment)?;
-    view.page_of_thread(conn, Some(first.key()), paging)
+) -> QueryResult<HashMap<i64, usize>> {
+    let mut firsts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let view = View {
+            post_id: row.post_id,
+            thread_count: row.thread_count,
+            held: HashMap::new(),
+        };
+        let comment = Facts {
+            id: row.id,
+            post_id: row.post_id,
+            parent_id: row.parent_id,
+            status: CommentStatus::Approved,
+            created_at: row.created_at,
+        };
+        firsts.push((*row, view.thread_of(conn, comment)?.key()));
+    }
+    let mut post_ids: Vec<i64> = rows.iter().map(|row| row.post_id).collect();
+    post_ids.sort_unstable();
+    post_ids.dedup();
+    let mut pages = HashMap::with_capacity(rows.len());
+    for post_id in post_ids {
+        let of_post: Vec<(ApprovedRow, Key)> = firsts
+            .iter()
+            .filter(|(row, _)| row.post_id == post_id)
+            .copied()
+            .collect();
+        let Some(&(earliest_row, _)) = of_post.first() else {
+            continue;
+        };
+        let view = View {
+            post_id,
+            thread_count: earliest_row.thread_count,
+            held: HashMap::new(),
+        };
+        let earliest = of_post.iter().map(|(_, first)| *first).min();
+        let starts: Option<Vec<Key>> = match (of_post.len(), earliest) {
+            (2.., Some((created_at, id))) => {
+                let starts: Vec<Key> = comments::table
+                    .filter(comments::post_id.eq(post_id))
+                    .filter(comments::thread_start.eq(true))
+                    .filter(comments::created_at.ge(created_at))
+                    .filter(
+                        comments::created_at
+                            .gt(created_at)
+                            .or(comments::created_at.eq(created_at).and(comments::id.ge(id))),
+                    )
+                    .order((comments::created_at.asc(), comments::id.asc()))
+                    .select((comments::created_at, comments::id))
+                    .limit(THREADS_READ_AT_MOST + 1)
+                    .load(conn)?;
+                (starts.len() as i64 <= THREADS_READ_AT_MOST).then_some(starts)
+            }
+            _ => None,
+        };
+        for (row, first) in of_post {
+            let page = match &starts {
+                Some(starts) => {
+                    let from_here = starts.iter().filter(|start| **start >= first).count() as i64;
+                    page_after((view.thread_count - from_here).max(0), paging)
+                }
+                None => view.page_of_thread(conn, Some(first), paging)?,
+            };
+            pages.insert(row.id, page);
+        }
+    }
+    Ok(pages)
 }
 
 /// The comment page a comment about to be posted will be on: as a reply to

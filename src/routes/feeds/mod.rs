@@ -15,7 +15,7 @@ use crate::domain::Permalink;
 use crate::error::PageError;
 use crate::models::category::{find_category_by_path, Category};
 use crate::models::comment::{
-    approved_comment_path, latest_public_comments, ApprovedPlace, Comment,
+    approved_comment_paths, latest_public_comments, ApprovedPlace, Comment,
 };
 use crate::models::post::{
     find_post_at, published_page, with_categories, Post, PostAt, PostFilter, PostHead,
@@ -398,23 +398,27 @@ fn comments_with_paths(
     post_id: Option<i64>,
     paging: CommentPaging,
 ) -> QueryResult<Vec<(Comment, PostHead, String)>> {
-    latest_public_comments(conn, post_id, COMMENT_ITEMS)?
-        .into_iter()
-        .map(|(comment, post)| {
-            let permalink = post.permalink();
-            let place = ApprovedPlace {
-                permalink: &permalink,
-                post_id: post.id,
-                comment_count: post.comment_count,
-                thread_count: post.thread_count,
-                comment_id: comment.id,
-                parent_id: comment.parent_id,
-                created_at: comment.created_at,
-            };
-            let path = approved_comment_path(conn, &place, paging)?;
-            Ok((comment, post, path))
+    let rows = latest_public_comments(conn, post_id, COMMENT_ITEMS)?;
+    let permalinks: Vec<String> = rows.iter().map(|(_, post)| post.permalink()).collect();
+    let places: Vec<ApprovedPlace> = rows
+        .iter()
+        .zip(&permalinks)
+        .map(|((comment, post), permalink)| ApprovedPlace {
+            permalink,
+            post_id: post.id,
+            comment_count: post.comment_count,
+            thread_count: post.thread_count,
+            comment_id: comment.id,
+            parent_id: comment.parent_id,
+            created_at: comment.created_at,
         })
-        .collect()
+        .collect();
+    let paths = approved_comment_paths(conn, &places, paging)?;
+    Ok(rows
+        .into_iter()
+        .zip(paths)
+        .map(|((comment, post), path)| (comment, post, path))
+        .collect())
 }
 
 /// `/comments/feed/`: the newest approved comments on the site.
