@@ -99,7 +99,7 @@ impl Application {
                 content_version,
                 &recent_comments,
             ),
-            version_refresh: tokio::sync::Mutex::new(()),
+            version_refresh: tokio::sync::Mutex::new(None),
             media,
         });
         let server_state = state.clone();

@@ -35,8 +35,9 @@ pub struct AppState {
     pub password_reset_requests: Throttle,
     /// Rendered reader pages, valid for one content version.
     pub page_cache: crate::page_cache::PageCache,
-    /// Taken while the content version is reread (`refresh_content_version`).
-    pub(crate) version_refresh: tokio::sync::Mutex<()>,
+    /// Taken while the content version is reread (`refresh_content_version`);
+    /// holds when the last reread that brought the cache up to date began.
+    pub(crate) version_refresh: tokio::sync::Mutex<Option<std::time::Instant>>,
     /// Commits readers' comments in batches (group commit).
     pub writer: crate::db::group_commit::GroupWriter,
     /// Uploaded files (a folder or a bucket).
@@ -108,21 +109,39 @@ impl AppState {
 
     /// Rereads the content version; the changes since the cache's own
     /// retire the pages they touched. Read again (a few times at most) when
-    /// another caller moved the cache on meanwhile, so that a change made
-    /// here shows on this process's next page.
+    /// another caller moved the cache on meanwhile.
+    pub async fn refresh_content_version(&self) {
+        self.refresh(None).await
+    }
+
+    /// The same after a request that may have written, answered at
+    /// `written_by` (its commit, if any, came before): once this returns,
+    /// its change shows on this process's next page.
     ///
     /// One caller at a time: the comments of one group commit all ask at
-    /// once, and the first one's answer (the settings or recent comments
-    /// reread, the pages retired) serves the others, who then find the
-    /// version unchanged.
-    pub async fn refresh_content_version(&self) {
-        let _one_at_a_time = self.version_refresh.lock().await;
+    /// once. A caller that finds the cache brought up to date by a reread
+    /// that began after its answer has nothing to read; one that has not
+    /// knows something changed, and reads the changes at once.
+    pub async fn refresh_content_version_after(&self, written_by: std::time::Instant) {
+        self.refresh(Some(written_by)).await
+    }
+
+    async fn refresh(&self, written_by: Option<std::time::Instant>) {
+        let mut up_to_date_from = self.version_refresh.lock().await;
+        if let (Some(written), Some(read)) = (written_by, *up_to_date_from) {
+            if read >= written {
+                return;
+            }
+        }
         for _ in 0..ADVANCE_ATTEMPTS {
             let known = self.page_cache.version();
             let widget = self.shown_recent_comments();
             let ticket = self.site_reload_ticket();
+            // Before the read: what it finds was committed by then.
+            let reading_from = std::time::Instant::now();
+            let look_first = written_by.is_none();
             match self
-                .db(move |conn| changes_and_recent_comments(conn, known, widget))
+                .db(move |conn| changes_and_recent_comments(conn, known, widget, look_first))
                 .await
             {
                 Ok((changes, recent)) if changes.version != known => {
@@ -139,10 +158,14 @@ impl AppState {
                         .page_cache
                         .advance(known, changes.version, &retired_by(&changes))
                     {
+                        *up_to_date_from = Some(reading_from);
                         return;
                     }
                 }
-                Ok(_) => return,
+                Ok(_) => {
+                    *up_to_date_from = Some(reading_from);
+                    return;
+                }
                 // Said once by `db` when the outage began.
                 Err(PageError::Unavailable) => return,
                 Err(error) => {
@@ -162,7 +185,7 @@ impl AppState {
             let known = self.page_cache.version();
             let widget = self.shown_recent_comments();
             let ticket = self.site_reload_ticket();
-            let Ok((changes, recent)) = changes_and_recent_comments(&mut conn, known, widget)
+            let Ok((changes, recent)) = changes_and_recent_comments(&mut conn, known, widget, true)
             else {
                 return;
             };
@@ -285,21 +308,23 @@ type RecentCommentsShown = (
 /// and the list as shown), the recent comments as they are now: one trip
 /// to the database for the refresh every published comment causes, its
 /// keyed reads planned once (`db::planned_once`: on PostgreSQL, planning
-/// them anew at each execution cost more than running them).
+/// them anew at each execution cost more than running them). With
+/// `look_first` (a poll, which mostly finds nothing new), the version is
+/// read alone first.
 fn changes_and_recent_comments(
     conn: &mut crate::db::AnyConnection,
     known: i64,
     widget: Option<RecentCommentsShown>,
+    look_first: bool,
 ) -> QueryResult<(
     crate::models::retirement::Changes,
     Option<Vec<crate::render::layout::RecentComment>>,
 )> {
     use crate::models::retirement::{current_version, since, Changes};
     // Nothing new (most of the background polls): one read.
-    let version = current_version(conn)?;
-    if version == known {
+    if look_first && current_version(conn)? == known {
         let unchanged = Changes {
-            version,
+            version: known,
             everything: false,
             posts: Vec::new(),
         };

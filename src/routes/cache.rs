@@ -110,6 +110,7 @@ pub async fn page_cache(
     if !cacheable_request(&request) {
         let changes_things = request.method() != Method::GET && request.method() != Method::HEAD;
         let response = next.call(request).await?;
+        let answered = std::time::Instant::now();
         if changes_things
             && !response.status().is_server_error()
             && !response
@@ -117,7 +118,7 @@ pub async fn page_cache(
                 .extensions()
                 .contains::<NothingPublished>()
         {
-            state.refresh_content_version().await;
+            state.refresh_content_version_after(answered).await;
         }
         return Ok(response.map_into_boxed_body());
     }
