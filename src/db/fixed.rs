@@ -22,7 +22,8 @@ use crate::db::AnyConnection;
 
 /// A statement's SQL for each backend, with `?` where each bound value goes
 /// (diesel writes the backend's placeholder there). Nothing else in it may
-/// be a `?`.
+/// be a `?`. Empty for a backend that has no such statement: running it
+/// there is an error.
 pub trait FixedSql: 'static {
     const POSTGRES: &'static str;
     const SQLITE: &'static str;
@@ -55,6 +56,11 @@ impl<S: FixedSql> Fixed<S> {
         DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<BigInt>,
         i64: diesel::serialize::ToSql<BigInt, DB>,
     {
+        if sql.is_empty() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a fixed statement this backend does not have".into(),
+            ));
+        }
         let mut pieces = sql.split('?');
         out.push_sql(pieces.next().unwrap_or_default());
         let mut binds = self.binds.iter();
@@ -106,6 +112,13 @@ mod tests {
         const SQLITE: &'static str = "UPDATE numbers SET n = n + ? WHERE id = ?";
     }
 
+    /// A statement PostgreSQL alone has.
+    struct PostgresOnly;
+    impl FixedSql for PostgresOnly {
+        const POSTGRES: &'static str = "UPDATE numbers SET n = n + ? WHERE id = ?";
+        const SQLITE: &'static str = "";
+    }
+
     #[derive(QueryableByName)]
     struct Number {
         #[diesel(sql_type = BigInt)]
@@ -151,6 +164,11 @@ mod tests {
         );
         assert!(Fixed::<AddTo>::new(vec![5]).execute(&mut conn).is_err());
         assert!(Fixed::<AddTo>::new(vec![5, 2, 1])
+            .execute(&mut conn)
+            .is_err());
+        assert_eq!(number(&mut conn, 2), Some(32));
+        // Not a statement of this backend: an error, nothing run.
+        assert!(Fixed::<PostgresOnly>::new(vec![5, 2])
             .execute(&mut conn)
             .is_err());
         assert_eq!(number(&mut conn, 2), Some(32));

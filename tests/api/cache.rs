@@ -512,6 +512,90 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn comments_published_together_move_the_version_once_and_retire_each_post(app) {
+        // As a group commit writes them: several approved comments in one
+        // transaction (on PostgreSQL each one's bookkeeping is one statement).
+        use diesel::prelude::*;
+        use ferropress::db::schema::posts;
+        use ferropress::db::AnyConnection;
+        use ferropress::domain::moderation::Verdict;
+        use ferropress::models::comment::{create_comment, CreateCommentError, NewComment};
+        use ferropress::models::retirement::{current_version, since};
+        let first = app.publish("First", "Body.", 1, &[]);
+        let second = app.publish("Second", "Body.", 2, &[]);
+        let comment = |post_id: i64, n: u32| NewComment {
+            post_id,
+            parent_id: None,
+            author_name: "Reader".to_owned(),
+            author_email: "reader@example.org".to_owned(),
+            author_url: String::new(),
+            author_ip: "192.0.2.1".to_owned(),
+            user_agent: String::new(),
+            user_id: None,
+            body_source: format!("Words {n}."),
+            body_html: format!("<p>Words {n}.</p>"),
+            verdict: Verdict::Approved,
+            dedupe_key: None,
+            spam_score: 0.5,
+            spam_why: String::new(),
+        };
+        let publish = |conn: &mut AnyConnection, comments: &[(i64, u32)]| {
+            conn.transaction(|conn| {
+                for (post_id, n) in comments {
+                    create_comment(conn, &comment(*post_id, *n))?;
+                }
+                Ok::<_, CreateCommentError>(())
+            })
+            .unwrap();
+        };
+        // What a cache at `version` retires: the posts, nothing more.
+        let retired = |conn: &mut AnyConnection, version: i64| -> Vec<i64> {
+            let changes = since(conn, version).unwrap();
+            assert!(!changes.everything);
+            changes.posts
+        };
+        // On PostgreSQL the version moves once per transaction; on SQLite
+        // once per change.
+        let postgres = matches!(&mut *app.conn(), AnyConnection::Postgresql(_));
+        let counts = |conn: &mut AnyConnection, post_id: i64| -> (i64, i64) {
+            posts::table
+                .find(post_id)
+                .select((posts::comment_count, posts::thread_count))
+                .first(conn)
+                .unwrap()
+        };
+        let mut conn = app.conn();
+        let before = current_version(&mut conn).unwrap();
+        publish(&mut conn, &[(first.id, 1), (first.id, 2), (second.id, 3)]);
+        let between = current_version(&mut conn).unwrap();
+        assert_eq!(between - before, if postgres { 1 } else { 3 });
+        assert_eq!(retired(&mut conn, before), vec![first.id, second.id]);
+        assert_eq!(counts(&mut conn, first.id), (2, 2));
+        assert_eq!(counts(&mut conn, second.id), (1, 1));
+        publish(&mut conn, &[(second.id, 4)]);
+        assert_eq!(current_version(&mut conn).unwrap(), between + 1);
+        assert_eq!(retired(&mut conn, between), vec![second.id]);
+        assert_eq!(counts(&mut conn, second.id), (2, 2));
+        // Kept prepared on PostgreSQL: one statement for all four comments.
+        if let AnyConnection::Postgresql(pg) = &mut *conn {
+            #[derive(diesel::QueryableByName)]
+            struct Prepared {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                statement: String,
+            }
+            let prepared: Vec<String> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+                .load::<Prepared>(pg)
+                .unwrap()
+                .into_iter()
+                .map(|row| row.statement)
+                .filter(|statement| statement.starts_with("WITH bumped"))
+                .collect();
+            assert_eq!(prepared.len(), 1, "{prepared:#?}");
+        }
+    }
+}
+
 /// What every published comment writes besides itself — the content
 /// version, the record of what it retires — is prepared once per
 /// connection on PostgreSQL: diesel parses an `UPDATE` or an upsert anew at
