@@ -304,3 +304,51 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn comments_placed_together_far_apart_are_counted_one_by_one(app) {
+        // More threads after the earliest comment placed than are read at
+        // once (200): each comment's are counted by the database instead,
+        // with the same pages.
+        let post = app.publish("Many threads", "A post with many threads.", 1, &[]);
+        let mut conn = app.conn();
+        for _ in 0..205 {
+            create_comment(&mut conn, &new_comment(post.id, None, true)).unwrap();
+        }
+        let all = comments_of(&mut conn, post.id);
+        // The first, a reply to it (the same thread), and the newest.
+        let reply = create_comment(&mut conn, &new_comment(post.id, Some(all[0].id), true))
+            .unwrap();
+        let all = comments_of(&mut conn, post.id);
+        let post = reload(&mut conn, post.id);
+        let permalink = post.permalink();
+        let chosen = [all[0].id, reply.id, all[204].id];
+        let places: Vec<ApprovedPlace> = chosen
+            .iter()
+            .map(|id| {
+                let comment = all.iter().find(|c| c.id == *id).unwrap();
+                ApprovedPlace {
+                    permalink: &permalink,
+                    post_id: post.id,
+                    comment_count: post.comment_count,
+                    thread_count: post.thread_count,
+                    comment_id: comment.id,
+                    parent_id: comment.parent_id,
+                    created_at: comment.created_at,
+                }
+            })
+            .collect();
+        let paths = approved_comment_paths(&mut conn, &places, PAGING).unwrap();
+        let wanted: Vec<String> = chosen
+            .iter()
+            .map(|id| {
+                let page = laid_out_page(&all, &[], Target::Existing(*id));
+                format!("{}#comment-{id}", comment_page_path(&permalink, page))
+            })
+            .collect();
+        assert_eq!(paths, wanted);
+        // The oldest thread is on the first page, the newest on the last.
+        assert!(paths[0].ends_with(&format!("/#comment-{}", all[0].id)), "{}", paths[0]);
+        assert!(paths[2].contains("/comment-page-103/"), "{}", paths[2]);
+    }
+}
