@@ -276,12 +276,7 @@ pub fn serialized_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    serialized_write(conn, |conn| {
-        conn.transaction(|conn| {
-            lock_for_writing(conn)?;
-            work(conn)
-        })
-    })
+    serialized(conn, false, work)
 }
 
 /// A [`serialized_transaction`] whose statements are planned once on
@@ -294,11 +289,27 @@ pub fn planned_write<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    serialized(conn, true, work)
+}
+
+/// The two above: `planned` or not.
+fn serialized<T, E>(
+    conn: &mut AnyConnection,
+    planned: bool,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     serialized_write(conn, |conn| {
-        planned_transaction(conn, |conn| {
+        let locked = |conn: &mut AnyConnection| {
             lock_for_writing(conn)?;
             work(conn)
-        })
+        };
+        match planned {
+            true => planned_transaction(conn, locked),
+            false => conn.transaction(locked),
+        }
     })
 }
 

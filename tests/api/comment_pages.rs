@@ -6,11 +6,10 @@
 use diesel::prelude::*;
 use ferropress::db::schema::{comments, posts};
 use ferropress::db::AnyConnection;
-use ferropress::domain::moderation::Verdict;
 use ferropress::domain::CommentStatus;
 use ferropress::models::comment::{
     approved_comment_paths, comment_path, comments_for_page, create_comment, delete_comment,
-    new_comment_page, recount_approved, set_comment_status, ApprovedPlace, Comment, NewComment,
+    new_comment_page, recount_approved, set_comment_status, ApprovedPlace, Comment,
 };
 use ferropress::models::post::Post;
 use ferropress::render::thread::{
@@ -18,6 +17,8 @@ use ferropress::render::thread::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+use crate::helpers::new_comment;
 
 const PAGING: CommentPaging = CommentPaging {
     max_depth: 3,
@@ -87,6 +88,19 @@ enum Target {
     New(Option<i64>),
 }
 
+/// The approved `comment` as a listing of its post reads it.
+fn place<'a>(permalink: &'a str, post: &Post, comment: &Comment) -> ApprovedPlace<'a> {
+    ApprovedPlace {
+        permalink,
+        post_id: post.id,
+        comment_count: post.comment_count,
+        thread_count: post.thread_count,
+        comment_id: comment.id,
+        parent_id: comment.parent_id,
+        created_at: comment.created_at,
+    }
+}
+
 fn comments_of(conn: &mut AnyConnection, post_id: i64) -> Vec<Comment> {
     comments::table
         .filter(comments::post_id.eq(post_id))
@@ -102,29 +116,6 @@ fn reload(conn: &mut AnyConnection, post_id: i64) -> Post {
         .select(Post::as_select())
         .first(conn)
         .unwrap()
-}
-
-fn new_comment(post_id: i64, parent_id: Option<i64>, approved: bool) -> NewComment {
-    NewComment {
-        post_id,
-        parent_id,
-        author_name: "Reader".to_owned(),
-        author_email: "reader@example.org".to_owned(),
-        author_url: String::new(),
-        author_ip: "192.0.2.1".to_owned(),
-        user_agent: String::new(),
-        user_id: None,
-        body_source: "Words.".to_owned(),
-        body_html: "<p>Words.</p>".to_owned(),
-        verdict: if approved {
-            Verdict::Approved
-        } else {
-            Verdict::Pending
-        },
-        dedupe_key: None,
-        spam_score: 0.5,
-        spam_why: String::new(),
-    }
 }
 
 fn apply(conn: &mut AnyConnection, post: &Post, elsewhere: i64, step: &Step) {
@@ -215,15 +206,7 @@ fn check(conn: &mut AnyConnection, post_id: i64) -> Result<(), TestCaseError> {
     let approved: Vec<&Comment> = all.iter().filter(|c| c.status.is_approved()).collect();
     let places: Vec<ApprovedPlace> = approved
         .iter()
-        .map(|comment| ApprovedPlace {
-            permalink: &permalink,
-            post_id: post.id,
-            comment_count: post.comment_count,
-            thread_count: post.thread_count,
-            comment_id: comment.id,
-            parent_id: comment.parent_id,
-            created_at: comment.created_at,
-        })
+        .map(|comment| place(&permalink, &post, comment))
         .collect();
     let paths = approved_comment_paths(conn, &places, PAGING).unwrap();
     prop_assert_eq!(paths.len(), approved.len());
@@ -325,18 +308,7 @@ on_both_backends! {
         let chosen = [all[0].id, reply.id, all[204].id];
         let places: Vec<ApprovedPlace> = chosen
             .iter()
-            .map(|id| {
-                let comment = all.iter().find(|c| c.id == *id).unwrap();
-                ApprovedPlace {
-                    permalink: &permalink,
-                    post_id: post.id,
-                    comment_count: post.comment_count,
-                    thread_count: post.thread_count,
-                    comment_id: comment.id,
-                    parent_id: comment.parent_id,
-                    created_at: comment.created_at,
-                }
-            })
+            .map(|id| place(&permalink, &post, all.iter().find(|c| c.id == *id).unwrap()))
             .collect();
         let paths = approved_comment_paths(&mut conn, &places, PAGING).unwrap();
         let wanted: Vec<String> = chosen

@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use ferropress::config::MailTuning;
 use ferropress::config::{Config, RawConfig};
 use ferropress::db::{Backend, DbConnection};
+use ferropress::domain::moderation::Verdict;
 use ferropress::domain::{EmailAddress, Role};
 use ferropress::models::category::{create_category, Category};
-use ferropress::models::comment::Comment;
+use ferropress::models::comment::{Comment, NewComment};
 use ferropress::models::now;
 use ferropress::models::post::{create_post, NewPost, Post};
 use ferropress::models::setting::{keys, set_setting};
@@ -655,4 +656,29 @@ pub fn main_content(html: &str) -> String {
         .and_then(|rest| rest.split("</main>").next())
         .unwrap_or(html)
         .to_owned()
+}
+
+/// A reader's comment on `post_id` (a reply to `parent_id`), approved or
+/// held, as the comment form would store it.
+pub fn new_comment(post_id: i64, parent_id: Option<i64>, approved: bool) -> NewComment {
+    NewComment {
+        post_id,
+        parent_id,
+        author_name: "Reader".to_owned(),
+        author_email: "reader@example.org".to_owned(),
+        author_url: String::new(),
+        author_ip: "192.0.2.1".to_owned(),
+        user_agent: String::new(),
+        user_id: None,
+        body_source: "Words.".to_owned(),
+        body_html: "<p>Words.</p>".to_owned(),
+        verdict: if approved {
+            Verdict::Approved
+        } else {
+            Verdict::Pending
+        },
+        dedupe_key: None,
+        spam_score: 0.5,
+        spam_why: String::new(),
+    }
 }

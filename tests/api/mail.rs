@@ -329,17 +329,22 @@ on_both_backends! {
     }
 }
 
+/// The `n`-th of a run of plain test messages, Message-IDs named `run`.
+fn test_email(n: usize, run: &str) -> NewEmail {
+    NewEmail {
+        kind: "test",
+        recipient: format!("reader{n}@example.org"),
+        subject: format!("Message {n}"),
+        body_text: "Hello.".into(),
+        body_html: "<p>Hello.</p>".into(),
+        headers: Vec::new(),
+        message_id: format!("<{run}-{n}@ferropress.test>"),
+    }
+}
+
 on_both_backends! {
     async fn a_message_queued_twice_in_one_transaction_is_kept_once_and_the_rest_commits(app) {
-        let email = |n: usize| NewEmail {
-            kind: "test",
-            recipient: format!("reader{n}@example.org"),
-            subject: format!("Message {n}"),
-            body_text: "Hello.".into(),
-            body_html: "<p>Hello.</p>".into(),
-            headers: Vec::new(),
-            message_id: format!("<twice-{n}@ferropress.test>"),
-        };
+        let email = |n: usize| test_email(n, "twice");
         let queued = app
             .conn()
             .transaction(|conn| -> QueryResult<Vec<bool>> {
@@ -408,16 +413,7 @@ async fn two_serve_processes_on_one_postgres_database_deliver_each_message_once(
     .unwrap();
     let mut conn = pool.get().unwrap();
     for n in 0..200 {
-        let email = NewEmail {
-            kind: "test",
-            recipient: format!("reader{n}@example.org"),
-            subject: format!("Message {n}"),
-            body_text: "Hello.".into(),
-            body_html: "<p>Hello.</p>".into(),
-            headers: Vec::new(),
-            message_id: format!("<bulk-{n}@ferropress.test>"),
-        };
-        assert!(enqueue(&mut conn, &email).unwrap());
+        assert!(enqueue(&mut conn, &test_email(n, "bulk")).unwrap());
     }
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_ferropress"))

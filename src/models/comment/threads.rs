@@ -77,6 +77,24 @@ fn starts_thread(comment: &Facts, parent: Option<&Facts>) -> bool {
         })
 }
 
+/// The comments of `post_id` that start a thread, from the one at
+/// (`created_at`, `id`) on. The `>=` is the index range: the `or` alone
+/// (two parameters for one column) leaves the planner none, and it counted
+/// every thread of the post. Unboxed, so diesel keeps it prepared.
+#[diesel::dsl::auto_type]
+fn thread_starts_from(post_id: i64, created_at: i64, id: i64) -> _ {
+    let starts: bool = true;
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::thread_start.eq(starts))
+        .filter(comments::created_at.ge(created_at))
+        .filter(
+            comments::created_at
+                .gt(created_at)
+                .or(comments::created_at.eq(created_at).and(comments::id.ge(id))),
+        )
+}
+
 /// One post's comments as one visitor sees them: the approved ones, and
 /// their own held ones.
 struct View {
@@ -140,18 +158,7 @@ impl View {
         // Everyone's threads: the kept count, less those from `before` on.
         let mut threads = self.thread_count;
         if let Some((created_at, id)) = before {
-            // The `>=` is the index range: the `or` alone (two parameters
-            // for one column) leaves the planner none, and it counted every
-            // thread of the post.
-            let from_here: i64 = comments::table
-                .filter(comments::post_id.eq(self.post_id))
-                .filter(comments::thread_start.eq(true))
-                .filter(comments::created_at.ge(created_at))
-                .filter(
-                    comments::created_at
-                        .gt(created_at)
-                        .or(comments::created_at.eq(created_at).and(comments::id.ge(id))),
-                )
+            let from_here: i64 = thread_starts_from(self.post_id, created_at, id)
                 .count()
                 .get_result(conn)?;
             threads -= from_here;
@@ -287,15 +294,7 @@ pub(super) fn pages_of_approved(
         let earliest = of_post.iter().map(|(_, first)| *first).min();
         let starts: Option<Vec<Key>> = match (of_post.len(), earliest) {
             (2.., Some((created_at, id))) => {
-                let starts: Vec<Key> = comments::table
-                    .filter(comments::post_id.eq(post_id))
-                    .filter(comments::thread_start.eq(true))
-                    .filter(comments::created_at.ge(created_at))
-                    .filter(
-                        comments::created_at
-                            .gt(created_at)
-                            .or(comments::created_at.eq(created_at).and(comments::id.ge(id))),
-                    )
+                let starts: Vec<Key> = thread_starts_from(post_id, created_at, id)
                     .order((comments::created_at.asc(), comments::id.asc()))
                     .select((comments::created_at, comments::id))
                     .limit(THREADS_READ_AT_MOST + 1)
