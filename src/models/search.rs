@@ -7,10 +7,15 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::AnyConnection;
 use crate::models::now;
 
+/// One post of a page of results, with how many posts match in all
+/// (counted by the same statement that ranks them: a second pass over the
+/// matches would read every one of them again).
 #[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = BigInt)]
+    found: i64,
 }
 
 /// Puts a post's title and text (plain, no tags) in the search index.
@@ -80,12 +85,6 @@ pub fn tsquery(typed: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" & "))
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    found: i64,
-}
-
 /// What a search found: one page of post ids, best first, whether more
 /// follow, and how many posts match in all.
 #[derive(Debug, Clone, Default)]
@@ -96,7 +95,8 @@ pub struct Found {
 }
 
 /// Published posts matching every word `typed` (as prefixes), best first
-/// (a title match outranks a body match), one page at a time.
+/// (a title match outranks a body match), one page at a time. A page past
+/// the last finds nothing, its total included (it shows "Nothing Found").
 pub fn search_published(
     conn: &mut AnyConnection,
     typed: &str,
@@ -105,10 +105,6 @@ pub fn search_published(
 ) -> QueryResult<Found> {
     let offset = (page.max(1) - 1) * per_page;
     let at = now();
-    let total = count_published(conn, typed, at)?;
-    if total == 0 {
-        return Ok(Found::default());
-    }
     let hits: Vec<Hit> = match conn {
         AnyConnection::Sqlite(conn) => {
             let Some(query) = fts5_query(typed) else {
@@ -121,7 +117,8 @@ pub fn search_published(
                 // rows, bodies and all: 5x slower on a term in every post).
                 "WITH hits AS MATERIALIZED ( \
                    SELECT rowid AS id, bm25(posts_search, 10.0, 1.0) AS rank FROM posts_search WHERE posts_search MATCH ?) \
-                 SELECT posts.id AS id FROM hits JOIN posts INDEXED BY posts_visibility ON posts.id = hits.id \
+                 SELECT posts.id AS id, count(*) OVER () AS found \
+                 FROM hits JOIN posts INDEXED BY posts_visibility ON posts.id = hits.id \
                  WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ? \
                  ORDER BY hits.rank, posts.id DESC LIMIT ? OFFSET ?",
             )
@@ -136,7 +133,7 @@ pub fn search_published(
                 return Ok(Found::default());
             };
             diesel::sql_query(
-                "SELECT id FROM posts, to_tsquery('english', $1) AS query \
+                "SELECT id, count(*) OVER () AS found FROM posts, to_tsquery('english', $1) AS query \
                  WHERE search_vector @@ query AND status = 'published' AND post_type = 'post' AND published_at <= $2 \
                  ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT $3 OFFSET $4",
             )
@@ -147,6 +144,7 @@ pub fn search_published(
             .load(conn)?
         }
     };
+    let total = hits.first().map_or(0, |hit| hit.found);
     let mut ids: Vec<i64> = hits.into_iter().map(|hit| hit.id).collect();
     let has_more = ids.len() as i64 > per_page;
     ids.truncate(per_page as usize);
@@ -155,38 +153,6 @@ pub fn search_published(
         has_more,
         total,
     })
-}
-
-/// How many published posts match, for "N results".
-fn count_published(conn: &mut AnyConnection, typed: &str, at: i64) -> QueryResult<i64> {
-    let counted: Count = match conn {
-        AnyConnection::Sqlite(conn) => {
-            let Some(query) = fts5_query(typed) else {
-                return Ok(0);
-            };
-            diesel::sql_query(
-                "WITH hits AS MATERIALIZED (SELECT rowid AS id FROM posts_search WHERE posts_search MATCH ?) \
-                 SELECT count(*) AS found FROM hits JOIN posts INDEXED BY posts_visibility ON posts.id = hits.id \
-                 WHERE posts.status = 'published' AND posts.post_type = 'post' AND posts.published_at <= ?",
-            )
-            .bind::<Text, _>(query)
-            .bind::<BigInt, _>(at)
-            .get_result(conn)?
-        }
-        AnyConnection::Postgresql(conn) => {
-            let Some(query) = tsquery(typed) else {
-                return Ok(0);
-            };
-            diesel::sql_query(
-                "SELECT count(*) AS found FROM posts \
-                 WHERE search_vector @@ to_tsquery('english', $1) AND status = 'published' AND post_type = 'post' AND published_at <= $2",
-            )
-            .bind::<Text, _>(query)
-            .bind::<BigInt, _>(at)
-            .get_result(conn)?
-        }
-    };
-    Ok(counted.found)
 }
 
 #[cfg(test)]

@@ -215,6 +215,9 @@ on_both_backends! {
         let (_, third) = app.get_page("/search?q=spine&page=3").await;
         assert_eq!(third.matches("<article").count(), 1);
         assert!(first.contains(">5 results</p>") && third.contains(">5 results</p>"), "the total, on every page");
+        let (status, past) = app.get_page("/search?q=spine&page=4").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(past.contains("Nothing Found") && past.matches("<article").count() == 0, "a page past the last");
     }
 }
 
