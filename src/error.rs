@@ -26,6 +26,10 @@ pub enum PageError {
     /// `503` with `Retry-After`; the same request may work in a moment.
     #[error("the database is unavailable")]
     Unavailable,
+    /// Too much of one costly kind of work at once (fresh searches): `503`
+    /// with `Retry-After`, as for `Unavailable`.
+    #[error("too many searches at once")]
+    Busy,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -45,7 +49,7 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden | PageError::CsrfRejected => StatusCode::FORBIDDEN,
             PageError::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Unavailable | PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,7 +63,7 @@ impl ResponseError for PageError {
                     format!("/admin/login?redirect_to={}", percent_encode(return_to)),
                 ))
                 .finish(),
-            PageError::Unavailable => HttpResponse::ServiceUnavailable()
+            PageError::Unavailable | PageError::Busy => HttpResponse::ServiceUnavailable()
                 .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS))
                 .finish(),
             _ => HttpResponse::build(self.status_code()).finish(),

@@ -101,6 +101,7 @@ impl Application {
             ),
             version_refresh: tokio::sync::Mutex::new(None),
             media,
+            searches: tokio::sync::Semaphore::new(crate::state::searches_at_once()),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -42,6 +42,17 @@ pub struct AppState {
     pub writer: crate::db::group_commit::GroupWriter,
     /// Uploaded files (a folder or a bucket).
     pub media: crate::media_store::MediaStore,
+    /// Turns for searches rendered anew (`searches_at_once`).
+    pub searches: tokio::sync::Semaphore,
+}
+
+/// How many searches a process renders anew at once: half the cores, at
+/// least one. Ranking every match of a common word is the costliest read a
+/// reader can ask for, and anyone can ask for a new one each time; the rest
+/// wait their turn, so searches cannot take every database thread from the
+/// comments, the panel and the pages the cache is missing.
+pub fn searches_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
 }
 
 /// Reads of the content changes a caller makes when others keep moving

@@ -51,9 +51,12 @@ pub fn index_post(
     Ok(())
 }
 
-/// The words typed, as letters and digits only (at most 16): nothing of a
-/// query language is left for a reader to inject.
+/// The words typed, as letters and digits only, each once (the case
+/// aside), at most 16: nothing of a query language is left for a reader to
+/// inject, and a word typed again adds nothing to match but its cost (each
+/// is ranked in every post found).
 fn typed_words(typed: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     typed
         .split_whitespace()
         .map(|word| {
@@ -61,7 +64,7 @@ fn typed_words(typed: &str) -> Vec<String> {
                 .filter(|c| c.is_alphanumeric())
                 .collect::<String>()
         })
-        .filter(|word| !word.is_empty())
+        .filter(|word| !word.is_empty() && seen.insert(word.to_lowercase()))
         .take(16)
         .collect()
 }
@@ -180,5 +183,20 @@ mod tests {
             Some("ab:* & c:* & d:* & e:* & f:*")
         );
         assert_eq!(tsquery(" & | "), None);
+    }
+
+    #[test]
+    fn a_word_typed_again_is_searched_once() {
+        assert_eq!(
+            fts5_query("neck Neck pain NECK neck!").as_deref(),
+            Some("\"neck\"* \"pain\"*")
+        );
+        assert_eq!(tsquery("e e e e E").as_deref(), Some("e:*"));
+        // The bound counts different words: sixteen of them, then no more.
+        let typed: String = (0..20).map(|n| format!("w{n} w{n} ")).collect();
+        assert_eq!(
+            tsquery(&typed).map(|query| query.matches(":*").count()),
+            Some(16)
+        );
     }
 }

@@ -239,6 +239,38 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn fresh_searches_take_turns_and_the_rest_of_the_site_goes_on(app) {
+        let post = app.publish("Spine note", "About the spine.", 1, &[]);
+        // Every turn taken, as by searches being ranked.
+        let turns = ferropress::state::searches_at_once() as u32;
+        let taken = app.state.searches.acquire_many(turns).await.expect("turns");
+        let url = app.url("/search?q=spine");
+        let waiting = tokio::spawn(async move { reqwest::get(url).await.expect("request") });
+        // Meanwhile a comment is taken and a page the cache lacks is rendered.
+        let answer = app.post_comment(&post, &app.comment_fields("Still reading.")).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_page("/?fresh=1").await.0, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "the search waits for its turn");
+        drop(taken);
+        let found = waiting.await.expect("search");
+        assert_eq!(found.status(), StatusCode::OK);
+        assert!(found.text().await.expect("body").contains("Spine note"));
+
+        // Kept waiting past SEARCH_WAIT, a reader is asked to come back.
+        let taken = app.state.searches.acquire_many(turns).await.expect("turns");
+        let busy = app.get("/search?q=about").await;
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()["retry-after"], "5");
+        assert!(busy.text().await.expect("body").contains("Please try again in a moment."));
+        drop(taken);
+        let (status, found) = app.get_page("/search?q=about").await;
+        assert_eq!(status, StatusCode::OK, "the refusal was not kept");
+        assert!(found.contains("Spine note"));
+    }
+}
+
+on_both_backends! {
     async fn sitemap_lists_posts_and_categories_and_robots_points_at_it(app) {
         let neck = app.create_category("Neck", "");
         app.create_category("Empty", "");
