@@ -22,7 +22,7 @@ use crate::state::AppState;
 /// Database connections of a `serve` process (plus the group-commit writer's
 /// turn). More would not add speed on a small machine, only memory: each
 /// SQLite connection keeps its own page cache.
-const POOL_SIZE: u32 = 8;
+pub const POOL_SIZE: u32 = 8;
 /// Threads per actix worker for blocking (database) work.
 const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
@@ -101,12 +101,14 @@ impl Application {
             ),
             version_refresh: tokio::sync::Mutex::new(None),
             media,
+            renders: tokio::sync::Semaphore::new(crate::state::renders_at_once()),
             searches: tokio::sync::Semaphore::new(crate::state::searches_at_once()),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
+                .wrap(from_fn(routes::cache::render_turns))
                 .wrap(from_fn(routes::refuse_nul_in_urls))
                 .wrap(from_fn(routes::errors::themed_errors))
                 .wrap(routes::security_headers())

@@ -42,17 +42,43 @@ pub struct AppState {
     pub writer: crate::db::group_commit::GroupWriter,
     /// Uploaded files (a folder or a bucket).
     pub media: crate::media_store::MediaStore,
+    /// Turns for readers' pages rendered anew (`renders_at_once`).
+    pub renders: tokio::sync::Semaphore,
     /// Turns for searches rendered anew (`searches_at_once`).
     pub searches: tokio::sync::Semaphore,
 }
 
+/// How many readers' pages a process renders anew at once, searches aside:
+/// half its database connections. Anyone can have a page rendered anew as
+/// often as they like (a query string the cache does not keep: `/?x=1`,
+/// `/?x=2`, …); the rest wait their turn, so a flood of them cannot take
+/// every connection and database thread from the comments, the panel and
+/// the mail links.
+pub fn renders_at_once() -> usize {
+    (crate::startup::POOL_SIZE as usize / 2).max(1)
+}
+
 /// How many searches a process renders anew at once: half the cores, at
 /// least one. Ranking every match of a common word is the costliest read a
-/// reader can ask for, and anyone can ask for a new one each time; the rest
-/// wait their turn, so searches cannot take every database thread from the
-/// comments, the panel and the pages the cache is missing.
+/// reader can ask for.
 pub fn searches_at_once() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
+}
+
+/// How long a request waits for its turn before the reader is asked to try
+/// again in a moment.
+pub const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A turn from `turns`, waited for at most `TURN_WAIT`; `PageError::Busy`
+/// after that.
+pub async fn take_turn(
+    turns: &tokio::sync::Semaphore,
+) -> Result<tokio::sync::SemaphorePermit<'_>, PageError> {
+    match tokio::time::timeout(TURN_WAIT, turns.acquire()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        // Waited too long (or the turns were closed, which they never are).
+        Ok(Err(_)) | Err(_) => Err(PageError::Busy),
+    }
 }
 
 /// Reads of the content changes a caller makes when others keep moving

@@ -98,6 +98,40 @@ fn form_token(secret: &str, at: i64) -> String {
     crate::routes::comments::view::form_token(secret, at)
 }
 
+/// Middleware, inside the page cache (so only what it does not answer gets
+/// here): a reader's page is rendered in its turn (`AppState::renders`).
+/// The panel, mail links, files and health checks go straight on; searches
+/// take turns of their own. Staff reading the blog take turns as readers
+/// do: a session cookie is not checked here, and anyone can send one.
+pub async fn render_turns(
+    request: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    const OWN_WAY: &[&str] = &[
+        "/admin",
+        "/moderate/",
+        "/subscriptions/",
+        "/healthz",
+        "/static/",
+        "/avatar/",
+        "/wp-content/",
+        "/search",
+    ];
+    let reader_page = (request.method() == Method::GET || request.method() == Method::HEAD)
+        && !OWN_WAY
+            .iter()
+            .any(|prefix| request.path().starts_with(prefix));
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let _turn = match &state {
+        Some(state) if reader_page => match crate::state::take_turn(&state.renders).await {
+            Ok(turn) => Some(turn),
+            Err(busy) => return Ok(request.error_response(busy)),
+        },
+        _ => None,
+    };
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
 /// Middleware: answers from the cache, fills it, and after a request that
 /// may have changed something, rereads the content version.
 pub async fn page_cache(

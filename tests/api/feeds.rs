@@ -239,34 +239,47 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn fresh_searches_take_turns_and_the_rest_of_the_site_goes_on(app) {
+    async fn pages_rendered_anew_take_turns_and_the_rest_of_the_site_goes_on(app) {
+        use ferropress::state::{renders_at_once, searches_at_once};
         let post = app.publish("Spine note", "About the spine.", 1, &[]);
-        // Every turn taken, as by searches being ranked.
-        let turns = ferropress::state::searches_at_once() as u32;
-        let taken = app.state.searches.acquire_many(turns).await.expect("turns");
-        let url = app.url("/search?q=spine");
-        let waiting = tokio::spawn(async move { reqwest::get(url).await.expect("request") });
-        // Meanwhile a comment is taken and a page the cache lacks is rendered.
+        assert_eq!(app.get_page("/").await.0, StatusCode::OK, "the front page, cached");
+        // Every turn taken, as by pages and searches being rendered.
+        let renders = app.state.renders.acquire_many(renders_at_once() as u32).await.expect("turns");
+        let searches = app.state.searches.acquire_many(searches_at_once() as u32).await.expect("turns");
+        let fetch = |path: &str| {
+            let url = app.url(path);
+            tokio::spawn(async move { reqwest::get(url).await.expect("request") })
+        };
+        let (fresh, search) = (fetch("/?fresh=1"), fetch("/search?q=spine"));
+        // Meanwhile a comment is taken, and cached pages and health checks answer.
         let answer = app.post_comment(&post, &app.comment_fields("Still reading.")).await;
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-        assert_eq!(app.get_page("/?fresh=1").await.0, StatusCode::OK);
+        assert_eq!(app.get_page_as_stranger("/").await.0, StatusCode::OK);
+        assert_eq!(app.get_page("/healthz").await.0, StatusCode::OK);
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(!waiting.is_finished(), "the search waits for its turn");
-        drop(taken);
-        let found = waiting.await.expect("search");
-        assert_eq!(found.status(), StatusCode::OK);
-        assert!(found.text().await.expect("body").contains("Spine note"));
+        assert!(!fresh.is_finished(), "a page rendered anew waits for its turn");
+        assert!(!search.is_finished(), "a search waits for its turn");
+        drop((renders, searches));
+        for waited in [fresh, search] {
+            let page = waited.await.expect("answer");
+            assert_eq!(page.status(), StatusCode::OK);
+            assert!(page.text().await.expect("body").contains("Spine note"));
+        }
 
-        // Kept waiting past SEARCH_WAIT, a reader is asked to come back.
-        let taken = app.state.searches.acquire_many(turns).await.expect("turns");
-        let busy = app.get("/search?q=about").await;
-        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(busy.headers()["retry-after"], "5");
-        assert!(busy.text().await.expect("body").contains("Please try again in a moment."));
-        drop(taken);
+        // Kept waiting past TURN_WAIT, a reader is asked to come back.
+        let renders = app.state.renders.acquire_many(renders_at_once() as u32).await.expect("turns");
+        let searches = app.state.searches.acquire_many(searches_at_once() as u32).await.expect("turns");
+        let (fresh, search) = tokio::join!(app.get("/?fresh=2"), app.get("/search?q=about"));
+        for busy in [fresh, search] {
+            assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(busy.headers()["retry-after"], "5");
+            assert!(busy.text().await.expect("body").contains("Please try again in a moment."));
+        }
+        drop((renders, searches));
         let (status, found) = app.get_page("/search?q=about").await;
         assert_eq!(status, StatusCode::OK, "the refusal was not kept");
         assert!(found.contains("Spine note"));
+        assert_eq!(app.get_page("/?fresh=2").await.0, StatusCode::OK);
     }
 }
 

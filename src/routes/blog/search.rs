@@ -13,9 +13,6 @@ use crate::state::AppState;
 
 /// Longest query taken; the rest is ignored.
 const MAX_QUERY_CHARS: usize = 200;
-/// How long a search waits for its turn (`state::searches_at_once`) before
-/// the reader is asked to try again in a moment (`503`).
-pub const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Template)]
 #[template(path = "blog/search.html")]
@@ -51,11 +48,9 @@ pub async fn search(
     let per_page = state.site().posts_per_page;
     let lookup = typed.clone();
     let clock = state.site().clock.clone();
-    // Only a search the page cache does not hold gets here.
-    let _turn = tokio::time::timeout(SEARCH_WAIT, state.searches.acquire())
-        .await
-        .map_err(|_| PageError::Busy)?
-        .map_err(|_| PageError::Busy)?;
+    // Only a search the page cache does not hold gets here; searches take
+    // turns of their own (`routes::cache::render_turns` lets them by).
+    let _turn = crate::state::take_turn(&state.searches).await?;
     let (posts, has_more, total) = state
         .db(move |conn| {
             let found = search_published(conn, &lookup, page, per_page)?;
