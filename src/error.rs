@@ -26,9 +26,9 @@ pub enum PageError {
     /// `503` with `Retry-After`; the same request may work in a moment.
     #[error("the database is unavailable")]
     Unavailable,
-    /// Too much of one costly kind of work at once (fresh searches): `503`
-    /// with `Retry-After`, as for `Unavailable`.
-    #[error("too many searches at once")]
+    /// Waited too long for a turn to render a reader's page
+    /// (`state::take_turn`): `503` with `Retry-After`, as for `Unavailable`.
+    #[error("too many pages being rendered at once")]
     Busy,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

@@ -107,20 +107,19 @@ pub async fn render_turns(
     request: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    const OWN_WAY: &[&str] = &[
-        "/admin",
+    const OWN_WAY: &[&str] = &["/admin", "/healthz", "/search"];
+    const OWN_WAY_UNDER: &[&str] = &[
+        "/admin/",
         "/moderate/",
         "/subscriptions/",
-        "/healthz",
         "/static/",
         "/avatar/",
         "/wp-content/",
-        "/search",
     ];
+    let path = request.path();
     let reader_page = (request.method() == Method::GET || request.method() == Method::HEAD)
-        && !OWN_WAY
-            .iter()
-            .any(|prefix| request.path().starts_with(prefix));
+        && !OWN_WAY.contains(&path)
+        && !OWN_WAY_UNDER.iter().any(|prefix| path.starts_with(prefix));
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let _turn = match &state {
         Some(state) if reader_page => match crate::state::take_turn(&state.renders).await {

@@ -26,8 +26,15 @@ pub async fn themed_errors(
     if status.is_redirection() {
         return Ok(response.map_into_boxed_body());
     }
-    if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), error = %format_chain(error), "request failed");
+    match error.as_error::<PageError>() {
+        // A flood being held back: said, but not as a failure of the site.
+        Some(PageError::Busy) => {
+            tracing::warn!(status = status.as_u16(), error = %error, "request turned away");
+        }
+        _ if status.is_server_error() => {
+            tracing::error!(status = status.as_u16(), error = %format_chain(error), "request failed");
+        }
+        _ => {}
     }
     let site = match &state {
         Some(state) => state.site(),

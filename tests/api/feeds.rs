@@ -243,6 +243,7 @@ on_both_backends! {
         use ferropress::state::{renders_at_once, searches_at_once};
         let post = app.publish("Spine note", "About the spine.", 1, &[]);
         assert_eq!(app.get_page("/").await.0, StatusCode::OK, "the front page, cached");
+        app.log_in_as(Role::Moderator).await;
         // Every turn taken, as by pages and searches being rendered.
         let renders = app.state.renders.acquire_many(renders_at_once() as u32).await.expect("turns");
         let searches = app.state.searches.acquire_many(searches_at_once() as u32).await.expect("turns");
@@ -251,20 +252,25 @@ on_both_backends! {
             tokio::spawn(async move { reqwest::get(url).await.expect("request") })
         };
         let (fresh, search) = (fetch("/?fresh=1"), fetch("/search?q=spine"));
-        // Meanwhile a comment is taken, and cached pages and health checks answer.
+        let lookalike = fetch("/searching/");
+        // Meanwhile a comment is taken, and cached pages, the panel and
+        // health checks answer.
         let answer = app.post_comment(&post, &app.comment_fields("Still reading.")).await;
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.get_page_as_stranger("/").await.0, StatusCode::OK);
+        assert_eq!(app.get_page("/admin/comments").await.0, StatusCode::OK);
         assert_eq!(app.get_page("/healthz").await.0, StatusCode::OK);
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(!fresh.is_finished(), "a page rendered anew waits for its turn");
         assert!(!search.is_finished(), "a search waits for its turn");
+        assert!(!lookalike.is_finished(), "only the search page itself takes the search's turns");
         drop((renders, searches));
         for waited in [fresh, search] {
             let page = waited.await.expect("answer");
             assert_eq!(page.status(), StatusCode::OK);
             assert!(page.text().await.expect("body").contains("Spine note"));
         }
+        assert_eq!(lookalike.await.expect("answer").status(), StatusCode::NOT_FOUND);
 
         // Kept waiting past TURN_WAIT, a reader is asked to come back.
         let renders = app.state.renders.acquire_many(renders_at_once() as u32).await.expect("turns");
