@@ -19,10 +19,6 @@ use crate::models::user::count_users_who_can_log_in;
 use crate::routes;
 use crate::state::AppState;
 
-/// Database connections of a `serve` process (plus the group-commit writer's
-/// turn). More would not add speed on a small machine, only memory: each
-/// SQLite connection keeps its own page cache.
-pub const POOL_SIZE: u32 = 8;
 /// Threads per actix worker for blocking (database) work.
 const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
@@ -42,7 +38,7 @@ impl Application {
     /// (port 0 picks a free port, as tests do).
     pub fn build(mut config: Config) -> anyhow::Result<Application> {
         let started = Instant::now();
-        let database = db::open(&config.database_url, POOL_SIZE, config.sqlite_max_pages)
+        let database = db::open(&config.database_url, db::POOL_SIZE, config.sqlite_max_pages)
             .with_context(|| {
                 format!("cannot open the {:?} database", config.database_url.backend)
             })?;

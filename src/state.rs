@@ -55,7 +55,7 @@ pub struct AppState {
 /// every connection and database thread from the comments, the panel and
 /// the mail links.
 pub fn renders_at_once() -> usize {
-    (crate::startup::POOL_SIZE as usize / 2).max(1)
+    (crate::db::POOL_SIZE as usize / 2).max(1)
 }
 
 /// How many searches a process renders anew at once: half the cores, at

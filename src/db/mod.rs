@@ -90,6 +90,7 @@ impl ManageConnection for AnyConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        let _opening = self.health.opening();
         let connection = match self.url.backend {
             Backend::Sqlite => AnyConnection::Sqlite({
                 plan_stability::enable_for_new_connections();
@@ -152,6 +153,11 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
 
 pub type DbPool = Pool<AnyConnectionManager>;
 pub type DbConnection = PooledConnection<AnyConnectionManager>;
+
+/// Database connections of a `serve` process (plus the group-commit writer's
+/// turn). More would not add speed on a small machine, only memory: each
+/// SQLite connection keeps its own page cache.
+pub const POOL_SIZE: u32 = 8;
 
 /// How long a request waits for a connection before it is told the
 /// database is unavailable (`503`).
