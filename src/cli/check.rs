@@ -41,10 +41,12 @@ pub fn check_links(config: &Config) -> Result<LinkReport, CliError> {
     let mut config = config.clone();
     config.bind = ([127, 0, 0, 1], 0).into();
     config.smtp_url = None;
-    actix_web::rt::System::new().block_on(async move {
+    let (health_sender, health) = std::sync::mpsc::channel();
+    let report = actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config)?;
         let address = format!("127.0.0.1:{}", application.port());
         let state = application.state();
+        let _ = health_sender.send(state.db_health.clone());
         let server = actix_web::rt::spawn(application.run_until_stopped());
         let site_url = state.config.site_url.clone();
         let mut conn = state
@@ -56,7 +58,12 @@ pub fn check_links(config: &Config) -> Result<LinkReport, CliError> {
         let report = check(&address, links).await;
         server.abort();
         Ok(report)
-    })
+    });
+    // The check's requests may have left the pool opening a spare.
+    if let Ok(health) = health.try_recv() {
+        health.settle(crate::db::CHECKOUT_TIMEOUT);
+    }
+    report
 }
 
 pub fn print_report(report: &LinkReport) {

@@ -5,8 +5,10 @@ use crate::startup::Application;
 /// `ferropress serve`: runs until SIGINT/SIGTERM, then lets requests in
 /// flight finish and exits 0.
 pub fn serve(config: Config) -> Result<(), CliError> {
-    actix_web::rt::System::new().block_on(async move {
+    let (health_sender, health) = std::sync::mpsc::channel();
+    let served = actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config)?;
+        let _ = health_sender.send(application.state().db_health.clone());
         if let Some(url) = application.setup_url() {
             println!("ferropress: create the first admin at {url}");
         }
@@ -16,5 +18,10 @@ pub fn serve(config: Config) -> Result<(), CliError> {
             .map_err(anyhow::Error::from)?;
         tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // No exit while the pool is opening a connection (`DbHealth::settle`).
+    if let Ok(health) = health.try_recv() {
+        health.settle(crate::db::CHECKOUT_TIMEOUT);
+    }
+    served
 }

@@ -246,7 +246,9 @@ fn an_import_into_postgresql_leaves_the_planner_statistics_fresh() {
         .unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     #[derive(diesel::QueryableByName)]
