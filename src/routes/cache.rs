@@ -159,6 +159,8 @@ pub async fn page_cache(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let cache = &state.page_cache;
+    // The copy from before, for when the page cannot be rendered anew now.
+    let mut earlier = None;
     let _turn = match cache.get(&key) {
         Lookup::Fresh(page) => {
             count_cache(true);
@@ -168,12 +170,18 @@ pub async fn page_cache(
         // while they do, others get the copy they would have had a moment
         // before (staff, who may have just made the change, wait for it).
         Lookup::Stale(page) => match cache.try_fill_turn(&key) {
-            Some(turn) => turn,
+            Some(turn) => {
+                earlier = Some(page);
+                turn
+            }
             None if request.cookie(SESSION_COOKIE).is_none() => {
                 count_cache(true);
                 return Ok(from_cache(request, &page, &state));
             }
-            None => cache.fill_turn(&key).await,
+            None => {
+                earlier = Some(page);
+                cache.fill_turn(&key).await
+            }
         },
         // A page in a storm of comments, rendered a moment ago: as it is
         // (staff, who may have just made the change, wait for it).
@@ -181,7 +189,10 @@ pub async fn page_cache(
             count_cache(true);
             return Ok(from_cache(request, &page, &state));
         }
-        Lookup::Settling(_) => cache.fill_turn(&key).await,
+        Lookup::Settling(page) => {
+            earlier = Some(page);
+            cache.fill_turn(&key).await
+        }
         // A miss: one request renders, the others wait for its bytes.
         Lookup::Missing => cache.fill_turn(&key).await,
     };
@@ -195,6 +206,22 @@ pub async fn page_cache(
     let accept_encoding = request.headers_mut().remove(header::ACCEPT_ENCODING).next();
     let request_headers = request.headers().clone();
     let response = next.call(request).await?;
+    // Turned away (too many renders at once) or the database is out of
+    // reach: the copy from before, rather than a `503`.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(page) = earlier {
+            count_cache(true);
+            let answer = serve(
+                &request_headers,
+                accept_encoding.as_ref(),
+                &page,
+                crate::models::now(),
+                &state.page_cache.widget(),
+                |at| form_token(&state.secret_key, at),
+            );
+            return Ok(ServiceResponse::new(response.into_parts().0, answer));
+        }
+    }
     let public = response
         .headers()
         .get(header::CACHE_CONTROL)

@@ -513,6 +513,31 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_touched_page_that_cannot_be_rendered_now_is_the_copy_before(app) {
+        let post = app.publish("Crowded post", "Body.", 1, &[]);
+        app.approve_comments_automatically().await;
+        let raw = reqwest::Client::new();
+        assert_eq!(fetch(&raw, app.url(&post.permalink())).await.0, StatusCode::OK);
+        let posted = app.post_comment_as_stranger(&post, &app.comment_fields("Published during a flood.")).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        // Every render turn taken, as by a flood of pages rendered anew.
+        let turns = ferropress::state::renders_at_once() as u32;
+        let taken = app.state.renders.acquire_many(turns).await.expect("turns");
+        let (status, _, body) = fetch(&raw, app.url(&post.permalink())).await;
+        assert_eq!(status, StatusCode::OK, "the copy from before, not a 503");
+        assert!(body.contains("Crowded post") && !body.contains("Published during a flood."));
+        // A page never rendered has no copy: the reader is asked to come back.
+        let other = app.publish("Never shown", "Body.", 1, &[]);
+        let (status, headers, _) = fetch(&raw, app.url(&other.permalink())).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers["retry-after"], "5");
+        drop(taken);
+        assert!(fetch(&raw, app.url(&post.permalink())).await.2.contains("Published during a flood."));
+        assert_eq!(fetch(&raw, app.url(&other.permalink())).await.0, StatusCode::OK);
+    }
+}
+
+on_both_backends! {
     async fn comments_published_together_move_the_version_once_and_retire_each_post(app) {
         // As a group commit writes them: several approved comments in one
         // transaction (on PostgreSQL each one's bookkeeping is one statement).
