@@ -210,7 +210,6 @@ pub async fn page_cache(
     // reach: the copy from before, rather than a `503`.
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         if let Some(page) = earlier {
-            count_cache(true);
             let answer = serve(
                 &request_headers,
                 accept_encoding.as_ref(),
