@@ -32,6 +32,8 @@ pub enum Purpose {
     /// The cookie that lets a comment's author edit it for a while, and
     /// the token of the edit form.
     CommentEdit,
+    /// The cookie that holds, keyed, the post password a reader typed.
+    PostPassword,
 }
 
 impl Purpose {
@@ -47,6 +49,7 @@ impl Purpose {
             Purpose::Avatar => "avatar",
             Purpose::AccountToken => "account-token",
             Purpose::CommentEdit => "comment-edit",
+            Purpose::PostPassword => "post-password",
         }
     }
 }

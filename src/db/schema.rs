@@ -69,6 +69,8 @@ diesel::table! {
         featured_media_id -> Nullable<BigInt>,
         thread_count -> BigInt,
         in_menu -> Bool,
+        password -> Text,
+        post_format -> Text,
     }
 }
 
@@ -224,6 +226,7 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         description -> Text,
+        wp_id -> Nullable<BigInt>,
     }
 }
 

@@ -346,7 +346,7 @@ fn approved_mails(
                 let manage_link = context.absolute_url(&format!("/subscriptions/manage/{token}"));
                 let mail = compose::ReplyMail {
                     reply_id: comment.id,
-                    replier_name: &comment.author_name,
+                    replier_name: &crate::render::text::public_name(&comment.author_name),
                     post_title: &post.title,
                     text: &comment.body_source,
                     link,
@@ -378,7 +378,7 @@ fn approved_mails(
                         context,
                         comment.id,
                         &post.title,
-                        &comment.author_name,
+                        &crate::render::text::public_name(&comment.author_name),
                         &comment.body_source,
                         link,
                         &author_email,

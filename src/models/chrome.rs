@@ -68,7 +68,7 @@ fn recent_posts(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<Link>> {
             label: if post.title.is_empty() {
                 "(no title)".to_owned()
             } else {
-                post.title.clone()
+                post.shown_title()
             },
             path: post.permalink(),
         })
@@ -228,7 +228,11 @@ pub fn recent_comments_after(
             listed.push(Listed::Kept(item.clone()));
             continue;
         }
-        if let Some(post) = heads.get(&post_id).filter(|post| post.is_public(at)) {
+        // A protected post's comments are for those who typed its password.
+        if let Some(post) = heads
+            .get(&post_id)
+            .filter(|post| post.is_public(at) && !post.is_protected())
+        {
             listed.push(Listed::ToPlace(post, post.permalink(), row));
         }
     }
@@ -257,8 +261,8 @@ pub fn recent_comments_after(
             Listed::ToPlace(post, _, (comment_id, author, post_id, _, _)) => RecentComment {
                 comment_id,
                 post_id,
-                author,
-                post_title: post.title.clone(),
+                author: crate::render::text::public_name(&author).into_owned(),
+                post_title: post.shown_title(),
                 // One path per place, in order.
                 path: paths.next().unwrap_or_default(),
             },

@@ -48,12 +48,38 @@ pub struct Post {
     pub thread_count: i64,
     /// A page listed in the site's header menu.
     pub in_menu: bool,
+    /// WordPress's post password: the body, excerpt and comments are shown
+    /// only to a reader who typed it (empty: open to all).
+    pub password: String,
+    /// WordPress's post format (`aside`, `quote`…; empty: standard).
+    pub post_format: String,
 }
 
 impl Post {
     /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
     pub fn permalink(&self) -> String {
         permalink_of(self.post_type, self.published_at, &self.slug)
+    }
+
+    /// Whether a password guards its body, excerpt and comments.
+    pub fn is_protected(&self) -> bool {
+        !self.password.is_empty()
+    }
+
+    /// The title as readers see it: "Protected: …" and "Private: …" as
+    /// WordPress marks them.
+    pub fn shown_title(&self) -> String {
+        shown_title(&self.title, self.status, &self.password)
+    }
+
+    /// What listings, feeds and descriptions say of it: its excerpt, or
+    /// WordPress's words for a protected post (never its text).
+    pub fn shown_excerpt(&self) -> String {
+        if self.is_protected() {
+            PROTECTED_EXCERPT.to_owned()
+        } else {
+            excerpt(&self.excerpt, &self.body_html)
+        }
     }
 
     /// The post as listings (front page, categories, search) show it.
@@ -64,11 +90,11 @@ impl Post {
     ) -> PostSummary {
         PostSummary {
             id: self.id,
-            title: self.title.clone(),
+            title: self.shown_title(),
             permalink: self.permalink(),
             date_human: clock.date(self.published_at),
             date_iso: iso_date(self.published_at),
-            excerpt: excerpt(&self.excerpt, &self.body_html),
+            excerpt: self.shown_excerpt(),
             categories: categories.iter().map(CategoryLink::from).collect(),
             comments_label: comment_count_label(self.comment_count),
             thumbnail: None,
@@ -95,6 +121,7 @@ pub struct PostHead {
     pub published_at: i64,
     pub comment_count: i64,
     pub thread_count: i64,
+    pub password: String,
 }
 
 impl PostHead {
@@ -102,8 +129,31 @@ impl PostHead {
         permalink_of(self.post_type, self.published_at, &self.slug)
     }
 
+    /// Whether its comments are shown only to readers who typed its password.
+    pub fn is_protected(&self) -> bool {
+        !self.password.is_empty()
+    }
+
+    pub fn shown_title(&self) -> String {
+        shown_title(&self.title, self.status, &self.password)
+    }
+
     pub fn is_public(&self, at: i64) -> bool {
         is_public_at(self.status, self.published_at, at)
+    }
+}
+
+/// What listings and feeds say of a protected post, in WordPress's words.
+pub const PROTECTED_EXCERPT: &str = "There is no excerpt because this is a protected post.";
+
+/// "Protected: Title" and "Private: Title", as WordPress titles them.
+pub fn shown_title(title: &str, status: PostStatus, password: &str) -> String {
+    if status == PostStatus::Private {
+        format!("Private: {title}")
+    } else if !password.is_empty() {
+        format!("Protected: {title}")
+    } else {
+        title.to_owned()
     }
 }
 
@@ -138,6 +188,8 @@ pub struct NewPost {
     pub tags: Vec<String>,
     /// The picture shown above the post and in shares of it.
     pub featured_media_id: Option<i64>,
+    /// WordPress's "Password protected" visibility; empty: public.
+    pub password: String,
 }
 
 impl NewPost {
@@ -155,6 +207,7 @@ impl NewPost {
             category_ids: Vec::new(),
             tags: Vec::new(),
             featured_media_id: None,
+            password: String::new(),
         }
     }
 }
@@ -185,6 +238,7 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
                 posts::author_id.eq(new_post.author_id),
                 posts::allow_comments.eq(new_post.allow_comments),
                 posts::featured_media_id.eq(new_post.featured_media_id),
+                posts::password.eq(&new_post.password),
                 posts::created_at.eq(created_at),
                 posts::updated_at.eq(created_at),
             ))
@@ -528,6 +582,7 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
                 posts::published_at.eq(edited.published_at),
                 posts::allow_comments.eq(edited.allow_comments),
                 posts::featured_media_id.eq(edited.featured_media_id),
+                posts::password.eq(&edited.password),
                 posts::updated_at.eq(now()),
             ))
             .execute(conn)?;
@@ -721,6 +776,10 @@ pub struct ImportedPost {
     pub category_ids: Vec<i64>,
     pub sticky: bool,
     pub menu_order: i64,
+    /// WordPress's `post_password` (empty: open).
+    pub password: String,
+    /// WordPress's post format (`aside`…; empty: standard).
+    pub post_format: String,
 }
 
 /// Whether a post with this WordPress id was imported already.
@@ -757,6 +816,8 @@ pub fn insert_imported_post(
             posts::wp_id.eq(imported.wp_id),
             posts::sticky.eq(imported.sticky),
             posts::menu_order.eq(imported.menu_order),
+            posts::password.eq(&imported.password),
+            posts::post_format.eq(&imported.post_format),
             posts::created_at.eq(created_at),
             posts::updated_at.eq(created_at),
         ))
@@ -916,6 +977,8 @@ pub struct PageInput {
     pub author_id: Option<i64>,
     /// Listed in the site's header menu (a top-level page).
     pub in_menu: bool,
+    /// WordPress's "Password protected" visibility; empty: public.
+    pub password: String,
 }
 
 /// Every page (not trashed) for the Pages screen: parents before their
@@ -1007,6 +1070,7 @@ pub fn save_page(
                         posts::parent_id.eq(parent_id),
                         posts::menu_order.eq(input.menu_order),
                         posts::in_menu.eq(input.in_menu),
+                        posts::password.eq(&input.password),
                         posts::updated_at.eq(at),
                     ))
                     .execute(conn)?;
@@ -1028,6 +1092,7 @@ pub fn save_page(
                         posts::parent_id.eq(parent_id),
                         posts::menu_order.eq(input.menu_order),
                         posts::in_menu.eq(input.in_menu),
+                        posts::password.eq(&input.password),
                         posts::created_at.eq(at),
                         posts::updated_at.eq(at),
                     ))
@@ -1061,8 +1126,12 @@ pub fn count_by_author(conn: &mut AnyConnection, author_id: i64) -> QueryResult<
 }
 
 /// What search reads of a post besides its title: its text, and the
-/// excerpt its author wrote.
+/// excerpt its author wrote; of a protected post, nothing (a search for
+/// one of its words would tell that the word is in it).
 fn searchable_text(post: &Post) -> String {
+    if post.is_protected() {
+        return String::new();
+    }
     let text = plain_text(&post.body_html);
     if post.excerpt.trim().is_empty() {
         text
@@ -1103,4 +1172,44 @@ pub fn count_public_posts(conn: &mut AnyConnection) -> QueryResult<i64> {
         .filter(posts::published_at.le(now()))
         .count()
         .get_result(conn)
+}
+
+/// The ids of the posts and pages a password guards (a handful on any
+/// site), from their own index: for lists read from other indexes alone
+/// (the sitemaps) that must leave them out, as WordPress's do.
+pub fn protected_post_ids(conn: &mut AnyConnection) -> QueryResult<Vec<i64>> {
+    // Past the empty passwords in `posts_by_password`: the rows sought
+    // are the protected ones alone.
+    posts::table
+        .filter(posts::password.gt(""))
+        .select(posts::id)
+        .load(conn)
+}
+
+/// The private post or page (`post_type`) with this slug: shown only to
+/// the staff who may read it (WordPress's "Visibility: Private").
+pub fn find_private_by_slug(
+    conn: &mut AnyConnection,
+    post_type: PostType,
+    slug: &str,
+) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::post_type.eq(post_type))
+        .filter(posts::slug.eq(slug))
+        .filter(posts::status.eq(PostStatus::Private))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether any post or page came from a WordPress import (then `?p=ID`
+/// names WordPress ids, never ours).
+pub fn has_imported_posts(conn: &mut AnyConnection) -> QueryResult<bool> {
+    // A range of the unique index on `wp_id` (WordPress ids are positive).
+    let first: Option<Option<i64>> = posts::table
+        .filter(posts::wp_id.gt(0))
+        .select(posts::wp_id)
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
 }

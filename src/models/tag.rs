@@ -224,3 +224,27 @@ pub fn delete_tag(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<TagChang
         })
     })
 }
+
+/// Keeps the WordPress term id an imported tag had (`/?tag_id=ID`), unless
+/// another tag holds it already.
+pub fn set_tag_wp_id(conn: &mut AnyConnection, tag_id: i64, wp_id: i64) -> QueryResult<()> {
+    let taken: i64 = tags::table
+        .filter(tags::wp_id.eq(wp_id))
+        .count()
+        .get_result(conn)?;
+    if taken == 0 {
+        diesel::update(tags::table.find(tag_id))
+            .set(tags::wp_id.eq(wp_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The tag that had this WordPress term id (`/?tag_id=ID`).
+pub fn find_tag_by_wp_id(conn: &mut AnyConnection, wp_id: i64) -> QueryResult<Option<Tag>> {
+    tags::table
+        .filter(tags::wp_id.eq(wp_id))
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()
+}

@@ -33,6 +33,93 @@ pub fn parse_timezone(name: &str) -> Option<Tz> {
     name.trim().parse::<Tz>().ok()
 }
 
+/// The timezone a WordPress site was in, from its posts' local and UTC
+/// dates: `samples` are (UTC time, local minus UTC in seconds). The zone
+/// must give every sample its offset (summer and winter time alike);
+/// among those that do, the one of the export's language region
+/// (`de-CH` → Zurich), then a well-known city, then the first by name.
+/// `None` when the dates say UTC or no zone fits.
+pub fn infer_timezone(samples: &[(i64, i32)], language: &str) -> Option<Tz> {
+    use chrono::Offset;
+    if samples.is_empty() || samples.iter().all(|(_, offset)| *offset == 0) {
+        return None;
+    }
+    let fits = |zone: &Tz| {
+        samples.iter().all(|(at, offset)| {
+            DateTime::<Utc>::from_timestamp(*at, 0).is_some_and(|utc| {
+                zone.offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+                    == *offset
+            })
+        })
+    };
+    let candidates: Vec<Tz> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .filter(|zone| {
+            let name = zone.name();
+            name.contains('/') && !name.starts_with("Etc/") && !name.starts_with("SystemV/")
+        })
+        .filter(|zone| fits(zone))
+        .copied()
+        .collect();
+    const BY_REGION: [(&str, &str); 24] = [
+        ("CH", "Europe/Zurich"),
+        ("DE", "Europe/Berlin"),
+        ("AT", "Europe/Vienna"),
+        ("FR", "Europe/Paris"),
+        ("BE", "Europe/Brussels"),
+        ("NL", "Europe/Amsterdam"),
+        ("IT", "Europe/Rome"),
+        ("ES", "Europe/Madrid"),
+        ("PT", "Europe/Lisbon"),
+        ("GB", "Europe/London"),
+        ("IE", "Europe/Dublin"),
+        ("SE", "Europe/Stockholm"),
+        ("NO", "Europe/Oslo"),
+        ("DK", "Europe/Copenhagen"),
+        ("FI", "Europe/Helsinki"),
+        ("PL", "Europe/Warsaw"),
+        ("CZ", "Europe/Prague"),
+        ("GR", "Europe/Athens"),
+        ("JP", "Asia/Tokyo"),
+        ("IN", "Asia/Kolkata"),
+        ("BR", "America/Sao_Paulo"),
+        ("AU", "Australia/Sydney"),
+        ("NZ", "Pacific/Auckland"),
+        ("CA", "America/Toronto"),
+    ];
+    const WELL_KNOWN: [&str; 14] = [
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Phoenix",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "Europe/London",
+        "Europe/Berlin",
+        "Europe/Moscow",
+        "Asia/Shanghai",
+        "Asia/Singapore",
+        "Asia/Dubai",
+        "Africa/Johannesburg",
+    ];
+    let region = language
+        .trim()
+        .split(['-', '_'])
+        .nth(1)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let named = |name: &str| candidates.iter().find(|zone| zone.name() == name).copied();
+    BY_REGION
+        .iter()
+        .filter(|(code, _)| *code == region)
+        .find_map(|(_, name)| named(name))
+        .or_else(|| WELL_KNOWN.iter().find_map(|name| named(name)))
+        .or_else(|| candidates.first().copied())
+}
+
 /// Every IANA name, for the settings' list.
 pub fn timezone_names() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
@@ -209,6 +296,33 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_site_timezone_is_read_from_its_posts_local_and_utc_dates() {
+        // 2023-01-14 23:30 UTC was 00:30 in Zurich (+1); 2023-05-20 07:00 UTC, 09:00 (+2).
+        let samples = [(1_673_739_000, 3_600), (1_684_566_000, 7_200)];
+        assert_eq!(
+            infer_timezone(&samples, "de-CH").map(|zone| zone.name()),
+            Some("Europe/Zurich")
+        );
+        assert_eq!(
+            infer_timezone(&samples, "en-US").map(|zone| zone.name()),
+            Some("Europe/Berlin")
+        );
+        // Winter -5 and summer -4: New York, whatever the language says.
+        let eastern = [(1_673_739_000, -18_000), (1_684_566_000, -14_400)];
+        assert_eq!(
+            infer_timezone(&eastern, "de-CH").map(|zone| zone.name()),
+            Some("America/New_York")
+        );
+        assert_eq!(infer_timezone(&[(1_673_739_000, 0)], "en"), None);
+        assert_eq!(infer_timezone(&[], "en"), None);
+        // No zone is +1 in summer and +5 in winter.
+        assert_eq!(
+            infer_timezone(&[(1_673_739_000, 18_000), (1_684_566_000, 3_600)], "en"),
+            None
+        );
+    }
+
     use super::*;
 
     /// 2022-03-14 10:22:05 UTC, a Monday.

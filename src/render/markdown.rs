@@ -63,11 +63,28 @@ pub fn autop(html: &str) -> String {
 pub fn sanitize_post_html(unsafe_html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener"))
-        .add_tags(["figure", "figcaption"])
+        .add_tags(["figure", "figcaption", "audio", "video", "source"])
         // WordPress's layout classes (alignment, captions, galleries) and
         // responsive images; never styles or scripts.
         .add_generic_attributes(["class"])
         .add_tag_attributes("img", ["srcset", "sizes", "loading", "decoding"])
+        // Players over the site's own files (`[audio]`, `[video]`); the
+        // CSP keeps media from other hosts out.
+        .add_tag_attributes("audio", ["controls", "preload", "src", "loop"])
+        .add_tag_attributes(
+            "video",
+            [
+                "controls",
+                "preload",
+                "src",
+                "poster",
+                "width",
+                "height",
+                "loop",
+                "playsinline",
+            ],
+        )
+        .add_tag_attributes("source", ["src", "type"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"])
         .clean(unsafe_html)

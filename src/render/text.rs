@@ -13,6 +13,26 @@ pub fn teaser(body_html: &str) -> Option<&str> {
     body_html.split_once(MORE_MARKER).map(|(teaser, _)| teaser)
 }
 
+/// A commenter's name as readers see it: a name that is an email address
+/// (typed into the name field, or imported so) shows as its local part
+/// only, "walker.jones", so the address is never published.
+pub fn public_name(name: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = name.trim();
+    match trimmed.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !trimmed.chars().any(char::is_whitespace)
+                && !domain.contains('@') =>
+        {
+            std::borrow::Cow::Owned(local.to_owned())
+        }
+        _ => std::borrow::Cow::Borrowed(name),
+    }
+}
+
 /// The excerpt a listing shows: the author's, or the first words of the body.
 pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
     if !author_excerpt.trim().is_empty() {
@@ -124,6 +144,26 @@ fn text_of(html: &str, most_words: usize) -> String {
 
 #[cfg(test)]
 mod strip_tests {
+    #[test]
+    fn a_name_that_is_an_email_address_shows_its_local_part() {
+        assert_eq!(
+            super::public_name("walker.jones@example.net"),
+            "walker.jones"
+        );
+        assert_eq!(super::public_name(" ann@mail.example.org "), "ann");
+        for kept in [
+            "Ann Lee",
+            "Ann @ home",
+            "@handle",
+            "me@localhost",
+            "a@b@c.d",
+            "x@.com",
+            "Jo@example. com",
+        ] {
+            assert_eq!(super::public_name(kept), kept);
+        }
+    }
+
     #[test]
     fn inline_tags_join_and_blocks_separate() {
         assert_eq!(

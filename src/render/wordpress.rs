@@ -51,7 +51,16 @@ static SHORTCODE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid pattern")
 });
 static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([a-z_]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))"#).expect("valid pattern")
+    // Names with digits too: `[audio mp3="…"]`, `[video mp4="…"]`.
+    Regex::new(r#"([a-z_][a-z0-9_-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))"#)
+        .expect("valid pattern")
+});
+static MEDIA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)\[(audio|video)([^\]]*)\](?:(.*?)\[/(?:audio|video)\])?")
+        .expect("valid pattern")
+});
+static EMBED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)\[embed[^\]]*\]\s*(.*?)\s*\[/embed\]").expect("valid pattern")
 });
 static BARE_URL_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*(https?://[^\s<>\x22]+)[ \t]*$").expect("valid pattern")
@@ -97,6 +106,95 @@ fn caption(found: &Captures<'_>) -> String {
     format!(
         "<figure class=\"wp-caption {align}\">{image}<figcaption class=\"wp-caption-text\">{text}</figcaption></figure>"
     )
+}
+
+/// The MIME type of a media file, by its extension.
+fn media_type(url: &str) -> Option<&'static str> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "ogg" | "oga" => "audio/ogg",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "mp4" | "m4v" => "video/mp4",
+        "webm" => "video/webm",
+        "ogv" => "video/ogg",
+        "mov" => "video/quicktime",
+        _ => return None,
+    })
+}
+
+/// `[audio mp3="…"][/audio]` and `[video mp4="…" width="640"][/video]` as
+/// WordPress's players: `<audio controls>` / `<video controls>` with a
+/// `<source>` per file and a link for browsers that play none.
+fn media_player(found: &Captures<'_>) -> String {
+    let kind = &found[1];
+    let attributes = attributes(&found[2]);
+    const SOURCES: [&str; 10] = [
+        "src", "mp3", "m4a", "ogg", "wav", "flac", "mp4", "m4v", "webm", "ogv",
+    ];
+    let mut urls: Vec<&str> = SOURCES
+        .iter()
+        .filter_map(|name| attribute(&attributes, name))
+        .filter(|url| !url.is_empty())
+        .collect();
+    // `[video]https://…/clip.mp4[/video]`: the file as the content.
+    let inner = found.get(3).map_or("", |inner| inner.as_str().trim());
+    if urls.is_empty()
+        && (inner.starts_with("http") || inner.starts_with('/'))
+        && !inner.contains(char::is_whitespace)
+    {
+        urls.push(inner);
+    }
+    let Some(first) = urls.first() else {
+        return String::new();
+    };
+    let mut html = if kind == "audio" {
+        "<audio class=\"wp-audio-shortcode\" controls preload=\"none\">".to_owned()
+    } else {
+        let mut open =
+            "<video class=\"wp-video-shortcode\" controls preload=\"metadata\"".to_owned();
+        for name in ["width", "height"] {
+            if let Some(value) =
+                attribute(&attributes, name).and_then(|value| value.parse::<u32>().ok())
+            {
+                open.push_str(&format!(" {name}=\"{value}\""));
+            }
+        }
+        if let Some(poster) = attribute(&attributes, "poster").filter(|poster| !poster.is_empty()) {
+            open.push_str(&format!(" poster=\"{}\"", escape_html(poster)));
+        }
+        open.push('>');
+        open
+    };
+    for url in &urls {
+        let kind = media_type(url)
+            .map(|kind| format!(" type=\"{kind}\""))
+            .unwrap_or_default();
+        html.push_str(&format!("<source{kind} src=\"{}\">", escape_html(url)));
+    }
+    html.push_str(&format!(
+        "<a href=\"{}\">{}</a></{kind}>",
+        escape_html(first),
+        escape_html(first)
+    ));
+    // A block of its own, so paragraphs do not wrap it.
+    format!("<figure class=\"wp-{kind}\">{html}</figure>")
+}
+
+/// `[embed]https://…[/embed]`: the address as a link card. Embedding it
+/// would load another host's player and scripts into the reader's page.
+fn embed_card(found: &Captures<'_>) -> String {
+    let url = found[1].trim();
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.contains(char::is_whitespace)
+    {
+        return escape_html(url);
+    }
+    let url = escape_html(url);
+    format!("<figure class=\"wp-block-embed embed-card\"><a href=\"{url}\">{url}</a></figure>")
 }
 
 /// `[gallery ids="6,7"]` → a grid of thumbnails linking to the full size.
@@ -163,6 +261,8 @@ pub fn render_wordpress(
     let content = GALLERY.replace_all(&content, |found: &Captures<'_>| {
         gallery(found, images, &mut missing)
     });
+    let content = MEDIA.replace_all(&content, |found: &Captures<'_>| media_player(found));
+    let content = EMBED.replace_all(&content, |found: &Captures<'_>| embed_card(found));
     let unknown_shortcodes = SHORTCODE
         .captures_iter(&content)
         .filter(|found| {
@@ -236,6 +336,39 @@ mod tests {
 
     fn render(content: &str) -> Rendered {
         render_wordpress(content, Some("http://old.example"), &library)
+    }
+
+    #[test]
+    fn audio_video_and_embeds_play_here_and_load_nothing_from_elsewhere() {
+        let rendered = render(concat!(
+            "[audio mp3=\"http://old.example/wp-content/uploads/2023/04/valley.mp3\"][/audio]\n\n",
+            "<!-- wp:video -->\n<figure class=\"wp-block-video\"><video controls src=\"http://old.example/wp-content/uploads/s.mp4\"></video></figure>\n<!-- /wp:video -->\n\n",
+            "[video width=\"640\" height=\"360\" mp4=\"http://old.example/wp-content/uploads/s.mp4\" onload=\"x()\"][/video]\n\n",
+            "[embed]https://www.youtube.com/watch?v=abc[/embed]\n\n",
+            "<figure class=\"wp-block-embed is-type-video\"><div class=\"wp-block-embed__wrapper\">\nhttps://vimeo.com/7697\n</div></figure>",
+        ));
+        let html = &rendered.html;
+        for leftover in [
+            "[audio", "[video", "[embed", "[/", "<iframe", "onload", "<script",
+        ] {
+            assert!(!html.contains(leftover), "{leftover} in {html}");
+        }
+        assert!(html.contains("<audio class=\"wp-audio-shortcode\" controls=\"\" preload=\"none\"><source type=\"audio/mpeg\" src=\"/wp-content/uploads/2023/04/valley.mp3\">"), "{html}");
+        assert!(html.contains("<video class=\"wp-video-shortcode\" controls=\"\" preload=\"metadata\" width=\"640\" height=\"360\"><source type=\"video/mp4\" src=\"/wp-content/uploads/s.mp4\">"), "{html}");
+        assert!(
+            html.contains("<video controls=\"\" src=\"/wp-content/uploads/s.mp4\">"),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"https://www.youtube.com/watch?v=abc\" rel=\"noopener\">https://www.youtube.com/watch?v=abc</a>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://vimeo.com/7697\" rel=\"noopener\">"),
+            "{html}"
+        );
+        assert!(
+            rendered.unknown_shortcodes.is_empty(),
+            "{:?}",
+            rendered.unknown_shortcodes
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ fn cacheable_request(request: &ServiceRequest) -> bool {
         && request.cookie(crate::routes::comments::remembered::COOKIE_NAME).is_none()
         // Their own comments show Edit and Delete links to them alone.
         && !crate::routes::comments::own::has_own_cookies(request)
+        // A post password they typed shows them what others may not see.
+        && request.cookie(crate::routes::blog::protected::COOKIE_NAME).is_none()
 }
 
 /// Set for a little while on a reader whose comment was published at once:

@@ -221,6 +221,12 @@ pub fn routes() -> Vec<RouteEntry> {
             Public,
             get_or_head().to(feeds::post_comments_rss),
         ),
+        // WordPress's address for the form of a password-protected post.
+        post(
+            "/wp-login.php",
+            Public,
+            web::post().to(blog::protected::enter_password),
+        ),
         get("/search", Public, get_or_head().to(blog::search::search)),
         get(
             "/sitemap.xml",

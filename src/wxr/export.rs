@@ -429,7 +429,11 @@ fn write_item(
         "\t\t<wp:post_type>{}</wp:post_type>",
         cdata(post.post_type.as_str())
     )?;
-    writeln!(out, "\t\t<wp:post_password><![CDATA[]]></wp:post_password>")?;
+    writeln!(
+        out,
+        "\t\t<wp:post_password>{}</wp:post_password>",
+        cdata(&post.password)
+    )?;
     writeln!(
         out,
         "\t\t<wp:is_sticky>{}</wp:is_sticky>",
@@ -437,6 +441,14 @@ fn write_item(
     )?;
     if post.post_type == PostType::Post {
         write_categories(out, &category_ids_of_post(conn, post.id)?, categories)?;
+        if !post.post_format.is_empty() {
+            writeln!(
+                out,
+                "\t\t<category domain=\"post_format\" nicename=\"post-format-{}\">{}</category>",
+                escape(&post.post_format),
+                cdata(&post_format_name(&post.post_format))
+            )?;
+        }
         for tag in tags_of_posts(conn, &[post.id])?
             .remove(&post.id)
             .unwrap_or_default()
@@ -459,6 +471,15 @@ fn write_item(
     }
     writeln!(out, "\t</item>")?;
     Ok(())
+}
+
+/// WordPress's name for a post format's term: `aside` → "Aside".
+fn post_format_name(format: &str) -> String {
+    let mut letters = format.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => String::new(),
+    }
 }
 
 /// A post's categories, as `<category domain="category">` elements.

@@ -33,7 +33,7 @@ use crate::models::post::{
     set_featured_media, set_post_parent, ImportedPost,
 };
 use crate::models::redirect::record_redirect;
-use crate::models::tag::{set_post_tags, tag_with_slug};
+use crate::models::tag::{set_post_tags, set_tag_wp_id, tag_with_slug};
 use crate::models::user::{
     create_user, find_user_by_email_ignoring_case, find_user_by_wp_login, set_user_wp_id,
     set_wp_login, NewUser,
@@ -42,7 +42,9 @@ use crate::render::comment::sanitize_imported_comment;
 use crate::render::text::plain_text;
 use crate::render::text::thousands;
 use crate::render::wordpress::{gallery_ids, render_wordpress, LibraryImage, Rendered};
-use crate::wxr::read::{WxrCategory, WxrComment, WxrError, WxrItem, WxrReader, WxrRecord};
+use crate::wxr::read::{
+    WxrCategory, WxrComment, WxrError, WxrItem, WxrReader, WxrRecord, WxrSite, WxrTag,
+};
 use regex::Regex;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,11 @@ pub struct ImportSummary {
     pub skipped: BTreeMap<String, usize>,
     /// Posts and comments found from an earlier run, left as they are.
     pub already_there: usize,
+    /// The export's site title, taken where this site had the default.
+    pub site_title: Option<String>,
+    /// The timezone the posts' dates were written in, taken where this
+    /// site was on UTC.
+    pub timezone: Option<String>,
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -148,6 +155,15 @@ impl fmt::Display for ImportSummary {
         if self.already_there > 0 {
             write!(f, "; {} already there", thousands(self.already_there))?;
         }
+        if let Some(title) = &self.site_title {
+            write!(f, "; site title set to “{title}”")?;
+        }
+        if let Some(zone) = &self.timezone {
+            write!(
+                f,
+                "; timezone set to {zone}, as the posts' dates say (Settings > General)"
+            )?;
+        }
         Ok(())
     }
 }
@@ -177,6 +193,18 @@ fn old_path(link: &str) -> Option<String> {
     let path = path.split('#').next().unwrap_or(path);
     // Kept as requests are looked up: `%e7%9d%a1` as the letters.
     (path != "/" && !path.is_empty()).then(|| crate::domain::slug::percent_decode(path))
+}
+
+/// WordPress's post formats; anything else is a standard post.
+fn known_post_format(format: &str) -> &'static str {
+    const FORMATS: [&str; 9] = [
+        "aside", "gallery", "link", "image", "quote", "status", "video", "audio", "chat",
+    ];
+    FORMATS
+        .iter()
+        .find(|known| **known == format)
+        .copied()
+        .unwrap_or("")
 }
 
 /// Where an import's files come from and go.
@@ -340,6 +368,8 @@ struct Importer {
     /// Every post and page imported, to record the files each shows once
     /// all files are in.
     imported_posts: Vec<i64>,
+    /// (UTC time, local minus UTC) of each dated item: the site's timezone.
+    offsets: Vec<(i64, i32)>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
@@ -376,6 +406,7 @@ pub fn import_wordpress<R: BufRead>(
             media_parents: Vec::new(),
             rerender: Vec::new(),
             imported_posts: Vec::new(),
+            offsets: Vec::new(),
         };
         while let Some(record) = reader.next_record()? {
             match record {
@@ -388,12 +419,14 @@ pub fn import_wordpress<R: BufRead>(
                     }
                 }
                 WxrRecord::Category(category) => importer.category(conn, &category)?,
+                WxrRecord::Tag(tag) => importer.tag(conn, &tag)?,
                 WxrRecord::Item(item) => importer.item(conn, &item)?,
             }
             progress(reader.position());
         }
         importer.link_category_parents(conn)?;
         importer.link_the_rest(conn)?;
+        importer.adopt_site(conn, reader.site())?;
         Ok(importer.summary)
     })
 }
@@ -484,6 +517,33 @@ impl Importer {
         Ok(())
     }
 
+    /// A tag of the export's list: made (or found) now, its WordPress id
+    /// kept for `/?tag_id=`.
+    fn tag(&mut self, conn: &mut AnyConnection, tag: &WxrTag) -> Result<(), ImportError> {
+        let parsed = if tag.slug.is_empty() {
+            Slug::from_text(&tag.name)
+        } else {
+            Slug::from_wordpress(&tag.slug)
+        };
+        let Ok(slug) = parsed else {
+            return self.skip("unnamed tags");
+        };
+        let name = if tag.name.trim().is_empty() {
+            slug.as_str().to_owned()
+        } else {
+            tag.name.clone()
+        };
+        let (stored, created) = tag_with_slug(conn, &slug, &name)?;
+        if created {
+            self.summary.tags += 1;
+        }
+        self.tags.insert(tag.slug.clone(), stored.id);
+        if tag.id > 0 {
+            set_tag_wp_id(conn, stored.id, tag.id)?;
+        }
+        Ok(())
+    }
+
     fn link_category_parents(&mut self, conn: &mut AnyConnection) -> Result<(), ImportError> {
         for (child, parent) in &self.parents {
             if let (Some(child), Some(parent)) =
@@ -501,7 +561,52 @@ impl Importer {
         Ok(())
     }
 
+    /// The site as it was: its title and tagline, where this site still
+    /// has the defaults, and its timezone, read from the posts' local and
+    /// UTC dates, where this site is still on UTC.
+    fn adopt_site(&mut self, conn: &mut AnyConnection, site: &WxrSite) -> Result<(), ImportError> {
+        use crate::models::setting::{get_setting, keys, set_setting, SiteSettings};
+        let unset = |conn: &mut AnyConnection, key: &str, default: &str| {
+            get_setting(conn, key).map(|value| value.is_none_or(|value| value == default))
+        };
+        let title: String = site
+            .title
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        if !title.trim().is_empty() && unset(conn, keys::SITE_TITLE, SiteSettings::DEFAULT_TITLE)? {
+            set_setting(conn, keys::SITE_TITLE, title.trim())?;
+            self.summary.site_title = Some(title.trim().to_owned());
+        }
+        let tagline: String = site
+            .description
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect();
+        if !tagline.trim().is_empty() && unset(conn, keys::TAGLINE, SiteSettings::DEFAULT_TAGLINE)?
+        {
+            set_setting(conn, keys::TAGLINE, tagline.trim())?;
+        }
+        if let Some(zone) = crate::render::clock::infer_timezone(&self.offsets, &site.language) {
+            if unset(conn, keys::TIMEZONE, "UTC")? {
+                set_setting(conn, keys::TIMEZONE, zone.name())?;
+                self.summary.timezone = Some(zone.name().to_owned());
+            }
+        }
+        Ok(())
+    }
+
     fn item(&mut self, conn: &mut AnyConnection, item: &WxrItem) -> Result<(), ImportError> {
+        if let (Some(utc), Some(local)) = (parse_wp_date(&item.date_gmt), parse_wp_date(&item.date))
+        {
+            let offset = local - utc;
+            // Whole minutes within a day's width: a date, not a placeholder.
+            if offset.abs() <= 14 * 3600 && offset % 60 == 0 && utc > 0 {
+                self.offsets.push((utc, offset as i32));
+            }
+        }
         let post_type = match item.post_type.as_str() {
             "post" | "" => PostType::Post,
             "page" => PostType::Page,
@@ -571,6 +676,8 @@ impl Importer {
                     allow_comments: item.comment_status != "closed",
                     wp_id: item.id,
                     category_ids,
+                    password: item.password.clone(),
+                    post_format: known_post_format(&item.post_format).to_owned(),
                 };
                 let post = insert_imported_post(conn, &imported)?;
                 self.imported_posts.push(post.id);

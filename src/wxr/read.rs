@@ -25,6 +25,14 @@ pub struct WxrCategory {
     pub description: String,
 }
 
+/// A `<wp:tag>`: its WordPress term id (`/?tag_id=ID`), slug and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WxrTag {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WxrComment {
     pub id: i64,
@@ -68,6 +76,11 @@ pub struct WxrItem {
     pub sticky: bool,
     /// An attachment's file, as WordPress served it.
     pub attachment_url: String,
+    /// `wp:post_password`: readers must type it to see the post.
+    pub password: String,
+    /// The post format (`aside`, `quote`…), from its `post_format` term
+    /// (`post-format-aside`); empty for a standard post.
+    pub post_format: String,
     /// `<wp:postmeta>` pairs: `_thumbnail_id`, `_wp_attached_file`,
     /// `_wp_attachment_metadata`, `_wp_attachment_image_alt`…
     pub meta: Vec<(String, String)>,
@@ -89,6 +102,7 @@ impl WxrItem {
 pub enum WxrRecord {
     Author(WxrAuthor),
     Category(WxrCategory),
+    Tag(WxrTag),
     Item(Box<WxrItem>),
 }
 
@@ -114,6 +128,7 @@ enum Building {
     Nothing,
     Author(WxrAuthor),
     Category(WxrCategory),
+    Tag(WxrTag),
     Item(Box<WxrItem>, Option<WxrComment>),
 }
 
@@ -136,6 +151,18 @@ pub struct WxrReader<R: BufRead> {
     building: Building,
     category_attributes: (String, String),
     saw_channel: bool,
+    site: WxrSite,
+}
+
+/// What the export says of the site itself (`<channel>`'s own elements).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WxrSite {
+    /// Settings > General's "Site Title".
+    pub title: String,
+    /// Its "Tagline".
+    pub description: String,
+    /// `en-US`, `de-CH`…
+    pub language: String,
 }
 
 impl<R: BufRead> WxrReader<R> {
@@ -149,7 +176,14 @@ impl<R: BufRead> WxrReader<R> {
             building: Building::Nothing,
             category_attributes: (String::new(), String::new()),
             saw_channel: false,
+            site: WxrSite::default(),
         }
+    }
+
+    /// The site's title, tagline and language, as read so far (they come
+    /// before the first record).
+    pub fn site(&self) -> &WxrSite {
+        &self.site
     }
 
     /// Bytes read so far (for progress bars and error positions).
@@ -188,6 +222,9 @@ impl<R: BufRead> WxrReader<R> {
                         }
                         ("wp:category", Building::Nothing) => {
                             self.building = Building::Category(WxrCategory::default())
+                        }
+                        ("wp:tag", Building::Nothing) => {
+                            self.building = Building::Tag(WxrTag::default())
                         }
                         ("category", Building::Item(..)) => {
                             let mut domain = String::new();
@@ -322,6 +359,7 @@ impl<R: BufRead> WxrReader<R> {
                 "wp:menu_order" => item.menu_order = number(&value),
                 "wp:is_sticky" => item.sticky = value.trim() == "1",
                 "wp:attachment_url" => item.attachment_url = value.trim().to_owned(),
+                "wp:post_password" => item.password = value,
                 "wp:meta_key" => item.meta_key = value,
                 "wp:meta_value" => {
                     let key = std::mem::take(&mut item.meta_key);
@@ -332,6 +370,12 @@ impl<R: BufRead> WxrReader<R> {
                     match domain.as_str() {
                         "category" => item.categories.push((nicename, html_text(&value))),
                         "post_tag" => item.tags.push((nicename, html_text(&value))),
+                        "post_format" => {
+                            item.post_format = nicename
+                                .strip_prefix("post-format-")
+                                .unwrap_or(&nicename)
+                                .to_owned()
+                        }
                         _ => {}
                     }
                 }
@@ -368,6 +412,28 @@ impl<R: BufRead> WxrReader<R> {
                 "wp:category_description" => category.description = html_text(&value),
                 _ => {}
             },
+            Building::Tag(tag) => match name {
+                "wp:tag" => {
+                    let Building::Tag(tag) =
+                        std::mem::replace(&mut self.building, Building::Nothing)
+                    else {
+                        return None;
+                    };
+                    return Some(WxrRecord::Tag(tag));
+                }
+                "wp:term_id" => tag.id = number(&value),
+                "wp:tag_slug" => tag.slug = value,
+                "wp:tag_name" => tag.name = html_text(&value),
+                _ => {}
+            },
+            Building::Nothing if self.stack.last().map(String::as_str) == Some("channel") => {
+                match name {
+                    "title" => self.site.title = html_text(value.trim()),
+                    "description" => self.site.description = html_text(value.trim()),
+                    "language" => self.site.language = value.trim().to_owned(),
+                    _ => {}
+                }
+            }
             Building::Nothing => {}
         }
         None

@@ -32,7 +32,7 @@ on_both_backends! {
         let summary = import(&app, FIXTURE).unwrap();
         assert_eq!(
             summary.to_string(),
-            "3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg)"
+            "3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg); site title set to “Spine & Pain Clinic”; timezone set to America/Chicago, as the posts' dates say (Settings > General)"
         );
 
         let permalink = "/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/";
@@ -157,7 +157,7 @@ on_both_backends! {
 on_both_backends! {
     async fn the_export_wordpress_wrote_itself_imports(app) {
         let summary = import(&app, SAMPLE).unwrap();
-        assert_eq!(summary.to_string(), "4 categories, 0 tags, 1 author, 6 posts, 3 pages, 0 media files, 30 comments imported");
+        assert_eq!(summary.to_string(), "4 categories, 0 tags, 1 author, 6 posts, 3 pages, 0 media files, 30 comments imported; site title set to “Pain Management Blog”");
         let (status, page) = app.get_page("/2022/03/14/failed-post-cervical-laminectomy-fusion-pains-what-can-you-do/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("This entry was posted in <a href=\"/category/neck/\" rel=\"category tag\">Neck</a>."));
@@ -189,7 +189,7 @@ fn the_import_command_shows_a_summary_and_refuses_broken_files_with_a_line() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
-    assert_eq!(lines.next(), Some("3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg)."));
+    assert_eq!(lines.next(), Some("3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg); site title set to “Spine & Pain Clinic”; timezone set to America/Chicago, as the posts' dates say (Settings > General)."));
     // Nobody can log in yet: what to do next.
     assert_eq!(
         lines.next(),

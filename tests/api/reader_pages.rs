@@ -387,7 +387,7 @@ on_both_backends! {
         use ferropress::models::post::{save_page, PageInput};
         let page = |title: &str, order: i64, parent_id: Option<i64>, in_menu: bool| PageInput {
             title: title.to_owned(), slug: None, body_markdown: "Words.".to_owned(), status: PostStatus::Published,
-            parent_id, menu_order: order, author_id: None, in_menu,
+            parent_id, menu_order: order, author_id: None, in_menu, password: String::new(),
         };
         let about = save_page(&mut app.conn(), None, &page("About", 2, None, true)).unwrap();
         save_page(&mut app.conn(), None, &page("Contact", 1, None, true)).unwrap();

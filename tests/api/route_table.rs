@@ -103,7 +103,7 @@ on_both_backends! {
         };
         let page = ferropress::models::post::save_page(&mut app.conn(), None, &ferropress::models::post::PageInput {
             title: "About".into(), slug: None, body_markdown: "Us.".into(), status: ferropress::domain::PostStatus::Published,
-            parent_id: None, menu_order: 0, author_id: None, in_menu: true,
+            parent_id: None, menu_order: 0, author_id: None, in_menu: true, password: String::new(),
         }).unwrap();
         let (tag, _) = ferropress::models::tag::tag_with_slug(&mut app.conn(), &ferropress::domain::Slug::from_text("posture").unwrap(), "Posture").unwrap();
         let world = World {

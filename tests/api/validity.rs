@@ -152,6 +152,7 @@ async fn furnished_site() -> Option<(TestApp, Vec<Page>, reqwest::Client, reqwes
         menu_order: 0,
         author_id: Some(admin.id),
         in_menu: true,
+        password: String::new(),
     };
     save_page(&mut app.conn(), None, &about).unwrap();
     app.approve_comments_automatically().await;

@@ -46,6 +46,8 @@ struct PageValues {
     parent_id: Option<i64>,
     menu_order: String,
     in_menu: bool,
+    /// "Password protected": empty for a public page.
+    password: String,
 }
 
 #[derive(Template)]
@@ -143,6 +145,7 @@ pub async fn edit_form(
         parent_id: page.parent_id,
         menu_order: page.menu_order.to_string(),
         in_menu: page.in_menu,
+        password: page.password.clone(),
     };
     editor(
         &state,
@@ -167,6 +170,7 @@ fn values_from(fields: &FieldMap) -> PageValues {
             .filter(|id| *id > 0),
         menu_order: fields.text("menu_order"),
         in_menu: fields.checked("in_menu"),
+        password: fields.text("password"),
     }
 }
 
@@ -181,6 +185,7 @@ fn parse(values: &PageValues, author_id: i64) -> Result<PageInput, FieldErrors> 
             0
         }),
     };
+    let password = super::posts::parse_password(&values.password, status, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -193,6 +198,7 @@ fn parse(values: &PageValues, author_id: i64) -> Result<PageInput, FieldErrors> 
         menu_order,
         author_id: Some(author_id),
         in_menu: values.in_menu,
+        password,
     })
 }
 

@@ -143,6 +143,8 @@ struct PostValues {
     /// Comma-separated, as typed.
     tags: String,
     featured_media_id: Option<i64>,
+    /// "Password protected": empty for a public post.
+    password: String,
 }
 
 #[derive(Template)]
@@ -293,6 +295,7 @@ pub async fn edit_form(
             .collect::<Vec<_>>()
             .join(", "),
         featured_media_id: post.featured_media_id,
+        password: post.password.clone(),
     };
     editor(
         &state,
@@ -324,6 +327,7 @@ fn values_from(fields: &FieldMap) -> PostValues {
             .get("featured_media")
             .and_then(|id| id.parse().ok())
             .filter(|id| *id > 0),
+        password: fields.text("password"),
     }
 }
 
@@ -359,6 +363,21 @@ pub(super) fn parse_heading(
     (slug, status)
 }
 
+/// A post's password as typed (WordPress keeps up to 255 characters); a
+/// private post has none, as in WordPress, where the two are one choice.
+pub(super) fn parse_password(typed: &str, status: PostStatus, errors: &mut FieldErrors) -> String {
+    if status == PostStatus::Private {
+        return String::new();
+    }
+    if typed.chars().count() > 255 {
+        errors.push(("password", "A password can be at most 255 characters."));
+    }
+    if typed.chars().any(char::is_control) {
+        errors.push(("password", "A password cannot hold control characters."));
+    }
+    typed.to_owned()
+}
+
 /// The editor's values as a post to save, or a message at each bad field.
 fn parse(values: &PostValues, clock: &SiteClock) -> Result<NewPost, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -376,6 +395,7 @@ fn parse(values: &PostValues, clock: &SiteClock) -> Result<NewPost, FieldErrors>
             }
         },
     };
+    let password = parse_password(&values.password, status, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -397,6 +417,7 @@ fn parse(values: &PostValues, clock: &SiteClock) -> Result<NewPost, FieldErrors>
             .map(|name| name.chars().take(200).collect())
             .collect(),
         featured_media_id: values.featured_media_id,
+        password,
     })
 }
 

@@ -34,6 +34,7 @@ struct FrontQuery {
     author: Option<String>,
     m: Option<String>,
     attachment_id: Option<String>,
+    tag_id: Option<String>,
 }
 
 pub async fn front_page(
@@ -80,6 +81,11 @@ async fn old_query_address(
             .db(move |conn| crate::models::user::author_slug_by_wp_id(conn, id))
             .await?
             .map(|slug| format!("/author/{slug}/"))
+    } else if let Some(id) = number(&query.tag_id) {
+        state
+            .db(move |conn| crate::models::tag::find_tag_by_wp_id(conn, id))
+            .await?
+            .map(|tag| tag.path())
     } else if let Some(slug) = &query.tag {
         let slug = crate::domain::slug::percent_decode(slug.trim());
         state
@@ -164,16 +170,28 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
     ))
 }
 
-/// `/?p=ID`: an imported WordPress id (recorded as a redirect) or our own id.
+/// `/?p=ID`: what WordPress answered for that id — an imported post, a
+/// page (WordPress takes a page's id there too), an attachment (its file)
+/// — never another object. Our own ids answer only on a site that holds
+/// no imported post, where no WordPress id can be meant.
 async fn old_post_link(state: &AppState, id: &str) -> Result<HttpResponse, PageError> {
     let id: i64 = id.trim().parse().map_err(|_| PageError::NotFound)?;
-    let old_path = format!("/?p={id}");
-    let post = state
-        .db(move |conn| match find_redirect_target(conn, &old_path)? {
-            Some(post) => Ok(Some(post)),
-            None => find_public_post_by_id(conn, id),
+    let location = state
+        .db(move |conn| {
+            for old_path in [format!("/?p={id}"), format!("/?page_id={id}")] {
+                if let Some(post) = find_redirect_target(conn, &old_path)? {
+                    return Ok(Some(post.permalink()));
+                }
+            }
+            if let Some(media) = crate::models::media::find_media_by_wp_id(conn, id)? {
+                return Ok(Some(media.url()));
+            }
+            if crate::models::post::has_imported_posts(conn)? {
+                return Ok(None);
+            }
+            Ok(find_public_post_by_id(conn, id)?.map(|post| post.permalink()))
         })
         .await?
         .ok_or(PageError::NotFound)?;
-    Ok(moved_permanently(&post.permalink()))
+    Ok(moved_permanently(&location))
 }

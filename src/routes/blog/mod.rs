@@ -6,6 +6,8 @@ pub mod home;
 pub mod not_found;
 pub mod page;
 pub mod post;
+pub mod private;
+pub mod protected;
 pub mod robots;
 pub mod search;
 pub mod sitemap;

@@ -35,28 +35,43 @@ pub async fn page(
             return crate::routes::feeds::comments_feed_of(&request, &state, page).await;
         }
     }
-    let Some(page) = state
-        .db(move |conn| find_public_page_by_slug(conn, &slug))
+    let lookup = slug.clone();
+    let page = match state
+        .db(move |conn| find_public_page_by_slug(conn, &lookup))
         .await?
-    else {
-        // Not a page: perhaps an old address that moved.
-        return super::not_found::fallback(request, state).await;
+    {
+        Some(page) => page,
+        None => match super::private::private_page(&request, &state, slug).await? {
+            Some(page) => page,
+            // Not a page: perhaps an old address that moved.
+            None => return super::not_found::fallback(request, state).await,
+        },
     };
+    if !super::protected::unlocked(&request, &state.secret_key, &page) {
+        return super::protected::locked_page(&state, &page, None, actix_web::http::StatusCode::OK);
+    }
     show_page(&state, page)
 }
 
-/// A page, at its address (`/about/`, or `/about/directions/` for a child page).
-pub fn show_page(state: &AppState, page: Post) -> Result<HttpResponse, PageError> {
+/// A page, at its address (`/about/`, or `/about/directions/` for a child
+/// page); a protected or private one is its reader's alone.
+pub fn show_page(state: &AppState, mut page: Post) -> Result<HttpResponse, PageError> {
     let path = page.permalink();
+    let personal = page.is_protected() || page.status == crate::domain::PostStatus::Private;
+    page.title = page.shown_title();
     let layout = state
         .site()
         .layout(Some(&page.title))
         .with_canonical(state.config.absolute_url(&path));
     let shows = crate::page_cache::Shows(vec![page.id]);
-    Ok(html_page(
-        PageView { layout, page }
-            .render()
-            .map_err(anyhow::Error::from)?,
-        shows,
-    ))
+    let body = PageView { layout, page }
+        .render()
+        .map_err(anyhow::Error::from)?;
+    if personal {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+            .body(body));
+    }
+    Ok(html_page(body, shows))
 }

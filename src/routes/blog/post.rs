@@ -95,33 +95,46 @@ pub async fn load_post_page(
                 Some(PostAt::Moved(permalink)) => return Ok(Some(PostLookup::Moved(permalink))),
                 None => return Ok(None),
             };
-            let author = match post.author_id {
-                Some(author_id) => display_name(conn, author_id)?,
-                None => None,
-            };
-            let categories = categories_of_posts(conn, &[post.id])?
-                .remove(&post.id)
-                .unwrap_or_default();
-            let shown = comments_for_page(conn, &post, &held_ids, page, paging)?;
-            let tags = tags_of_posts(conn, &[post.id])?
-                .remove(&post.id)
-                .unwrap_or_default();
-            let featured = match post.featured_media_id {
-                Some(media_id) => find_media(conn, media_id)?,
-                None => None,
-            };
-            Ok(Some(PostLookup::Found(Box::new(PostPageData {
-                post,
-                author,
-                categories,
-                tags,
-                featured,
-                comments: shown.comments,
-                comment_pages: shown.pages,
-            }))))
+            let data = page_data(conn, post, &held_ids, page, paging)?;
+            Ok(Some(PostLookup::Found(Box::new(data))))
         })
         .await?;
     found.ok_or(PageError::NotFound)
+}
+
+/// Everything `post`'s page shows: its author, terms, featured image and
+/// the comments of comment page `page` that `held_ids` lets this visitor see.
+pub fn page_data(
+    conn: &mut crate::db::AnyConnection,
+    post: Post,
+    held_ids: &[i64],
+    page: usize,
+    paging: crate::render::thread::CommentPaging,
+) -> diesel::QueryResult<PostPageData> {
+    let author = match post.author_id {
+        Some(author_id) => display_name(conn, author_id)?,
+        None => None,
+    };
+    let categories = categories_of_posts(conn, &[post.id])?
+        .remove(&post.id)
+        .unwrap_or_default();
+    let shown = comments_for_page(conn, &post, held_ids, page, paging)?;
+    let tags = tags_of_posts(conn, &[post.id])?
+        .remove(&post.id)
+        .unwrap_or_default();
+    let featured = match post.featured_media_id {
+        Some(media_id) => find_media(conn, media_id)?,
+        None => None,
+    };
+    Ok(PostPageData {
+        post,
+        author,
+        categories,
+        tags,
+        featured,
+        comments: shown.comments,
+        comment_pages: shown.pages,
+    })
 }
 
 /// Whether readers may comment now: the post's switch, and the setting that
@@ -171,13 +184,25 @@ async fn show_post(
     page: usize,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
-    let data = match load_post_page(&state, permalink, held_ids, page).await? {
-        PostLookup::Found(data) => data,
-        PostLookup::Moved(permalink) => {
+    let data = match load_post_page(&state, permalink, held_ids, page).await {
+        Ok(PostLookup::Found(data)) => data,
+        Ok(PostLookup::Moved(permalink)) => {
             let moved = comment_page_path(&permalink, page);
             return Ok(moved_permanently(&moved));
         }
+        // A private post, for the staff who may read it.
+        Err(PageError::NotFound) if page == 1 => {
+            return super::private::show_private_post(&request, &state, permalink).await
+        }
+        Err(error) => return Err(error),
     };
+    if !super::protected::unlocked(&request, &state.secret_key, &data.post) {
+        // Its comment pages are the post's form too, at the post's address.
+        if page > 1 {
+            return Ok(moved_permanently(&data.post.permalink()));
+        }
+        return super::protected::locked_page(&state, &data.post, None, StatusCode::OK);
+    }
     let open = comments_open(&data.post, &state.site().discussion, crate::models::now());
     let reply_to = web::Query::<PermalinkQuery>::from_query(request.query_string())
         .ok()
@@ -189,7 +214,12 @@ async fn show_post(
         })
         .and_then(|id| data.replyable_comment(id))
         .filter(|_| open)
-        .map(|comment| (comment.id, comment.author_name.as_str()));
+        .map(|comment| {
+            (
+                comment.id,
+                crate::render::text::public_name(&comment.author_name),
+            )
+        });
     let own = crate::routes::comments::own::own_comments(
         &request,
         &state.secret_key,
@@ -203,8 +233,12 @@ async fn show_post(
         comment_page: page,
         // A reply form is not a page of its own for search engines.
         noindex: reply_to.is_some(),
-        form: CommentForm::blank(open, reply_to, &state.secret_key)
-            .remembering(crate::routes::comments::remembered::remembered(&request)),
+        form: CommentForm::blank(
+            open,
+            reply_to.as_ref().map(|(id, name)| (*id, name.as_ref())),
+            &state.secret_key,
+        )
+        .remembering(crate::routes::comments::remembered::remembered(&request)),
         status: StatusCode::OK,
     };
     render_post_page(&state, &data, view)
@@ -275,7 +309,7 @@ pub fn render_post_page(
     if noindex {
         layout.robots = Some("noindex");
     }
-    layout.description = Some(crate::render::text::excerpt(&post.excerpt, &post.body_html));
+    layout.description = Some(post.shown_excerpt());
     layout.og_image = data
         .featured
         .as_ref()
@@ -286,7 +320,11 @@ pub fn render_post_page(
         format!("{permalink}feed/"),
     );
     let shows_own_held = thread.items.iter().any(|item| item.awaiting);
-    let personal = form.is_personal() || thread.items.iter().any(|item| item.editable);
+    // A protected post shown is shown to one who typed its password.
+    let personal = form.is_personal()
+        || thread.items.iter().any(|item| item.editable)
+        || post.is_protected()
+        || post.status == crate::domain::PostStatus::Private;
     let comments_heading = match post.comment_count {
         0 => "Comments".to_owned(),
         _ => format!(

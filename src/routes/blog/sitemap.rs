@@ -74,7 +74,12 @@ pub async fn posts(
 ) -> Result<HttpResponse, PageError> {
     let page = page_number(&page)?;
     let stamps = state
-        .db(move |conn| public_post_stamps_page(conn, page, PER_FILE))
+        .db(move |conn| {
+            let mut stamps = public_post_stamps_page(conn, page, PER_FILE)?;
+            let protected = crate::models::post::protected_post_ids(conn)?;
+            stamps.retain(|(id, ..)| !protected.contains(id));
+            Ok(stamps)
+        })
         .await?;
     if stamps.is_empty() && page > 1 {
         return Err(PageError::NotFound);

@@ -222,6 +222,17 @@ async fn receive(
         })
     });
     let facts = load_facts(state, permalink, form, &parsed, &held_ids, spam_tokens).await?;
+    // A protected post takes comments only from readers who typed its password.
+    if !crate::routes::blog::protected::unlocked(request, &state.secret_key, &facts.post) {
+        let mut response = crate::routes::blog::protected::locked_page(
+            state,
+            &facts.post,
+            Some(crate::routes::blog::protected::COMMENTS_NEED_PASSWORD),
+            StatusCode::FORBIDDEN,
+        )?;
+        response.extensions_mut().insert(NothingPublished);
+        return Ok(response);
+    }
     let received_at = now();
     let refused = |refusal| refuse(state, permalink, &held_ids, &facts, form, refusal);
     if form.preview.is_some() {
@@ -331,7 +342,9 @@ async fn load_facts(
             let reply_name = match parent_id {
                 Some(parent_id) => find_comment(conn, parent_id)?
                     .filter(|parent| parent.post_id == post.id && parent.status.is_approved())
-                    .map(|parent| parent.author_name),
+                    .map(|parent| {
+                        crate::render::text::public_name(&parent.author_name).into_owned()
+                    }),
                 None => None,
             };
             // For a valid comment: the author's history, and the page the

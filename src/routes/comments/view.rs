@@ -105,7 +105,7 @@ pub fn thread_page(
             let approved = comment.status == CommentStatus::Approved;
             CommentItem {
                 id: comment.id,
-                author_name: comment.author_name.clone(),
+                author_name: crate::render::text::public_name(&comment.author_name).into_owned(),
                 author_url: AuthorUrl::parse(&comment.author_url)
                     .map(|url| url.as_str().to_owned()),
                 // A held comment is shown only to whoever sent it, and they

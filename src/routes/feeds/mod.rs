@@ -23,7 +23,7 @@ use crate::models::post::{
 use crate::models::setting::SiteSettings;
 use crate::models::tag::find_tag_by_slug;
 use crate::models::user::find_author_by_slug;
-use crate::render::text::{datetime, escape_html, excerpt, plain_text};
+use crate::render::text::{datetime, escape_html, plain_text, public_name};
 use crate::render::thread::CommentPaging;
 use crate::state::AppState;
 use diesel::QueryResult;
@@ -85,7 +85,7 @@ fn conditional(
 fn post_item(state: &AppState, post: &Post, categories: &[Category]) -> rss::Item {
     let link = state.config.absolute_url(&post.permalink());
     rss::Item {
-        title: Some(post.title.clone()),
+        title: Some(post.shown_title()),
         link: Some(link.clone()),
         guid: Some(rss::Guid {
             value: link.clone(),
@@ -94,8 +94,9 @@ fn post_item(state: &AppState, post: &Post, categories: &[Category]) -> rss::Ite
         pub_date: Some(datetime(post.published_at).to_rfc2822()),
         // Feed readers render a description as HTML: the excerpt is text,
         // so it goes in escaped, never as decoded user text.
-        description: Some(escape_html(&excerpt(&post.excerpt, &post.body_html))),
-        content: Some(post.body_html.clone()),
+        description: Some(escape_html(&post.shown_excerpt())),
+        // A protected post's text is for those who typed its password.
+        content: (!post.is_protected()).then(|| post.body_html.clone()),
         comments: Some(format!("{link}#comments")),
         categories: categories
             .iter()
@@ -119,7 +120,10 @@ fn channel(
     rss::Channel {
         title,
         link,
-        description: escape_html(&description),
+        // Feed readers render it as HTML: no markup gets through. An
+        // ampersand stays one (escaped once, by the XML), as WordPress's
+        // `&#038;`, not `&amp;amp;`.
+        description: escape_html(&description).replace("&amp;", "&"),
         language: Some("en-US".to_owned()),
         last_build_date: Some(datetime(updated).to_rfc2822()),
         generator: Some(format!("ferropress ({})", site.title)),
@@ -204,7 +208,7 @@ pub async fn posts_atom(
         .map(|(post, categories)| {
             let link = state.config.absolute_url(&post.permalink());
             atom::Entry {
-                title: atom::Text::plain(post.title.clone()),
+                title: atom::Text::plain(post.shown_title()),
                 id: link.clone(),
                 updated: fixed(post.updated_at.max(post.published_at)),
                 published: Some(fixed(post.published_at)),
@@ -218,8 +222,8 @@ pub async fn posts_atom(
                     mime_type: Some("text/html".to_owned()),
                     ..atom::Link::default()
                 }],
-                summary: Some(atom::Text::plain(excerpt(&post.excerpt, &post.body_html))),
-                content: Some(atom::Content {
+                summary: Some(atom::Text::plain(post.shown_excerpt())),
+                content: (!post.is_protected()).then(|| atom::Content {
                     value: Some(post.body_html.clone()),
                     content_type: Some("html".to_owned()),
                     ..atom::Content::default()
@@ -343,7 +347,8 @@ fn comment_item(state: &AppState, comment: &Comment, post: &PostHead, path: &str
     rss::Item {
         title: Some(format!(
             "Comment on {} by {}",
-            post.title, comment.author_name
+            post.shown_title(),
+            public_name(&comment.author_name)
         )),
         link: Some(link.clone()),
         guid: Some(rss::Guid {
@@ -354,7 +359,7 @@ fn comment_item(state: &AppState, comment: &Comment, post: &PostHead, path: &str
         description: Some(escape_html(&plain_text(&comment.body_html))),
         content: Some(comment.body_html.clone()),
         dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
-            creators: vec![comment.author_name.clone()],
+            creators: vec![public_name(&comment.author_name).into_owned()],
             ..Default::default()
         }),
         ..rss::Item::default()
@@ -398,7 +403,9 @@ fn comments_with_paths(
     post_id: Option<i64>,
     paging: CommentPaging,
 ) -> QueryResult<Vec<(Comment, PostHead, String)>> {
-    let rows = latest_public_comments(conn, post_id, COMMENT_ITEMS)?;
+    let mut rows = latest_public_comments(conn, post_id, COMMENT_ITEMS)?;
+    // A protected post's comments are for those who typed its password.
+    rows.retain(|(_, post)| !post.is_protected());
     let permalinks: Vec<String> = rows.iter().map(|(_, post)| post.permalink()).collect();
     let places: Vec<ApprovedPlace> = rows
         .iter()

@@ -1,0 +1,93 @@
+//! The second WordPress fixture (a blog built differently from the rich
+//! one): its ids, its title and timezone, its media shortcodes, and a
+//! commenter who typed their address as their name.
+
+use reqwest::StatusCode;
+
+use crate::protected_posts::import_second_site;
+
+on_both_backends! {
+    async fn wordpress_ids_answer_with_what_wordpress_answered_and_nothing_else(app) {
+        let summary = import_second_site(&app);
+        assert_eq!(summary.tags, 2, "{summary}");
+        // A page's id through `?p=`, as WordPress takes it.
+        assert_eq!(app.redirect_target("/?p=16").await, "/secret-page/");
+        assert_eq!(app.redirect_target("/?page_id=16").await, "/secret-page/");
+        assert_eq!(app.redirect_target("/?tag_id=4").await, "/tag/routes/");
+        assert_eq!(app.redirect_target("/?cat=2").await, "/category/trails/");
+        assert_eq!(app.redirect_target("/?author=1").await, "/author/walker/");
+        // A private post's id, and ids WordPress never had: nothing, never
+        // a post of ours that happens to have that number.
+        for id in [12, 1, 2, 3, 7, 99] {
+            let (status, _) = app.get_page_as_stranger(&format!("/?p={id}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "?p={id}");
+        }
+        let (status, _) = app.get_page_as_stranger("/?tag_id=99").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+on_both_backends! {
+    async fn a_native_site_answers_its_own_ids(app) {
+        let post = app.publish("Our own", "Words.", 1, &[]);
+        assert_eq!(app.redirect_target(&format!("/?p={}", post.id)).await, post.permalink());
+    }
+}
+
+on_both_backends! {
+    async fn the_site_keeps_its_title_tagline_and_timezone(app) {
+        let summary = import_second_site(&app);
+        assert_eq!(summary.site_title.as_deref(), Some("Walking the Alps"), "{summary}");
+        assert_eq!(summary.timezone.as_deref(), Some("Europe/Zurich"), "{summary}");
+        let text = summary.to_string();
+        assert!(text.contains("site title set to “Walking the Alps”"), "{text}");
+        assert!(text.contains("timezone set to Europe/Zurich"), "{text}");
+        app.state.reload_site().await.unwrap();
+        let (_, front) = app.get_page("/").await;
+        assert!(front.contains("<title>Walking the Alps – Notes from the trail &#38; the huts</title>"), "{front}");
+        // A second import changes neither, and a title set by hand stays.
+        app.set_setting("site_title", "My own name").await;
+        let again = import_second_site(&app);
+        assert_eq!((again.site_title, again.timezone), (None, None));
+        app.state.reload_site().await.unwrap();
+        let (_, front) = app.get_page("/").await;
+        assert!(front.contains("My own name"), "{front}");
+    }
+}
+
+on_both_backends! {
+    async fn audio_video_and_embeds_show_as_players_and_links(app) {
+        import_second_site(&app);
+        let post = ferropress::models::post::find_post_by_wp_id(&mut app.conn(), 14).unwrap().unwrap();
+        let (status, page) = app.get_page(&post.permalink()).await;
+        assert_eq!(status, StatusCode::OK);
+        for leftover in ["[audio", "[video", "[embed", "[/", "<iframe"] {
+            assert!(!page.contains(leftover), "{leftover} shown");
+        }
+        assert!(page.contains("<audio class=\"wp-audio-shortcode\" controls="), "{page}");
+        assert!(page.contains("src=\"/wp-content/uploads/2023/04/valley.mp3\""), "{page}");
+        assert!(page.contains("<video class=\"wp-video-shortcode\" controls="), "{page}");
+        assert!(page.contains("href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\""), "{page}");
+        assert!(page.contains("href=\"https://vimeo.com/76979871\""), "{page}");
+        let (_, feed) = app.get_page("/feed/").await;
+        assert!(!feed.contains("[audio") && !feed.contains("[embed"));
+    }
+}
+
+on_both_backends! {
+    async fn a_name_that_is_an_email_address_shows_only_its_local_part(app) {
+        import_second_site(&app);
+        let post = ferropress::models::post::find_post_by_wp_id(&mut app.conn(), 10).unwrap().unwrap();
+        let mut pages = Vec::new();
+        for path in [post.permalink(), "/".to_owned(), "/comments/feed/".to_owned(), format!("{}feed/", post.permalink())] {
+            let (status, body) = app.get_page_as_stranger(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(!body.contains("walker.jones@example.net"), "{path} shows the address:\n{body}");
+            assert!(!body.contains("example.net"), "{path} shows the domain");
+            pages.push(body);
+        }
+        assert!(pages[0].contains("walker.jones"), "the comment is signed by the local part");
+        assert!(pages[1].contains("walker.jones"), "and so is the sidebar's entry");
+        assert!(pages[2].contains("walker.jones"), "and the comments feed's");
+    }
+}
