@@ -228,6 +228,22 @@ pub fn routes() -> Vec<RouteEntry> {
             web::post().to(blog::protected::enter_password),
         ),
         get("/search", Public, get_or_head().to(blog::search::search)),
+        // WordPress's pretty search address and its feeds.
+        get(
+            "/search/{words}/feed/",
+            Public,
+            get_or_head().to(feeds::search_rss),
+        ),
+        get(
+            "/search/{words}/feed/rss2/",
+            Public,
+            get_or_head().to(feeds::search_rss),
+        ),
+        get(
+            "/search/{words}/",
+            Public,
+            get_or_head().to(feeds::search_address),
+        ),
         get(
             "/sitemap.xml",
             Public,

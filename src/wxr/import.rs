@@ -705,6 +705,26 @@ impl Importer {
             if path != post.permalink() {
                 record_redirect(conn, &path, post.id)?;
             }
+            // Its slugs before a rename (`_wp_old_slug`), which WordPress
+            // still answered: the same address with the old slug.
+            let current = format!("/{}/", crate::domain::slug::percent_decode(&item.slug));
+            for (key, old_slug) in &item.meta {
+                let old_slug = old_slug.trim();
+                if key != "_wp_old_slug" || old_slug.is_empty() || old_slug.contains('/') {
+                    continue;
+                }
+                let old_slug = crate::domain::slug::percent_decode(old_slug);
+                if let Some(at) = path.rfind(&current) {
+                    let old = format!("{}/{old_slug}/{}", &path[..at], &path[at + current.len()..]);
+                    record_redirect(conn, &old, post.id)?;
+                }
+                // And at ferropress's own form of the address.
+                let own =
+                    crate::models::post::permalink_of(post_type, post.published_at, &old_slug);
+                if own != post.permalink() {
+                    record_redirect(conn, &own, post.id)?;
+                }
+            }
         }
         self.comments(conn, post.id, &item.comments)
     }

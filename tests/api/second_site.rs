@@ -91,3 +91,25 @@ on_both_backends! {
         assert!(pages[2].contains("walker.jones"), "and the comments feed's");
     }
 }
+
+on_both_backends! {
+    async fn a_renamed_posts_old_slug_and_the_search_feed_answer(app) {
+        import_second_site(&app);
+        let post = ferropress::models::post::find_post_by_wp_id(&mut app.conn(), 15).unwrap().unwrap();
+        // WordPress's address with the slug before the rename, and ours.
+        assert_eq!(app.redirect_target("/an-old-walk/").await, post.permalink());
+        assert_eq!(app.redirect_target("/2023/05/20/an-old-walk/").await, post.permalink());
+        // The search feed, at WordPress's addresses.
+        for path in ["/search/renamed/feed/rss2/", "/search/renamed/feed/"] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/rss+xml"));
+            let body = response.text().await.unwrap();
+            assert!(body.contains("<title>A walk renamed</title>"), "{body}");
+            assert!(body.contains("Search Results for “renamed”"), "{body}");
+        }
+        let (_, nothing) = app.get_page("/search/ZANZIBARQUOKKA/feed/rss2/").await;
+        assert!(!nothing.contains("<item>"), "a protected post's words find nothing: {nothing}");
+        assert_eq!(app.redirect_target("/search/lumbar+x-ray/").await, "/search?q=lumbar%20x-ray");
+    }
+}

@@ -494,3 +494,58 @@ pub async fn comments_feed_of(
         updated.max(post.published_at),
     )))
 }
+
+/// The words of WordPress's pretty search address (`/search/lumbar+x-ray/`).
+fn searched_words(segment: &str) -> String {
+    crate::domain::slug::percent_decode(&segment.replace('+', " "))
+        .trim()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// `/search/WORDS/feed/` and `/search/WORDS/feed/rss2/`: WordPress's feed
+/// of a search, its best matches as RSS 2.0. Searches take their turns.
+pub async fn search_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let typed = searched_words(&path.into_inner());
+    let _turn = crate::state::take_turn(&state.searches).await?;
+    let lookup = typed.clone();
+    let posts = state
+        .db(move |conn| {
+            let found = crate::models::search::search_published(conn, &lookup, 1, FEED_ITEMS)?;
+            let posts = crate::models::post::public_posts_by_ids(conn, &found.ids)?;
+            with_categories(conn, posts)
+        })
+        .await?;
+    let site = state.site();
+    let mut response = posts_rss_answer(
+        &request,
+        &state,
+        &posts,
+        format!("Search Results for “{typed}” – {}", site.title),
+        state.config.absolute_url(&format!(
+            "/search?q={}",
+            crate::error::percent_encode(&typed)
+        )),
+        site.tagline.clone(),
+    );
+    // One address per words anyone types: not for the page cache to keep.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, max-age=0"),
+    );
+    Ok(response)
+}
+
+/// `/search/WORDS/`: WordPress's pretty search address, `301` to ours.
+pub async fn search_address(path: web::Path<String>) -> HttpResponse {
+    let typed = searched_words(&path.into_inner());
+    crate::routes::blog::moved_permanently(&format!(
+        "/search?q={}",
+        crate::error::percent_encode(&typed)
+    ))
+}
