@@ -186,8 +186,13 @@ async fn furnished_site() -> Option<(TestApp, Vec<Page>, reqwest::Client, reqwes
         .unwrap();
     let held_id = app.comments_of(&post).last().unwrap().id;
 
+    // A password-protected post: WordPress's form in its place.
+    let mut guarded = ferropress::models::post::NewPost::published("Members only", "Hidden words.");
+    guarded.password = "secret".to_owned();
+    let guarded = app.create_post(guarded);
     let permalink = post.permalink();
     for (name, path) in [
+        ("protected", guarded.permalink()),
         ("home", "/".to_owned()),
         ("post", permalink.clone()),
         ("category", "/category/neck/".to_owned()),
