@@ -96,7 +96,12 @@ impl Post {
             date_iso: iso_date(self.published_at),
             excerpt: self.shown_excerpt(),
             categories: categories.iter().map(CategoryLink::from).collect(),
-            comments_label: comment_count_label(self.comment_count),
+            // As WordPress's listings say it: the count is the password's too.
+            comments_label: if self.is_protected() {
+                "Enter your password to view comments.".to_owned()
+            } else {
+                comment_count_label(self.comment_count)
+            },
             thumbnail: None,
         }
     }

@@ -124,6 +124,7 @@ on_both_backends! {
         let (_, front) = app.get_page_as_stranger("/").await;
         assert!(front.contains("Protected: The secret route"), "{front}");
         assert!(front.contains("There is no excerpt because this is a protected post."));
+        assert!(front.contains("Enter your password to view comments."), "{front}");
         // The private post is not there at all.
         assert!(!front.contains("Private notes"));
         let (status, _) = app.get_page_as_stranger("/2023/03/01/private-notes/").await;
