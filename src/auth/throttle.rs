@@ -102,6 +102,14 @@ impl<K: Hash + Eq> FailureThrottle<K> {
     }
 }
 
+/// `Retry-After` on a throttled answer: whole seconds, at least one.
+pub fn insert_retry_after(response: &mut actix_web::HttpResponse, wait: Duration) {
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(wait.as_secs().max(1)),
+    );
+}
+
 /// The client's address. Behind `hops` trusted proxies (each appending the
 /// address it was reached from to `X-Forwarded-For`), the client is the
 /// `hops`-th entry from the right: everything left of it was written by the

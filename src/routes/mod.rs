@@ -225,7 +225,7 @@ pub fn routes() -> Vec<RouteEntry> {
         post(
             "/wp-login.php",
             Public,
-            web::post().to(blog::protected::enter_password),
+            web::post().to(blog::enter_password::enter_password),
         ),
         get("/search", Public, get_or_head().to(blog::search::search)),
         // WordPress's pretty search address and its feeds.

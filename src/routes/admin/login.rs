@@ -2,7 +2,7 @@
 //! answer; failures are throttled per account and per address; a new
 //! session id is issued at every login.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -142,10 +142,7 @@ pub async fn log_in(
             None,
             StatusCode::TOO_MANY_REQUESTS,
         )?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(wait.as_secs().max(1)),
-        );
+        crate::auth::throttle::insert_retry_after(&mut response, wait);
         return Ok(response);
     }
     let lookup = email.clone();

@@ -2,6 +2,7 @@
 //! the themed 404 with its redirects.
 
 pub mod archive;
+pub mod enter_password;
 pub mod home;
 pub mod not_found;
 pub mod page;
@@ -87,9 +88,25 @@ pub fn moved_permanently(location: &str) -> HttpResponse {
 /// An HTML page that readers may cache briefly, showing the comments (or
 /// comment counts) of the posts in `shows`.
 fn html_page(body: String, shows: Shows) -> HttpResponse {
-    shows.on(HttpResponse::Ok()
+    html_answer(actix_web::http::StatusCode::OK, false, body, shows)
+}
+
+/// An HTML answer with `status`: one reader's alone (`personal`: never
+/// stored by the page cache or a shared cache) or for everyone, briefly.
+pub fn html_answer(
+    status: actix_web::http::StatusCode,
+    personal: bool,
+    body: String,
+    shows: Shows,
+) -> HttpResponse {
+    let cache_control = if personal {
+        "private, no-store"
+    } else {
+        "public, max-age=0, must-revalidate"
+    };
+    shows.on(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"))
+        .insert_header((header::CACHE_CONTROL, cache_control))
         .body(body))
 }
 

@@ -3,7 +3,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::html_page;
 use crate::error::PageError;
 use crate::models::post::{find_public_page_by_slug, Post};
 use crate::render::layout::Layout;
@@ -41,7 +40,15 @@ pub async fn page(
         .await?
     {
         Some(page) => page,
-        None => match super::private::private_page(&request, &state, slug).await? {
+        None => match super::private::private_post(
+            &request,
+            &state,
+            crate::domain::PostType::Page,
+            slug.clone(),
+            format!("/{slug}/"),
+        )
+        .await?
+        {
             Some(page) => page,
             // Not a page: perhaps an old address that moved.
             None => return super::not_found::fallback(request, state).await,
@@ -67,11 +74,10 @@ pub fn show_page(state: &AppState, mut page: Post) -> Result<HttpResponse, PageE
     let body = PageView { layout, page }
         .render()
         .map_err(anyhow::Error::from)?;
-    if personal {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-            .body(body));
-    }
-    Ok(html_page(body, shows))
+    Ok(super::html_answer(
+        actix_web::http::StatusCode::OK,
+        personal,
+        body,
+        shows,
+    ))
 }

@@ -1,7 +1,7 @@
 //! The permalink page, `/YYYY/MM/DD/slug/`: the post, its comment thread and
 //! the comment form. The comment submission renders through here too.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -192,7 +192,7 @@ async fn show_post(
         }
         // A private post, for the staff who may read it.
         Err(PageError::NotFound) if page == 1 => {
-            return super::private::show_private_post(&request, &state, permalink).await
+            return show_private_post(&request, &state, permalink).await
         }
         Err(error) => return Err(error),
     };
@@ -242,6 +242,34 @@ async fn show_post(
         status: StatusCode::OK,
     };
     render_post_page(&state, &data, view)
+}
+
+/// The private post at `permalink`, for staff; `404` for everyone else.
+async fn show_private_post(
+    request: &HttpRequest,
+    state: &AppState,
+    permalink: &Permalink,
+) -> Result<HttpResponse, PageError> {
+    let found = super::private::private_post(
+        request,
+        state,
+        crate::domain::PostType::Post,
+        permalink.slug.clone(),
+        permalink.path(),
+    )
+    .await?;
+    let post = found.ok_or(PageError::NotFound)?;
+    let paging = state.site().discussion.paging();
+    let mut shown = state
+        .db(move |conn| page_data(conn, post, &[], 1, paging))
+        .await?;
+    shown.post.title = shown.post.shown_title();
+    let mut view = PostPageView::refusal(
+        CommentForm::blank(false, None, &state.secret_key),
+        StatusCode::OK,
+    );
+    view.noindex = true;
+    render_post_page(state, &shown, view)
 }
 
 /// How a post page is shown: which page of its comments, with what form.
@@ -367,15 +395,10 @@ pub fn render_post_page(
     let body = page.render().map_err(anyhow::Error::from)?;
     // A page showing a visitor's own held comment, or what they typed
     // (any refusal), is theirs alone.
-    let cache_control = if shows_own_held || personal || status != StatusCode::OK {
-        "private, no-store"
-    } else {
-        "public, max-age=0, must-revalidate"
-    };
-    Ok(
-        crate::page_cache::Shows(vec![post.id]).on(HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .body(body)),
-    )
+    Ok(super::html_answer(
+        status,
+        shows_own_held || personal || status != StatusCode::OK,
+        body,
+        crate::page_cache::Shows(vec![post.id]),
+    ))
 }

@@ -2,18 +2,17 @@
 //! protected"): readers without the password see WordPress's form, never
 //! the body, excerpt or comments; the password typed is kept, keyed, in a
 //! cookie for 10 days, as WordPress keeps it, and pages that show the
-//! unlocked text are the reader's alone (never the page cache's).
+//! unlocked text are the reader's alone (never the page cache's). The form
+//! is answered in `enter_password`.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::auth::signing::{sign, Purpose};
-use crate::auth::throttle::client_address;
 use crate::error::PageError;
-use crate::models::post::{find_post, Post};
+use crate::models::post::Post;
 use crate::render::layout::Layout;
 use crate::render::text::iso_date;
 use crate::routes::staff::same_secret;
@@ -52,6 +51,19 @@ struct ProtectedPage {
 /// cookie tells nothing of the password and cannot be made without it.
 fn password_key(secret: &str, password: &str) -> String {
     sign(secret, Purpose::PostPassword, password)
+}
+
+/// The cookie that remembers `password` for 10 days, as WordPress's does.
+pub fn remembered_password(secret: &str, password: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE_NAME, password_key(secret, password))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            REMEMBERED_SECONDS,
+        ))
+        .finish()
 }
 
 /// Whether this reader typed `post`'s password (or it has none).
@@ -96,105 +108,11 @@ pub fn locked_page(
     }
     .render()
     .map_err(anyhow::Error::from)?;
-    let cache_control = if message.is_some() {
-        "private, no-store"
-    } else {
-        "public, max-age=0, must-revalidate"
-    };
-    Ok(
-        crate::page_cache::Shows(vec![post.id]).on(HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .body(body)),
-    )
-}
-
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    post_password: String,
-    #[serde(default)]
-    post_id: String,
-}
-
-/// `POST /wp-login.php?action=postpass` (WordPress's own address for the
-/// form): the right password sets the cookie and goes back to the post
-/// (`303`); a wrong one shows the form again, saying so (`403`); an
-/// address that keeps guessing waits (`429` with `Retry-After`).
-pub async fn enter_password(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    form: crate::forms::CleanForm<PasswordForm>,
-) -> Result<HttpResponse, PageError> {
-    let action = web::Query::<Action>::from_query(request.query_string())
-        .map(|query| query.into_inner().action)
-        .unwrap_or_default();
-    if action != "postpass" {
-        return Err(PageError::NotFound);
-    }
-    let mut response = check_password(&request, &state, form.into_inner()).await?;
-    // Nothing readers see has changed.
-    response
-        .extensions_mut()
-        .insert(crate::routes::cache::NothingPublished);
-    Ok(response)
-}
-
-#[derive(Deserialize)]
-pub struct Action {
-    #[serde(default)]
-    action: String,
-}
-
-async fn check_password(
-    request: &HttpRequest,
-    state: &AppState,
-    form: PasswordForm,
-) -> Result<HttpResponse, PageError> {
-    let post_id: i64 = form
-        .post_id
-        .trim()
-        .parse()
-        .map_err(|_| PageError::NotFound)?;
-    let post = state
-        .db(move |conn| find_post(conn, post_id))
-        .await?
-        .filter(|post| post.is_public(crate::models::now()) && post.is_protected())
-        .ok_or(PageError::NotFound)?;
-    let address = client_address(request, state.config.trusted_proxy_hops());
-    if let Err(wait) = state.login_failures_by_address.check(&address) {
-        let mut response = locked_page(
-            state,
-            &post,
-            Some(TOO_MANY_GUESSES),
-            StatusCode::TOO_MANY_REQUESTS,
-        )?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(wait.as_secs().max(1)),
-        );
-        return Ok(response);
-    }
-    // WordPress compares the password as typed; so does this, in constant time.
-    if !same_secret(&post.password, &form.post_password) {
-        state.login_failures_by_address.fail(address);
-        return locked_page(state, &post, Some(WRONG_PASSWORD), StatusCode::FORBIDDEN);
-    }
-    let cookie = Cookie::build(COOKIE_NAME, password_key(&state.secret_key, &post.password))
-        .path("/")
-        .http_only(true)
-        .secure(state.config.is_https())
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(
-            REMEMBERED_SECONDS,
-        ))
-        .finish();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            crate::domain::slug::percent_encode_path(&post.permalink()),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .cookie(cookie)
-        .finish())
+    // A message is for the reader who sent the form alone.
+    Ok(super::html_answer(
+        status,
+        message.is_some(),
+        body,
+        crate::page_cache::Shows(vec![post.id]),
+    ))
 }
