@@ -71,6 +71,7 @@ diesel::table! {
         in_menu -> Bool,
         password -> Text,
         post_format -> Text,
+        path -> Text,
     }
 }
 

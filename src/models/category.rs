@@ -196,6 +196,7 @@ pub fn update_category(
             ))
             .execute(conn)?;
         refresh_category_paths(conn)?;
+        crate::models::post_address::follow_category_paths(conn)?;
         categories::table
             .find(category_id)
             .select(Category::as_select())
@@ -233,6 +234,7 @@ pub fn delete_category(conn: &mut AnyConnection, category_id: i64) -> QueryResul
                     .execute(conn)?;
             }
         }
+        crate::models::post_address::follow_category_paths(conn)?;
         Ok(true)
     })
 }

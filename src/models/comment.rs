@@ -488,13 +488,29 @@ pub fn has_approved_comment(conn: &mut AnyConnection, email: &str) -> QueryResul
     }
 }
 
+/// Where a post lives: what its permalink is made of.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostPlace {
+    pub post_type: crate::domain::PostType,
+    pub path: String,
+    pub published_at: i64,
+    pub slug: String,
+}
+
+impl PostPlace {
+    pub fn permalink(&self) -> String {
+        crate::models::post::permalink_of(self.post_type, &self.path, self.published_at, &self.slug)
+    }
+}
+
 /// A comment as the admin panel lists it, with its post.
 #[derive(Debug, Clone)]
 pub struct AdminComment {
     pub comment: Comment,
     pub post_title: String,
-    pub post_slug: String,
-    pub post_published_at: i64,
+    /// The address of its post or page.
+    pub post_permalink: String,
 }
 
 /// Which comments a panel tab shows.
@@ -570,14 +586,11 @@ pub fn list_admin_comments(
     let page = rows
         .into_iter()
         .take(query.limit as usize)
-        .map(
-            |(comment, post_title, post_slug, post_published_at)| AdminComment {
-                comment,
-                post_title,
-                post_slug,
-                post_published_at,
-            },
-        )
+        .map(|(comment, post_title, place)| AdminComment {
+            comment,
+            post_title,
+            post_permalink: place.permalink(),
+        })
         .collect();
     Ok((page, has_more))
 }
@@ -587,16 +600,11 @@ fn admin_comment_rows(
     conn: &mut AnyConnection,
     query: &CommentQuery,
     status: Option<CommentStatus>,
-) -> QueryResult<Vec<(Comment, String, String, i64)>> {
+) -> QueryResult<Vec<(Comment, String, PostPlace)>> {
     let mut select = comments::table
         .inner_join(posts::table)
         .limit(query.limit + 1)
-        .select((
-            Comment::as_select(),
-            posts::title,
-            posts::slug,
-            posts::published_at,
-        ))
+        .select((Comment::as_select(), posts::title, PostPlace::as_select()))
         .into_boxed();
     if let Some(status) = status {
         // As a list of one, ordered by it too: to PostgreSQL, `status = $1`

@@ -8,6 +8,7 @@ pub mod chrome;
 pub mod comment;
 pub mod media;
 pub mod post;
+pub mod post_address;
 pub mod redirect;
 pub mod retention;
 pub mod retirement;

@@ -53,12 +53,16 @@ pub struct Post {
     pub password: String,
     /// WordPress's post format (`aside`, `quote`…; empty: standard).
     pub post_format: String,
+    /// A post's address, as the site's permalink structure builds it
+    /// (`models::post_address`); empty for pages.
+    pub path: String,
 }
 
 impl Post {
-    /// `/YYYY/MM/DD/slug/`, the canonical address of the post.
+    /// The canonical address of the post (`/2024/03/14/slug/`, or as the
+    /// site's permalink structure has it), or of the page (`/about/`).
     pub fn permalink(&self) -> String {
-        permalink_of(self.post_type, self.published_at, &self.slug)
+        permalink_of(self.post_type, &self.path, self.published_at, &self.slug)
     }
 
     /// Whether a password guards its body, excerpt and comments.
@@ -127,11 +131,12 @@ pub struct PostHead {
     pub comment_count: i64,
     pub thread_count: i64,
     pub password: String,
+    pub path: String,
 }
 
 impl PostHead {
     pub fn permalink(&self) -> String {
-        permalink_of(self.post_type, self.published_at, &self.slug)
+        permalink_of(self.post_type, &self.path, self.published_at, &self.slug)
     }
 
     /// Whether its comments are shown only to readers who typed its password.
@@ -162,10 +167,12 @@ pub fn shown_title(title: &str, status: PostStatus, password: &str) -> String {
     }
 }
 
-/// A post's canonical address: `/YYYY/MM/DD/slug/`, or `/slug/` for a page.
-pub fn permalink_of(post_type: PostType, published_at: i64, slug: &str) -> String {
+/// A post's canonical address: the one its row keeps, or (a row saved
+/// before addresses were kept) `/YYYY/MM/DD/slug/`; `/slug/` for a page.
+pub fn permalink_of(post_type: PostType, path: &str, published_at: i64, slug: &str) -> String {
     match post_type {
         PostType::Page => format!("/{slug}/"),
+        _ if !path.is_empty() => path.to_owned(),
         _ => permalink_path(published_at, slug),
     }
 }
@@ -271,6 +278,8 @@ pub fn create_post(conn: &mut AnyConnection, new_post: &NewPost) -> QueryResult<
                 .execute(conn)?;
         }
         set_post_tag_names(conn, post.id, &new_post.tags)?;
+        let mut post = post;
+        post.path = crate::models::post_address::refresh_address(conn, post.id, false)?;
         Ok(post)
     })
 }
@@ -414,11 +423,34 @@ pub fn find_post_at(
     permalink: &Permalink,
 ) -> QueryResult<Option<PostAt>> {
     let path = permalink.path();
-    match find_public_post_by_slug(conn, &permalink.slug)? {
-        Some(post) if post.permalink() == path => Ok(Some(PostAt::Here(Box::new(post)))),
-        Some(post) => Ok(Some(PostAt::Moved(post.permalink()))),
-        None => Ok(find_redirect_target(conn, &path)?.map(|post| PostAt::Moved(post.permalink()))),
+    if let Some(post) = find_public_post_by_path(conn, &path)? {
+        return Ok(Some(PostAt::Here(Box::new(post))));
     }
+    if let Some(post) = find_redirect_target(conn, &path)? {
+        return Ok(Some(PostAt::Moved(post.permalink())));
+    }
+    // Its slug is a post's (a date changed, a structure from before): as
+    // WordPress guesses, that post.
+    let slug = permalink.slug();
+    if slug.is_empty() {
+        return Ok(None);
+    }
+    Ok(find_public_post_by_slug(conn, slug)?.map(|post| PostAt::Moved(post.permalink())))
+}
+
+/// The public post whose address (by the site's structure) is `path`.
+pub fn find_public_post_by_path(conn: &mut AnyConnection, path: &str) -> QueryResult<Option<Post>> {
+    // By the address alone, so the planner takes its index (a few rows at
+    // most share one: drafts, the Trash); which may be shown, here.
+    let at = now();
+    let found: Vec<Post> = posts::table
+        .filter(posts::path.eq(path))
+        .limit(8)
+        .select(Post::as_select())
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .find(|post| post.post_type == PostType::Post && post.is_public(at)))
 }
 
 /// The public post or page (`post_type`) with this slug.
@@ -593,13 +625,16 @@ pub fn update_post(conn: &mut AnyConnection, post_id: i64, edited: &NewPost) -> 
             .execute(conn)?;
         replace_categories(conn, post_id, &edited.category_ids)?;
         set_post_tag_names(conn, post_id, &edited.tags)?;
+        // Its old address (a new slug, date or category) keeps answering.
+        crate::models::post_address::refresh_address(conn, post_id, true)?;
         let after: Post = posts::table
             .find(post_id)
             .select(Post::as_select())
             .first(conn)?;
         crate::models::search::index_post(conn, post_id, &after.title, &searchable_text(&after))?;
         record_media_uses(conn, post_id, &after.body_html)?;
-        if before.permalink() != after.permalink() {
+        // A row from before addresses were kept has none to leave.
+        if before.path.is_empty() && before.permalink() != after.permalink() {
             crate::models::redirect::record_redirect(conn, &before.permalink(), post_id)?;
         }
         Ok(after)
@@ -827,9 +862,22 @@ pub fn insert_imported_post(
             posts::updated_at.eq(created_at),
         ))
         .execute(conn)?;
+    // WordPress's id as ours, where it is free: `?p=ID` and `%post_id%`
+    // addresses then name the same post here as there. Nothing refers to
+    // the row yet. (PostgreSQL's sequence is moved past it at once:
+    // `follow_imported_ids`.)
+    let free: i64 = posts::table.find(imported.wp_id).count().get_result(conn)?;
+    if free == 0 {
+        diesel::update(posts::table.filter(posts::wp_id.eq(imported.wp_id)))
+            .set(posts::id.eq(imported.wp_id))
+            .execute(conn)?;
+        follow_imported_ids(conn)?;
+    }
     let post = find_post_by_wp_id(conn, imported.wp_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let mut post = post;
     if imported.post_type == PostType::Post {
         replace_categories(conn, post.id, &imported.category_ids)?;
+        post.path = crate::models::post_address::refresh_address(conn, post.id, false)?;
     }
     crate::models::search::index_post(conn, post.id, &post.title, &searchable_text(&post))?;
     record_media_uses(conn, post.id, &post.body_html)?;
@@ -1146,7 +1194,7 @@ fn searchable_text(post: &Post) -> String {
 }
 
 /// One page of public posts' stamps for the sitemaps, oldest first:
-/// (id, slug, published at, updated at), `per_page` from `page` (1-based).
+/// (id, address, published at, updated at), `per_page` from `page` (1-based).
 /// In the order of the publish-date index, so only the page's rows are read.
 pub fn public_post_stamps_page(
     conn: &mut AnyConnection,
@@ -1162,7 +1210,7 @@ pub fn public_post_stamps_page(
         .offset((page.max(1) - 1).saturating_mul(per_page))
         .select((
             posts::id,
-            posts::slug,
+            posts::path,
             posts::published_at,
             posts::updated_at,
         ))
@@ -1217,4 +1265,19 @@ pub fn has_imported_posts(conn: &mut AnyConnection) -> QueryResult<bool> {
         .first(conn)
         .optional()?;
     Ok(first.is_some())
+}
+
+/// After a post took its WordPress id: PostgreSQL's sequence moved past
+/// the largest id (never back), so the next post made here takes a free
+/// one. (SQLite takes the largest id plus one by itself.)
+pub fn follow_imported_ids(conn: &mut AnyConnection) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query(
+            "SELECT setval(sequence, GREATEST(nextval(sequence) - 1, \
+               (SELECT coalesce(max(id), 1) FROM posts))) \
+             FROM (SELECT pg_get_serial_sequence('posts', 'id') AS sequence) AS posts_sequence",
+        )
+        .execute(pg)?;
+    }
+    Ok(())
 }

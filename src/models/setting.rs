@@ -156,6 +156,8 @@ pub mod keys {
     pub const DIGEST_MINUTES: &str = "moderation_digest_minutes";
     pub const EDIT_MINUTES: &str = "comment_edit_minutes";
     pub const TIMEZONE: &str = "timezone_string";
+    /// Settings > Permalinks (WordPress's name): `/%year%/%monthnum%/%day%/%postname%/`…
+    pub const PERMALINK_STRUCTURE: &str = "permalink_structure";
     pub const DATE_FORMAT: &str = "date_format";
     pub const TIME_FORMAT: &str = "time_format";
     pub const WIDGET_RECENT_POSTS: &str = "widget_recent_posts";

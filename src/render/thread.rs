@@ -19,7 +19,17 @@ pub fn comment_page_path(permalink: &str, page: usize) -> String {
     if page <= 1 {
         permalink.to_owned()
     } else {
-        format!("{permalink}comment-page-{page}/")
+        format!("{}comment-page-{page}/", below(permalink))
+    }
+}
+
+/// An address with a slash to put a child address after: `/archives/42`
+/// (a structure without the trailing slash) gives `/archives/42/`.
+pub fn below(permalink: &str) -> std::borrow::Cow<'_, str> {
+    if permalink.ends_with('/') {
+        std::borrow::Cow::Borrowed(permalink)
+    } else {
+        std::borrow::Cow::Owned(format!("{permalink}/"))
     }
 }
 

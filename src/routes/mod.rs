@@ -351,8 +351,15 @@ pub fn routes() -> Vec<RouteEntry> {
             Public,
             get_or_head().to(blog::post::comment_page),
         ),
-        // A page, or a child page at its parents' address and its own.
+        // A page, or a child page at its parents' address and its own; a
+        // post at its permalink structure's address (and what is below it).
         get("/{path:.+}/", Public, get_or_head().to(blog::page::page)),
+        // A comment to a post at its permalink structure's address.
+        post(
+            "/{path:.+}/",
+            Public,
+            web::post().to(blog::address::comment),
+        ),
     ]
 }
 

@@ -81,6 +81,9 @@ pub struct ImportSummary {
     /// The timezone the posts' dates were written in, taken where this
     /// site was on UTC.
     pub timezone: Option<String>,
+    /// The permalink structure the posts' addresses were built with, taken
+    /// where this site had the default.
+    pub permalinks: Option<String>,
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -162,6 +165,12 @@ impl fmt::Display for ImportSummary {
             write!(
                 f,
                 "; timezone set to {zone}, as the posts' dates say (Settings > General)"
+            )?;
+        }
+        if let Some(structure) = &self.permalinks {
+            write!(
+                f,
+                "; permalinks set to {structure}, as the posts' addresses say (Settings > Permalinks)"
             )?;
         }
         Ok(())
@@ -370,6 +379,9 @@ struct Importer {
     imported_posts: Vec<i64>,
     /// (UTC time, local minus UTC) of each dated item: the site's timezone.
     offsets: Vec<(i64, i32)>,
+    /// (old address, post here, local date) of each published post: the
+    /// site's permalink structure.
+    addresses: Vec<(String, i64, chrono::NaiveDateTime)>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
@@ -407,6 +419,7 @@ pub fn import_wordpress<R: BufRead>(
             rerender: Vec::new(),
             imported_posts: Vec::new(),
             offsets: Vec::new(),
+            addresses: Vec::new(),
         };
         while let Some(record) = reader.next_record()? {
             match record {
@@ -595,6 +608,23 @@ impl Importer {
                 self.summary.timezone = Some(zone.name().to_owned());
             }
         }
+        let structure = crate::models::post_address::infer_site_structure(conn, &self.addresses)?;
+        if let Some(structure) = structure {
+            let default = crate::domain::permalink::DAY_AND_NAME;
+            if unset(conn, keys::PERMALINK_STRUCTURE, default)? && structure.as_str() != default {
+                set_setting(conn, keys::PERMALINK_STRUCTURE, structure.as_str())?;
+                self.summary.permalinks = Some(structure.as_str().to_owned());
+            }
+        }
+        // Every post at the address the site's structure and timezone give
+        // it (the old site's own, when they were taken from it).
+        // (Categories are nested at the end of the file's reading: addresses
+        // that name them are built again too.)
+        if self.summary.timezone.is_some() || self.summary.permalinks.is_some() {
+            crate::models::post_address::rebuild_addresses(conn, false)?;
+        } else {
+            crate::models::post_address::follow_category_paths(conn)?;
+        }
         Ok(())
     }
 
@@ -681,6 +711,16 @@ impl Importer {
                 };
                 let post = insert_imported_post(conn, &imported)?;
                 self.imported_posts.push(post.id);
+                if post_type == PostType::Post && status == PostStatus::Published {
+                    let local =
+                        NaiveDateTime::parse_from_str(item.date.trim(), "%Y-%m-%d %H:%M:%S");
+                    if let (Some(path), Ok(local)) = (old_path(&item.link), local) {
+                        // `?p=12`: a site on plain permalinks tells nothing.
+                        if !path.contains('?') {
+                            self.addresses.push((path, post.id, local));
+                        }
+                    }
+                }
                 if !rendered.missing_images.is_empty() {
                     self.rerender
                         .push((post.id, origin_of(&item.link).map(str::to_owned)));
@@ -720,7 +760,7 @@ impl Importer {
                 }
                 // And at ferropress's own form of the address.
                 let own =
-                    crate::models::post::permalink_of(post_type, post.published_at, &old_slug);
+                    crate::models::post::permalink_of(post_type, "", post.published_at, &old_slug);
                 if own != post.permalink() {
                     record_redirect(conn, &own, post.id)?;
                 }

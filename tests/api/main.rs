@@ -117,6 +117,7 @@ mod mail;
 mod media_store;
 mod operations;
 mod pages;
+mod permalinks;
 mod privacy;
 mod properties;
 mod protected_posts;

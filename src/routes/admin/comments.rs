@@ -24,7 +24,7 @@ use crate::models::comment::{
 };
 use crate::moderate::moderate;
 use crate::render::comment::render_comment;
-use crate::render::text::permalink_path;
+
 use crate::routes::staff::{AdminForm, Staff};
 use crate::state::AppState;
 
@@ -278,7 +278,7 @@ pub async fn list(
                 .then(|| format!("{:.2}", row.comment.spam_score)),
             spam_why: row.comment.spam_why,
             post_title: row.post_title,
-            permalink: permalink_path(row.post_published_at, &row.post_slug),
+            permalink: row.post_permalink.clone(),
             date: state.site().clock.date_at_time(row.comment.created_at),
             in_reply_to: link_to(row.comment.parent_id),
         })

@@ -9,6 +9,7 @@ pub mod login;
 pub mod media;
 pub mod outbox;
 pub mod pages;
+pub mod permalinks;
 pub mod personal_data;
 pub mod posts;
 pub mod settings;
@@ -260,6 +261,16 @@ pub fn routes() -> Vec<RouteEntry> {
             "/settings",
             Staff(Area::Settings),
             web::post().to(settings::save),
+        ),
+        get(
+            "/settings/permalinks",
+            Staff(Area::Settings),
+            get_or_head().to(permalinks::show),
+        ),
+        post(
+            "/settings/permalinks",
+            Staff(Area::Settings),
+            web::post().to(permalinks::save),
         ),
         get("/users", Staff(Area::Users), get_or_head().to(users::list)),
         post("/users", Staff(Area::Users), web::post().to(users::create)),

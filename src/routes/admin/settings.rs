@@ -347,11 +347,17 @@ pub async fn save(
         );
     }
     let pairs = values.pairs();
+    // Dated addresses are the site's local dates: a new timezone moves them.
+    let new_timezone = state.site().clock.timezone.name() != values.timezone;
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 for (key, value) in &pairs {
                     set_setting(conn, key, value)?;
+                }
+                if new_timezone {
+                    crate::models::setting::content_changed(conn)?;
+                    crate::models::post_address::rebuild_addresses(conn, true)?;
                 }
                 Ok(())
             })

@@ -1,6 +1,7 @@
 //! Reader pages (SPEC §2): front page, permalinks, categories, robots.txt and
 //! the themed 404 with its redirects.
 
+pub mod address;
 pub mod archive;
 pub mod enter_password;
 pub mod home;

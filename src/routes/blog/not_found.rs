@@ -13,11 +13,17 @@ use crate::state::AppState;
 pub async fn fallback(
     request: HttpRequest,
     state: web::Data<AppState>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    let path = request.path().to_owned();
+    // A comment to a post whose address has no trailing slash (`/archives/42`).
+    if request.method() == Method::POST && path.len() <= 2048 {
+        let decoded = crate::domain::slug::percent_decode(&path);
+        return super::address::comment_at(&request, &state, &decoded, &body).await;
+    }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return Err(PageError::NotFound);
     }
-    let path = request.path().to_owned();
     let query = request.query_string();
     if let Some(slashed) = canonical_slash_form(&path) {
         let location = if query.is_empty() {
@@ -28,6 +34,13 @@ pub async fn fallback(
         return Ok(moved_permanently(&location));
     }
     let decoded = crate::domain::slug::percent_decode(&path);
+    // A post at an address without a trailing slash (`/archives/42`), or
+    // below one; or, its slug a post's, that post (`/first-snow` → `/first-snow/`).
+    if query.is_empty() && decoded.len() <= 2048 {
+        if let Some(answer) = super::address::post_at(&request, &state, &decoded).await? {
+            return Ok(answer);
+        }
+    }
     let old_address = if query.is_empty() {
         decoded
     } else {
@@ -53,8 +66,9 @@ pub async fn fallback(
                 else {
                     return Ok(None);
                 };
-                Ok(find_public_post_by_id(conn, post_id)?
-                    .map(|post| format!("{}feed/", post.permalink())))
+                Ok(find_public_post_by_id(conn, post_id)?.map(|post| {
+                    format!("{}feed/", crate::render::thread::below(&post.permalink()))
+                }))
             })
             .await?;
         if let Some(location) = found {

@@ -22,7 +22,7 @@ pub async fn page(
 ) -> Result<HttpResponse, PageError> {
     let slug = slug.into_inner();
     if slug.len() > 1024 {
-        return super::not_found::fallback(request, state).await;
+        return super::not_found::fallback(request, state, web::Bytes::new()).await;
     }
     // `/about/feed/`: the page's comments feed, as WordPress has one.
     if let Some(page_slug) = slug.strip_suffix("/feed") {
@@ -50,8 +50,15 @@ pub async fn page(
         .await?
         {
             Some(page) => page,
-            // Not a page: perhaps an old address that moved.
-            None => return super::not_found::fallback(request, state).await,
+            // Not a page: a post at its structure's address, or below it;
+            // perhaps an old address that moved.
+            None => {
+                let path = format!("/{slug}/");
+                if let Some(answer) = super::address::post_at(&request, &state, &path).await? {
+                    return Ok(answer);
+                }
+                return super::not_found::fallback(request, state, web::Bytes::new()).await;
+            }
         },
     };
     if !super::protected::unlocked(&request, &state.secret_key, &page) {

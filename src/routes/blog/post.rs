@@ -153,9 +153,9 @@ struct PermalinkQuery {
 pub async fn permalink(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<Permalink>,
+    path: web::Path<crate::domain::permalink::DatedParts>,
 ) -> Result<HttpResponse, PageError> {
-    show_post(request, state, &path, 1).await
+    show_post(request, state, &Permalink::from(path.into_inner()), 1).await
 }
 
 /// `/YYYY/MM/DD/slug/comment-page-N/`: a later page of a post's comments.
@@ -165,19 +165,19 @@ pub async fn comment_page(
     path: web::Path<(String, String, String, String, usize)>,
 ) -> Result<HttpResponse, PageError> {
     let (year, month, day, slug, page) = path.into_inner();
-    let permalink = Permalink {
+    let permalink = Permalink::from(crate::domain::permalink::DatedParts {
         year,
         month,
         day,
         slug,
-    };
+    });
     if page <= 1 {
         return Ok(moved_permanently(&permalink.path()));
     }
     show_post(request, state, &permalink, page).await
 }
 
-async fn show_post(
+pub(super) async fn show_post(
     request: HttpRequest,
     state: web::Data<AppState>,
     permalink: &Permalink,
@@ -254,7 +254,7 @@ async fn show_private_post(
         request,
         state,
         crate::domain::PostType::Post,
-        permalink.slug.clone(),
+        permalink.slug().to_owned(),
         permalink.path(),
     )
     .await?;
@@ -345,7 +345,7 @@ pub fn render_post_page(
         .map(|media| state.config.absolute_url(&media.url()));
     layout = layout.with_feed(
         format!("{} » {} Comments Feed", site.title, post.title),
-        format!("{permalink}feed/"),
+        format!("{}feed/", crate::render::thread::below(&permalink)),
     );
     let shows_own_held = thread.items.iter().any(|item| item.awaiting);
     // A protected post shown is shown to one who typed its password.

@@ -10,7 +10,7 @@ use quick_xml::escape::escape;
 use crate::error::PageError;
 use crate::models::category::{all_categories, post_counts};
 use crate::models::post::{count_public_posts, public_post_stamps_page};
-use crate::render::text::{iso_date, permalink_path};
+use crate::render::text::iso_date;
 use crate::state::AppState;
 
 /// Addresses per sitemap file (WordPress's number; the protocol allows 50,000).
@@ -88,12 +88,10 @@ pub async fn posts(
     if page == 1 {
         url_entry(&mut xml, &state.config.absolute_url("/"), None);
     }
-    for (_, slug, published_at, updated_at) in &stamps {
+    for (_, path, _, updated_at) in &stamps {
         url_entry(
             &mut xml,
-            &state
-                .config
-                .absolute_url(&permalink_path(*published_at, slug)),
+            &state.config.absolute_url(path),
             Some(*updated_at),
         );
     }

@@ -137,17 +137,28 @@ impl RawCommentForm {
 pub const UNAVAILABLE_MESSAGE: &str =
     "Your comment could not be saved just now: the site’s database is unavailable. Your text is below; please send it again in a moment.";
 
+/// A comment sent to a post at ferropress's own dated address.
 pub async fn submit(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<Permalink>,
+    path: web::Path<crate::domain::permalink::DatedParts>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let form = RawCommentForm::from_body(&body);
-    match receive(&request, &state, &path, &form).await {
+    submit_to(&request, &state, &Permalink::from(path.into_inner()), &body).await
+}
+
+/// A comment sent to the post at `permalink` (any permalink structure's).
+pub async fn submit_to(
+    request: &HttpRequest,
+    state: &AppState,
+    permalink: &Permalink,
+    body: &[u8],
+) -> Result<HttpResponse, PageError> {
+    let form = RawCommentForm::from_body(body);
+    match receive(request, state, permalink, &form).await {
         // The database is out of reach or full: the text goes back to its
         // writer, whatever else could not be shown.
-        Err(PageError::Unavailable) => unavailable(&state, &path, &form),
+        Err(PageError::Unavailable) => unavailable(state, permalink, &form),
         answer => answer,
     }
 }

@@ -451,9 +451,17 @@ pub async fn comments_rss(
 pub async fn post_comments_rss(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<Permalink>,
+    path: web::Path<crate::domain::permalink::DatedParts>,
 ) -> Result<HttpResponse, PageError> {
-    let permalink = path.into_inner();
+    comments_feed_at(&request, &state, Permalink::from(path.into_inner())).await
+}
+
+/// The comments feed below the post at `permalink` (any structure's).
+pub async fn comments_feed_at(
+    request: &HttpRequest,
+    state: &AppState,
+    permalink: Permalink,
+) -> Result<HttpResponse, PageError> {
     let post = match state
         .db(move |conn| find_post_at(conn, &permalink))
         .await?
@@ -462,11 +470,12 @@ pub async fn post_comments_rss(
         PostAt::Here(post) => *post,
         PostAt::Moved(permalink) => {
             return Ok(crate::routes::blog::moved_permanently(&format!(
-                "{permalink}feed/"
+                "{}feed/",
+                crate::render::thread::below(&permalink)
             )))
         }
     };
-    comments_feed_of(&request, &state, post).await
+    comments_feed_of(request, state, post).await
 }
 
 /// The comments feed of a post or page (`…/feed/` below its address).

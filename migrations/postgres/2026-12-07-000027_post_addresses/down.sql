@@ -1,0 +1,2 @@
+DROP INDEX posts_by_path;
+ALTER TABLE posts DROP COLUMN path;

@@ -1,0 +1,11 @@
+-- Each post's address as the site's permalink structure (Settings >
+-- Permalinks) builds it, kept when the post, its categories or the
+-- structure change: a request is looked up by it. Pages keep theirs in
+-- `slug` (their parents' slugs and their own).
+ALTER TABLE posts ADD COLUMN path TEXT NOT NULL DEFAULT '';
+UPDATE posts SET path = '/' || strftime('%Y/%m/%d', published_at, 'unixepoch') || '/' || slug || '/'
+    WHERE post_type = 'post';
+CREATE INDEX posts_by_path ON posts (path);
+-- The sitemaps read the address instead of the slug, still from the index alone.
+DROP INDEX posts_stamps;
+CREATE INDEX posts_stamps ON posts (post_type, status, published_at, id, path, updated_at);
