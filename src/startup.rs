@@ -105,6 +105,7 @@ impl Application {
             App::new()
                 .app_data(server_state.clone())
                 .wrap(from_fn(routes::cache::render_turns))
+                .wrap(from_fn(routes::term_bases))
                 .wrap(from_fn(routes::refuse_nul_in_urls))
                 .wrap(from_fn(routes::errors::themed_errors))
                 .wrap(routes::security_headers())

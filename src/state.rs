@@ -402,6 +402,7 @@ pub fn load_site(conn: &mut crate::db::AnyConnection) -> diesel::QueryResult<Sit
         conn,
         crate::models::now(),
         paging,
+        &site.bases,
     )?);
     Ok(site)
 }

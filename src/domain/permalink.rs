@@ -437,6 +437,126 @@ fn segment_options(segment: &str, fields: &AddressFields<'_>) -> Vec<String> {
     options
 }
 
+/// Settings > Permalinks' "Category base" and "Tag base": the first
+/// segment of a category's and a tag's address (WordPress's `category`
+/// and `tag` when empty). Inside, the routes keep `/category/` and
+/// `/tag/`: a request at the site's base is read as one there
+/// (`internal_path`), and what was at the old one moves (`moved_path`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermBases {
+    category: String,
+    tag: String,
+}
+
+impl Default for TermBases {
+    fn default() -> TermBases {
+        TermBases {
+            category: "category".to_owned(),
+            tag: "tag".to_owned(),
+        }
+    }
+}
+
+/// Segments a base cannot take: the site's own addresses.
+const TAKEN_BASES: [&str; 12] = [
+    "admin",
+    "wp-content",
+    "static",
+    "avatar",
+    "feed",
+    "page",
+    "search",
+    "comments",
+    "moderate",
+    "subscriptions",
+    "author",
+    "wp-login.php",
+];
+
+impl TermBases {
+    /// The bases as typed ("" for WordPress's own), or the message to show.
+    pub fn parse(category: &str, tag: &str) -> Result<TermBases, (&'static str, &'static str)> {
+        let clean = |typed: &str, field: &'static str, default: &str| {
+            let typed = typed.trim().trim_matches('/');
+            if typed.is_empty() {
+                return Ok(default.to_owned());
+            }
+            let fine = typed.len() <= 60
+                && typed.split('/').all(|segment| {
+                    !segment.is_empty()
+                        && segment
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
+                && !TAKEN_BASES.contains(&typed.split('/').next().unwrap_or_default())
+                && !typed.chars().next().is_some_and(|c| c.is_ascii_digit());
+            if fine {
+                Ok(typed.to_lowercase())
+            } else {
+                Err((
+                    field,
+                    "A base is letters, digits and hyphens (segments between slashes), not starting with a digit, and not one of the site's own addresses.",
+                ))
+            }
+        };
+        let category = clean(category, "category_base", "category")?;
+        let tag = clean(tag, "tag_base", "tag")?;
+        if category == tag {
+            return Err((
+                "tag_base",
+                "The tag base must differ from the category base.",
+            ));
+        }
+        Ok(TermBases { category, tag })
+    }
+
+    pub fn category_base(&self) -> &str {
+        &self.category
+    }
+
+    pub fn tag_base(&self) -> &str {
+        &self.tag
+    }
+
+    /// `/topics/back/lumbar/`: a category's address, `slugs` its path.
+    pub fn category_path(&self, slugs: &str) -> String {
+        format!("/{}/{slugs}/", self.category)
+    }
+
+    /// `/keyword/sleep/`.
+    pub fn tag_path(&self, slug: &str) -> String {
+        format!("/{}/{slug}/", self.tag)
+    }
+
+    /// A request at the site's bases, as the routes know it (`/topics/x/`
+    /// → `/category/x/`); `None` when it is not one.
+    pub fn internal_path(&self, path: &str) -> Option<String> {
+        for (base, internal) in [(&self.category, "category"), (&self.tag, "tag")] {
+            if base == internal {
+                continue;
+            }
+            if let Some(rest) = path.strip_prefix(&format!("/{base}/")) {
+                return Some(format!("/{internal}/{rest}"));
+            }
+        }
+        None
+    }
+
+    /// A request at WordPress's own bases on a site that chose others:
+    /// where it lives now (`/category/x/` → `/topics/x/`).
+    pub fn moved_path(&self, path: &str) -> Option<String> {
+        for (base, internal) in [(&self.category, "category"), (&self.tag, "tag")] {
+            if base == internal {
+                continue;
+            }
+            if let Some(rest) = path.strip_prefix(&format!("/{internal}/")) {
+                return Some(format!("/{base}/{rest}"));
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +675,49 @@ mod tests {
             Some("/index.php/%category%/%postname%.html")
         );
         assert_eq!(infer(["/first-snow/", "/2023/02/10/secret-route/"]), None);
+    }
+
+    #[test]
+    fn category_and_tag_bases_are_read_both_ways() {
+        let bases = TermBases::parse("/topics/", "keyword").unwrap();
+        assert_eq!(bases.category_path("back/lumbar"), "/topics/back/lumbar/");
+        assert_eq!(bases.tag_path("sleep"), "/keyword/sleep/");
+        assert_eq!(
+            bases.internal_path("/topics/back/page/2/").as_deref(),
+            Some("/category/back/page/2/")
+        );
+        assert_eq!(
+            bases.internal_path("/keyword/sleep/feed/").as_deref(),
+            Some("/tag/sleep/feed/")
+        );
+        assert_eq!(
+            bases.moved_path("/category/back/").as_deref(),
+            Some("/topics/back/")
+        );
+        assert_eq!(
+            bases.moved_path("/tag/sleep/").as_deref(),
+            Some("/keyword/sleep/")
+        );
+        assert_eq!(bases.internal_path("/topicsx/back/"), None);
+        let plain = TermBases::parse("", "").unwrap();
+        assert_eq!(plain, TermBases::default());
+        assert_eq!(
+            (
+                plain.internal_path("/category/x/"),
+                plain.moved_path("/category/x/")
+            ),
+            (None, None)
+        );
+        for (category, tag) in [
+            ("admin", "tag"),
+            ("a b", "tag"),
+            ("x", "x"),
+            ("2024", "tag"),
+            ("../x", "tag"),
+            ("wp-content/x", "tag"),
+        ] {
+            assert!(TermBases::parse(category, tag).is_err(), "{category} {tag}");
+        }
     }
 
     fn any_structure() -> impl Strategy<Value = String> {

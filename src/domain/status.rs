@@ -161,6 +161,19 @@ impl PostStatus {
     }
 }
 
+/// WordPress's post formats: (stored name, the archive's title).
+pub const POST_FORMATS: [(&str, &str); 9] = [
+    ("aside", "Asides"),
+    ("gallery", "Galleries"),
+    ("link", "Links"),
+    ("image", "Images"),
+    ("quote", "Quotes"),
+    ("status", "Statuses"),
+    ("video", "Videos"),
+    ("audio", "Audio"),
+    ("chat", "Chats"),
+];
+
 text_enum! {
     /// What a row of `posts` is: a dated post, or a page outside the timeline.
     pub enum PostType {

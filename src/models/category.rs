@@ -2,6 +2,8 @@
 
 use diesel::prelude::*;
 
+use crate::domain::permalink::TermBases;
+
 use crate::db::schema::categories;
 use crate::db::AnyConnection;
 use crate::domain::Slug;
@@ -21,14 +23,23 @@ pub struct Category {
 }
 
 impl Category {
-    /// `/category/back/lumbar/`, as WordPress addresses a nested category.
-    pub fn path(&self) -> String {
+    /// `/category/back/lumbar/`, as WordPress addresses a nested category
+    /// (below the site's category base).
+    pub fn path(&self, bases: &TermBases) -> String {
         let slugs = if self.slug_path.is_empty() {
             &self.slug
         } else {
             &self.slug_path
         };
-        format!("/category/{slugs}/")
+        bases.category_path(slugs)
+    }
+
+    /// Its link, as listings and posts show it.
+    pub fn link(&self, bases: &TermBases) -> CategoryLink {
+        CategoryLink {
+            name: self.name.clone(),
+            path: self.path(bases),
+        }
     }
 }
 
@@ -286,15 +297,6 @@ pub fn category_with_slug(
         find_category_by_slug(conn, slug.as_str())?.ok_or(diesel::result::Error::NotFound)?,
         true,
     ))
-}
-
-impl From<&Category> for CategoryLink {
-    fn from(category: &Category) -> CategoryLink {
-        CategoryLink {
-            name: category.name.clone(),
-            path: category.path(),
-        }
-    }
 }
 
 /// Remembers the WordPress term id an imported category had, unless

@@ -24,11 +24,16 @@ const MENU_PAGES: i64 = 20;
 
 /// Everything but the recent comments, which change more often
 /// (`recent_comments` reads them alone).
-pub fn load(conn: &mut AnyConnection, at: i64, paging: CommentPaging) -> QueryResult<SiteChrome> {
+pub fn load(
+    conn: &mut AnyConnection,
+    at: i64,
+    paging: CommentPaging,
+    bases: &crate::domain::permalink::TermBases,
+) -> QueryResult<SiteChrome> {
     Ok(SiteChrome {
         menu: menu(conn)?,
         recent_posts: recent_posts(conn, at)?,
-        categories: categories(conn, at)?,
+        categories: categories(conn, at, bases)?,
         archives: archives(conn, at)?,
         recent_comments: recent_comments(conn, at, paging)?,
     })
@@ -85,7 +90,11 @@ struct Counted {
     posts: i64,
 }
 
-fn categories(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> {
+fn categories(
+    conn: &mut AnyConnection,
+    at: i64,
+    bases: &crate::domain::permalink::TermBases,
+) -> QueryResult<Vec<(Link, i64)>> {
     let statement = "SELECT categories.name AS label, categories.path AS key, count(*) AS posts \
          FROM categories JOIN post_categories ON post_categories.category_id = categories.id \
          JOIN posts ON posts.id = post_categories.post_id \
@@ -105,7 +114,7 @@ fn categories(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>
             (
                 Link {
                     label: row.label,
-                    path: format!("/category/{}/", row.key),
+                    path: bases.category_path(&row.key),
                 },
                 row.posts,
             )

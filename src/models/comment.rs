@@ -1082,6 +1082,57 @@ pub fn reserve_comment_ids(conn: &mut AnyConnection, count: usize) -> QueryResul
     }
 }
 
+/// Ids for a batch of imported comments: each its WordPress id where that
+/// is free (so `#comment-123` in links from elsewhere still finds it),
+/// else a new one; new ones are taken above every id given, and
+/// PostgreSQL's sequence moved past them.
+pub fn claim_comment_ids(conn: &mut AnyConnection, wp_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let wanted: Vec<i64> = wp_ids.iter().copied().filter(|id| *id > 0).collect();
+    let mut taken: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for chunk in wanted.chunks(500) {
+        let found: Vec<i64> = comments::table
+            .filter(comments::id.eq_any(chunk))
+            .select(comments::id)
+            .load(conn)?;
+        taken.extend(found);
+    }
+    let mut chosen: Vec<Option<i64>> = Vec::with_capacity(wp_ids.len());
+    for wp_id in wp_ids {
+        if *wp_id > 0 && taken.insert(*wp_id) {
+            chosen.push(Some(*wp_id));
+        } else {
+            chosen.push(None);
+        }
+    }
+    let highest = chosen.iter().flatten().copied().max().unwrap_or(0);
+    let fresh_count = chosen.iter().filter(|id| id.is_none()).count();
+    let mut fresh = match conn {
+        AnyConnection::Postgresql(pg) => {
+            if highest > 0 {
+                diesel::sql_query(
+                    "SELECT setval(sequence, GREATEST(nextval(sequence) - 1, $1)) \
+                     FROM (SELECT pg_get_serial_sequence('comments', 'id') AS sequence) AS comments_sequence",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(highest)
+                .execute(pg)?;
+            }
+            reserve_comment_ids(conn, fresh_count)?
+        }
+        AnyConnection::Sqlite(_) => {
+            let last: Option<i64> = comments::table
+                .select(diesel::dsl::max(comments::id))
+                .first(conn)?;
+            let first = last.unwrap_or(0).max(highest) + 1;
+            (first..first + i64::try_from(fresh_count).unwrap_or(0)).collect()
+        }
+    }
+    .into_iter();
+    Ok(chosen
+        .into_iter()
+        .map(|id| id.or_else(|| fresh.next()).unwrap_or_default())
+        .collect())
+}
+
 /// Stores a batch of imported comments (ids and parents already set).
 /// PostgreSQL takes the batch as one binary `COPY`, where a reply may come
 /// before its parent; on SQLite the import defers that check to its commit.

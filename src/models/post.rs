@@ -13,7 +13,7 @@ use crate::models::media::record_media_uses;
 use crate::models::now;
 use crate::models::setting::content_changed;
 use crate::models::tag::set_post_tag_names;
-use crate::render::layout::{CategoryLink, PostSummary};
+use crate::render::layout::PostSummary;
 use crate::render::markdown::render_post_markdown;
 use crate::render::text::{comment_count_label, excerpt, iso_date, permalink_path, plain_text};
 
@@ -91,15 +91,20 @@ impl Post {
         &self,
         categories: &[Category],
         clock: &crate::render::clock::SiteClock,
+        bases: &crate::domain::permalink::TermBases,
     ) -> PostSummary {
         PostSummary {
             id: self.id,
+            format: self.post_format.clone(),
             title: self.shown_title(),
             permalink: self.permalink(),
             date_human: clock.date(self.published_at),
             date_iso: iso_date(self.published_at),
             excerpt: self.shown_excerpt(),
-            categories: categories.iter().map(CategoryLink::from).collect(),
+            categories: categories
+                .iter()
+                .map(|category| category.link(bases))
+                .collect(),
             // As WordPress's listings say it: the count is the password's too.
             comments_label: if self.is_protected() {
                 "Enter your password to view comments.".to_owned()
@@ -330,6 +335,8 @@ pub enum PostFilter {
     Author(i64),
     /// Published in `[from, until)` (a year, month or day archive).
     Between(i64, i64),
+    /// Of a post format (`aside`): WordPress's `/type/aside/`.
+    Format(&'static str),
 }
 
 /// One page of what readers see, newest first, and whether an older page exists.
@@ -377,6 +384,7 @@ pub fn published_page(
         PostFilter::Author(author_id) => {
             listed().filter(posts::author_id.eq(author_id)).load(conn)?
         }
+        PostFilter::Format(format) => listed().filter(posts::post_format.eq(format)).load(conn)?,
         PostFilter::Between(from, until) => listed()
             .filter(posts::published_at.ge(from))
             .filter(posts::published_at.lt(until))

@@ -73,6 +73,8 @@ pub struct SiteSettings {
     pub clock: crate::render::clock::SiteClock,
     /// Which sidebar widgets readers see.
     pub widgets: WidgetSettings,
+    /// The first segment of category and tag addresses (Settings > Permalinks).
+    pub bases: crate::domain::permalink::TermBases,
     /// The header menu and the widgets' lists, as of the last change
     /// (read beside the settings by `AppState`: `models::chrome`).
     pub chrome: std::sync::Arc<crate::render::layout::SiteChrome>,
@@ -158,6 +160,9 @@ pub mod keys {
     pub const TIMEZONE: &str = "timezone_string";
     /// Settings > Permalinks (WordPress's name): `/%year%/%monthnum%/%day%/%postname%/`…
     pub const PERMALINK_STRUCTURE: &str = "permalink_structure";
+    /// Settings > Permalinks' "Category base" and "Tag base" (WordPress's names).
+    pub const CATEGORY_BASE: &str = "category_base";
+    pub const TAG_BASE: &str = "tag_base";
     pub const DATE_FORMAT: &str = "date_format";
     pub const TIME_FORMAT: &str = "time_format";
     pub const WIDGET_RECENT_POSTS: &str = "widget_recent_posts";
@@ -235,6 +240,7 @@ impl SiteSettings {
             retention: Default::default(),
             clock: Default::default(),
             widgets: Default::default(),
+            bases: Default::default(),
             chrome: Default::default(),
         }
     }
@@ -245,6 +251,7 @@ impl SiteSettings {
             .select((settings::key, settings::value))
             .load(conn)?;
         let mut site = Self::load_defaults();
+        let (mut category_base, mut tag_base) = (String::new(), String::new());
         let discussion = &mut site.discussion;
         for (key, value) in rows {
             match key.as_str() {
@@ -298,9 +305,13 @@ impl SiteSettings {
                 keys::WIDGET_RECENT_COMMENTS => site.widgets.recent_comments = parse_flag(&value),
                 keys::WIDGET_ARCHIVES => site.widgets.archives = parse_flag(&value),
                 keys::WIDGET_CATEGORIES => site.widgets.categories = parse_flag(&value),
+                keys::CATEGORY_BASE => category_base = value,
+                keys::TAG_BASE => tag_base = value,
                 _ => {}
             }
         }
+        site.bases = crate::domain::permalink::TermBases::parse(&category_base, &tag_base)
+            .unwrap_or_default();
         Ok(site)
     }
 }

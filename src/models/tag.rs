@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use crate::domain::permalink::TermBases;
+
 use crate::db::schema::{post_tags, tags};
 use crate::db::AnyConnection;
 use crate::domain::Slug;
@@ -19,16 +21,16 @@ pub struct Tag {
 }
 
 impl Tag {
-    pub fn path(&self) -> String {
-        format!("/tag/{}/", self.slug)
+    /// `/tag/sleep/` (below the site's tag base).
+    pub fn path(&self, bases: &TermBases) -> String {
+        bases.tag_path(&self.slug)
     }
-}
 
-impl From<&Tag> for CategoryLink {
-    fn from(tag: &Tag) -> CategoryLink {
+    /// Its link, as a post shows it.
+    pub fn link(&self, bases: &TermBases) -> CategoryLink {
         CategoryLink {
-            name: tag.name.clone(),
-            path: tag.path(),
+            name: self.name.clone(),
+            path: self.path(bases),
         }
     }
 }

@@ -158,6 +158,8 @@ pub struct CategoryLink {
 #[derive(Debug, Clone)]
 pub struct PostSummary {
     pub id: i64,
+    /// WordPress's post format (`aside`…; empty: standard), as a class.
+    pub format: String,
     pub title: String,
     pub permalink: String,
     pub date_human: String,

@@ -20,6 +20,7 @@ pub use crate::auth::roles::Access;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web::{self, ServiceConfig};
+use actix_web::HttpResponse;
 
 /// Content-Security-Policy: everything from this site only; no inline scripts.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
@@ -47,6 +48,41 @@ pub async fn refuse_nul_in_urls(
     let has_nul = |text: &str| text.contains("%00") || text.contains('\0');
     if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
         return Ok(request.error_response(crate::error::PageError::NotFound));
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// Middleware: the site's category and tag bases (Settings > Permalinks).
+/// A request at `/topics/x/` is answered by the `/category/x/` routes; one
+/// at `/category/x/`, on a site whose base is `topics`, moves there (`301`).
+pub async fn term_bases(
+    mut request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let Some(state) = request
+        .app_data::<web::Data<crate::state::AppState>>()
+        .cloned()
+    else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let site = state.site();
+    let query = match request.query_string() {
+        "" => String::new(),
+        query => format!("?{query}"),
+    };
+    let reading = request.method() == actix_web::http::Method::GET
+        || request.method() == actix_web::http::Method::HEAD;
+    if let Some(moved) = site.bases.moved_path(request.path()).filter(|_| reading) {
+        let answer = HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, format!("{moved}{query}")))
+            .finish();
+        return Ok(request.into_response(answer));
+    }
+    if let Some(internal) = site.bases.internal_path(request.path()) {
+        if let Ok(uri) = format!("{internal}{query}").parse::<actix_web::http::Uri>() {
+            request.match_info_mut().get_mut().update(&uri);
+            request.head_mut().uri = uri;
+        }
     }
     Ok(next.call(request).await?.map_into_boxed_body())
 }
@@ -264,6 +300,21 @@ pub fn routes() -> Vec<RouteEntry> {
             "/category/{path:.+}/",
             Public,
             get_or_head().to(blog::archive::category_first),
+        ),
+        get(
+            "/type/{format}/feed/",
+            Public,
+            get_or_head().to(feeds::format_rss),
+        ),
+        get(
+            "/type/{format}/page/{page:\\d+}/",
+            Public,
+            get_or_head().to(blog::archive::format_older),
+        ),
+        get(
+            "/type/{format}/",
+            Public,
+            get_or_head().to(blog::archive::format_first),
         ),
         get(
             "/tag/{slug}/page/{page:\\d+}/",

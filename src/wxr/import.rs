@@ -20,7 +20,7 @@ use crate::media_store::MediaStore;
 use crate::models::category::{category_with_slug, set_category_parent, set_category_wp_id};
 use crate::models::comment::wp_ids_of_post;
 use crate::models::comment::{
-    comment_id_by_wp_id, insert_imported_comments, recount_approved, reserve_comment_ids,
+    claim_comment_ids, comment_id_by_wp_id, insert_imported_comments, recount_approved,
     ImportedComment,
 };
 use crate::models::media::{
@@ -84,6 +84,10 @@ pub struct ImportSummary {
     /// The permalink structure the posts' addresses were built with, taken
     /// where this site had the default.
     pub permalinks: Option<String>,
+    /// The category and tag bases the old site's links show, taken where
+    /// this site had WordPress's.
+    pub category_base: Option<String>,
+    pub tag_base: Option<String>,
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -167,6 +171,14 @@ impl fmt::Display for ImportSummary {
                 "; timezone set to {zone}, as the posts' dates say (Settings > General)"
             )?;
         }
+        for (what, base) in [("category", &self.category_base), ("tag", &self.tag_base)] {
+            if let Some(base) = base {
+                write!(
+                    f,
+                    "; {what} base set to {base}, as the old site's links say"
+                )?;
+            }
+        }
         if let Some(structure) = &self.permalinks {
             write!(
                 f,
@@ -206,14 +218,10 @@ fn old_path(link: &str) -> Option<String> {
 
 /// WordPress's post formats; anything else is a standard post.
 fn known_post_format(format: &str) -> &'static str {
-    const FORMATS: [&str; 9] = [
-        "aside", "gallery", "link", "image", "quote", "status", "video", "audio", "chat",
-    ];
-    FORMATS
+    crate::domain::status::POST_FORMATS
         .iter()
-        .find(|known| **known == format)
-        .copied()
-        .unwrap_or("")
+        .find(|(known, _)| *known == format)
+        .map_or("", |(known, _)| known)
 }
 
 /// Where an import's files come from and go.
@@ -382,6 +390,9 @@ struct Importer {
     /// (old address, post here, local date) of each published post: the
     /// site's permalink structure.
     addresses: Vec<(String, i64, chrono::NaiveDateTime)>,
+    /// The old site's links in content: their paths, for the category and
+    /// tag bases (`/topics/neck/`).
+    content_links: Vec<String>,
 }
 
 /// Imports a whole WXR stream; `progress` hears the bytes read so far.
@@ -420,6 +431,7 @@ pub fn import_wordpress<R: BufRead>(
             imported_posts: Vec::new(),
             offsets: Vec::new(),
             addresses: Vec::new(),
+            content_links: Vec::new(),
         };
         while let Some(record) = reader.next_record()? {
             match record {
@@ -616,6 +628,7 @@ impl Importer {
                 self.summary.permalinks = Some(structure.as_str().to_owned());
             }
         }
+        self.adopt_bases(conn)?;
         // Every post at the address the site's structure and timezone give
         // it (the old site's own, when they were taken from it).
         // (Categories are nested at the end of the file's reading: addresses
@@ -628,7 +641,81 @@ impl Importer {
         Ok(())
     }
 
+    /// The category and tag bases the old site's own links show
+    /// (`/topics/neck/` where `neck` is a category), taken where this site
+    /// has WordPress's. An export does not say them otherwise.
+    fn adopt_bases(&mut self, conn: &mut AnyConnection) -> Result<(), ImportError> {
+        use crate::models::setting::{get_setting, keys, set_setting};
+        let mut votes: [BTreeMap<String, usize>; 2] = Default::default();
+        for path in &self.content_links {
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
+                continue;
+            };
+            if segments.len() < 2 || matches!(*first, "category" | "tag") {
+                continue;
+            }
+            let last = crate::domain::slug::percent_decode(last);
+            if self
+                .categories
+                .keys()
+                .any(|slug| crate::domain::slug::percent_decode(slug) == last)
+            {
+                *votes[0].entry((*first).to_owned()).or_default() += 1;
+            } else if segments.len() == 2
+                && self
+                    .tags
+                    .keys()
+                    .any(|slug| crate::domain::slug::percent_decode(slug) == last)
+            {
+                *votes[1].entry((*first).to_owned()).or_default() += 1;
+            }
+        }
+        let chosen = |votes: &BTreeMap<String, usize>| {
+            votes
+                .iter()
+                .max_by_key(|(_, count)| **count)
+                .map(|(base, _)| base.clone())
+        };
+        let (category, tag) = (chosen(&votes[0]), chosen(&votes[1]));
+        if category.is_none() && tag.is_none() {
+            return Ok(());
+        }
+        let current = |conn: &mut AnyConnection, key: &str| get_setting(conn, key);
+        let category_now = current(conn, keys::CATEGORY_BASE)?.unwrap_or_default();
+        let tag_now = current(conn, keys::TAG_BASE)?.unwrap_or_default();
+        let keep = |now: &str, default: &str| now.is_empty() || now == default;
+        let category = category.filter(|_| keep(&category_now, "category"));
+        let tag = tag.filter(|_| keep(&tag_now, "tag"));
+        let Ok(bases) = crate::domain::permalink::TermBases::parse(
+            category.as_deref().unwrap_or(&category_now),
+            tag.as_deref().unwrap_or(&tag_now),
+        ) else {
+            return Ok(());
+        };
+        if category.is_some() {
+            set_setting(conn, keys::CATEGORY_BASE, bases.category_base())?;
+            self.summary.category_base = Some(bases.category_base().to_owned());
+        }
+        if tag.is_some() {
+            set_setting(conn, keys::TAG_BASE, bases.tag_base())?;
+            self.summary.tag_base = Some(bases.tag_base().to_owned());
+        }
+        Ok(())
+    }
+
     fn item(&mut self, conn: &mut AnyConnection, item: &WxrItem) -> Result<(), ImportError> {
+        static OLD_LINK: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r#"href=["']([^"'#?]+)"#).expect("valid pattern"));
+        if let Some(origin) = origin_of(&item.link) {
+            for found in OLD_LINK.captures_iter(&item.content).take(100) {
+                if let Some(path) = found[1].strip_prefix(origin) {
+                    if self.content_links.len() < 10_000 {
+                        self.content_links.push(path.to_owned());
+                    }
+                }
+            }
+        }
         if let (Some(utc), Some(local)) = (parse_wp_date(&item.date_gmt), parse_wp_date(&item.date))
         {
             let offset = local - utc;
@@ -1058,8 +1145,9 @@ impl Importer {
         }
         // Ids first, so that each reply names its parent as it goes in
         // (a reply may come before its parent in the file).
-        let reserved = reserve_comment_ids(conn, batch.len())?;
-        for (imported, id) in batch.iter_mut().zip(reserved) {
+        let wp_ids: Vec<i64> = batch.iter().map(|imported| imported.wp_id).collect();
+        let claimed = claim_comment_ids(conn, &wp_ids)?;
+        for (imported, id) in batch.iter_mut().zip(claimed) {
             imported.id = id;
             ids.insert(imported.wp_id, id);
         }

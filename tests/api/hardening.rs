@@ -73,7 +73,7 @@ on_both_backends! {
             "/feed/".to_owned(),
             "/comments/feed/".to_owned(),
             format!("{}feed/", plain.permalink()),
-            format!("{}feed/", category.path()),
+            format!("{}feed/", category.path(&Default::default())),
         ];
         feeds.extend(posts.iter().take(2).map(|post| format!("{}feed/", post.permalink())));
         for path in &feeds {

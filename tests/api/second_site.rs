@@ -13,8 +13,8 @@ on_both_backends! {
         // A page's id through `?p=`, as WordPress takes it.
         assert_eq!(app.redirect_target("/?p=16").await, "/secret-page/");
         assert_eq!(app.redirect_target("/?page_id=16").await, "/secret-page/");
-        assert_eq!(app.redirect_target("/?tag_id=4").await, "/tag/routes/");
-        assert_eq!(app.redirect_target("/?cat=2").await, "/category/trails/");
+        assert_eq!(app.redirect_target("/?tag_id=4").await, "/keyword/routes/");
+        assert_eq!(app.redirect_target("/?cat=2").await, "/topics/trails/");
         assert_eq!(app.redirect_target("/?author=1").await, "/author/walker/");
         // A private post's id, and ids WordPress never had: nothing, never
         // a post of ours that happens to have that number.
@@ -111,5 +111,49 @@ on_both_backends! {
         let (_, nothing) = app.get_page("/search/ZANZIBARQUOKKA/feed/rss2/").await;
         assert!(!nothing.contains("<item>"), "a protected post's words find nothing: {nothing}");
         assert_eq!(app.redirect_target("/search/lumbar+x-ray/").await, "/search?q=lumbar%20x-ray");
+    }
+}
+
+on_both_backends! {
+    async fn wordpress_comment_anchors_still_find_their_comments(app) {
+        import_second_site(&app);
+        let post = ferropress::models::post::find_post_by_wp_id(&mut app.conn(), 10).unwrap().unwrap();
+        let comments = app.comments_of(&post);
+        assert_eq!(comments.iter().map(|comment| comment.id).collect::<Vec<_>>(), [21], "WordPress's comment id kept");
+        let (_, page) = app.get_page(&post.permalink()).await;
+        assert!(page.contains("id=\"comment-21\""), "{page}");
+        // A comment made here afterwards takes a free id.
+        app.approve_comments_automatically().await;
+        let response = crate::helpers::fresh_client().post(app.url(&post.permalink())).form(&app.comment_fields("Later.")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let ids: Vec<i64> = app.comments_of(&post).iter().map(|comment| comment.id).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids[1] > 22, "{ids:?}");
+    }
+}
+
+on_both_backends! {
+    async fn asides_show_without_a_title_and_have_their_archive(app) {
+        import_second_site(&app);
+        let aside = ferropress::models::post::find_post_by_wp_id(&mut app.conn(), 13).unwrap().unwrap();
+        assert_eq!((aside.post_format.as_str(), aside.title.as_str()), ("aside", ""));
+        assert_eq!(aside.permalink(), "/13/", "where WordPress had it");
+        let (status, page) = app.get_page("/13/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("class=\"post post-full format-aside\""), "{page}");
+        assert!(page.contains("<h1 class=\"screen-reader-text\">March 5, 2023</h1>"), "named by its date: {page}");
+        assert!(!page.contains("<h1 class=\"entry-title\"></h1>"));
+        let (status, archive) = app.get_page("/type/aside/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(archive.contains("Asides") && archive.contains("the hut is open again"), "{archive}");
+        assert!(!archive.contains("The pass closed early"), "standard posts are not asides");
+        assert!(archive.contains("format-aside"));
+        let (status, feed) = app.get_page("/type/aside/feed/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(feed.contains("/13/"), "{feed}");
+        assert_eq!(app.get("/type/audio/").await.status(), StatusCode::OK, "the audio post");
+        for missing in ["/type/novel/", "/type/novel/feed/", "/type/aside/page/9/"] {
+            assert_eq!(app.get(missing).await.status(), StatusCode::NOT_FOUND, "{missing}");
+        }
     }
 }

@@ -371,6 +371,7 @@ async fn furnished_site() -> Option<(TestApp, Vec<Page>, reqwest::Client, reqwes
         ("user-remove", format!("/admin/users/{}/delete", other.id)),
         ("profile", "/admin/profile".to_owned()),
         ("settings", "/admin/settings".to_owned()),
+        ("permalinks", "/admin/settings/permalinks".to_owned()),
         ("personal-data", "/admin/personal-data".to_owned()),
         ("outbox", "/admin/outbox".to_owned()),
         ("outbox-message", format!("/admin/outbox/{mail}")),

@@ -1,2 +1,3 @@
+DROP INDEX posts_by_format;
 DROP INDEX posts_by_path;
 ALTER TABLE posts DROP COLUMN path;

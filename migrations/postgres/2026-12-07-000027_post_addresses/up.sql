@@ -6,3 +6,5 @@ ALTER TABLE posts ADD COLUMN path TEXT NOT NULL DEFAULT '';
 UPDATE posts SET path = '/' || to_char(to_timestamp(published_at) AT TIME ZONE 'UTC', 'YYYY/MM/DD') || '/' || slug || '/'
     WHERE post_type = 'post';
 CREATE INDEX posts_by_path ON posts (path);
+-- A post format's archive (`/type/aside/`), newest first, in one index.
+CREATE INDEX posts_by_format ON posts (post_format, post_type, status, published_at DESC, id DESC);

@@ -1,3 +1,4 @@
+DROP INDEX posts_by_format;
 DROP INDEX posts_stamps;
 CREATE INDEX posts_stamps ON posts (post_type, status, published_at, id, slug, updated_at);
 DROP INDEX posts_by_path;

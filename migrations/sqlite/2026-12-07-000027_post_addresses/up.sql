@@ -9,3 +9,5 @@ CREATE INDEX posts_by_path ON posts (path);
 -- The sitemaps read the address instead of the slug, still from the index alone.
 DROP INDEX posts_stamps;
 CREATE INDEX posts_stamps ON posts (post_type, status, published_at, id, path, updated_at);
+-- A post format's archive (`/type/aside/`), newest first, in one index.
+CREATE INDEX posts_by_format ON posts (post_format, post_type, status, published_at DESC, id DESC);

@@ -21,6 +21,7 @@ use crate::state::AppState;
 #[template(path = "admin/categories.html")]
 struct CategoriesPage {
     layout: AdminLayout,
+    bases: crate::domain::permalink::TermBases,
     rows: Vec<(Category, i64)>,
     name: String,
     slug: String,
@@ -66,6 +67,7 @@ async fn page(
     admin_page_with_status(
         &CategoriesPage {
             layout,
+            bases: state.site().bases.clone(),
             rows,
             name,
             slug,

@@ -10,7 +10,7 @@ use askama::Template;
 use super::{
     admin_page_with_status, see_other, with_notice, AdminLayout, FieldMap, Notice, NoticeQuery,
 };
-use crate::domain::permalink::{PermalinkStructure, PRESETS};
+use crate::domain::permalink::{PermalinkStructure, TermBases, PRESETS};
 use crate::domain::FieldErrors;
 use crate::error::PageError;
 use crate::models::setting::{content_changed, get_setting, keys, set_setting};
@@ -23,6 +23,9 @@ struct PermalinksPage {
     layout: AdminLayout,
     /// The structure as chosen or typed.
     structure: String,
+    /// The bases as typed (empty: WordPress's `category` and `tag`).
+    category_base: String,
+    tag_base: String,
     errors: FieldErrors,
     site_url: String,
 }
@@ -57,10 +60,17 @@ impl PermalinksPage {
     }
 }
 
+/// What the screen shows: the structure, and the two bases.
+struct Chosen {
+    structure: String,
+    category_base: String,
+    tag_base: String,
+}
+
 async fn page(
     state: &AppState,
     staff: &Staff,
-    structure: String,
+    chosen: Chosen,
     errors: FieldErrors,
     notice: Option<String>,
     status: StatusCode,
@@ -71,7 +81,9 @@ async fn page(
     admin_page_with_status(
         &PermalinksPage {
             layout,
-            structure,
+            structure: chosen.structure,
+            category_base: chosen.category_base,
+            tag_base: chosen.tag_base,
             errors,
             site_url: state.config.site_url.trim_end_matches('/').to_owned(),
         },
@@ -88,10 +100,24 @@ pub async fn show(
         .db(|conn| get_setting(conn, keys::PERMALINK_STRUCTURE))
         .await?
         .unwrap_or_else(|| crate::domain::permalink::DAY_AND_NAME.to_owned());
+    let bases = state.site().bases.clone();
+    // WordPress shows its own bases as empty fields.
+    let shown = |base: &str, default: &str| {
+        if base == default {
+            String::new()
+        } else {
+            base.to_owned()
+        }
+    };
+    let chosen = Chosen {
+        structure,
+        category_base: shown(bases.category_base(), "category"),
+        tag_base: shown(bases.tag_base(), "tag"),
+    };
     page(
         &state,
         &staff,
-        structure,
+        chosen,
         FieldErrors::new(),
         notice.text(),
         StatusCode::OK,
@@ -100,7 +126,7 @@ pub async fn show(
 }
 
 /// The structure chosen: a preset's radio, or "custom" and the text typed.
-fn chosen(form: &FieldMap) -> String {
+fn chosen_structure(form: &FieldMap) -> String {
     match form.text("selection").as_str() {
         "custom" => form.text("permalink_structure"),
         preset => preset.to_owned(),
@@ -112,27 +138,36 @@ pub async fn save(
     form: AdminForm<FieldMap>,
 ) -> Result<HttpResponse, PageError> {
     let staff = form.staff;
-    let typed = chosen(&form.form);
-    let structure = match PermalinkStructure::parse(&typed) {
-        Ok(structure) => structure,
-        Err(error) => {
-            let errors = FieldErrors::one("permalink_structure", error.message());
-            return page(
-                &state,
-                &staff,
-                typed,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let typed = Chosen {
+        structure: chosen_structure(&form.form),
+        category_base: form.form.text("category_base"),
+        tag_base: form.form.text("tag_base"),
+    };
+    let mut errors = FieldErrors::new();
+    let structure = PermalinkStructure::parse(&typed.structure)
+        .map_err(|error| errors.push(("permalink_structure", error.message())))
+        .ok();
+    let bases = TermBases::parse(&typed.category_base, &typed.tag_base)
+        .map_err(|error| errors.push(error))
+        .ok();
+    let (Some(structure), Some(bases)) = (structure, bases) else {
+        return page(
+            &state,
+            &staff,
+            typed,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 content_changed(conn)?;
                 set_setting(conn, keys::PERMALINK_STRUCTURE, structure.as_str())?;
+                set_setting(conn, keys::CATEGORY_BASE, bases.category_base())?;
+                set_setting(conn, keys::TAG_BASE, bases.tag_base())?;
                 crate::models::post_address::rebuild_addresses(conn, true)
             })
         })

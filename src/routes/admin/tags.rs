@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[template(path = "admin/tags.html")]
 struct TagsPage {
     layout: AdminLayout,
+    bases: crate::domain::permalink::TermBases,
     rows: Vec<(Tag, i64)>,
     /// A refused change: (tag, message).
     error: Option<(i64, &'static str)>,
@@ -37,6 +38,7 @@ async fn page(
     admin_page_with_status(
         &TagsPage {
             layout,
+            bases: state.site().bases.clone(),
             rows,
             error,
         },

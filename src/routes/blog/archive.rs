@@ -96,8 +96,9 @@ async fn category(state: &AppState, path: String, page: i64) -> Result<HttpRespo
         .db(move |conn| find_category_by_path(conn, &asked))
         .await?
         .ok_or(PageError::NotFound)?;
-    let base = category.path();
-    if base != format!("/category/{path}/") {
+    let bases = state.site().bases.clone();
+    let base = category.path(&bases);
+    if base != bases.category_path(&path) {
         // A nested category asked for by its own slug alone.
         let location = match page {
             1 => base,
@@ -132,7 +133,7 @@ pub async fn category_older(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (path, page) = path.into_inner();
-    match older(&page, || format!("/category/{path}/"))? {
+    match older(&page, || state.site().bases.category_path(&path))? {
         Ok(page) => category(&state, path, page).await,
         Err(moved) => Ok(moved),
     }
@@ -143,7 +144,7 @@ async fn tag(state: &AppState, slug: String, page: i64) -> Result<HttpResponse, 
         .db(move |conn| find_tag_by_slug(conn, &slug))
         .await?
         .ok_or(PageError::NotFound)?;
-    let base = tag.path();
+    let base = tag.path(&state.site().bases);
     let site_title = state.site().title.clone();
     let archive = Archive {
         kind: "Tag",
@@ -159,6 +160,46 @@ async fn tag(state: &AppState, slug: String, page: i64) -> Result<HttpResponse, 
     render(state, archive, page).await
 }
 
+/// WordPress's format archives: `/type/aside/`.
+fn format_archive(state: &AppState, format: &str) -> Result<Archive, PageError> {
+    let (format, name) = crate::domain::status::POST_FORMATS
+        .iter()
+        .find(|(known, _)| *known == format)
+        .ok_or(PageError::NotFound)?;
+    let base = format!("/type/{format}/");
+    Ok(Archive {
+        kind: "Format",
+        feed: Some((
+            format!("{} » {name} Feed", state.site().title),
+            format!("{base}feed/"),
+        )),
+        name: (*name).to_owned(),
+        description: String::new(),
+        base,
+        filter: PostFilter::Format(format),
+    })
+}
+
+pub async fn format_first(
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let archive = format_archive(&state, &format)?;
+    render(&state, archive, 1).await
+}
+
+pub async fn format_older(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (format, page) = path.into_inner();
+    let archive = format_archive(&state, &format)?;
+    match older(&page, || archive.base.clone())? {
+        Ok(page) => render(&state, archive, page).await,
+        Err(moved) => Ok(moved),
+    }
+}
+
 pub async fn tag_first(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -171,7 +212,7 @@ pub async fn tag_older(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (slug, page) = path.into_inner();
-    match older(&page, || format!("/tag/{slug}/"))? {
+    match older(&page, || state.site().bases.tag_path(&slug))? {
         Ok(page) => tag(&state, slug, page).await,
         Err(moved) => Ok(moved),
     }

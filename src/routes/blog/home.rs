@@ -75,7 +75,7 @@ async fn old_query_address(
         state
             .db(move |conn| crate::models::category::find_category_by_wp_id(conn, id))
             .await?
-            .map(|category| category.path())
+            .map(|category| category.path(&state.site().bases))
     } else if let Some(id) = number(&query.author) {
         state
             .db(move |conn| crate::models::user::author_slug_by_wp_id(conn, id))
@@ -85,13 +85,13 @@ async fn old_query_address(
         state
             .db(move |conn| crate::models::tag::find_tag_by_wp_id(conn, id))
             .await?
-            .map(|tag| tag.path())
+            .map(|tag| tag.path(&state.site().bases))
     } else if let Some(slug) = &query.tag {
         let slug = crate::domain::slug::percent_decode(slug.trim());
         state
             .db(move |conn| crate::models::tag::find_tag_by_slug(conn, &slug))
             .await?
-            .map(|tag| tag.path())
+            .map(|tag| tag.path(&state.site().bases))
     } else if let Some(date) = query.m.as_deref().map(str::trim) {
         let digits = date.bytes().all(|byte| byte.is_ascii_digit());
         match (digits, date.len()) {
@@ -130,7 +130,7 @@ async fn render(state: &AppState, page: i64) -> Result<HttpResponse, PageError> 
         load_summaries(state, crate::models::post::PostFilter::All, page).await?;
     if page == 1 {
         // Sticky posts first, as WordPress shows them, and only there.
-        let clock = state.site().clock.clone();
+        let clock = (state.site().clock.clone(), state.site().bases.clone());
         let sticky = state
             .db(move |conn| {
                 let sticky = crate::models::post::sticky_posts(conn)?;

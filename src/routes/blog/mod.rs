@@ -31,7 +31,10 @@ use crate::state::AppState;
 fn summaries(
     conn: &mut AnyConnection,
     posts: Vec<Post>,
-    clock: &crate::render::clock::SiteClock,
+    (clock, bases): &(
+        crate::render::clock::SiteClock,
+        crate::domain::permalink::TermBases,
+    ),
 ) -> QueryResult<Vec<PostSummary>> {
     let featured: Vec<i64> = posts
         .iter()
@@ -41,7 +44,7 @@ fn summaries(
     Ok(with_categories(conn, posts)?
         .iter()
         .map(|(post, categories)| {
-            let mut summary = post.summary(categories, clock);
+            let mut summary = post.summary(categories, clock, bases);
             summary.thumbnail = post
                 .featured_media_id
                 .and_then(|id| pictures.iter().find(|picture| picture.id == id))
@@ -58,7 +61,7 @@ async fn load_summaries(
     page: i64,
 ) -> Result<(Vec<PostSummary>, bool), PageError> {
     let per_page = state.site().posts_per_page;
-    let clock = state.site().clock.clone();
+    let clock = (state.site().clock.clone(), state.site().bases.clone());
     state
         .db(move |conn| {
             let (posts, has_older) = published_page(conn, filter, page, per_page)?;

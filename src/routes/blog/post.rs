@@ -241,7 +241,12 @@ pub(super) async fn show_post(
         .remembering(crate::routes::comments::remembered::remembered(&request)),
         status: StatusCode::OK,
     };
-    render_post_page(&state, &data, view)
+    match render_post_page(&state, &data, view) {
+        // A comment page past the last (the old site broke its comments
+        // into smaller pages): the comments are on the post's pages now.
+        Err(PageError::NotFound) if page > 1 => Ok(moved_permanently(&data.post.permalink())),
+        answer => answer,
+    }
 }
 
 /// The private post at `permalink`, for staff; `404` for everyone else.
@@ -331,8 +336,16 @@ pub fn render_post_page(
     for item in &mut thread.items {
         item.editable = own.contains(&item.id);
     }
+    // A post without a title (an aside) is named by its date, as
+    // WordPress's themes name it.
+    let date_human = site.clock.date(post.published_at);
+    let page_title = if post.title.is_empty() {
+        &date_human
+    } else {
+        &post.title
+    };
     let mut layout = site
-        .layout(Some(&post.title))
+        .layout(Some(page_title))
         .with_canonical(state.config.absolute_url(&thread.path));
     if noindex {
         layout.robots = Some("noindex");
@@ -367,8 +380,12 @@ pub fn render_post_page(
         date_human: site.clock.date(post.published_at),
         date_iso: iso_date(post.published_at),
         author: data.author.as_deref(),
-        categories: data.categories.iter().map(CategoryLink::from).collect(),
-        tags: data.tags.iter().map(CategoryLink::from).collect(),
+        categories: data
+            .categories
+            .iter()
+            .map(|category| category.link(&site.bases))
+            .collect(),
+        tags: data.tags.iter().map(|tag| tag.link(&site.bases)).collect(),
         featured: data
             .featured
             .as_ref()

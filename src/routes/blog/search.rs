@@ -47,7 +47,7 @@ pub async fn search(
     let page = query.page.unwrap_or(1).clamp(1, 1000);
     let per_page = state.site().posts_per_page;
     let lookup = typed.clone();
-    let clock = state.site().clock.clone();
+    let clock = (state.site().clock.clone(), state.site().bases.clone());
     // Only a search the page cache does not hold gets here; searches take
     // turns of their own (`routes::cache::render_turns` lets them by).
     let _turn = crate::state::take_turn(&state.searches).await?;

@@ -124,7 +124,13 @@ pub async fn categories(
         .await?;
     let mut xml = String::from(URLSET);
     for category in &categories {
-        url_entry(&mut xml, &state.config.absolute_url(&category.path()), None);
+        url_entry(
+            &mut xml,
+            &state
+                .config
+                .absolute_url(&category.path(&state.site().bases)),
+            None,
+        );
     }
     xml.push_str("</urlset>\n");
     Ok(xml_response(xml))

@@ -291,7 +291,9 @@ pub async fn category_rss(
         &state,
         &posts,
         format!("{} » {}", state.site().title, category.name),
-        state.config.absolute_url(&category.path()),
+        state
+            .config
+            .absolute_url(&category.path(&state.site().bases)),
         category.description.clone(),
     ))
 }
@@ -336,8 +338,29 @@ pub async fn tag_rss(
         &state,
         &posts,
         format!("{} » {}", state.site().title, tag.name),
-        state.config.absolute_url(&tag.path()),
+        state.config.absolute_url(&tag.path(&state.site().bases)),
         tag.description.clone(),
+    ))
+}
+
+/// `/type/aside/feed/`: a post format's newest posts.
+pub async fn format_rss(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let (format, name) = crate::domain::status::POST_FORMATS
+        .iter()
+        .find(|(known, _)| *known == format.as_str())
+        .ok_or(PageError::NotFound)?;
+    let posts = load_posts(&state, PostFilter::Format(format)).await?;
+    Ok(posts_rss_answer(
+        &request,
+        &state,
+        &posts,
+        format!("{} » {name}", state.site().title),
+        state.config.absolute_url(&format!("/type/{format}/")),
+        state.site().tagline.clone(),
     ))
 }
 
