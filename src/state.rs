@@ -403,6 +403,7 @@ pub fn load_site(conn: &mut crate::db::AnyConnection) -> diesel::QueryResult<Sit
         crate::models::now(),
         paging,
         &site.bases,
+        site.clock.timezone,
     )?);
     Ok(site)
 }

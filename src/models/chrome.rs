@@ -29,12 +29,13 @@ pub fn load(
     at: i64,
     paging: CommentPaging,
     bases: &crate::domain::permalink::TermBases,
+    timezone: chrono_tz::Tz,
 ) -> QueryResult<SiteChrome> {
     Ok(SiteChrome {
         menu: menu(conn)?,
         recent_posts: recent_posts(conn, at)?,
         categories: categories(conn, at, bases)?,
-        archives: archives(conn, at)?,
+        archives: archives(conn, at, timezone)?,
         recent_comments: recent_comments(conn, at, paging)?,
     })
 }
@@ -122,21 +123,42 @@ fn categories(
         .collect())
 }
 
-/// Months (UTC, as post addresses are) with published posts.
-fn archives(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<(Link, i64)>> {
+/// Months with published posts, in the site's timezone (as the date
+/// archives and dated addresses are). SQLite knows no timezones: there,
+/// the zone's offset of today (a post within an hour of a month's turn
+/// under the other half of daylight saving time may be counted in its
+/// neighbour).
+fn archives(
+    conn: &mut AnyConnection,
+    at: i64,
+    timezone: chrono_tz::Tz,
+) -> QueryResult<Vec<(Link, i64)>> {
+    use chrono::{Offset, TimeZone};
     let rows: Vec<Counted> = match conn {
-        AnyConnection::Sqlite(conn) => diesel::sql_query(
-            "SELECT '' AS label, strftime('%Y/%m', published_at, 'unixepoch') AS key, count(*) AS posts \
-             FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= ? \
-             GROUP BY key ORDER BY key DESC",
-        )
-        .bind::<BigInt, _>(at)
-        .load(conn)?,
+        AnyConnection::Sqlite(conn) => {
+            let offset = timezone
+                .offset_from_utc_datetime(
+                    &chrono::DateTime::from_timestamp(at, 0)
+                        .unwrap_or_default()
+                        .naive_utc(),
+                )
+                .fix()
+                .local_minus_utc();
+            diesel::sql_query(
+                "SELECT '' AS label, strftime('%Y/%m', published_at + ?, 'unixepoch') AS key, count(*) AS posts \
+                 FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= ? \
+                 GROUP BY key ORDER BY key DESC",
+            )
+            .bind::<BigInt, _>(i64::from(offset))
+            .bind::<BigInt, _>(at)
+            .load(conn)?
+        }
         AnyConnection::Postgresql(conn) => diesel::sql_query(
-            "SELECT '' AS label, to_char(to_timestamp(published_at) AT TIME ZONE 'UTC', 'YYYY/MM') AS key, count(*) AS posts \
-             FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= $1 \
+            "SELECT '' AS label, to_char(to_timestamp(published_at) AT TIME ZONE $1, 'YYYY/MM') AS key, count(*) AS posts \
+             FROM posts WHERE status = 'published' AND post_type = 'post' AND published_at <= $2 \
              GROUP BY key ORDER BY key DESC",
         )
+        .bind::<diesel::sql_types::Text, _>(timezone.name())
         .bind::<BigInt, _>(at)
         .load(conn)?,
     };

@@ -165,6 +165,12 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.get("/2023/01/15/midnight-walk/").await.status(), StatusCode::OK);
         assert_eq!(app.redirect_target("/2023/01/14/midnight-walk/").await, "/2023/01/15/midnight-walk/");
+        // The day's archive is the site's day too.
+        let (_, day) = app.get_page("/2023/01/15/").await;
+        assert!(crate::helpers::main_content(&day).contains("Midnight walk"), "{day}");
+        let (status, before) = app.get_page("/2023/01/14/").await;
+        assert!(status == StatusCode::NOT_FOUND || !crate::helpers::main_content(&before).contains("Midnight walk"));
+        assert!(day.contains("January 2023"), "the sidebar's month");
     }
 }
 

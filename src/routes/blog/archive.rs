@@ -273,11 +273,12 @@ impl DateSpan {
             month: month.map(str::parse).transpose().ok()?,
             day: day.map(str::parse).transpose().ok()?,
         };
-        span.range().map(|_| span)
+        span.range(chrono_tz::Tz::UTC).map(|_| span)
     }
 
-    /// `[from, until)` in Unix seconds (UTC).
-    fn range(&self) -> Option<(i64, i64)> {
+    /// `[from, until)` in Unix seconds: the site's days (`timezone`), as
+    /// WordPress files a post under its local date.
+    fn range(&self, timezone: chrono_tz::Tz) -> Option<(i64, i64)> {
         let start =
             NaiveDate::from_ymd_opt(self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))?;
         let end = match (self.month, self.day) {
@@ -286,8 +287,18 @@ impl DateSpan {
             (None, None) => NaiveDate::from_ymd_opt(self.year + 1, 1, 1)?,
         };
         let seconds = |date: NaiveDate| {
-            date.and_hms_opt(0, 0, 0)
-                .map(|time| time.and_utc().timestamp())
+            use chrono::TimeZone;
+            let midnight = date.and_hms_opt(0, 0, 0)?;
+            // A midnight skipped by a clock change: the first moment after.
+            timezone
+                .from_local_datetime(&midnight)
+                .earliest()
+                .or_else(|| {
+                    timezone
+                        .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                        .earliest()
+                })
+                .map(|local| local.timestamp())
         };
         Some((seconds(start)?, seconds(end)?))
     }
@@ -321,7 +332,9 @@ impl DateSpan {
 }
 
 async fn dates(state: &AppState, span: DateSpan, page: i64) -> Result<HttpResponse, PageError> {
-    let (from, until) = span.range().ok_or(PageError::NotFound)?;
+    let (from, until) = span
+        .range(state.site().clock.timezone)
+        .ok_or(PageError::NotFound)?;
     let (kind, name) = span.heading(&state.site().clock);
     let archive = Archive {
         kind,
