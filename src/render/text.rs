@@ -8,6 +8,18 @@ const EXCERPT_WORDS: usize = 55;
 /// Where the teaser ends in stored HTML: listings show what is before it.
 pub const MORE_MARKER: &str = "<!--more-->";
 
+/// Where a post is split into pages (WordPress's `<!--nextpage-->`): its
+/// page 2 is at `…/2/`.
+pub const NEXTPAGE_MARKER: &str = "<!--nextpage-->";
+
+/// Page `part` (1-based) of stored HTML, and how many pages it has; `None`
+/// past the last.
+pub fn body_part(body_html: &str, part: usize) -> Option<(&str, usize)> {
+    let count = body_html.matches(NEXTPAGE_MARKER).count() + 1;
+    let shown = body_html.split(NEXTPAGE_MARKER).nth(part.checked_sub(1)?)?;
+    Some((shown, count))
+}
+
 /// The part of stored HTML before `<!--more-->`, if it has one.
 pub fn teaser(body_html: &str) -> Option<&str> {
     body_html.split_once(MORE_MARKER).map(|(teaser, _)| teaser)
@@ -35,6 +47,8 @@ pub fn public_name(name: &str) -> std::borrow::Cow<'_, str> {
 
 /// The excerpt a listing shows: the author's, or the first words of the body.
 pub fn excerpt(author_excerpt: &str, body_html: &str) -> String {
+    // A post in pages: its first page.
+    let body_html = body_html.split(NEXTPAGE_MARKER).next().unwrap_or(body_html);
     if !author_excerpt.trim().is_empty() {
         return author_excerpt.trim().to_owned();
     }

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use crate::render::markdown::{autop, sanitize_post_html};
-use crate::render::text::{escape_html, MORE_MARKER};
+use crate::render::text::{escape_html, MORE_MARKER, NEXTPAGE_MARKER};
 
 /// An image of the library, as content needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,8 @@ pub struct Rendered {
 
 static BLOCK_COMMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--\s*/?wp:[^>]*?-->\n?").expect("valid pattern"));
+static NEXTPAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<!--\s*nextpage\s*-->").expect("valid pattern"));
 static MORE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--more(?:\s[^>]*)?-->").expect("valid pattern"));
 static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -256,6 +258,7 @@ pub fn render_wordpress(
     }
     let content = BLOCK_COMMENT.replace_all(&content, "");
     let content = MORE.replace_all(&content, MORE_MARKER);
+    let content = NEXTPAGE.replace_all(&content, NEXTPAGE_MARKER);
     let mut missing = Vec::new();
     let content = CAPTION.replace_all(&content, |found: &Captures<'_>| caption(found));
     let content = GALLERY.replace_all(&content, |found: &Captures<'_>| {
@@ -279,13 +282,19 @@ pub fn render_wordpress(
         let url = escape_html(&found[1]);
         format!("<a href=\"{url}\">{url}</a>")
     });
-    // The teaser and the rest are paragraphed and sanitised apart, so the
-    // marker (a comment, which the sanitiser removes) survives between them.
+    // The pages, the teaser and the rest are paragraphed and sanitised
+    // apart, so the markers (comments, which the sanitiser removes) survive
+    // between them.
     let html = content
-        .split(MORE_MARKER)
-        .map(|part| sanitize_post_html(&autop(part)))
+        .split(NEXTPAGE_MARKER)
+        .map(|page| {
+            page.split(MORE_MARKER)
+                .map(|part| sanitize_post_html(&autop(part)))
+                .collect::<Vec<_>>()
+                .join(MORE_MARKER)
+        })
         .collect::<Vec<_>>()
-        .join(MORE_MARKER);
+        .join(NEXTPAGE_MARKER);
     Rendered {
         html,
         unknown_shortcodes,

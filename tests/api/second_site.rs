@@ -157,3 +157,25 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn a_post_in_pages_shows_each_at_wordpresss_address(app) {
+        import_second_site(&app);
+        let (status, first) = app.get_page("/a-three-day-traverse/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(first.contains("FIRSTDAYWORD") && !crate::helpers::main_content(&first).contains("SECONDDAYWORD"), "{first}");
+        assert!(first.contains("Pages: <span aria-current=\"page\">1</span> <a href=\"/a-three-day-traverse/2/\">2</a> <a href=\"/a-three-day-traverse/3/\">3</a>"), "{first}");
+        let (status, second) = app.get_page("/a-three-day-traverse/2/").await;
+        assert_eq!(status, StatusCode::OK);
+        let shown = crate::helpers::main_content(&second);
+        assert!(shown.contains("SECONDDAYWORD") && !shown.contains("FIRSTDAYWORD") && !shown.contains("THIRDDAYWORD"), "{second}");
+        assert!(second.contains("/a-three-day-traverse/2/\">"), "its own canonical address");
+        let (_, third) = app.get_page("/a-three-day-traverse/3/").await;
+        assert!(third.contains("THIRDDAYWORD"));
+        assert_eq!(app.redirect_target("/a-three-day-traverse/1/").await, "/a-three-day-traverse/");
+        assert_eq!(app.get("/a-three-day-traverse/4/").await.status(), StatusCode::NOT_FOUND);
+        // Listings show its first page; no marker anywhere.
+        let (_, front) = app.get_page("/").await;
+        assert!(!front.contains("SECONDDAYWORD") && !front.contains("nextpage"));
+    }
+}

@@ -15,6 +15,8 @@ use crate::state::AppState;
 enum Below {
     Feed,
     CommentPage(usize),
+    /// Page N of a post's text (`<!--nextpage-->`).
+    Part(usize),
     /// An address WordPress leads back to the post from.
     ThePost,
 }
@@ -51,7 +53,14 @@ fn below_a_post(path: &str) -> Option<(&str, Below)> {
     }
     match last {
         "amp" | "trackback" | "embed" | "1" => Some((base, Below::ThePost)),
-        _ => None,
+        number => {
+            let part: usize = number
+                .parse()
+                .ok()
+                .filter(|part| (2..=1000).contains(part))?;
+            // Digits alone: not a leading zero, which no page number has.
+            (!number.starts_with('0')).then_some((base, Below::Part(part)))
+        }
     }
 }
 
@@ -62,27 +71,46 @@ pub async fn post_at(
     state: &web::Data<AppState>,
     path: &str,
 ) -> Result<Option<HttpResponse>, PageError> {
-    match super::post::show_post(request.clone(), state.clone(), &Permalink::at(path), 1).await {
-        Err(PageError::NotFound) => {}
-        answer => return answer.map(Some),
+    let lives_at = |path: String| async move {
+        state
+            .db(move |conn| crate::models::post::find_public_post_by_path(conn, &path))
+            .await
+            .map(|found| found.is_some())
+    };
+    // Exactly a post's address, or below one (before any guess from a
+    // slug: `/first-snow/13/` is page 13 of that post, not a post `13`).
+    let below = below_a_post(path);
+    let here = lives_at(path.to_owned()).await?;
+    let mut base_at = None;
+    if let (false, Some((base, _))) = (here, &below) {
+        for candidate in [format!("{base}/"), (*base).to_owned()] {
+            if lives_at(candidate.clone()).await? {
+                base_at = Some(candidate);
+                break;
+            }
+        }
     }
-    let Some((base, below)) = below_a_post(path) else {
+    if base_at.is_none() {
+        // An address that moved, or whose slug is a post's.
+        match super::post::show_post(request.clone(), state.clone(), &Permalink::at(path), 1, 1)
+            .await
+        {
+            Err(PageError::NotFound) => {}
+            answer => return answer.map(Some),
+        }
+    }
+    let Some((base, below)) = below else {
         return Ok(None);
     };
-    // The post's address with its trailing slash, or without (`/archives/42`)
-    // when a post lives there; else the slashed one, which may have moved.
-    let with_slash = format!("{base}/");
-    let without = base.to_owned();
-    let lookup = without.clone();
-    let bare = state
-        .db(move |conn| crate::models::post::find_public_post_by_path(conn, &lookup))
-        .await?
-        .is_some();
-    let permalink = Permalink::at(if bare { &without } else { &with_slash });
+    // Below a post that lives here, or below an address that moved.
+    let permalink = Permalink::at(&base_at.unwrap_or_else(|| format!("{base}/")));
     let answer = match below {
         Below::Feed => crate::routes::feeds::comments_feed_at(request, state, permalink).await,
         Below::CommentPage(page) => {
-            super::post::show_post(request.clone(), state.clone(), &permalink, page).await
+            super::post::show_post(request.clone(), state.clone(), &permalink, page, 1).await
+        }
+        Below::Part(part) => {
+            super::post::show_post(request.clone(), state.clone(), &permalink, 1, part).await
         }
         Below::ThePost => {
             let found = state
@@ -141,6 +169,7 @@ mod tests {
                         Below::Feed => "feed".to_owned(),
                         Below::CommentPage(page) => format!("page {page}"),
                         Below::ThePost => "post".to_owned(),
+                        Below::Part(part) => format!("part {part}"),
                     },
                 )
             })

@@ -423,7 +423,15 @@ mod tests {
     #[test]
     fn date_archives_span_their_year_month_or_day() {
         let day = DateSpan::parse("2023", Some("03"), Some("05")).unwrap();
-        assert_eq!(day.range(), Some((1_677_974_400, 1_678_060_800)));
+        assert_eq!(
+            day.range(chrono_tz::Tz::UTC),
+            Some((1_677_974_400, 1_678_060_800))
+        );
+        // The site's day: Zurich's midnights (UTC+1 in March).
+        assert_eq!(
+            day.range(chrono_tz::Europe::Zurich),
+            Some((1_677_974_400 - 3_600, 1_678_060_800 - 3_600))
+        );
         let clock = crate::render::clock::SiteClock::default();
         assert_eq!(day.heading(&clock), ("Day", "March 5, 2023".to_owned()));
         let dotted = crate::render::clock::SiteClock {
@@ -432,7 +440,10 @@ mod tests {
         };
         assert_eq!(day.heading(&dotted), ("Day", "5.3.2023".to_owned()));
         let month = DateSpan::parse("2023", Some("12"), None).unwrap();
-        assert_eq!(month.range(), Some((1_701_388_800, 1_704_067_200)));
+        assert_eq!(
+            month.range(chrono_tz::Tz::UTC),
+            Some((1_701_388_800, 1_704_067_200))
+        );
         assert_eq!(month.base(), "/2023/12/");
         assert_eq!(
             DateSpan::parse("2023", None, None).unwrap().heading(&clock),

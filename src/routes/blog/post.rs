@@ -30,6 +30,9 @@ use crate::state::AppState;
 struct PostPage<'a> {
     layout: Layout,
     post: &'a Post,
+    /// The page of its text shown, and links to the others.
+    body: &'a str,
+    page_links: Vec<(usize, Option<String>)>,
     permalink: String,
     date_human: String,
     date_iso: String,
@@ -155,7 +158,7 @@ pub async fn permalink(
     state: web::Data<AppState>,
     path: web::Path<crate::domain::permalink::DatedParts>,
 ) -> Result<HttpResponse, PageError> {
-    show_post(request, state, &Permalink::from(path.into_inner()), 1).await
+    show_post(request, state, &Permalink::from(path.into_inner()), 1, 1).await
 }
 
 /// `/YYYY/MM/DD/slug/comment-page-N/`: a later page of a post's comments.
@@ -174,14 +177,17 @@ pub async fn comment_page(
     if page <= 1 {
         return Ok(moved_permanently(&permalink.path()));
     }
-    show_post(request, state, &permalink, page).await
+    show_post(request, state, &permalink, page, 1).await
 }
 
+/// The post at `permalink`: comment page `page`, and page `part` of its
+/// text (WordPress's `<!--nextpage-->`; both 1 for the post's own address).
 pub(super) async fn show_post(
     request: HttpRequest,
     state: web::Data<AppState>,
     permalink: &Permalink,
     page: usize,
+    part: usize,
 ) -> Result<HttpResponse, PageError> {
     let held_ids = held_comment_ids(&request, &state.secret_key);
     let data = match load_post_page(&state, permalink, held_ids, page).await {
@@ -231,6 +237,7 @@ pub(super) async fn show_post(
     let view = PostPageView {
         own,
         comment_page: page,
+        part,
         // A reply form is not a page of its own for search engines.
         noindex: reply_to.is_some(),
         form: CommentForm::blank(
@@ -283,6 +290,8 @@ pub struct PostPageView {
     pub own: Vec<i64>,
     /// 1-based.
     pub comment_page: usize,
+    /// The page of the post's text (`<!--nextpage-->`), 1-based.
+    pub part: usize,
     pub form: CommentForm,
     /// Asks search engines not to index it.
     pub noindex: bool,
@@ -296,6 +305,7 @@ impl PostPageView {
         PostPageView {
             own: Vec::new(),
             comment_page: 1,
+            part: 1,
             form,
             noindex: true,
             status,
@@ -313,6 +323,7 @@ pub fn render_post_page(
     let PostPageView {
         own,
         comment_page: page,
+        part,
         form,
         noindex,
         status,
@@ -320,6 +331,21 @@ pub fn render_post_page(
     let site = state.site();
     let post = &data.post;
     let permalink = post.permalink();
+    let (body, parts) = crate::render::text::body_part(&post.body_html, part)
+        .filter(|_| part == 1 || page == 1)
+        .ok_or(PageError::NotFound)?;
+    // "Pages: 1 2 3", each but this one a link.
+    let part_path = |number: usize| match number {
+        1 => permalink.clone(),
+        _ => format!("{}{number}/", crate::render::thread::below(&permalink)),
+    };
+    let page_links: Vec<(usize, Option<String>)> = if parts > 1 {
+        (1..=parts)
+            .map(|number| (number, (number != part).then(|| part_path(number))))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut thread = thread_page(
         &data.comments,
         &state.secret_key,
@@ -344,9 +370,14 @@ pub fn render_post_page(
     } else {
         &post.title
     };
+    let canonical = if part > 1 {
+        part_path(part)
+    } else {
+        thread.path.clone()
+    };
     let mut layout = site
         .layout(Some(page_title))
-        .with_canonical(state.config.absolute_url(&thread.path));
+        .with_canonical(state.config.absolute_url(&canonical));
     if noindex {
         layout.robots = Some("noindex");
     }
@@ -377,6 +408,8 @@ pub fn render_post_page(
     let page = PostPage {
         layout,
         post,
+        body,
+        page_links,
         date_human: site.clock.date(post.published_at),
         date_iso: iso_date(post.published_at),
         author: data.author.as_deref(),
