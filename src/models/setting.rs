@@ -104,6 +104,9 @@ pub struct DiscussionSettings {
     pub comments_per_minute: u32,
     /// Top-level threads per page of a post's comments; 0 = all on one page.
     pub comments_per_page: usize,
+    /// WordPress's `comment_order` = `desc`: newer threads at the top of
+    /// each page of comments (the pages themselves run oldest first).
+    pub newest_first: bool,
     /// More held comments than this within an hour go into a digest
     /// instead of one mail each; 0 = never.
     pub digest_after: i64,
@@ -132,6 +135,7 @@ impl Default for DiscussionSettings {
             thread_depth: 5,
             comments_per_minute: 5,
             comments_per_page: 50,
+            newest_first: false,
             digest_after: 10,
             digest_minutes: 60,
             edit_minutes: 10,
@@ -153,6 +157,8 @@ pub mod keys {
     pub const THREAD_DEPTH: &str = "thread_comments_depth";
     pub const COMMENTS_PER_MINUTE: &str = "comments_per_minute";
     pub const COMMENTS_PER_PAGE: &str = "comments_per_page";
+    /// `asc` (older comments at the top of each page) or `desc`: WordPress's name.
+    pub const COMMENT_ORDER: &str = "comment_order";
     pub const SPAM_THRESHOLD: &str = "spam_threshold";
     pub const DIGEST_AFTER: &str = "moderation_digest_after";
     pub const DIGEST_MINUTES: &str = "moderation_digest_minutes";
@@ -278,6 +284,7 @@ impl SiteSettings {
                     discussion.comments_per_page = parse_number(&value, 0, 1000, 50)
                 }
                 keys::EDIT_MINUTES => discussion.edit_minutes = parse_number(&value, 0, 1440, 10),
+                keys::COMMENT_ORDER => discussion.newest_first = value.trim() == "desc",
                 keys::SPAM_THRESHOLD => {
                     discussion.rules.spam_threshold_permille = parse_permille(&value).unwrap_or(990)
                 }

@@ -204,3 +204,39 @@ on_both_backends! {
         assert_eq!(status, StatusCode::NOT_FOUND, "a base given up is nobody's address");
     }
 }
+
+on_both_backends! {
+    async fn newer_comments_can_come_first_on_each_page_as_wordpress_offers(app) {
+        app.approve_comments_automatically().await;
+        let post = app.publish("A busy post", "Words.", 1, &[]);
+        for (index, text) in ["First thread.", "Second thread.", "Third thread."].iter().enumerate() {
+            let mut fields = app.comment_fields(text);
+            fields[2].1 = format!("reader{index}@example.com");
+            let response = fresh_client().post(app.url(&post.permalink())).form(&fields).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+        let first = app.comments_of(&post)[0].id;
+        let mut reply = app.comment_fields("A reply to the first.");
+        reply[4].1 = first.to_string();
+        reply[2].1 = "replier@example.com".to_owned();
+        fresh_client().post(app.url(&post.permalink())).form(&reply).send().await.unwrap();
+        let order = |page: &str, words: [&str; 4]| -> Vec<usize> {
+            words.iter().map(|word| page.find(word).expect(word)).collect()
+        };
+        let words = ["First thread.", "A reply to the first.", "Second thread.", "Third thread."];
+        let (_, oldest_first) = app.get_page_as_stranger(&post.permalink()).await;
+        let at = order(&oldest_first, words);
+        assert!(at[0] < at[1] && at[1] < at[2] && at[2] < at[3], "{at:?}");
+        app.log_in_as(Role::Admin).await;
+        let mut fields = settings_with_timezone("UTC").to_vec();
+        fields.push(("comment_order", "desc"));
+        let saved = app.admin_post("/admin/settings", &fields).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let (_, screen) = app.get_page("/admin/settings").await;
+        assert!(screen.contains("<option value=\"desc\" selected>newer</option>"), "{screen}");
+        let (_, newest_first) = app.get_page_as_stranger(&post.permalink()).await;
+        let at = order(&newest_first, words);
+        // Threads newest first, each reply still under its comment.
+        assert!(at[3] < at[2] && at[2] < at[0] && at[0] < at[1], "{at:?}");
+    }
+}

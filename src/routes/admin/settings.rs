@@ -60,6 +60,8 @@ struct SettingsValues {
     thread_depth: String,
     comments_per_minute: String,
     comments_per_page: String,
+    /// "Comments should be displayed with the newer comments at the top".
+    newest_first: bool,
     edit_minutes: String,
     spam_threshold: String,
     digest_after: String,
@@ -91,6 +93,7 @@ impl SettingsValues {
             thread_depth: discussion.thread_depth.to_string(),
             comments_per_minute: discussion.comments_per_minute.to_string(),
             comments_per_page: discussion.comments_per_page.to_string(),
+            newest_first: discussion.newest_first,
             edit_minutes: discussion.edit_minutes.to_string(),
             spam_threshold: permille_text(discussion.rules.spam_threshold_permille),
             digest_after: discussion.digest_after.to_string(),
@@ -143,6 +146,11 @@ impl SettingsValues {
             comments_per_page: match fields.text("comments_per_page").trim() {
                 "" => current.discussion.comments_per_page.to_string(),
                 sent => sent.to_owned(),
+            },
+            newest_first: match fields.text("comment_order").trim() {
+                "desc" => true,
+                "asc" => false,
+                _ => current.discussion.newest_first,
             },
             edit_minutes: match fields.text("edit_minutes").trim() {
                 "" => current.discussion.edit_minutes.to_string(),
@@ -296,6 +304,10 @@ impl SettingsValues {
             (keys::THREAD_DEPTH, self.thread_depth.clone()),
             (keys::COMMENTS_PER_MINUTE, self.comments_per_minute.clone()),
             (keys::COMMENTS_PER_PAGE, self.comments_per_page.clone()),
+            (
+                keys::COMMENT_ORDER,
+                if self.newest_first { "desc" } else { "asc" }.to_owned(),
+            ),
             (keys::EDIT_MINUTES, self.edit_minutes.clone()),
             (keys::SPAM_THRESHOLD, self.spam_threshold.clone()),
             (keys::DIGEST_AFTER, self.digest_after.clone()),

@@ -356,6 +356,7 @@ pub fn render_post_page(
             permalink: &permalink,
             clock: &site.clock,
             known_pages: data.comment_pages,
+            newest_first: site.discussion.newest_first,
         },
     )
     .ok_or(PageError::NotFound)?;

@@ -65,6 +65,8 @@ pub struct PageOfThread<'a> {
     /// How many pages there are, when the comments given are that page's
     /// threads only (`None`: they are all the post's, to be laid out here).
     pub known_pages: Option<usize>,
+    /// Newer threads at the top of the page (Settings > Discussion).
+    pub newest_first: bool,
 }
 
 /// A page of a post's thread, oldest first; reply links only where a
@@ -82,6 +84,7 @@ pub fn thread_page(
         permalink,
         clock,
         known_pages,
+        newest_first,
     } = *wanted;
     let pairs: Vec<(i64, Option<i64>)> = comments
         .iter()
@@ -98,8 +101,20 @@ pub fn thread_page(
         }
     };
     let path = comment_page_path(permalink, page);
-    let items = slots[range]
-        .iter()
+    let mut shown: Vec<&crate::render::thread::ThreadSlot> = slots[range].iter().collect();
+    if newest_first {
+        // Whole threads in the other order, each as it was inside.
+        let mut threads: Vec<Vec<&crate::render::thread::ThreadSlot>> = Vec::new();
+        for slot in shown {
+            match threads.last_mut() {
+                Some(thread) if slot.depth > 1 => thread.push(slot),
+                _ => threads.push(vec![slot]),
+            }
+        }
+        shown = threads.into_iter().rev().flatten().collect();
+    }
+    let items = shown
+        .into_iter()
         .map(|slot| {
             let comment = &comments[slot.index];
             let approved = comment.status == CommentStatus::Approved;
