@@ -64,6 +64,12 @@ static MEDIA: LazyLock<Regex> = LazyLock::new(|| {
 static EMBED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)\[embed[^\]]*\]\s*(.*?)\s*\[/embed\]").expect("valid pattern")
 });
+static IMG_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<img\b[^>]*>").expect("valid pattern"));
+static WP_IMAGE_CLASS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bwp-image-(\d{1,18})\b").expect("valid pattern"));
+static WIDTH_ATTRIBUTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\swidth\s*=\s*["']?(\d{1,5})"#).expect("valid pattern"));
 static BARE_URL_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*(https?://[^\s<>\x22]+)[ \t]*$").expect("valid pattern")
 });
@@ -199,6 +205,47 @@ fn embed_card(found: &Captures<'_>) -> String {
     format!("<figure class=\"wp-block-embed embed-card\"><a href=\"{url}\">{url}</a></figure>")
 }
 
+/// An `<img class="wp-image-6">` of the library with the `srcset` and
+/// `sizes` WordPress adds when it shows content (its export has neither):
+/// the browser takes the size that fits. Unknown images are noted.
+fn responsive_image(
+    tag: &str,
+    images: &dyn Fn(&[i64]) -> Vec<LibraryImage>,
+    missing: &mut Vec<i64>,
+) -> String {
+    if tag.contains("srcset") {
+        return tag.to_owned();
+    }
+    let Some(id) = WP_IMAGE_CLASS
+        .captures(tag)
+        .and_then(|found| found[1].parse::<i64>().ok())
+    else {
+        return tag.to_owned();
+    };
+    let Some(image) = images(&[id]).into_iter().find(|image| image.wp_id == id) else {
+        missing.push(id);
+        return tag.to_owned();
+    };
+    if image.srcset.is_empty() {
+        return tag.to_owned();
+    }
+    let width = WIDTH_ATTRIBUTE
+        .captures(tag)
+        .and_then(|found| found[1].parse::<i64>().ok())
+        .or(image.width);
+    let sizes = width
+        .map(|width| format!(" sizes=\"(max-width: {width}px) 100vw, {width}px\""))
+        .unwrap_or_default();
+    let (open, close) = match tag.strip_suffix("/>") {
+        Some(open) => (open.trim_end(), " />"),
+        None => (tag.strip_suffix('>').unwrap_or(tag), ">"),
+    };
+    format!(
+        "{open} srcset=\"{}\"{sizes}{close}",
+        escape_html(&image.srcset)
+    )
+}
+
 /// `[gallery ids="6,7"]` → a grid of thumbnails linking to the full size.
 fn gallery(
     found: &Captures<'_>,
@@ -265,6 +312,9 @@ pub fn render_wordpress(
         gallery(found, images, &mut missing)
     });
     let content = MEDIA.replace_all(&content, |found: &Captures<'_>| media_player(found));
+    let content = IMG_TAG.replace_all(&content, |found: &Captures<'_>| {
+        responsive_image(&found[0], images, &mut missing)
+    });
     let content = EMBED.replace_all(&content, |found: &Captures<'_>| embed_card(found));
     let unknown_shortcodes = SHORTCODE
         .captures_iter(&content)
@@ -302,8 +352,12 @@ pub fn render_wordpress(
     }
 }
 
-/// The WordPress ids every `[gallery]` in content names.
-pub fn gallery_ids(content: &str) -> Vec<i64> {
+/// The WordPress ids of the library's images content shows: every
+/// `[gallery]`'s, and each `<img class="wp-image-N">`.
+pub fn library_image_ids(content: &str) -> Vec<i64> {
+    let images = WP_IMAGE_CLASS
+        .captures_iter(content)
+        .filter_map(|found| found[1].parse::<i64>().ok());
     GALLERY
         .captures_iter(content)
         .flat_map(|found| {
@@ -315,6 +369,7 @@ pub fn gallery_ids(content: &str) -> Vec<i64> {
                 .filter_map(|id| id.trim().parse().ok())
                 .collect::<Vec<i64>>()
         })
+        .chain(images)
         .collect()
 }
 

@@ -41,7 +41,7 @@ use crate::models::user::{
 use crate::render::comment::sanitize_imported_comment;
 use crate::render::text::plain_text;
 use crate::render::text::thousands;
-use crate::render::wordpress::{gallery_ids, render_wordpress, LibraryImage, Rendered};
+use crate::render::wordpress::{library_image_ids, render_wordpress, LibraryImage, Rendered};
 use crate::wxr::read::{
     WxrCategory, WxrComment, WxrError, WxrItem, WxrReader, WxrRecord, WxrSite, WxrTag,
 };
@@ -300,6 +300,26 @@ fn image_dimensions(metadata: &str) -> (Option<i64>, Option<i64>) {
 }
 
 /// The sizes WordPress made, from `_wp_attachment_metadata`.
+/// The file a `-scaled` image was made from (WordPress 5.3+ keeps the
+/// upload and serves a scaled copy): `original_image` in its metadata.
+fn original_image(metadata: &str) -> Option<String> {
+    static ORIGINAL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"s:14:"original_image";s:\d+:"([^"/\\]+)";"#).expect("valid pattern")
+    });
+    let name = ORIGINAL.captures(metadata)?.get(1)?.as_str();
+    (!name.starts_with('.') && !name.contains("..")).then(|| name.to_owned())
+}
+
+/// Width and height from an image file's header (nothing decoded).
+fn header_dimensions(bytes: &[u8]) -> Option<(i64, i64)> {
+    let (width, height) = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()?;
+    Some((i64::from(width), i64::from(height)))
+}
+
 fn image_sizes(metadata: &str) -> Vec<MediaSize> {
     static SIZE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"s:4:"file";s:\d+:"([^"/]+)";s:5:"width";i:(\d+);s:6:"height";i:(\d+);"#)
@@ -354,7 +374,7 @@ fn render_with_library(
     content: &str,
     site_origin: Option<&str>,
 ) -> diesel::QueryResult<Rendered> {
-    let library = library_images(conn, &gallery_ids(content))?;
+    let library = library_images(conn, &library_image_ids(content))?;
     Ok(render_wordpress(content, site_origin, &|ids| {
         library
             .iter()
@@ -940,7 +960,7 @@ impl Importer {
         };
         let metadata = item.meta("_wp_attachment_metadata").unwrap_or_default();
         let (width, height) = image_dimensions(metadata);
-        let sizes = image_sizes(metadata);
+        let mut sizes = image_sizes(metadata);
         let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
         let mut files = vec![path.clone()];
         files.extend(sizes.iter().map(|size| match folder {
@@ -963,6 +983,28 @@ impl Importer {
                 Some(bytes) if index == 0 => byte_size = bytes,
                 Some(_) => {}
                 None => self.summary.missing_files.push(file.clone()),
+            }
+        }
+        // The upload a `-scaled` copy was made from: in the library too, its
+        // width read from the file (the metadata does not say it).
+        if let Some(name) = original_image(metadata) {
+            let file = match folder {
+                "" => name.clone(),
+                folder => format!("{folder}/{name}"),
+            };
+            let url = format!("{folder_url}/{name}");
+            let mut dimensions = None;
+            let copied = self.copy_upload_inspecting(&file, &url, &mut |bytes| {
+                dimensions = header_dimensions(bytes);
+            });
+            match (copied, dimensions) {
+                (Some(_), Some((width, height))) => sizes.push(MediaSize {
+                    file: name,
+                    width,
+                    height,
+                }),
+                (Some(_), None) => {}
+                (None, _) => self.summary.missing_files.push(file),
             }
         }
         let mime = mime_guess::from_path(&path)
@@ -1000,6 +1042,16 @@ impl Importer {
     /// Copies `uploads/PATH` into the media store (or, with `fetch`, takes
     /// it from `url`); its size, or `None` when it is nowhere to be had.
     fn copy_upload(&mut self, path: &str, url: &str) -> Option<i64> {
+        self.copy_upload_inspecting(path, url, &mut |_| {})
+    }
+
+    /// As `copy_upload`, with `inspect` shown the bytes before they are stored.
+    fn copy_upload_inspecting(
+        &mut self,
+        path: &str,
+        url: &str,
+        inspect: &mut dyn FnMut(&[u8]),
+    ) -> Option<i64> {
         let copied = self
             .files
             .uploads
@@ -1010,6 +1062,7 @@ impl Importer {
             None if self.files.fetch => (fetch(url)?, true),
             None => return None,
         };
+        inspect(&bytes);
         let size = i64::try_from(bytes.len()).ok()?;
         if let Err(error) = self.files.store.put_blocking(path, bytes) {
             tracing::warn!(%error, path, "an imported file could not be stored");

@@ -179,3 +179,53 @@ on_both_backends! {
         assert!(!front.contains("SECONDDAYWORD") && !front.contains("nextpage"));
     }
 }
+
+/// A site whose one picture WordPress scaled down (`-scaled`, WordPress
+/// 5.3+), with the upload it was made from.
+const SCALED_EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>Summits</title><link>http://127.0.0.3:8084</link>
+<item>
+<title><![CDATA[summit]]></title><link>http://127.0.0.3:8084/summit/</link>
+<wp:post_id>50</wp:post_id><wp:post_date><![CDATA[2023-04-02 10:00:00]]></wp:post_date><wp:post_date_gmt><![CDATA[2023-04-02 08:00:00]]></wp:post_date_gmt>
+<wp:post_name><![CDATA[summit]]></wp:post_name><wp:status><![CDATA[inherit]]></wp:status><wp:post_parent>51</wp:post_parent><wp:post_type><![CDATA[attachment]]></wp:post_type>
+<wp:attachment_url><![CDATA[http://127.0.0.3:8084/wp-content/uploads/2023/04/summit-scaled.png]]></wp:attachment_url>
+<wp:postmeta><wp:meta_key><![CDATA[_wp_attached_file]]></wp:meta_key><wp:meta_value><![CDATA[2023/04/summit-scaled.png]]></wp:meta_value></wp:postmeta>
+<wp:postmeta><wp:meta_key><![CDATA[_wp_attachment_metadata]]></wp:meta_key><wp:meta_value><![CDATA[a:5:{s:5:"width";i:256;s:6:"height";i:128;s:4:"file";s:25:"2023/04/summit-scaled.png";s:5:"sizes";a:1:{s:6:"medium";a:4:{s:4:"file";s:18:"summit-128x64.png";s:5:"width";i:128;s:6:"height";i:64;s:9:"mime-type";s:9:"image/png";}}s:14:"original_image";s:10:"summit.png";}]]></wp:meta_value></wp:postmeta>
+</item>
+<item>
+<title><![CDATA[On the summit]]></title><link>http://127.0.0.3:8084/2023/04/02/on-the-summit/</link>
+<content:encoded><![CDATA[<!-- wp:image {"id":50} --><figure class="wp-block-image size-large"><img src="http://127.0.0.3:8084/wp-content/uploads/2023/04/summit-scaled.png" alt="The summit" class="wp-image-50"/></figure><!-- /wp:image -->]]></content:encoded>
+<wp:post_id>51</wp:post_id><wp:post_date><![CDATA[2023-04-02 10:00:00]]></wp:post_date><wp:post_date_gmt><![CDATA[2023-04-02 08:00:00]]></wp:post_date_gmt>
+<wp:post_name><![CDATA[on-the-summit]]></wp:post_name><wp:status><![CDATA[publish]]></wp:status><wp:post_type><![CDATA[post]]></wp:post_type>
+</item>
+</channel>
+</rss>"#;
+
+on_both_backends! {
+    async fn a_scaled_pictures_original_comes_along_and_content_images_get_srcset(app) {
+        let uploads = tempfile::tempdir().unwrap();
+        let folder = uploads.path().join("2023/04");
+        std::fs::create_dir_all(&folder).unwrap();
+        for (name, width, height) in [("summit.png", 512, 256), ("summit-scaled.png", 256, 128), ("summit-128x64.png", 128, 64)] {
+            image::RgbImage::new(width, height).save(folder.join(name)).unwrap();
+        }
+        let files = ferropress::wxr::import::MediaFiles {
+            uploads: Some(uploads.path().to_owned()),
+            store: app.state.media.clone(),
+            fetch: false,
+        };
+        let summary = ferropress::wxr::import::import_wordpress(&mut app.conn(), SCALED_EXPORT.as_bytes(), &files, |_| {}).unwrap();
+        app.state.sync_content_version();
+        assert!(summary.missing_files.is_empty(), "{summary}");
+        let response = app.get("/wp-content/uploads/2023/04/summit.png").await;
+        assert_eq!(response.status(), StatusCode::OK, "the original is in the library");
+        let (_, page) = app.get_page("/2023/04/02/on-the-summit/").await;
+        let srcset = page.split("srcset=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a srcset");
+        for candidate in ["summit-128x64.png 128w", "summit-scaled.png 256w", "summit.png 512w"] {
+            assert!(srcset.contains(candidate), "{candidate} in {srcset}");
+        }
+        assert!(page.contains("sizes=\"(max-width: 256px) 100vw, 256px\""), "{page}");
+    }
+}

@@ -284,7 +284,8 @@ on_both_backends! {
         let address = app.address.trim_start_matches("http://").to_owned();
         let site_url = app.state.config.site_url.clone();
         let links = ferropress::linkcheck::published_links(&mut app.conn(), &site_url).unwrap();
-        assert_eq!(links.len(), 6, "the pictures posts show: {links:?}");
+        // The pictures, and each size their `srcset` offers.
+        assert_eq!(links.len(), 13, "the pictures posts show: {links:?}");
         let report = ferropress::linkcheck::check(&address, links).await;
         assert_eq!(report.broken, Vec::new(), "{report:?}");
         // A link to nowhere is found, with the page it is on.
