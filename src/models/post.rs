@@ -477,6 +477,29 @@ fn find_public_by_slug(
         .optional()
 }
 
+/// The public page whose own slug (the last of its address) is `slug`:
+/// WordPress's guess for `/directions/` when the page is
+/// `/about/directions/`. Pages are few; they are read by type.
+pub fn find_public_page_by_own_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> QueryResult<Option<Post>> {
+    let pages: Vec<(i64, String)> = posts::table
+        .filter(posts::post_type.eq(PostType::Page))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.le(now()))
+        .limit(1000)
+        .select((posts::id, posts::slug))
+        .load(conn)?;
+    let Some((id, _)) = pages
+        .into_iter()
+        .find(|(_, path)| path.rsplit('/').next() == Some(slug))
+    else {
+        return Ok(None);
+    };
+    find_post(conn, id)
+}
+
 /// The published post with this id (WordPress's `/?p=ID`).
 pub fn find_public_post_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Post>> {
     posts::table

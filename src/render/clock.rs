@@ -35,33 +35,49 @@ pub fn parse_timezone(name: &str) -> Option<Tz> {
 
 /// The timezone a WordPress site was in, from its posts' local and UTC
 /// dates: `samples` are (UTC time, local minus UTC in seconds). The zone
-/// must give every sample its offset (summer and winter time alike);
-/// among those that do, the one of the export's language region
-/// (`de-CH` → Zurich), then a well-known city, then the first by name.
-/// `None` when the dates say UTC or no zone fits.
+/// must give nearly every sample its offset (summer and winter time
+/// alike): WordPress writes what it makes at install ("Hello world!", the
+/// sample page) before its owner chooses a timezone, so a few samples at
+/// UTC are the rule. Among the zones that fit best, the one of the
+/// export's language region (`de-CH` → Zurich), then a well-known city,
+/// then the first by name. `None` when the dates say UTC or no zone fits
+/// four samples in five.
 pub fn infer_timezone(samples: &[(i64, i32)], language: &str) -> Option<Tz> {
     use chrono::Offset;
-    if samples.is_empty() || samples.iter().all(|(_, offset)| *offset == 0) {
+    let enough = |count: usize| count * 5 >= samples.len() * 4;
+    let at_utc = samples.iter().filter(|(_, offset)| *offset == 0).count();
+    if samples.is_empty() || enough(at_utc) {
         return None;
     }
-    let fits = |zone: &Tz| {
-        samples.iter().all(|(at, offset)| {
-            DateTime::<Utc>::from_timestamp(*at, 0).is_some_and(|utc| {
-                zone.offset_from_utc_datetime(&utc.naive_utc())
-                    .fix()
-                    .local_minus_utc()
-                    == *offset
+    let fitting = |zone: &Tz| {
+        samples
+            .iter()
+            .filter(|(at, offset)| {
+                DateTime::<Utc>::from_timestamp(*at, 0).is_some_and(|utc| {
+                    zone.offset_from_utc_datetime(&utc.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                        == *offset
+                })
             })
-        })
+            .count()
     };
-    let candidates: Vec<Tz> = chrono_tz::TZ_VARIANTS
+    let scored: Vec<(Tz, usize)> = chrono_tz::TZ_VARIANTS
         .iter()
         .filter(|zone| {
             let name = zone.name();
             name.contains('/') && !name.starts_with("Etc/") && !name.starts_with("SystemV/")
         })
-        .filter(|zone| fits(zone))
-        .copied()
+        .map(|zone| (*zone, fitting(zone)))
+        .collect();
+    let best = scored.iter().map(|(_, count)| *count).max().unwrap_or(0);
+    if !enough(best) {
+        return None;
+    }
+    let candidates: Vec<Tz> = scored
+        .into_iter()
+        .filter(|(_, count)| *count == best)
+        .map(|(zone, _)| zone)
         .collect();
     const BY_REGION: [(&str, &str); 24] = [
         ("CH", "Europe/Zurich"),
@@ -320,6 +336,18 @@ mod tests {
         assert_eq!(
             infer_timezone(&[(1_673_739_000, 18_000), (1_684_566_000, 3_600)], "en"),
             None
+        );
+        // What WordPress made at install, before the timezone was chosen,
+        // is at UTC: a few such samples among many do not hide the zone.
+        let mut installed = vec![(1_765_000_000, 0); 3];
+        for month in 0..12 {
+            let at = 1_672_574_400 + month * 30 * 86_400;
+            let summer = (3..=10).contains(&month);
+            installed.push((at, if summer { 7_200 } else { 3_600 }));
+        }
+        assert_eq!(
+            infer_timezone(&installed, "en-US").map(|zone| zone.name()),
+            Some("Europe/Berlin")
         );
     }
 

@@ -124,6 +124,7 @@ mod protected_posts;
 mod reader_pages;
 mod route_table;
 mod second_site;
+mod second_site_live;
 mod smtp;
 mod snapshots;
 mod spam_filter;

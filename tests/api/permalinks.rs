@@ -240,3 +240,23 @@ on_both_backends! {
         assert!(at[3] < at[2] && at[2] < at[0] && at[0] < at[1], "{at:?}");
     }
 }
+
+on_both_backends! {
+    async fn a_child_page_by_its_own_slug_and_an_empty_day_answer_as_wordpress(app) {
+        use ferropress::models::post::{save_page, PageInput};
+        let page = |title: &str, parent_id: Option<i64>| PageInput {
+            title: title.to_owned(), slug: None, body_markdown: "Words.".to_owned(),
+            status: ferropress::domain::PostStatus::Published, parent_id, menu_order: 0,
+            author_id: None, in_menu: false, password: String::new(),
+        };
+        let about = save_page(&mut app.conn(), None, &page("About", None)).unwrap();
+        save_page(&mut app.conn(), None, &page("Directions", Some(about.id))).unwrap();
+        assert_eq!(app.redirect_target("/directions/").await, "/about/directions/");
+        // A day with no posts is no archive; a day with one is.
+        let post = app.publish("Dated", "Words.", 3, &[]);
+        let day = &post.permalink()[..12];
+        assert_eq!(app.get(day).await.status(), StatusCode::OK, "{day}");
+        assert_eq!(app.get("/1999/01/01/").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.get("/1999/").await.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -13,6 +13,9 @@ on_both_backends! {
         // A page's id through `?p=`, as WordPress takes it.
         assert_eq!(app.redirect_target("/?p=16").await, "/secret-page/");
         assert_eq!(app.redirect_target("/?page_id=16").await, "/secret-page/");
+        // Any of WordPress's id parameters names any kind of object, as there.
+        assert_eq!(app.redirect_target("/?page_id=10").await, "/first-snow-on-the-pass/");
+        assert_eq!(app.redirect_target("/?attachment_id=16").await, "/secret-page/");
         assert_eq!(app.redirect_target("/?tag_id=4").await, "/keyword/routes/");
         assert_eq!(app.redirect_target("/?cat=2").await, "/topics/trails/");
         assert_eq!(app.redirect_target("/?author=1").await, "/author/walker/");

@@ -42,8 +42,11 @@ struct Archive {
 
 /// Page `page` of an archive; `404` past its last page.
 async fn render(state: &AppState, archive: Archive, page: i64) -> Result<HttpResponse, PageError> {
+    // A date with no posts is nobody's archive (WordPress: `404`); a
+    // category or tag without posts still has its page.
+    let dated = matches!(archive.filter, PostFilter::Between(..));
     let (posts, has_older) = load_summaries(state, archive.filter, page).await?;
-    if posts.is_empty() && page > 1 {
+    if posts.is_empty() && (page > 1 || dated) {
         return Err(PageError::NotFound);
     }
     let (older, newer) = pagination_links(&archive.base, page, has_older);

@@ -61,17 +61,17 @@ async fn old_query_address(
             .as_deref()
             .and_then(|id| id.trim().parse::<i64>().ok())
     };
-    if let Some(id) = query.p.clone() {
+    // WordPress answers each of these with whatever its id names — a
+    // post, a page or an attachment — whatever the parameter says.
+    if let Some(id) = query
+        .p
+        .clone()
+        .or_else(|| query.page_id.clone())
+        .or_else(|| query.attachment_id.clone())
+    {
         return old_post_link(state, &id).await.map(Some);
     }
-    let location = if query.page_id.is_some() {
-        let id = number(&query.page_id).ok_or(PageError::NotFound)?;
-        let old_path = format!("/?page_id={id}");
-        state
-            .db(move |conn| find_redirect_target(conn, &old_path))
-            .await?
-            .map(|page| page.permalink())
-    } else if let Some(id) = number(&query.cat) {
+    let location = if let Some(id) = number(&query.cat) {
         state
             .db(move |conn| crate::models::category::find_category_by_wp_id(conn, id))
             .await?
@@ -100,11 +100,6 @@ async fn old_query_address(
             (true, 8) => Some(format!("/{}/{}/{}/", &date[..4], &date[4..6], &date[6..8])),
             _ => None,
         }
-    } else if let Some(id) = number(&query.attachment_id) {
-        state
-            .db(move |conn| crate::models::media::find_media_by_wp_id(conn, id))
-            .await?
-            .map(|media| media.url())
     } else if let Some(words) = &query.s {
         Some(format!("/search?q={}", crate::error::percent_encode(words)))
     } else {

@@ -58,6 +58,19 @@ pub async fn fallback(
                 if let Some(media) = find_media_by_wp_path(conn, &old_address)? {
                     return Ok(Some(media.url()));
                 }
+                // A child page asked for by its own slug alone, as
+                // WordPress guesses it (`/directions/` → `/about/directions/`).
+                if let Some(slug) = old_address
+                    .strip_prefix('/')
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .filter(|slug| !slug.is_empty() && !slug.contains(['/', '?']))
+                {
+                    if let Some(page) =
+                        crate::models::post::find_public_page_by_own_slug(conn, slug)?
+                    {
+                        return Ok(Some(page.permalink()));
+                    }
+                }
                 let Some(attachment) = old_address.strip_suffix("feed/") else {
                     return Ok(None);
                 };
