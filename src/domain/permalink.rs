@@ -347,6 +347,14 @@ pub fn infer_structure(samples: &[(String, AddressFields<'_>)]) -> Option<Permal
         .iter()
         .map(|segment| segment_options(segment, first))
         .collect();
+    // A hostile export's links could make the combinations explode: past
+    // this many, no structure is read (the old addresses still redirect).
+    let combinations = options
+        .iter()
+        .try_fold(1usize, |product, option| product.checked_mul(option.len()));
+    if combinations.is_none_or(|count| count > 200_000) {
+        return None;
+    }
     let mut best: Option<(usize, PermalinkStructure)> = None;
     let mut choice = vec![0usize; options.len()];
     loop {
@@ -675,6 +683,15 @@ mod tests {
             Some("/index.php/%category%/%postname%.html")
         );
         assert_eq!(infer(["/first-snow/", "/2023/02/10/secret-route/"]), None);
+        // Eight segments each of which could be several tags: given up on
+        // (560,000 combinations), not tried one by one.
+        let many = "/15/15/15/15/15/15/15/first-snow/";
+        let mut noon = fields("first-snow", "15");
+        noon.local = chrono::NaiveDate::from_ymd_opt(2015, 1, 15)
+            .unwrap()
+            .and_hms_opt(15, 15, 15)
+            .unwrap();
+        assert_eq!(infer_structure(&[(many.to_owned(), noon)]), None);
     }
 
     #[test]
