@@ -42,6 +42,63 @@ fn line_of(path: &Path, offset: u64) -> Option<usize> {
     Some(lines)
 }
 
+/// The uploads folder meant: the one given, or, given one level off (the
+/// old site's `wp-content`, or the folder holding it), the `uploads` inside
+/// it — with the line that says so.
+fn uploads_meant(given: &Path) -> (PathBuf, Option<String>) {
+    let holds_years = |folder: &Path| {
+        std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries.flatten().any(|entry| {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                name.len() == 4
+                    && name.bytes().all(|byte| byte.is_ascii_digit())
+                    && entry.path().is_dir()
+            })
+        })
+    };
+    if holds_years(given) {
+        return (given.to_owned(), None);
+    }
+    for inside in [
+        given.join("uploads"),
+        given.join("wp-content").join("uploads"),
+    ] {
+        if inside.is_dir() {
+            let line = format!(
+                "Using {}: the uploads folder inside the one given.",
+                inside.display()
+            );
+            return (inside, Some(line));
+        }
+    }
+    (given.to_owned(), None)
+}
+
+/// How the person runs ferropress, for the "Next:" lines: through cargo
+/// (the binary lives in a cargo `target` folder) or installed.
+pub fn command_as_run(subcommand: &str) -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let path = exe.to_string_lossy();
+    let through_cargo = |profile: &str| {
+        path.contains(&format!("/target/{profile}/"))
+            || path.contains(&format!("\\target\\{profile}\\"))
+    };
+    let run = if through_cargo("release") {
+        "cargo run --release --".to_owned()
+    } else if through_cargo("debug") {
+        "cargo run --".to_owned()
+    } else {
+        "ferropress".to_owned()
+    };
+    match (run.as_str(), subcommand) {
+        // `serve` is what cargo runs with no subcommand.
+        ("cargo run --release --", "serve") => "cargo run --release".to_owned(),
+        ("cargo run --", "serve") => "cargo run".to_owned(),
+        _ => format!("{run} {subcommand}"),
+    }
+}
+
 pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
     let ImportCommand::Wordpress {
         file,
@@ -56,6 +113,13 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
             )));
         }
     }
+    let uploads = uploads.map(|given| {
+        let (folder, line) = uploads_meant(&given);
+        if let Some(line) = line {
+            println!("{line}");
+        }
+        folder
+    });
     let store = crate::media_store::MediaStore::open(&config.media)
         .map_err(|error| CliError::Failed(error.into()))?;
     let files = MediaFiles {
@@ -93,13 +157,30 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), CliError> {
                 // The posts are in; pages are slower until autovacuum looks.
                 tracing::warn!(error = %error, "cannot refresh the database's statistics");
             }
+            // Settings > Privacy applies to imported comments too: said
+            // here once, rather than by the first server's log.
+            let retention = crate::models::setting::SiteSettings::load(&mut conn)
+                .map(|site| site.retention)
+                .unwrap_or_default();
+            if let Ok(pruned) =
+                crate::models::retention::prune(&mut conn, retention, crate::models::now())
+            {
+                if pruned.ips_anonymised > 0 {
+                    println!(
+                        "Commenter addresses older than {} days were shortened ({} comments), as Settings > Privacy says.",
+                        retention.ip_days,
+                        crate::render::text::thousands(pruned.ips_anonymised)
+                    );
+                }
+            }
             let nobody_can_log_in =
                 crate::models::user::count_users_who_can_log_in(&mut conn).unwrap_or(1) == 0;
             drop(conn);
             if nobody_can_log_in {
                 println!(
-                    "Next: start the site (`ferropress serve`) and open {} to create your \
+                    "Next: start the site (`{}`) and open {} to create your \
                      administrator; use your WordPress email to keep your posts under your name.",
+                    command_as_run("serve"),
                     config.absolute_url("/admin/setup")
                 );
             }

@@ -96,8 +96,18 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Held to the end: what is still queued is written when it drops.
-    let _logs = crate::telemetry::init(&config.log_filter, config.log_json);
+    // Held to the end: what is still queued is written when it drops. An
+    // import's output is its summary and verdict: the link check's own
+    // server says nothing at `info` unless asked to (`RUST_LOG`).
+    let quiet = matches!(cli.command, Some(Command::Import { .. }))
+        && std::env::var_os("RUST_LOG").is_none()
+        && config.log_filter == "info";
+    let filter = if quiet {
+        "warn"
+    } else {
+        config.log_filter.as_str()
+    };
+    let _logs = crate::telemetry::init(filter, config.log_json);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config),
         Command::Migrate { dry_run } => migrate::migrate(&config, dry_run),

@@ -271,3 +271,15 @@ pub fn set_email(conn: &mut AnyConnection, user_id: i64, email: &str) -> QueryRe
         .execute(conn)?;
     Ok(())
 }
+
+/// The names of the authors an import brought (no password yet), for the
+/// setup form to offer; a few at most.
+pub fn imported_author_names(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::password_hash.is_null())
+        .filter(users::wp_login.is_not_null())
+        .order(users::id.asc())
+        .limit(10)
+        .select(users::display_name)
+        .load(conn)
+}

@@ -84,6 +84,9 @@ pub struct ImportSummary {
     /// The permalink structure the posts' addresses were built with, taken
     /// where this site had the default.
     pub permalinks: Option<String>,
+    /// Files of attachments imported before that were missing then and
+    /// were found now (a second run with the right folder).
+    pub files_added: usize,
     /// The category and tag bases the old site's links show, taken where
     /// this site had WordPress's.
     pub category_base: Option<String>,
@@ -111,6 +114,13 @@ impl fmt::Display for ImportSummary {
             plural(self.media, "media file", "media files"),
             plural(self.comments, "comment", "comments"),
         )?;
+        if self.files_added > 0 {
+            write!(
+                f,
+                "; {} added that were missing",
+                plural(self.files_added, "file", "files")
+            )?;
+        }
         if self.fetched_files > 0 {
             write!(
                 f,
@@ -943,9 +953,9 @@ impl Importer {
         if item.id <= 0 {
             return self.skip("items without an id");
         }
-        if find_media_by_wp_id(conn, item.id)?.is_some() {
+        if let Some(existing) = find_media_by_wp_id(conn, item.id)? {
             self.summary.already_there += 1;
-            return Ok(());
+            return self.fill_in_attachment(conn, &existing, item);
         }
         let stored = item
             .meta("_wp_attached_file")
@@ -1036,6 +1046,85 @@ impl Importer {
             self.media_parents.push((media.id, item.parent));
         }
         self.summary.media += 1;
+        Ok(())
+    }
+
+    /// An attachment imported before: the files it names that the media
+    /// store still lacks (a first run given the wrong folder, or none) are
+    /// looked for again now, and its sizes (the `-scaled` picture's
+    /// original among them) brought up to date. Nothing else changes.
+    fn fill_in_attachment(
+        &mut self,
+        conn: &mut AnyConnection,
+        existing: &crate::models::media::Media,
+        item: &WxrItem,
+    ) -> Result<(), ImportError> {
+        if self.files.uploads.is_none() && !self.files.fetch {
+            return Ok(());
+        }
+        let metadata = item.meta("_wp_attachment_metadata").unwrap_or_default();
+        let mut sizes = image_sizes(metadata);
+        let path = existing.path.clone();
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let in_folder = |name: &str| match folder {
+            "" => name.to_owned(),
+            folder => format!("{folder}/{name}"),
+        };
+        let folder_url = item
+            .attachment_url
+            .rsplit_once('/')
+            .map_or(String::new(), |(folder, _)| folder.to_owned());
+        let mut wanted: Vec<(String, String)> = vec![(path.clone(), item.attachment_url.clone())];
+        wanted.extend(
+            sizes
+                .iter()
+                .map(|size| (in_folder(&size.file), format!("{folder_url}/{}", size.file))),
+        );
+        let original = original_image(metadata);
+        let mut byte_size = existing.byte_size;
+        let mut added = 0;
+        for (index, (file, url)) in wanted.iter().enumerate() {
+            if self.files.store.exists_blocking(file).unwrap_or(false) {
+                continue;
+            }
+            match self.copy_upload(file, url) {
+                Some(bytes) => {
+                    added += 1;
+                    if index == 0 {
+                        byte_size = bytes;
+                    }
+                }
+                None => self.summary.missing_files.push(file.clone()),
+            }
+        }
+        if let Some(name) = original {
+            let file = in_folder(&name);
+            let mut dimensions = None;
+            if self.files.store.exists_blocking(&file).unwrap_or(false) {
+                if let Ok(Some(bytes)) = self.files.store.read_blocking(&file) {
+                    dimensions = header_dimensions(&bytes);
+                }
+            } else {
+                let url = format!("{folder_url}/{name}");
+                match self.copy_upload_inspecting(&file, &url, &mut |bytes| {
+                    dimensions = header_dimensions(bytes);
+                }) {
+                    Some(_) => added += 1,
+                    None => self.summary.missing_files.push(file.clone()),
+                }
+            }
+            if let Some((width, height)) = dimensions {
+                sizes.push(MediaSize {
+                    file: name,
+                    width,
+                    height,
+                });
+            }
+        }
+        if added > 0 {
+            crate::models::media::set_media_files(conn, existing.id, byte_size, &sizes)?;
+            self.summary.files_added += added;
+        }
         Ok(())
     }
 

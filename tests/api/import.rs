@@ -190,10 +190,17 @@ fn the_import_command_shows_a_summary_and_refuses_broken_files_with_a_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
     assert_eq!(lines.next(), Some("3 categories, 1 tag, 2 authors, 6 posts, 1 page, 1 media file, 7 comments imported; 1 file not found in the uploads folder (spine-xray.jpg); site title set to “Spine & Pain Clinic”; timezone set to America/Chicago, as the posts' dates say (Settings > General)."));
-    // Nobody can log in yet: what to do next.
+    // Settings > Privacy applied to the old comments, said once.
     assert_eq!(
         lines.next(),
-        Some("Next: start the site (`ferropress serve`) and open http://127.0.0.1:8080/admin/setup to create your administrator; use your WordPress email to keep your posts under your name."),
+        Some("Commenter addresses older than 60 days were shortened (7 comments), as Settings > Privacy says."),
+        "{stdout}"
+    );
+    // Nobody can log in yet: what to do next, as this binary is run
+    // (here from cargo's `target` folder).
+    assert_eq!(
+        lines.next(),
+        Some("Next: start the site (`cargo run`) and open http://127.0.0.1:8080/admin/setup to create your administrator; use your WordPress email to keep your posts under your name."),
         "{stdout}"
     );
     // Then the link check of what was imported (the missing file is used nowhere).
@@ -279,5 +286,77 @@ fn an_import_into_postgresql_leaves_the_planner_statistics_fresh() {
             "analysed: {analysed:?}"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `ferropress import wordpress` as a person runs it, in `dir`, with no
+/// `RUST_LOG`, into `app`'s database and media: (exit code, standard
+/// output, standard error).
+fn import_as_a_person(
+    app: &TestApp,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferropress"))
+        .arg("import")
+        .arg("wordpress")
+        .args(args)
+        .current_dir(dir)
+        .env("DATABASE_URL", &app.database_url)
+        .env("FERROPRESS_MEDIA_URL", app.media_dir())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+on_both_backends! {
+    async fn a_second_run_with_the_right_folder_brings_the_files_the_first_missed(app) {
+        let dir = tempfile::tempdir().unwrap();
+        let export = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wordpress-export-rich-a.xml");
+        let uploads = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wordpress-uploads-rich-a.tar.gz");
+        let site = dir.path().join("old-site");
+        std::fs::create_dir_all(site.join("wp-content")).unwrap();
+        let unpacked = std::process::Command::new("tar").args(["xzf", uploads, "-C"]).arg(site.join("wp-content")).status().unwrap();
+        assert!(unpacked.success());
+        let empty = dir.path().join("somewhere-else");
+        std::fs::create_dir_all(&empty).unwrap();
+        // The wrong folder: nothing in it.
+        let (code, stdout, stderr) = import_as_a_person(&app, dir.path(), &[export, "--uploads", empty.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stdout.contains("not found in the uploads folder"), "{stdout}");
+        // The output is the summary and its verdict: no log lines.
+        for output in [&stdout, &stderr] {
+            assert!(!output.contains(" INFO ") && !output.contains("ips_anonymised") && !output.contains("first administrator"), "{output}");
+        }
+        app.state.sync_content_version();
+        assert_eq!(app.get("/wp-content/uploads/2026/11/lumbar-x-ray-a-300x225.jpg").await.status(), StatusCode::NOT_FOUND);
+        // Again, one level off (the old site's folder, holding wp-content/uploads).
+        let (code, stdout, stderr) = import_as_a_person(&app, dir.path(), &[export, "--uploads", site.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let mut lines = stdout.lines();
+        assert_eq!(lines.next(), Some(format!("Using {}: the uploads folder inside the one given.", site.join("wp-content/uploads").display()).as_str()), "{stdout}");
+        let summary = lines.next().unwrap();
+        assert!(summary.starts_with("0 categories, 0 tags, 0 authors, 0 posts, 0 pages, 0 media files, 0 comments imported; 19 files added that were missing"), "{summary}");
+        assert!(!summary.contains("not found"), "{summary}");
+        assert!(stdout.contains("All 13 internal links and images answer."), "{stdout}");
+        // Every picture the posts show answers now.
+        app.state.sync_content_version();
+        for path in ["/2023/03/05/reading-your-lumbar-x-ray-a/", "/2023/02/10/radiofrequency-ablation-what-to-expect-a/"] {
+            let (_, page) = app.get_page(path).await;
+            let pictures: Vec<&str> = page.split("/wp-content/uploads/").skip(1).filter_map(|rest| rest.split(['"', ' ']).next()).collect();
+            assert!(!pictures.is_empty(), "{path}");
+            for picture in pictures {
+                let response = app.get(&format!("/wp-content/uploads/{picture}")).await;
+                assert_eq!(response.status(), StatusCode::OK, "{picture} on {path}");
+            }
+        }
+        // A third run has nothing left to add.
+        let (_, stdout, _) = import_as_a_person(&app, dir.path(), &[export, "--uploads", site.join("wp-content").to_str().unwrap()]);
+        assert!(!stdout.contains("added that were missing") && stdout.contains("All 13"), "{stdout}");
     }
 }

@@ -413,13 +413,18 @@ on_both_backends! {
         assert_eq!(login.headers()["location"], "/admin/setup");
         let page = app.client.get(app.url("/admin/setup")).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        let token = csrf_token_in(&page.text().await.unwrap());
+        let setup = page.text().await.unwrap();
+        // The import's author names are offered for "Your name".
+        assert!(setup.contains("<option value=\"Dr. Amy Lee\">"), "{setup}");
+        let token = csrf_token_in(&setup);
         let form = [("site_title", "Spine & Sleep"), ("name", "Amy Lee"), ("email", "lee@example.org"), ("password", "long enough pass"), ("csrf_token", &token)];
         let created = app.client.post(app.url("/admin/setup")).form(&form).send().await.unwrap();
         assert_eq!(created.status(), StatusCode::SEE_OTHER);
         // The WordPress author is the admin now, with her posts.
         let user = ferropress::models::user::find_user_by_email(&mut app.conn(), "lee@example.org").unwrap().unwrap();
         assert_eq!(user.role(), ferropress::domain::Role::Admin);
+        // The name typed at setup, not the import's "Dr. Amy Lee".
+        assert_eq!(user.display_name, "Amy Lee");
         let (_, author_page) = app.get_page("/author/dr-lee/").await;
         assert!(author_page.contains("Reading your lumbar x-ray (a)"), "{author_page}");
         let dashboard = app.client.get(app.url("/admin/")).send().await.unwrap();

@@ -33,6 +33,8 @@ struct SetupPage {
     csrf_token: String,
     values: SetupForm,
     errors: FieldErrors,
+    /// The imported authors' names, offered for "Your name".
+    imported_names: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -64,16 +66,17 @@ pub async fn show(
         site_title: state.site().title.clone(),
         ..SetupForm::default()
     };
-    page(&request, &state, values, FieldErrors::new(), StatusCode::OK)
+    page(&request, &state, values, FieldErrors::new(), StatusCode::OK).await
 }
 
-fn page(
+async fn page(
     request: &HttpRequest,
     state: &AppState,
     values: SetupForm,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let imported_names = state.db(crate::models::user::imported_author_names).await?;
     let (csrf_token, cookie) = form_token(request, state.config.is_https());
     let page = SetupPage {
         site_title: state.site().title.clone(),
@@ -86,6 +89,7 @@ fn page(
             ..values
         },
         errors,
+        imported_names,
     };
     let mut response = admin_page_with_status(&page, status)?;
     if let Some(cookie) = cookie {
@@ -135,7 +139,8 @@ pub async fn create_first_admin(
             form,
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     };
     let password_hash = hash_off_thread(form.password.clone()).await?;
     let token = state
@@ -151,6 +156,8 @@ pub async fn create_first_admin(
                     Some(author) => {
                         set_password_hash(conn, author.id, &password_hash)?;
                         set_role(conn, author.id, Role::Admin)?;
+                        // The name typed here wins over the import's.
+                        crate::models::user::set_display_name(conn, author.id, &name)?;
                         author
                     }
                     None => create_user(
