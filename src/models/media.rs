@@ -362,6 +362,23 @@ pub fn recent_images(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<(i
         .load(conn)
 }
 
+/// A library file's size in bytes and its smaller copies, as a later
+/// import found them (the files were missing the first time).
+pub fn set_media_files(
+    conn: &mut AnyConnection,
+    media_id: i64,
+    byte_size: i64,
+    sizes: &[MediaSize],
+) -> QueryResult<()> {
+    let mut sizes = sizes.to_vec();
+    sizes.sort_by_key(|size| (size.width, size.height));
+    let sizes = serde_json::to_string(&sizes).unwrap_or_else(|_| "[]".to_owned());
+    diesel::update(media::table.find(media_id))
+        .set((media::byte_size.eq(byte_size), media::sizes.eq(sizes)))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,21 +414,4 @@ mod tests {
         );
         assert_eq!(originals_of("2023/03/chart.png"), ["2023/03/chart.png"]);
     }
-}
-
-/// A library file's size in bytes and its smaller copies, as a later
-/// import found them (the files were missing the first time).
-pub fn set_media_files(
-    conn: &mut AnyConnection,
-    media_id: i64,
-    byte_size: i64,
-    sizes: &[MediaSize],
-) -> QueryResult<()> {
-    let mut sizes = sizes.to_vec();
-    sizes.sort_by_key(|size| (size.width, size.height));
-    let sizes = serde_json::to_string(&sizes).unwrap_or_else(|_| "[]".to_owned());
-    diesel::update(media::table.find(media_id))
-        .set((media::byte_size.eq(byte_size), media::sizes.eq(sizes)))
-        .execute(conn)?;
-    Ok(())
 }
